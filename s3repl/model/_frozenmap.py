@@ -1,0 +1,67 @@
+"""FrozenMap: an immutable, hashable mapping that compares equal to a plain dict.
+
+Why not ``MappingProxyType``: it is neither hashable nor picklable, and explorers
+deduplicate states by hashing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TypeVar
+
+__all__ = ["EMPTY", "FrozenMap"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """An immutable mapping with dict equality, a stable hash and a dict-like repr."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        """Copy ``data`` (a mapping) into a new frozen mapping."""
+        self._data: dict[K, V] = dict(data) if data else {}
+        self._hash: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        """Return the value for ``key``."""
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        """Iterate over keys in insertion order."""
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        """Return the number of entries."""
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        """Compare equal to any mapping with the same items."""
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """Hash the items, independent of insertion order."""
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        """Return a dict literal, so reprs stay valid Python."""
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[type[FrozenMap[K, V]], tuple[dict[K, V]]]:
+        """Pickle as the plain dict."""
+        return (type(self), (self._data,))
+
+    def to_dict(self) -> dict[K, V]:
+        """Return a fresh mutable copy."""
+        return dict(self._data)
+
+
+EMPTY: FrozenMap[str, str] = FrozenMap()

@@ -1,0 +1,271 @@
+"""Names: account ids, regions and partitions, bucket names, object keys and ARNs.
+
+Each rule of S3 or IAM naming lives in exactly one function here; values elsewhere
+call these checks in their attrs validators.
+"""
+
+from __future__ import annotations
+
+
+import ipaddress
+import re
+
+import attrs
+
+from s3repl.errors import InvalidArgument, InvalidBucketName
+from s3repl.model.enums import S3Enum
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "BucketArn",
+    "KmsKeyArn",
+    "Partition",
+    "Region",
+    "RoleArn",
+    "check_account_id",
+    "check_bucket_name",
+    "check_object_key",
+    "check_region",
+    "default_enabled_regions",
+    "is_opt_in_region",
+    "partition_of_region",
+]
+
+#: The account that owns buckets when no account is named.
+DEFAULT_ACCOUNT = "123456789012"
+
+_ACCOUNT_RE = re.compile(r"\d{12}")
+
+
+class Partition(S3Enum):
+    """An AWS partition; ``.value`` is the ARN partition string."""
+
+    AWS = "aws"
+    AWS_CN = "aws-cn"
+    AWS_US_GOV = "aws-us-gov"
+
+
+# Regions enabled for every account (launched before March 2019).
+_DEFAULT_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+    "ap-southeast-2", "ap-south-1", "sa-east-1",
+)  # fmt: skip
+# Regions an account must opt in to (launched since March 2019).
+_OPT_IN_REGIONS = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3",
+    "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-west-1",
+    "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
+    "me-south-1", "mx-central-1",
+)  # fmt: skip
+_PARTITION_REGIONS = {
+    "cn-north-1": Partition.AWS_CN,
+    "cn-northwest-1": Partition.AWS_CN,
+    "us-gov-west-1": Partition.AWS_US_GOV,
+    "us-gov-east-1": Partition.AWS_US_GOV,
+}
+_ALL_REGIONS = frozenset(_DEFAULT_REGIONS + _OPT_IN_REGIONS) | frozenset(_PARTITION_REGIONS)
+
+#: A region name, such as ``"eu-west-1"``.
+Region = str
+
+
+def check_account_id(value: str) -> str:
+    """Return ``value`` if it is a 12-digit AWS account id.
+
+    Raises:
+        InvalidArgument: otherwise.
+    """
+    if not isinstance(value, str) or not _ACCOUNT_RE.fullmatch(value):
+        msg = f"Invalid account id {value!r}: an AWS account id is 12 digits"
+        raise InvalidArgument(msg)
+    return value
+
+
+def check_region(value: str) -> str:
+    """Return ``value`` if it names a known AWS region.
+
+    Raises:
+        InvalidArgument: otherwise.
+    """
+    if value not in _ALL_REGIONS:
+        msg = f"Unknown region {value!r}"
+        raise InvalidArgument(msg)
+    return value
+
+
+def is_opt_in_region(region: str) -> bool:
+    """Whether an account must enable ``region`` before using it (R-001)."""
+    return region in _OPT_IN_REGIONS
+
+
+def default_enabled_regions() -> tuple[str, ...]:
+    """Every region that is on for every account of its partition."""
+    return _DEFAULT_REGIONS + tuple(_PARTITION_REGIONS)
+
+
+def partition_of_region(region: str) -> Partition:
+    """Return the partition a region belongs to."""
+    return _PARTITION_REGIONS.get(region, Partition.AWS)
+
+
+_BUCKET_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def check_bucket_name(name: str) -> str:
+    """Return ``name`` if it follows the S3 general-purpose bucket naming rules.
+
+    Raises:
+        InvalidBucketName: naming the broken rule.
+    """
+    problem = _bucket_name_problem(name)
+    if problem is not None:
+        raise InvalidBucketName(
+            f"The specified bucket is not valid: {name!r} {problem}", bucket_name=name
+        )
+    return name
+
+
+def _bucket_name_problem(name: str) -> str | None:
+    if not isinstance(name, str):
+        return "is not a string"
+    if not 3 <= len(name) <= 63:
+        return "must be between 3 and 63 characters long"
+    if not _BUCKET_CHARS.fullmatch(name):
+        return (
+            "may hold only lowercase letters, digits, dots and hyphens, "
+            "and must begin and end with a letter or digit"
+        )
+    if ".." in name:
+        return "must not contain two adjacent periods"
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        pass
+    else:
+        return "must not be formatted as an IP address"
+    if name.startswith(_BAD_PREFIXES):
+        return f"must not start with any of {', '.join(_BAD_PREFIXES)}"
+    if name.endswith(_BAD_SUFFIXES):
+        return f"must not end with any of {', '.join(_BAD_SUFFIXES)}"
+    return None
+
+
+def check_object_key(key: str) -> str:
+    """Return ``key`` if it is a valid object key (1 to 1024 bytes of UTF-8).
+
+    Raises:
+        InvalidArgument: otherwise.
+    """
+    if not isinstance(key, str) or not key:
+        msg = "Object key must be a non-empty string"
+        raise InvalidArgument(msg)
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError as err:
+        msg = f"Object key {key!r} is not valid UTF-8"
+        raise InvalidArgument(msg) from err
+    if size > 1024:
+        msg = f"Object key is {size} bytes of UTF-8; the maximum is 1024"
+        raise InvalidArgument(msg)
+    return key
+
+
+_PARTITIONS = "|".join(p.value for p in Partition)
+_BUCKET_ARN_RE = re.compile(rf"arn:({_PARTITIONS}):s3:::([^/]+)")
+_ROLE_ARN_RE = re.compile(rf"arn:({_PARTITIONS}):iam::(\d{{12}}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{{1,64}})")
+_KMS_ARN_RE = re.compile(
+    rf"arn:({_PARTITIONS}):kms:([a-z0-9-]+):(\d{{12}}):(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+)
+
+
+@attrs.frozen(kw_only=True)
+class BucketArn:
+    """A bucket ARN, ``arn:<partition>:s3:::<bucket>``."""
+
+    partition: Partition
+    bucket: str
+
+    @classmethod
+    def parse(cls, text: str) -> BucketArn:
+        """Parse a bucket ARN.
+
+        Raises:
+            InvalidArgument: when ``text`` is not a bucket ARN with a valid bucket name.
+        """
+        match = _BUCKET_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            msg = f"Invalid bucket ARN {text!r}"
+            raise InvalidArgument(msg)
+        try:
+            check_bucket_name(match[2])
+        except InvalidBucketName as err:
+            msg = f"Invalid bucket ARN {text!r}: {err.message}"
+            raise InvalidArgument(msg) from err
+        return cls(partition=Partition(match[1]), bucket=match[2])
+
+    def __str__(self) -> str:
+        """Return the ARN text."""
+        return f"arn:{self.partition.value}:s3:::{self.bucket}"
+
+
+@attrs.frozen(kw_only=True)
+class RoleArn:
+    """An IAM role ARN, ``arn:<partition>:iam::<account>:role/<path><name>``."""
+
+    partition: Partition
+    account: str
+    path: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> RoleArn:
+        """Parse an IAM role ARN.
+
+        Raises:
+            InvalidArgument: when ``text`` is not a role ARN.
+        """
+        match = _ROLE_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            msg = f"Invalid role ARN {text!r}"
+            raise InvalidArgument(msg)
+        return cls(partition=Partition(match[1]), account=match[2], path=match[3], name=match[4])
+
+    def __str__(self) -> str:
+        """Return the ARN text."""
+        return f"arn:{self.partition.value}:iam::{self.account}:role/{self.path}{self.name}"
+
+
+@attrs.frozen(kw_only=True)
+class KmsKeyArn:
+    """A KMS key or alias ARN, ``arn:<partition>:kms:<region>:<account>:key/<id>``."""
+
+    partition: Partition
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def is_alias(self) -> bool:
+        """Whether this ARN names an alias rather than a key."""
+        return self.resource.startswith("alias/")
+
+    @classmethod
+    def parse(cls, text: str) -> KmsKeyArn:
+        """Parse a KMS key or alias ARN.
+
+        Raises:
+            InvalidArgument: when ``text`` is not a KMS key or alias ARN.
+        """
+        match = _KMS_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            msg = f"Invalid KMS key ARN {text!r}"
+            raise InvalidArgument(msg)
+        return cls(partition=Partition(match[1]), region=match[2], account=match[3], resource=match[4])
+
+    def __str__(self) -> str:
+        """Return the ARN text."""
+        return f"arn:{self.partition.value}:kms:{self.region}:{self.account}:{self.resource}"

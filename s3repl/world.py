@@ -1,0 +1,112 @@
+"""World: an immutable snapshot of everything the engine knows.
+
+``validate`` and ``policy`` read a World; the engine builds one with ``snapshot()``
+and can start again from it.  It sits above ``iam`` (roles and bucket policies hold
+parsed policy documents) and below ``policy``/``validate``/``engine``.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import attrs
+
+from s3repl.iam import PolicyDocument
+from s3repl.model import (
+    Bucket,
+    DeleteMarker,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationTask,
+)
+from s3repl.model.names import DEFAULT_ACCOUNT, is_opt_in_region
+from s3repl.profile import Profile
+
+__all__ = ["Account", "Chain", "KmsKey", "Role", "Version", "World"]
+
+#: A stored version of a key: an object version or a delete marker.
+Version: TypeAlias = ObjectVersion | DeleteMarker
+#: A key's versions as a cons list, newest first: ``(version, rest)``; ``None`` is empty.
+Chain: TypeAlias = "tuple[Version, Chain] | None"
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """An AWS account and the opt-in regions it has enabled (R-001)."""
+
+    id: str
+    enabled_regions: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+
+    def region_enabled(self, region: str) -> bool:
+        """Whether the account may use ``region`` (default regions always, opt-in if enabled)."""
+        return not is_opt_in_region(region) or region in self.enabled_regions
+
+
+@attrs.frozen(kw_only=True)
+class Role:
+    """An IAM role: its permission policy and its trust policy (R-006, R-155)."""
+
+    arn: str
+    policy: PolicyDocument
+    trust_policy: PolicyDocument
+
+    @property
+    def account(self) -> str:
+        """The account that owns the role."""
+        return self.arn.split(":")[4]
+
+
+@attrs.frozen(kw_only=True)
+class KmsKey:
+    """A symmetric customer-managed KMS key (R-014, R-027)."""
+
+    arn: str
+    account: str
+    region: str
+    enabled: bool = True
+    pending_deletion: bool = False
+    policy: PolicyDocument | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the key can encrypt and decrypt (enabled, not pending deletion)."""
+        return self.enabled and not self.pending_deletion
+
+
+_EMPTY: FrozenMap[str, object] = FrozenMap()
+
+
+@attrs.frozen(kw_only=True)
+class World:
+    """An immutable snapshot of accounts, buckets, roles, keys, objects and the queue."""
+
+    profile: Profile = attrs.field(factory=Profile.aws)
+    accounts: FrozenMap[str, Account] = attrs.field(
+        factory=lambda: FrozenMap({DEFAULT_ACCOUNT: Account(id=DEFAULT_ACCOUNT)})
+    )
+    buckets: FrozenMap[str, Bucket] = attrs.field(factory=FrozenMap)
+    bucket_policies: FrozenMap[str, PolicyDocument] = attrs.field(factory=FrozenMap)
+    roles: FrozenMap[str, Role] = attrs.field(factory=FrozenMap)
+    kms_keys: FrozenMap[str, KmsKey] = attrs.field(factory=FrozenMap)
+    objects: FrozenMap[str, FrozenMap[str, Chain]] = attrs.field(factory=FrozenMap)
+    pending: tuple[ReplicationTask, ...] = ()
+    clock_us: int = 0
+    sequence: int = 0
+    rng_state: tuple[object, ...] = ()
+
+    def bucket(self, name: str) -> Bucket | None:
+        """Return the bucket called ``name``, or ``None``."""
+        return self.buckets.get(name)
+
+    def account(self, account_id: str) -> Account:
+        """Return the account, or a fresh one (any 12-digit id is an account)."""
+        return self.accounts.get(account_id) or Account(id=account_id)
+
+    def versions(self, bucket: str, key: str) -> tuple[Version, ...]:
+        """Return a key's versions, newest first."""
+        chain = self.objects.get(bucket, FrozenMap()).get(key)
+        out: list[Version] = []
+        while chain is not None:
+            out.append(chain[0])
+            chain = chain[1]
+        return tuple(out)
