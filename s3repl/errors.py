@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AccessControlListNotSupported",
     "AccessDenied",
     "BucketAlreadyExists",
     "BucketAlreadyOwnedByYou",
@@ -137,6 +138,13 @@ class MalformedPolicy(S3Error, ValueError):
     """``MalformedPolicy`` (400): a bucket policy document is not valid."""
 
     code = "MalformedPolicy"
+    http_status = 400
+
+
+class AccessControlListNotSupported(S3Error, ValueError):
+    """``AccessControlListNotSupported`` (400): the bucket enforces bucket-owner ownership."""
+
+    code = "AccessControlListNotSupported"
     http_status = 400
 
 
@@ -334,6 +342,7 @@ _BY_CODE: dict[str, type[S3Error]] = {
         MalformedXML,
         MalformedPolicy,
         MalformedACLError,
+        AccessControlListNotSupported,
         InvalidBucketName,
         InvalidTag,
         InvalidStorageClass,

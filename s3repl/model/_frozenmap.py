@@ -25,6 +25,14 @@ class FrozenMap(Mapping[K, V]):
         self._data: dict[K, V] = dict(data) if data else {}
         self._hash: int | None = None
 
+    @classmethod
+    def _wrap(cls, data: dict[K, V]) -> FrozenMap[K, V]:
+        """Wrap ``data`` without copying: a live read-only view for the engine's own use."""
+        view: FrozenMap[K, V] = cls.__new__(cls)
+        view._data = data
+        view._hash = None
+        return view
+
     def __getitem__(self, key: K) -> V:
         """Return the value for ``key``."""
         return self._data[key]

@@ -1,0 +1,7 @@
+"""The deterministic in-memory S3 engine: state, operations, queue and step."""
+
+from s3repl.engine._engine import EPOCH, Engine
+from s3repl.engine.faults import FaultPlan
+from s3repl.engine.results import DeleteResult, ReplicationEvent
+
+__all__ = ["EPOCH", "DeleteResult", "Engine", "FaultPlan", "ReplicationEvent"]

@@ -1,0 +1,67 @@
+"""Values the engine returns that are not model values: delete results and events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from s3repl.model import FailureReason
+
+__all__ = ["DeleteResult", "ReplicationEvent"]
+
+
+@attrs.frozen(kw_only=True)
+class DeleteResult:
+    """What ``DeleteObject`` answers.
+
+    Attributes:
+        version_id: the delete marker's id, or the id of the version deleted.
+        delete_marker: whether the delete created (or removed) a delete marker.
+    """
+
+    version_id: str | None
+    delete_marker: bool
+
+
+@attrs.frozen(kw_only=True)
+class ReplicationEvent:
+    """An ``s3:Replication:*`` event notification (R-128..R-130).
+
+    Attributes:
+        event_name: for example ``"Replication:OperationFailedReplication"``.
+        event_time: when the event happened (simulated clock).
+        source_bucket: the bucket the replicated version lives in.
+        key: the object key.
+        version_id: the version id.
+        rule_id: ``replicationRuleId``.
+        destination_bucket: ``destinationBucket`` (an ARN, as AWS writes it).
+        s3_operation: ``s3Operation`` (``OBJECT_PUT``, ``OBJECT_DELETE``, ...).
+        request_time: ``requestTime``: when the source operation happened.
+        failure_reason: ``failureReason`` for failures, else ``None``.
+        threshold: ``threshold`` in minutes for RTC events, else ``None``.
+        replication_time_seconds: ``replicationTime`` for threshold events, else ``None``.
+    """
+
+    event_name: str
+    event_time: dt.datetime
+    source_bucket: str
+    key: str
+    version_id: str
+    rule_id: str
+    destination_bucket: str
+    s3_operation: str
+    request_time: dt.datetime
+    failure_reason: FailureReason | None = None
+    threshold: int | None = None
+    replication_time_seconds: int | None = None
+
+    @property
+    def event_version(self) -> str:
+        """Replication events use event version ``2.2`` (R-130)."""
+        return "2.2"
+
+    @property
+    def principal_id(self) -> str:
+        """``userIdentity.principalId`` is the S3 service (R-130)."""
+        return "s3.amazonaws.com"

@@ -1,0 +1,676 @@
+"""THE replication rules of s3repl: every "does this replicate, and how" decision.
+
+Theory of operation.  The engine asks this module four questions, and stores and
+schedules whatever the answers say; it never decides semantics itself.
+
+1. *Routing* (when a version, delete marker or metadata change is created): which
+   destinations does it go to, and under which winning rule?  ``route_object``,
+   ``route_delete_marker``, ``route_metadata``.  Rule 1: only enabled rules count
+   (R-065); rule 2: a rule matches by prefix, tags and ``Not`` (R-060, R-061, R-069);
+   rule 3: per destination, the matching rule with the highest priority wins, ties
+   broken by rule order (R-063, R-066); rule 4: eligibility gates are applied before
+   priority (replicas never, archived classes never, SSE-KMS only with the opt-in,
+   SSE-C by profile: R-101, R-105, R-067, R-081).
+2. *Applying* (when the engine steps a task): does it succeed, fail with which
+   documented reason, or wait (transient)?  ``apply_outcome`` walks the checks of
+   R-158 in the order S3 meets them (assume the role, find the destination, read the
+   source, write the destination).
+3. *Shaping* the replica: ``build_replica`` (R-082..R-089, R-150..R-154).
+4. *Status*: ``aggregate_status`` (R-123) and ``lifecycle_may_expire`` (R-125).
+
+Every function is pure over a :class:`~s3repl.world.World` and frozen values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+from collections.abc import Mapping
+
+import attrs
+
+from s3repl import iam
+from s3repl.model import (
+    Acl,
+    Bucket,
+    DeleteMarker,
+    FailureReason,
+    Filter,
+    FrozenMap,
+    ObjectLockLegalHoldStatus,
+    ObjectOwnership,
+    ObjectVersion,
+    ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationStatus,
+    ReplicationTask,
+    SchemaVersion,
+    ServerSideEncryption,
+    Status,
+    StorageClass,
+    TaskKind,
+)
+from s3repl.model.acl import Permission
+from s3repl.model.enums import VersioningStatus
+from s3repl.model.names import partition_of_region
+from s3repl.profile import MissingTagReadPermission, Profile
+from s3repl.world import Role, World
+
+__all__ = [
+    "ApplyOutcome",
+    "Route",
+    "Verdict",
+    "aggregate_status",
+    "apply_outcome",
+    "build_replica",
+    "filter_matches",
+    "lifecycle_may_expire",
+    "role_may",
+    "route_delete_marker",
+    "route_metadata",
+    "route_object",
+    "rule_matches",
+    "winning_rules",
+]
+
+#: Storage classes whose objects are never replicated (R-105).
+UNREPLICATED_CLASSES = frozenset({StorageClass.GLACIER, StorageClass.DEEP_ARCHIVE})
+
+
+@attrs.frozen(kw_only=True)
+class Route:
+    """One destination a version goes to, with the rule that won it (R-063, R-064)."""
+
+    destination_bucket: str
+    rule: ReplicationRule
+
+    @property
+    def rule_id(self) -> str:
+        """The winning rule's id (the engine stores configurations with ids filled in)."""
+        return self.rule.id or ""
+
+
+# --- rule selection (R-060..R-069) ---------------------------------------------------
+
+
+def _has_tag(tags: Mapping[str, str], key: str, value: str) -> bool:
+    return tags.get(key) == value
+
+
+def _not_matches(flt: Filter, key: str, tags: Mapping[str, str]) -> bool:
+    """Whether the ``Not`` part of a filter (if any) excludes the object (R-069)."""
+    nots = [flt.not_, flt.and_.not_ if flt.and_ is not None else None]
+    for excluded in nots:
+        if excluded is None:
+            continue
+        if excluded.prefix is not None and key.startswith(excluded.prefix):
+            return True
+        if excluded.tag is not None and _has_tag(tags, excluded.tag.key, excluded.tag.value):
+            return True
+        if excluded.or_ is not None:
+            if any(key.startswith(p) for p in excluded.or_.prefixes):
+                return True
+            if any(_has_tag(tags, t.key, t.value) for t in excluded.or_.tags):
+                return True
+    return False
+
+
+def filter_matches(flt: Filter, key: str, tags: Mapping[str, str]) -> bool:
+    """Whether a V2 filter selects an object with ``key`` and ``tags``.
+
+    An empty filter selects everything (R-023); prefixes are case-sensitive string
+    prefixes (R-060); every filter tag must be on the object, extra tags are fine
+    (R-061); ``Not`` excludes what it names (R-069).
+    """
+    prefix = flt.prefix if flt.prefix is not None else (flt.and_.prefix if flt.and_ else None)
+    if prefix and not key.startswith(prefix):
+        return False
+    if not all(_has_tag(tags, t.key, t.value) for t in flt.tags):
+        return False
+    return not _not_matches(flt, key, tags)
+
+
+def rule_matches(rule: ReplicationRule, key: str, tags: Mapping[str, str]) -> bool:
+    """Whether a rule's prefix or filter selects the object (status not considered)."""
+    if rule.filter is None:
+        return key.startswith(rule.prefix or "")
+    return filter_matches(rule.filter, key, tags)
+
+
+def winning_rules(
+    config: ReplicationConfiguration,
+    key: str,
+    tags: Mapping[str, str],
+    *,
+    kms_encrypted: bool = False,
+) -> tuple[Route, ...]:
+    """The winning rule per destination for an object, in order of first rule per destination.
+
+    Disabled rules never win and never shadow (R-065); for a KMS-encrypted object only
+    rules with the SSE-KMS opt-in take part (R-067); per destination the highest
+    priority wins, ties going to the earlier rule (R-063, R-066).
+    """
+    best: dict[str, tuple[int, int, ReplicationRule]] = {}
+    for index, rule in enumerate(config.rules):
+        if not rule.is_enabled or not rule_matches(rule, key, tags):
+            continue
+        if kms_encrypted and not _kms_opt_in(rule):
+            continue
+        rank = (rule.priority if rule.priority is not None else 0, -index)
+        dest = rule.destination.bucket_name
+        held = best.get(dest)
+        if held is None or rank > held[:2]:
+            best[dest] = (rank[0], rank[1], rule)
+    return tuple(Route(destination_bucket=d, rule=r) for d, (_, _, r) in best.items())
+
+
+def _kms_opt_in(rule: ReplicationRule) -> bool:
+    criteria = rule.source_selection_criteria
+    return criteria is not None and criteria.sse_kms_encrypted_objects is Status.ENABLED
+
+
+# --- routing (R-080..R-113) ----------------------------------------------------------
+
+
+def route_object(world: World, bucket: str, version: ObjectVersion) -> tuple[Route, ...]:
+    """The destinations a new object version goes to; empty when it is not eligible.
+
+    Not eligible: replicas (R-101), archived storage classes (R-105), SSE-C under the
+    pre-2022 profile (R-081), SSE-KMS without an opted-in rule (R-067, R-109),
+    versions on a bucket without configuration (R-100).
+    """
+    source = world.bucket(bucket)
+    if source is None or source.replication is None:
+        return ()
+    if version.replication_status is ReplicationStatus.REPLICA:
+        return ()
+    if version.storage_class in UNREPLICATED_CLASSES:
+        return ()
+    sse = version.server_side_encryption
+    if sse is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication:
+        return ()
+    return winning_rules(source.replication, version.key, version.tags, kms_encrypted=sse.uses_kms)
+
+
+def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[Route, ...]:
+    """The destinations a delete marker goes to (R-087, R-104, R-110).
+
+    Lifecycle markers never replicate; V1 rules replicate user markers; V2 rules only
+    with ``DeleteMarkerReplication`` enabled on the winning rule (markers carry no
+    tags, so tag rules never match them).  Under the profile switch
+    ``cross_account_delete_markers_off_by_default`` markers stay in the account.
+    Deletes by version id are never routed at all (R-103): the engine does not ask.
+    """
+    source = world.bucket(bucket)
+    if marker.by_lifecycle or source is None or source.replication is None:
+        return ()
+    routes = winning_rules(source.replication, marker.key, FrozenMap())
+    kept = []
+    for route in routes:
+        rule = route.rule
+        if (
+            rule.schema_version is SchemaVersion.V2
+            and rule.delete_marker_replication is not Status.ENABLED
+        ):
+            continue
+        if world.profile.cross_account_delete_markers_off_by_default:
+            dest = world.bucket(route.destination_bucket)
+            if dest is not None and dest.owner != source.owner:
+                continue
+        kept.append(route)
+    return tuple(kept)
+
+
+def route_metadata(
+    world: World, bucket: str, version: ObjectVersion, *, acl_changed: bool = False
+) -> tuple[Route, ...]:
+    """Where a metadata change (tags, ACL, retention, legal hold) of a version goes (R-085).
+
+    A source version sends it to each destination it already reached; an ACL change
+    skips destinations where the replica's owner was overridden or ACLs are disabled
+    (R-151, R-153, R-154).  A replica sends it back only under rules of its own
+    bucket with ``ReplicaModifications`` enabled (R-088, R-172).
+    """
+    source = world.bucket(bucket)
+    if source is None:
+        return ()
+    if version.replication_status is ReplicationStatus.REPLICA:
+        if source.replication is None:
+            return ()
+        return tuple(
+            route
+            for route in winning_rules(source.replication, version.key, version.tags)
+            if _replica_modifications(route.rule)
+        )
+    if source.replication is None:
+        return ()
+    routes = []
+    for dest_name, status in version.destination_statuses.items():
+        if status is not ReplicationStatus.COMPLETED:
+            continue
+        rule = _rule_for_destination(source.replication, dest_name, version)
+        if rule is None:
+            continue
+        if acl_changed and not _acl_follows(world, dest_name, version):
+            continue
+        routes.append(Route(destination_bucket=dest_name, rule=rule))
+    return tuple(routes)
+
+
+def _replica_modifications(rule: ReplicationRule) -> bool:
+    criteria = rule.source_selection_criteria
+    return criteria is not None and criteria.replica_modifications is Status.ENABLED
+
+
+def _rule_for_destination(
+    config: ReplicationConfiguration, dest: str, version: ObjectVersion
+) -> ReplicationRule | None:
+    for route in winning_rules(
+        config, version.key, version.tags, kms_encrypted=version.server_side_encryption.uses_kms
+    ):
+        if route.destination_bucket == dest:
+            return route.rule
+    # The rule that routed the version may since be gone; any enabled rule to it serves.
+    for rule in config.rules:
+        if rule.is_enabled and rule.destination.bucket_name == dest:
+            return rule
+    return None
+
+
+def _acl_follows(world: World, dest_name: str, version: ObjectVersion) -> bool:
+    """Whether ACL changes still replicate to this destination's replica (R-151..R-154)."""
+    dest = world.bucket(dest_name)
+    if dest is None or dest.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
+        return False
+    replica = _find_version(world, dest_name, version.key, version.version_id)
+    return isinstance(replica, ObjectVersion) and replica.owner == version.owner
+
+
+def _find_version(
+    world: World, bucket: str, key: str, version_id: str
+) -> ObjectVersion | DeleteMarker | None:
+    for candidate in world.versions(bucket, key):
+        if candidate.version_id == version_id:
+            return candidate
+    return None
+
+
+# --- status (R-120..R-125) -----------------------------------------------------------
+
+
+def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationStatus:
+    """The source's ``x-amz-replication-status`` over its destinations (R-123).
+
+    ``FAILED`` as soon as one destination failed (even while others are pending),
+    else ``PENDING`` while any is pending, else ``COMPLETED``.
+    """
+    values = list(statuses.values())
+    if ReplicationStatus.FAILED in values:
+        return ReplicationStatus.FAILED
+    if ReplicationStatus.PENDING in values:
+        return ReplicationStatus.PENDING
+    return ReplicationStatus.COMPLETED
+
+
+def lifecycle_may_expire(version: ObjectVersion | DeleteMarker) -> bool:
+    """Whether a lifecycle action may act on the version now: not while PENDING (R-125)."""
+    return version.replication_status is not ReplicationStatus.PENDING
+
+
+# --- permissions (R-006, R-012, R-155..R-158) ------------------------------------------
+
+
+def _object_arn(bucket: Bucket, key: str | None = None) -> str:
+    partition = partition_of_region(bucket.region).value
+    return f"arn:{partition}:s3:::{bucket.name}" + ("" if key is None else f"/{key}")
+
+
+def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | None) -> bool:
+    """Whether the role may perform ``action`` on the bucket (``key=None``) or an object.
+
+    Same account: the role policy or the bucket policy may allow; another account:
+    both must allow; an explicit deny anywhere wins (R-012, R-158).
+    """
+    resource_policy = world.bucket_policies.get(bucket.name)
+    decision = iam.evaluate_access(
+        principal=role.arn,
+        principal_account=role.account,
+        resource_owner_account=bucket.owner,
+        identity_policies=(role.policy,),
+        resource_policies=() if resource_policy is None else (resource_policy,),
+        action=action,
+        resource=_object_arn(bucket, key),
+    )
+    return decision is iam.Decision.ALLOW
+
+
+def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, key: str) -> bool:
+    resource_policy = world.bucket_policies.get(bucket.name)
+    if resource_policy is None:
+        return False
+    decision = iam.evaluate(
+        (resource_policy,),
+        iam.Request(principal=role.arn, action=action, resource=_object_arn(bucket, key)),
+    )
+    return decision is iam.Decision.EXPLICIT_DENY
+
+
+def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
+    key = world.kms_keys.get(key_arn)
+    if key is None:
+        return False
+    decision = iam.evaluate_access(
+        principal=role.arn,
+        principal_account=role.account,
+        resource_owner_account=key.account,
+        identity_policies=(role.policy,),
+        resource_policies=() if key.policy is None else (key.policy,),
+        action=action,
+        resource=key_arn,
+    )
+    return decision is iam.Decision.ALLOW
+
+
+# --- applying a task (R-124, R-127, R-158) ---------------------------------------------
+
+
+class Verdict(enum.Enum):
+    """What applying a task comes to."""
+
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    #: A transient problem: the task stays queued (R-124).
+    RETRY = "RETRY"
+
+
+@attrs.frozen(kw_only=True)
+class ApplyOutcome:
+    """The verdict for one task, its failure reason, and what the replica leaves out."""
+
+    verdict: Verdict
+    reason: FailureReason | None = None
+    drop_tags: bool = False
+
+    @classmethod
+    def fail(cls, reason: FailureReason) -> ApplyOutcome:
+        """A permanent failure with a documented reason."""
+        return cls(verdict=Verdict.FAILED, reason=reason)
+
+
+_OK = ApplyOutcome(verdict=Verdict.COMPLETED)
+_RETRY = ApplyOutcome(verdict=Verdict.RETRY)
+F = FailureReason
+
+
+def apply_outcome(
+    world: World,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker | None,
+    *,
+    unavailable: frozenset[str] = frozenset(),
+) -> ApplyOutcome:
+    """Decide a task at the moment it is applied, re-reading the world (R-124, R-158).
+
+    Args:
+        world: the world now.
+        task: the task being applied.
+        version: the source version (or marker) the task carries, ``None`` if it is gone.
+        unavailable: bucket names that are temporarily unreachable (fault injection).
+    """
+    source = world.bucket(task.source_bucket)
+    if source is None:
+        return ApplyOutcome.fail(F.SRC_BUCKET_NOT_FOUND)
+    config = source.replication
+    if config is None:
+        return ApplyOutcome.fail(F.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
+    if version is None:
+        return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
+    if task.destination_bucket in unavailable or task.source_bucket in unavailable:
+        return _RETRY
+    role = world.roles.get(config.role)
+    if role is None or not iam.can_assume(role.trust_policy):
+        return ApplyOutcome.fail(F.ASSUME_ROLE_NOT_PERMITTED)
+    dest = world.bucket(task.destination_bucket)
+    if dest is None:
+        return ApplyOutcome.fail(F.DST_BUCKET_NOT_FOUND)
+    if dest.versioning is not VersioningStatus.ENABLED:
+        return ApplyOutcome.fail(F.DST_BUCKET_UNVERSIONED)
+    if _unsupported_destination(world, source, dest):
+        return ApplyOutcome.fail(F.UNSUPPORTED_DESTINATION)
+    if source.object_lock_enabled and not dest.object_lock_enabled:
+        return ApplyOutcome.fail(F.DST_BUCKET_OBJECT_LOCK_CONFIG_MISSING)
+    if isinstance(version, DeleteMarker):
+        if not role_may(world, role, "s3:ReplicateDelete", dest, task.key):
+            return ApplyOutcome.fail(F.DST_DEL_OBJ_NOT_PERMITTED)
+        return _OK
+    rule = _rule_by_id(config, task.rule_id)
+    if task.kind is TaskKind.METADATA:
+        return _metadata_outcome(world, role, source, dest, task, version)
+    return _object_outcome(world, role, source, dest, version, rule)
+
+
+def _rule_by_id(config: ReplicationConfiguration, rule_id: str) -> ReplicationRule | None:
+    for rule in config.rules:
+        if rule.id == rule_id:
+            return rule
+    return None
+
+
+def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool:
+    """R-001, R-013, R-176: opt-in region off for either owner, or cross-account Requester Pays."""
+    if not world.account(source.owner).region_enabled(source.region):
+        return True
+    if not world.account(source.owner).region_enabled(dest.region):
+        return True
+    if not world.account(dest.owner).region_enabled(dest.region):
+        return True
+    return dest.requester_pays and dest.owner != source.owner
+
+
+def _source_read_outcome(
+    world: World, role: Role, source: Bucket, version: ObjectVersion
+) -> ApplyOutcome | None:
+    """The source-side checks: read the object, its ACL, tags, lock settings and key."""
+    key = version.key
+    if not role_may(world, role, "s3:GetObjectVersionForReplication", source, key):
+        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if version.owner != source.owner and version.acl is not None:
+        # R-008, R-107: a foreign-owned object needs READ and READ_ACP for the bucket owner.
+        acl = version.acl
+        if not (
+            acl.allows(source.owner, Permission.READ)
+            and acl.allows(source.owner, Permission.READ_ACP)
+        ):
+            return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if not role_may(world, role, "s3:GetObjectVersionAcl", source, key):
+        return ApplyOutcome.fail(F.SRC_GET_ACL_NOT_PERMITTED)
+    if source.object_lock_enabled and not (
+        role_may(world, role, "s3:GetObjectRetention", source, key)
+        and role_may(world, role, "s3:GetObjectLegalHold", source, key)
+    ):
+        # R-010, R-158: no dedicated reason is documented; the object read is refused.
+        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if version.server_side_encryption.uses_kms and version.sse_kms_key_id is not None:
+        src_key = world.kms_keys.get(version.sse_kms_key_id)
+        if src_key is None or not src_key.usable:
+            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
+        if not _kms_may(world, role, "kms:Decrypt", version.sse_kms_key_id):
+            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
+    return None
+
+
+def _object_outcome(
+    world: World,
+    role: Role,
+    source: Bucket,
+    dest: Bucket,
+    version: ObjectVersion,
+    rule: ReplicationRule | None,
+) -> ApplyOutcome:
+    failed = _source_read_outcome(world, role, source, version)
+    if failed is not None:
+        return failed
+    drop_tags = False
+    if version.tags and not role_may(world, role, "s3:GetObjectVersionTagging", source, version.key):
+        if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
+            return ApplyOutcome.fail(F.SRC_GET_TAGGING_NOT_PERMITTED)
+        drop_tags = True  # R-158 default: replicate without tags (T-75).
+    if not role_may(world, role, "s3:ReplicateObject", dest, version.key):
+        reason = F.DST_MULTIPART_INIT_NOT_PERMITTED if version.parts_count else None
+        return ApplyOutcome.fail(reason or F.DST_PUT_OBJECT_NOT_PERMITTED)
+    if rule is not None and _owner_override(rule) and not role_may(
+        world, role, "s3:ObjectOwnerOverrideToBucketOwner", dest, version.key
+    ):
+        return ApplyOutcome.fail(F.DST_PUT_OBJECT_NOT_PERMITTED)
+    if version.tags and _explicitly_denied(world, role, "s3:ReplicateTags", dest, version.key):
+        drop_tags = True  # R-157: the destination may refuse tags; the object still goes.
+    if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON and not role_may(
+        world, role, "s3:PutObjectLegalHold", dest, version.key
+    ):
+        return ApplyOutcome.fail(F.DST_PUT_LEGAL_HOLD_NOT_PERMITTED)
+    kms_failure = _replica_key_outcome(world, role, dest, version, rule)
+    if kms_failure is not None:
+        return kms_failure
+    return ApplyOutcome(verdict=Verdict.COMPLETED, drop_tags=drop_tags)
+
+
+def _replica_key_outcome(
+    world: World, role: Role, dest: Bucket, version: ObjectVersion, rule: ReplicationRule | None
+) -> ApplyOutcome | None:
+    """R-014, R-027, R-158: the replica's KMS key must exist, be usable and usable by the role."""
+    key_arn = _replica_key(dest, version, rule)
+    if key_arn is None:
+        return None
+    key = world.kms_keys.get(key_arn)
+    if key is None or key.region != dest.region:
+        return ApplyOutcome.fail(F.DST_KMS_KEY_NOT_FOUND)
+    if not key.usable:
+        return ApplyOutcome.fail(F.DST_KMS_KEY_INVALID_STATE)
+    if not _kms_may(world, role, "kms:Encrypt", key_arn):
+        return ApplyOutcome.fail(F.DST_KMS_KEY_NOT_FOUND)
+    return None
+
+
+def _metadata_outcome(
+    world: World,
+    role: Role,
+    source: Bucket,
+    dest: Bucket,
+    task: ReplicationTask,
+    version: ObjectVersion,
+) -> ApplyOutcome:
+    if _find_version(world, dest.name, task.key, task.version_id) is None:
+        return ApplyOutcome.fail(F.DST_VERSION_NOT_FOUND)
+    if not role_may(world, role, "s3:GetObjectVersionForReplication", source, task.key):
+        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if not role_may(world, role, "s3:ReplicateObject", dest, task.key):
+        return ApplyOutcome.fail(F.DST_PUT_OBJECT_NOT_PERMITTED)
+    drop_tags = bool(version.tags) and not role_may(
+        world, role, "s3:GetObjectVersionTagging", source, task.key
+    )
+    return ApplyOutcome(verdict=Verdict.COMPLETED, drop_tags=drop_tags)
+
+
+def _owner_override(rule: ReplicationRule) -> bool:
+    return rule.destination.access_control_translation is not None
+
+
+def _replica_key(dest: Bucket, version: ObjectVersion, rule: ReplicationRule | None) -> str | None:
+    """The KMS key the replica is encrypted under, if any (R-082)."""
+    if version.server_side_encryption.uses_kms:
+        config = rule.destination.encryption_configuration if rule is not None else None
+        return None if config is None else config.replica_kms_key_id
+    if version.server_side_encryption is ServerSideEncryption.NONE:
+        default = dest.default_encryption
+        if default.sse_algorithm.uses_kms:
+            return default.kms_master_key_id
+    return None
+
+
+# --- the replica (R-082..R-089, R-150..R-154) ---------------------------------------------
+
+
+def build_replica(
+    world: World,
+    version: ObjectVersion,
+    rule: ReplicationRule | None,
+    dest: Bucket,
+    *,
+    now: dt.datetime,
+    drop_tags: bool = False,
+) -> ObjectVersion:
+    """The replica of ``version`` as written into ``dest`` under ``rule``.
+
+    Same key, version id, creation time, metadata and body (R-083, R-142); the
+    storage class override (R-089); the same encryption kind under the replica key, or
+    the destination's default for unencrypted sources, which changes the ETag (R-082);
+    the owner and ACL per R-150, R-151, R-154; lock settings copied, else the
+    destination's default retention from the moment of writing (R-086).
+    """
+    del world  # the replica depends only on the version, the rule and the destination
+    storage_class = version.storage_class
+    override = False
+    if rule is not None:
+        storage_class = rule.destination.storage_class or storage_class
+        override = _owner_override(rule)
+    sse, key_id, etag = _replica_encryption(version, rule, dest)
+    owner, acl = version.owner, version.acl
+    if dest.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
+        owner, acl = dest.owner, None
+    elif override:
+        owner, acl = dest.owner, Acl.private(dest.owner)
+    mode, until = version.object_lock_mode, version.object_lock_retain_until_date
+    if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
+        default = dest.object_lock.default_retention
+        mode, until = default.mode, default.retain_until(now)
+    return attrs.evolve(
+        version,
+        storage_class=storage_class,
+        server_side_encryption=sse,
+        sse_kms_key_id=key_id,
+        etag=etag,
+        owner=owner,
+        acl=acl,
+        tags=FrozenMap() if drop_tags else version.tags,
+        object_lock_mode=mode,
+        object_lock_retain_until_date=until,
+        replication_status=ReplicationStatus.REPLICA,
+        destination_statuses=FrozenMap(),
+        failure_reasons=FrozenMap(),
+        is_latest=False,
+    )
+
+
+def _replica_encryption(
+    version: ObjectVersion, rule: ReplicationRule | None, dest: Bucket
+) -> tuple[ServerSideEncryption, str | None, str]:
+    sse = version.server_side_encryption
+    if sse.uses_kms:
+        return sse, _replica_key(dest, version, rule), version.etag
+    if sse is ServerSideEncryption.NONE:
+        default = dest.default_encryption
+        etag = version.etag
+        if default.sse_algorithm.uses_kms:
+            digest = hashlib.md5(f"{version.etag}:{dest.name}".encode(), usedforsecurity=False)
+            etag = f'"{digest.hexdigest()}"'
+        return default.sse_algorithm, default.kms_master_key_id, etag
+    return sse, None, version.etag
+
+
+def metadata_update(replica: ObjectVersion, source: ObjectVersion, *, drop_tags: bool) -> ObjectVersion:
+    """Carry a metadata change (tags, ACL, lock settings) from ``source`` onto ``replica``."""
+    acl = replica.acl if replica.owner != source.owner or replica.acl is None else source.acl
+    return attrs.evolve(
+        replica,
+        tags=replica.tags if drop_tags else source.tags,
+        acl=acl,
+        object_lock_mode=source.object_lock_mode,
+        object_lock_retain_until_date=source.object_lock_retain_until_date,
+        object_lock_legal_hold_status=source.object_lock_legal_hold_status,
+    )
+
+
+def profile_of(world: World) -> Profile:
+    """The profile the world runs under."""
+    return world.profile
