@@ -1,0 +1,222 @@
+"""The import directions of DESIGN.md ("Layers: imports point down only"), enforced.
+
+Every module under ``s3repl/`` is parsed with :mod:`ast` (never imported), each
+``import`` / ``from ... import`` statement is resolved to an absolute module name
+(relative imports included, and imports nested in functions or under
+``if TYPE_CHECKING:`` too: a type-only import is still a dependency), and the result
+is checked against two tables:
+
+- :data:`LAYERS`: for each layer, the ``s3repl`` modules it may import. A layer may
+  always import its own modules.
+- :data:`EXCLUSIVE`: imports that only a few layers may make at all (``xmltodict``
+  only in ``codec``, ``hypothesis`` only in the shipped ``testing`` kit, ``boto3``
+  nowhere).
+
+Modules are globbed, so a module that does not exist yet is simply not checked; a
+module that exists but belongs to no layer fails until it is added to the table.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = ROOT / "s3repl"
+
+_ERRORS = "s3repl.errors"
+_PROFILE = "s3repl.profile"
+_MODEL = "s3repl.model"
+_CODEC = "s3repl.codec"
+_IAM = "s3repl.iam"
+_WORLD = "s3repl.world"
+_POLICY = "s3repl.policy"
+_VALIDATE = "s3repl.validate"
+_ENGINE = "s3repl.engine"
+_TESTING = "s3repl.testing"
+_CLI = "s3repl.cli"
+_FACADE = "s3repl"
+
+_BELOW_ENGINE = (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY, _VALIDATE)
+
+#: Layer (a module, or a package and everything in it) -> the ``s3repl`` modules it may
+#: import, as prefixes. Bottom of DESIGN.md's diagram first. Nobody below the facade may
+#: import the facade ``s3repl`` itself (that would import every layer), and nobody
+#: but the testing kit imports ``s3repl.testing`` (see also :data:`EXCLUSIVE`).
+LAYERS: dict[str, tuple[str, ...]] = {
+    _ERRORS: (),
+    _PROFILE: (_ERRORS,),
+    _MODEL: (_ERRORS, _PROFILE),
+    _CODEC: (_ERRORS, _PROFILE, _MODEL),
+    _IAM: (_ERRORS, _PROFILE, _MODEL),
+    # The immutable World snapshot that policy and validate read (see s3repl/world.py).
+    _WORLD: (_ERRORS, _PROFILE, _MODEL, _IAM),
+    _POLICY: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD),
+    _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD, _POLICY),
+    _ENGINE: _BELOW_ENGINE,
+    _TESTING: (*_BELOW_ENGINE, _ENGINE),
+    _CLI: (*_BELOW_ENGINE, _ENGINE),
+    _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
+}
+
+#: Import prefix -> the only layers allowed to import it (empty: nobody in ``s3repl``).
+EXCLUSIVE: dict[str, tuple[str, ...]] = {
+    # codec is the only place that knows the XML wire format.
+    "xmltodict": (_CODEC,),
+    # Hypothesis is an optional extra: only the shipped testing kit may need it.
+    "hypothesis": (_TESTING,),
+    # Nothing in the library imports the testing kit.
+    _TESTING: (_TESTING,),
+    # s3repl models S3; it never talks to (or pretends to be) the AWS SDK.
+    "boto3": (),
+    "botocore": (),
+    "moto": (),
+}
+
+
+def _is_within(name: str, prefix: str) -> bool:
+    """Tell whether module ``name`` is ``prefix`` or inside package ``prefix``."""
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES: dict[str, Path] = {
+    _module_name(path): path
+    for path in sorted(PACKAGE_DIR.rglob("*.py"))
+    if "__pycache__" not in path.parts
+}
+
+
+def _layer_of(module: str) -> str | None:
+    """Return the most specific layer containing ``module`` (``None`` if there is none)."""
+    # The facade layer is the one module ``s3repl/__init__.py``, not the whole package.
+    matches = [
+        layer
+        for layer in LAYERS
+        if (module == layer if layer == _FACADE else _is_within(module, layer))
+    ]
+    return max(matches, key=len) if matches else None
+
+
+def _resolve_from(module: str, path: Path, node: ast.ImportFrom) -> str:
+    """Return the absolute base module of a ``from ... import`` statement."""
+    if node.level == 0:
+        assert node.module is not None
+        return node.module
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    parts = package.split(".")
+    if node.level - 1 >= len(parts):
+        pytest.fail(f"{module}: relative import beyond the top-level package (line {node.lineno})")
+    base = ".".join(parts[: len(parts) - (node.level - 1)])
+    return f"{base}.{node.module}" if node.module else base
+
+
+def imports_of(module: str) -> list[tuple[int, str]]:
+    """Return ``(line, imported module)`` for every import statement in ``module``.
+
+    ``from pkg import name`` counts as importing ``pkg.name`` when that is a module of
+    ``s3repl`` (one that exists, or a layer that may not exist yet), and as importing
+    ``pkg`` otherwise (``name`` is then an attribute).
+    """
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve_from(module, path, node)
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                is_module = candidate in MODULES or candidate in LAYERS
+                found.append((node.lineno, candidate if is_module else base))
+    return found
+
+
+_IDS = sorted(MODULES)
+
+
+@pytest.mark.parametrize("module", _IDS)
+def test_every_module_belongs_to_a_layer(module: str) -> None:
+    """Every module of s3repl sits in one of DESIGN.md's layers, so its imports are checked."""
+    assert _layer_of(module) is not None, (
+        f"{module} belongs to no layer: add it to LAYERS in tests/test_architecture.py "
+        "(and to the layer diagram in DESIGN.md)"
+    )
+
+
+@pytest.mark.parametrize("module", _IDS)
+def test_internal_imports_point_down(module: str) -> None:
+    """A module imports from s3repl only its own layer and the layers DESIGN.md puts below it."""
+    layer = _layer_of(module)
+    if layer is None:
+        pytest.skip("not in a layer (reported by test_every_module_belongs_to_a_layer)")
+    allowed = (layer, *LAYERS[layer])
+    bad = [
+        f"line {line}: {target}"
+        for line, target in imports_of(module)
+        if _is_within(target, _FACADE)
+        and not any(
+            # The facade itself is only allowed when explicitly listed, never as a prefix.
+            target == prefix if prefix == _FACADE else _is_within(target, prefix)
+            for prefix in allowed
+        )
+    ]
+    assert not bad, f"{module} (layer {layer}) may import only {allowed}; it imports:\n" + (
+        "\n".join(bad)
+    )
+
+
+@pytest.mark.parametrize("module", _IDS)
+@pytest.mark.parametrize("restricted", sorted(EXCLUSIVE))
+def test_exclusive_imports(module: str, restricted: str) -> None:
+    """xmltodict only in codec, hypothesis and s3repl.testing only in testing, no AWS SDK."""
+    layer = _layer_of(module)
+    if layer is not None and layer in EXCLUSIVE[restricted]:
+        return
+    bad = [
+        f"line {line}: {target}"
+        for line, target in imports_of(module)
+        if _is_within(target, restricted)
+    ]
+    assert not bad, (
+        f"{module} imports {restricted}, which only {EXCLUSIVE[restricted] or 'nobody'} "
+        "may import:\n" + "\n".join(bad)
+    )
+
+
+def test_layer_table_points_down() -> None:
+    """The LAYERS table itself is acyclic: no layer may import a layer that may import it."""
+    for layer, allowed in LAYERS.items():
+        for lower in allowed:
+            assert layer not in LAYERS[lower], f"{layer} and {lower} may import each other"
+
+
+def test_import_s3repl_does_not_import_hypothesis() -> None:
+    """``import s3repl`` in a fresh interpreter loads no Hypothesis (it is an optional extra)."""
+    code = (
+        "import sys\n"
+        "import s3repl\n"
+        "leaked = sorted(m for m in sys.modules if m == 'hypothesis' or "
+        "m.startswith('hypothesis.'))\n"
+        "print(','.join(leaked))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"import s3repl imported {result.stdout.strip()}"
