@@ -129,8 +129,7 @@ class MalformedXML(S3Error, ValueError):
 
     #: The text AWS returns for every schema violation (SPEC R-045).
     DEFAULT_MESSAGE: ClassVar[str] = (
-        "The XML you provided was not well-formed or did not validate against our "
-        "published schema"
+        "The XML you provided was not well-formed or did not validate against our published schema"
     )
 
 

@@ -512,15 +512,19 @@ def _object_outcome(
     if failed is not None:
         return failed
     drop_tags = False
-    if version.tags and not role_may(world, role, "s3:GetObjectVersionTagging", source, version.key):
+    if version.tags and not role_may(
+        world, role, "s3:GetObjectVersionTagging", source, version.key
+    ):
         if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
             return ApplyOutcome.fail(F.SRC_GET_TAGGING_NOT_PERMITTED)
         drop_tags = True  # R-158 default: replicate without tags (T-75).
     if not role_may(world, role, "s3:ReplicateObject", dest, version.key):
         reason = F.DST_MULTIPART_INIT_NOT_PERMITTED if version.parts_count else None
         return ApplyOutcome.fail(reason or F.DST_PUT_OBJECT_NOT_PERMITTED)
-    if rule is not None and _owner_override(rule) and not role_may(
-        world, role, "s3:ObjectOwnerOverrideToBucketOwner", dest, version.key
+    if (
+        rule is not None
+        and _owner_override(rule)
+        and not role_may(world, role, "s3:ObjectOwnerOverrideToBucketOwner", dest, version.key)
     ):
         return ApplyOutcome.fail(F.DST_PUT_OBJECT_NOT_PERMITTED)
     if version.tags and _explicitly_denied(world, role, "s3:ReplicateTags", dest, version.key):
@@ -658,7 +662,9 @@ def _replica_encryption(
     return sse, None, version.etag
 
 
-def metadata_update(replica: ObjectVersion, source: ObjectVersion, *, drop_tags: bool) -> ObjectVersion:
+def metadata_update(
+    replica: ObjectVersion, source: ObjectVersion, *, drop_tags: bool
+) -> ObjectVersion:
     """Carry a metadata change (tags, ACL, lock settings) from ``source`` onto ``replica``."""
     acl = replica.acl if replica.owner != source.owner or replica.acl is None else source.acl
     return attrs.evolve(

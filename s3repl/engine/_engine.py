@@ -117,12 +117,6 @@ def _etag(body: bytes) -> str:
     return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
 
 
-def _status(value: Status | str | bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    return Status(value) is Status.ENABLED
-
-
 class Engine:
     """A deterministic, steppable Amazon S3 with replication.
 
@@ -167,13 +161,13 @@ class Engine:
         if self._view is None:
             self._view = World(
                 profile=self.profile,
-                accounts=FrozenMap._wrap(self._accounts),  # noqa: SLF001
-                buckets=FrozenMap._wrap(self._buckets),  # noqa: SLF001
-                bucket_policies=FrozenMap._wrap(self._policies),  # noqa: SLF001
-                roles=FrozenMap._wrap(self._roles),  # noqa: SLF001
-                kms_keys=FrozenMap._wrap(self._keys),  # noqa: SLF001
-                objects=FrozenMap._wrap(  # noqa: SLF001
-                    {name: FrozenMap._wrap(keys) for name, keys in self._objects.items()}  # noqa: SLF001
+                accounts=FrozenMap._wrap(self._accounts),
+                buckets=FrozenMap._wrap(self._buckets),
+                bucket_policies=FrozenMap._wrap(self._policies),
+                roles=FrozenMap._wrap(self._roles),
+                kms_keys=FrozenMap._wrap(self._keys),
+                objects=FrozenMap._wrap(
+                    {name: FrozenMap._wrap(keys) for name, keys in self._objects.items()}
                 ),
             )
         return self._view
@@ -302,7 +296,9 @@ class Engine:
         self._changed()
         return role
 
-    def put_role_policy(self, arn: str, policy: str | Mapping[str, Any] | iam.PolicyDocument) -> Role:
+    def put_role_policy(
+        self, arn: str, policy: str | Mapping[str, Any] | iam.PolicyDocument
+    ) -> Role:
         """Replace a role's permission policy (for example to revoke a permission)."""
         role = self._role(arn)
         updated = attrs.evolve(role, policy=_identity_policy(policy))
@@ -424,7 +420,8 @@ class Engine:
         try:
             return self._buckets[name]
         except KeyError:
-            raise NoSuchBucket("The specified bucket does not exist", bucket_name=name) from None
+            msg = "The specified bucket does not exist"
+            raise NoSuchBucket(msg, bucket_name=name) from None
 
     def _authorize(
         self, bucket: Bucket, account: str | None, action: str, key: str | None = None
@@ -441,7 +438,8 @@ class Engine:
             )
             if iam.evaluate((document,), request) is iam.Decision.ALLOW:
                 return caller
-        raise AccessDenied("Access Denied", bucket_name=bucket.name)
+        msg = "Access Denied"
+        raise AccessDenied(msg, bucket_name=bucket.name)
 
     def _set_bucket(self, bucket: Bucket) -> None:
         self._tick()
@@ -457,7 +455,8 @@ class Engine:
         bucket = self._bucket(name)
         self._authorize(bucket, account, "s3:DeleteBucket")
         if self._objects[name]:
-            raise BucketNotEmpty("The bucket you tried to delete is not empty", bucket_name=name)
+            msg = "The bucket you tried to delete is not empty"
+            raise BucketNotEmpty(msg, bucket_name=name)
         self._tick()
         del self._buckets[name]
         del self._objects[name]
@@ -527,12 +526,20 @@ class Engine:
         self._set_bucket(attrs.evolve(current, object_lock_enabled=True, object_lock=value))
 
     def put_bucket_encryption(
-        self, bucket: str, config: Mapping[str, Any] | DefaultEncryption, *, account: str | None = None
+        self,
+        bucket: str,
+        config: Mapping[str, Any] | DefaultEncryption,
+        *,
+        account: str | None = None,
     ) -> None:
         """Set default encryption (boto3 ``ServerSideEncryptionConfiguration`` or model)."""
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutEncryptionConfiguration")
-        value = config if isinstance(config, DefaultEncryption) else default_encryption_from_dict(config)
+        value = (
+            config
+            if isinstance(config, DefaultEncryption)
+            else default_encryption_from_dict(config)
+        )
         self._set_bucket(attrs.evolve(current, default_encryption=value))
 
     def put_bucket_request_payment(
@@ -542,7 +549,8 @@ class Engine:
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutBucketRequestPayment")
         if payer not in ("Requester", "BucketOwner"):
-            raise InvalidArgument(f"Invalid Payer {payer!r}", bucket_name=bucket)
+            msg = f"Invalid Payer {payer!r}"
+            raise InvalidArgument(msg, bucket_name=bucket)
         self._set_bucket(attrs.evolve(current, requester_pays=payer == "Requester"))
 
     def put_bucket_policy(
@@ -622,9 +630,8 @@ class Engine:
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:GetReplicationConfiguration")
         if current.replication is None:
-            raise ReplicationConfigurationNotFoundError(
-                "The replication configuration was not found", bucket_name=bucket
-            )
+            msg = "The replication configuration was not found"
+            raise ReplicationConfigurationNotFoundError(msg, bucket_name=bucket)
         return current.replication
 
     def delete_bucket_replication(self, bucket: str, *, account: str | None = None) -> None:
@@ -757,7 +764,7 @@ class Engine:
             parts=parts,
         )
 
-    def _write_object(  # noqa: PLR0913 - mirrors PutObject's parameters
+    def _write_object(
         self,
         bucket: str,
         key: str,
@@ -781,7 +788,8 @@ class Engine:
         caller = self._authorize(target, account, "s3:PutObject", key)
         check_object_key(key)
         if not isinstance(body, bytes | bytearray | memoryview):
-            raise InvalidArgument("Body must be bytes", bucket_name=bucket)
+            msg = "Body must be bytes"
+            raise InvalidArgument(msg, bucket_name=bucket)
         body = bytes(body)
         frozen_tags = check_tags(tags)
         frozen_metadata = check_metadata(metadata)
@@ -792,7 +800,9 @@ class Engine:
 
             msg = "The storage class you specified is not valid"
             raise InvalidStorageClass(msg, bucket_name=bucket) from None
-        sse, kms_key = self._encryption(target, server_side_encryption, sse_kms_key_id, sse_customer)
+        sse, kms_key = self._encryption(
+            target, server_side_encryption, sse_kms_key_id, sse_customer
+        )
         owner, object_acl = self._ownership(target, caller, acl)
         mode, until, hold = self._lock_settings(
             target, object_lock_mode, object_lock_retain_until_date, object_lock_legal_hold_status
@@ -890,7 +900,9 @@ class Engine:
             and canned is CannedAcl.BUCKET_OWNER_FULL_CONTROL
         ):
             owner = bucket.owner
-        return owner, Acl.canned(canned or CannedAcl.PRIVATE, owner=owner, bucket_owner=bucket.owner)
+        return owner, Acl.canned(
+            canned or CannedAcl.PRIVATE, owner=owner, bucket_owner=bucket.owner
+        )
 
     def _lock_settings(
         self,
@@ -1103,8 +1115,7 @@ class Engine:
         version_id: str | None = None,
         account: str | None = None,
     ) -> ObjectVersion:
-        """Replace a version's tags; replicated as a metadata operation (R-085), never
-        making an ineligible version eligible (R-062)."""
+        """Replace a version's tags (metadata replication R-085; never makes it eligible, R-062)."""
         frozen = check_tags(tags)
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectTagging",
@@ -1173,7 +1184,9 @@ class Engine:
         lock_mode, until, _ = self._lock_settings(target, mode, retain_until_date, None)
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectRetention",
-            lambda v: attrs.evolve(v, object_lock_mode=lock_mode, object_lock_retain_until_date=until),
+            lambda v: attrs.evolve(
+                v, object_lock_mode=lock_mode, object_lock_retain_until_date=until
+            ),
         )  # fmt: skip
 
     def put_object_legal_hold(
@@ -1200,7 +1213,8 @@ class Engine:
         chain = self._objects[bucket].get(key)
         if version_id is None:
             if chain is None or isinstance(chain[0], DeleteMarker):
-                raise NoSuchKey("The specified key does not exist.", bucket_name=bucket)
+                msg = "The specified key does not exist."
+                raise NoSuchKey(msg, bucket_name=bucket)
             return chain[0]
         found = _store.find(chain, version_id)
         if found is None:
@@ -1282,7 +1296,8 @@ class Engine:
             UnknownTaskError: ``task`` is not pending.
         """
         if not self._queue:
-            raise NothingPendingError("no replication task is pending")
+            msg = "no replication task is pending"
+            raise NothingPendingError(msg)
         chosen = self._take(task)
         self._clock_us = max(self._clock_us + _TICK_US, chosen.due_us)
         return self._apply(chosen)
@@ -1293,11 +1308,10 @@ class Engine:
         if task is None:
             index = self._interleave.randrange(len(self._queue))
         else:
-            index = next(
-                (i for i, (_, _, queued) in enumerate(self._queue) if queued == task), -1
-            )
+            index = next((i for i, (_, _, queued) in enumerate(self._queue) if queued == task), -1)
             if index < 0:
-                raise UnknownTaskError(f"task is not pending: {task!r}")
+                msg = f"task is not pending: {task!r}"
+                raise UnknownTaskError(msg)
         entry = self._queue[index]
         self._queue[index] = self._queue[-1]
         self._queue.pop()
@@ -1345,7 +1359,9 @@ class Engine:
         if outcome.verdict is policy.Verdict.FAILED:
             self._record(task, ReplicationStatus.FAILED, outcome.reason)
             self._emit_failure(task, outcome.reason)
-            return StepResult(task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason)
+            return StepResult(
+                task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason
+            )
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
         self._record(task, ReplicationStatus.COMPLETED, None)
@@ -1362,9 +1378,11 @@ class Engine:
             keys[task.key] = _store.replace(
                 chain,
                 task.version_id,
-                lambda old: policy.metadata_update(old, version, drop_tags=drop_tags)
-                if isinstance(old, ObjectVersion)
-                else old,
+                lambda old: (
+                    policy.metadata_update(old, version, drop_tags=drop_tags)
+                    if isinstance(old, ObjectVersion)
+                    else old
+                ),
             )
             return
         source = self._buckets[task.source_bucket]

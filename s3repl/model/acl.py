@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 
 import attrs
 
-from s3repl.model.enums import S3Enum
-
 from s3repl.errors import InvalidArgument
+from s3repl.model.enums import S3Enum
 
 __all__ = ["Acl", "CannedAcl", "Grant", "Grantee", "GranteeType", "Permission"]
 
@@ -75,12 +75,16 @@ class CannedAcl(S3Enum):
     BUCKET_OWNER_FULL_CONTROL = "bucket-owner-full-control"
 
 
+def _grants(value: Iterable[Grant]) -> tuple[Grant, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Acl:
     """An object or bucket ACL: an owner and its grants."""
 
     owner: str
-    grants: tuple[Grant, ...] = attrs.field(default=(), converter=tuple)
+    grants: tuple[Grant, ...] = attrs.field(default=(), converter=_grants)
 
     @classmethod
     def canned(cls, canned: CannedAcl | str, *, owner: str, bucket_owner: str) -> Acl:
@@ -106,7 +110,9 @@ class Acl:
             )
         if bucket_owner != owner:
             if canned is CannedAcl.BUCKET_OWNER_READ:
-                grants.append(Grant(grantee=Grantee.account(bucket_owner), permission=Permission.READ))
+                grants.append(
+                    Grant(grantee=Grantee.account(bucket_owner), permission=Permission.READ)
+                )
             elif canned is CannedAcl.BUCKET_OWNER_FULL_CONTROL:
                 grants.append(
                     Grant(grantee=Grantee.account(bucket_owner), permission=Permission.FULL_CONTROL)
@@ -124,9 +130,9 @@ class Acl:
             return True
         for grant in self.grants:
             grantee = grant.grantee
-            named = (
-                grantee.type is GranteeType.CANONICAL_USER and grantee.id == account_id
-            ) or (grantee.type is GranteeType.GROUP and grantee.id in (ALL_USERS, AUTHENTICATED_USERS))
+            named = (grantee.type is GranteeType.CANONICAL_USER and grantee.id == account_id) or (
+                grantee.type is GranteeType.GROUP and grantee.id in (ALL_USERS, AUTHENTICATED_USERS)
+            )
             if named and grant.permission in (permission, Permission.FULL_CONTROL):
                 return True
         return False

@@ -8,12 +8,12 @@ from __future__ import annotations
 import enum
 
 __all__ = [
-    "S3Enum",
     "FailureReason",
     "ObjectLockLegalHoldStatus",
     "ObjectLockMode",
     "ObjectOwnership",
     "ReplicationStatus",
+    "S3Enum",
     "ServerSideEncryption",
     "Status",
     "StorageClass",

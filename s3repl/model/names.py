@@ -6,7 +6,6 @@ call these checks in their attrs validators.
 
 from __future__ import annotations
 
-
 import ipaddress
 import re
 
@@ -123,13 +122,12 @@ def check_bucket_name(name: str) -> str:
     """
     problem = _bucket_name_problem(name)
     if problem is not None:
-        raise InvalidBucketName(
-            f"The specified bucket is not valid: {name!r} {problem}", bucket_name=name
-        )
+        msg = f"The specified bucket is not valid: {name!r} {problem}"
+        raise InvalidBucketName(msg, bucket_name=name)
     return name
 
 
-def _bucket_name_problem(name: str) -> str | None:
+def _bucket_name_problem(name: object) -> str | None:
     if not isinstance(name, str):
         return "is not a string"
     if not 3 <= len(name) <= 63:
@@ -176,7 +174,9 @@ def check_object_key(key: str) -> str:
 
 _PARTITIONS = "|".join(p.value for p in Partition)
 _BUCKET_ARN_RE = re.compile(rf"arn:({_PARTITIONS}):s3:::([^/]+)")
-_ROLE_ARN_RE = re.compile(rf"arn:({_PARTITIONS}):iam::(\d{{12}}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{{1,64}})")
+_ROLE_ARN_RE = re.compile(
+    rf"arn:({_PARTITIONS}):iam::(\d{{12}}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{{1,64}})"
+)
 _KMS_ARN_RE = re.compile(
     rf"arn:({_PARTITIONS}):kms:([a-z0-9-]+):(\d{{12}}):(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
 )
@@ -264,7 +264,9 @@ class KmsKeyArn:
         if match is None:
             msg = f"Invalid KMS key ARN {text!r}"
             raise InvalidArgument(msg)
-        return cls(partition=Partition(match[1]), region=match[2], account=match[3], resource=match[4])
+        return cls(
+            partition=Partition(match[1]), region=match[2], account=match[3], resource=match[4]
+        )
 
     def __str__(self) -> str:
         """Return the ARN text."""

@@ -9,13 +9,12 @@ why, for example, ``priority`` may be ``None`` on a V2 rule here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 
 import attrs
 
-from s3repl.model.enums import S3Enum
-
 from s3repl.errors import MalformedXML
-from s3repl.model.enums import Status, StorageClass
+from s3repl.model.enums import S3Enum, Status, StorageClass
 
 __all__ = [
     "AccessControlTranslation",
@@ -55,14 +54,13 @@ class Tag:
 
     def __attrs_post_init__(self) -> None:
         """Enforce the schema's minimum key length."""
-        if not isinstance(self.key, str) or not self.key:
-            raise _malformed("Tag Key must be a non-empty string", "Tag/Key")
-        if not isinstance(self.value, str):
-            raise _malformed("Tag Value must be a string", "Tag/Value")
+        if not self.key:
+            msg = "Tag Key must be a non-empty string"
+            raise _malformed(msg, "Tag/Key")
 
 
-def _tags(value: object) -> tuple[Tag, ...]:
-    return tuple(value)  # type: ignore[call-overload]
+def _tags(value: Iterable[Tag]) -> tuple[Tag, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -84,7 +82,8 @@ class NotOperator:
     def __attrs_post_init__(self) -> None:
         """Require exactly one child."""
         if sum(x is not None for x in (self.prefix, self.tag, self.or_)) != 1:
-            raise _malformed("Not must hold exactly one of Prefix, Tag or Or", "Filter/Not")
+            msg = "Not must hold exactly one of Prefix, Tag or Or"
+            raise _malformed(msg, "Filter/Not")
 
 
 @attrs.frozen(kw_only=True)
@@ -108,7 +107,8 @@ class Filter:
     def __attrs_post_init__(self) -> None:
         """Refuse two children without ``And`` (R-045)."""
         if sum(x is not None for x in (self.prefix, self.tag, self.and_, self.not_)) > 1:
-            raise _malformed("Filter must hold at most one of Prefix, Tag, And, Not", "Filter")
+            msg = "Filter must hold at most one of Prefix, Tag, And, Not"
+            raise _malformed(msg, "Filter")
 
     @property
     def tags(self) -> tuple[Tag, ...]:
@@ -144,8 +144,9 @@ class AccessControlTranslation:
     def __attrs_post_init__(self) -> None:
         """Enforce the enum."""
         if self.owner != "Destination":
+            msg = f"Owner must be 'Destination', got {self.owner!r}"
             raise _malformed(
-                f"Owner must be 'Destination', got {self.owner!r}",
+                msg,
                 "Destination/AccessControlTranslation/Owner",
             )
 
@@ -230,11 +231,13 @@ class ReplicationRule:
     def __attrs_post_init__(self) -> None:
         """A rule names exactly one of a rule-level ``Prefix`` or a ``Filter`` (R-045)."""
         if (self.prefix is None) == (self.filter is None):
-            raise _malformed("Rule must hold exactly one of Prefix or Filter", "Rule")
+            msg = "Rule must hold exactly one of Prefix or Filter"
+            raise _malformed(msg, "Rule")
         if self.priority is not None and (
             not isinstance(self.priority, int) or isinstance(self.priority, bool)
         ):
-            raise _malformed("Priority must be an integer", "Rule/Priority")
+            msg = "Priority must be an integer"
+            raise _malformed(msg, "Rule/Priority")
 
     @property
     def schema_version(self) -> SchemaVersion:
@@ -259,10 +262,11 @@ class ReplicationRule:
         return ""
 
 
-def _rules(value: object) -> tuple[ReplicationRule, ...]:
-    rules = tuple(value)  # type: ignore[call-overload]
+def _rules(value: Iterable[ReplicationRule]) -> tuple[ReplicationRule, ...]:
+    rules = tuple(value)
     if not rules:
-        raise _malformed("at least one Rule is required", "ReplicationConfiguration/Rule")
+        msg = "at least one Rule is required"
+        raise _malformed(msg, "ReplicationConfiguration/Rule")
     return rules
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from s3repl.errors import InvalidTag, MetadataTooLarge
 from s3repl.model._frozenmap import EMPTY, FrozenMap
 
-__all__ = ["TAG_KEY_MAX", "TAG_VALUE_MAX", "TAGS_MAX", "check_metadata", "check_tags"]
+__all__ = ["TAGS_MAX", "TAG_KEY_MAX", "TAG_VALUE_MAX", "check_metadata", "check_tags"]
 
 #: At most 10 tags per object (R-024).
 TAGS_MAX = 10
@@ -19,7 +19,7 @@ TAG_VALUE_MAX = 256
 METADATA_BYTES_MAX = 2048
 
 
-def check_tags(tags: Mapping[str, str] | None) -> FrozenMap[str, str]:
+def check_tags(tags: Mapping[str, str] | object | None) -> FrozenMap[str, str]:
     """Return an object tag set as a frozen mapping, enforcing S3's limits (R-024).
 
     Raises:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-
 import attrs
 
-from s3repl.model.enums import S3Enum
-
-from s3repl.model.enums import FailureReason, ReplicationStatus
+from s3repl.model.enums import FailureReason, ReplicationStatus, S3Enum
 
 __all__ = ["ReplicationTask", "StepResult", "TaskKind"]
 

@@ -1,0 +1,311 @@
+"""The engine's control plane and object semantics: buckets, versioning, configuration
+calls (T-01, T-02, T-34, T-35), reads of delete markers, Object Lock deletes, snapshots,
+forks and determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from s3repl import Engine, NothingPendingError, ReplicationStatus, StepLimitExceededError
+from s3repl.errors import (
+    AccessControlListNotSupported,
+    AccessDenied,
+    BucketAlreadyExists,
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    InvalidBucketName,
+    InvalidBucketState,
+    InvalidRequest,
+    MalformedXML,
+    MethodNotAllowed,
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchVersion,
+    ReplicationConfigurationNotFoundError,
+    UnknownTaskError,
+)
+from s3repl.model import DeleteMarker, ObjectOwnership
+
+ROLE = "arn:aws:iam::123456789012:role/repl"
+CONFIG: dict[str, Any] = {
+    "Role": ROLE,
+    "Rules": [
+        {
+            "Priority": 1,
+            "Status": "Enabled",
+            "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": "arn:aws:s3:::dst"},
+        }
+    ],
+}
+
+
+def replicating() -> Engine:
+    """``src`` -> ``dst``, both versioned, one V2 rule without an ID."""
+    eng = Engine(seed=7)
+    eng.create_bucket("src", versioning=True)
+    eng.create_bucket("dst", region="eu-west-1", versioning=True)
+    eng.create_role(ROLE)
+    eng.put_bucket_replication("src", CONFIG)
+    return eng
+
+
+def test_t01_get_without_configuration() -> None:
+    """T-01 (R-049): Get on a bucket without configuration -> 404 with AWS's text and bucket."""
+    eng = Engine()
+    eng.create_bucket("src", versioning=True)
+    with pytest.raises(ReplicationConfigurationNotFoundError) as err:
+        eng.get_bucket_replication("src")
+    assert err.value.http_status == 404
+    assert err.value.message == "The replication configuration was not found"
+    assert err.value.bucket_name == "src"
+
+
+@pytest.mark.parametrize("call", ["get_bucket_replication", "delete_bucket_replication"])
+def test_t02_missing_bucket(call: str) -> None:
+    """T-02 (R-050): configuration calls on a missing bucket -> NoSuchBucket 404."""
+    with pytest.raises(NoSuchBucket) as err:
+        getattr(Engine(), call)("missing")
+    assert err.value.message == "The specified bucket does not exist"
+    assert err.value.http_status == 404
+
+
+def test_t10_generated_rule_ids_are_echoed() -> None:
+    """T-10 (R-021, R-053): a rule without ID is stored and returned with a generated one."""
+    eng = replicating()
+    (stored,) = eng.get_bucket_replication("src").rules
+    assert stored.id
+    assert len(stored.id) <= 255
+
+
+def test_t34_delete_is_idempotent() -> None:
+    """T-34 (R-051): deleting the configuration twice succeeds twice."""
+    eng = replicating()
+    eng.delete_bucket_replication("src")
+    eng.delete_bucket_replication("src")
+    with pytest.raises(ReplicationConfigurationNotFoundError):
+        eng.get_bucket_replication("src")
+
+
+def test_t35_versioning_is_locked_while_configured() -> None:
+    """T-35 (R-004): suspending a source with a configuration -> InvalidBucketState 409."""
+    eng = replicating()
+    with pytest.raises(InvalidBucketState) as err:
+        eng.put_bucket_versioning("src", "Suspended")
+    assert err.value.http_status == 409
+    assert err.value.message == (
+        "A replication configuration is present on this bucket, so you cannot change the "
+        "versioning state. To change the versioning state, first delete the replication "
+        "configuration."
+    )
+    eng.put_bucket_versioning("src", "Enabled")  # R-004 [INF]: a no-op, not an error
+    eng.delete_bucket_replication("src")
+    eng.put_bucket_versioning("src", "Suspended")
+    assert not eng.get_bucket("src").is_versioned
+
+
+def test_put_replaces_whole_configuration() -> None:
+    """R-048: a second put replaces the first entirely."""
+    eng = replicating()
+    eng.create_bucket("dst2", versioning=True)
+    second = {
+        **CONFIG,
+        "Rules": [
+            {**CONFIG["Rules"][0], "ID": "only", "Destination": {"Bucket": "arn:aws:s3:::dst2"}}
+        ],
+    }
+    eng.put_bucket_replication("src", second)
+    assert [r.id for r in eng.get_bucket_replication("src").rules] == ["only"]
+
+
+def test_failed_put_changes_nothing() -> None:
+    """R-055: a rejected configuration leaves the previous one in place."""
+    eng = replicating()
+    before = eng.get_bucket_replication("src")
+    with pytest.raises(MalformedXML):
+        eng.put_bucket_replication("src", {"Role": ROLE, "Rules": []})
+    with pytest.raises(InvalidRequest):
+        eng.put_bucket_replication(
+            "src",
+            {
+                **CONFIG,
+                "Rules": [{**CONFIG["Rules"][0], "Destination": {"Bucket": "arn:aws:s3:::nope"}}],
+            },
+        )
+    assert eng.get_bucket_replication("src") == before
+
+
+def test_configuration_from_xml() -> None:
+    """R-020: the engine accepts the S3 XML document as well as the boto3 dict."""
+    eng = Engine()
+    eng.create_bucket("src", versioning=True)
+    eng.create_bucket("dst", versioning=True)
+    eng.create_role(ROLE)
+    xml = (
+        '<ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"<Role>{ROLE}</Role><Rule><ID>x</ID><Priority>1</Priority><Status>Enabled</Status>"
+        "<Filter/><DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication>"
+        "<Destination><Bucket>arn:aws:s3:::dst</Bucket></Destination></Rule>"
+        "</ReplicationConfiguration>"
+    )
+    stored = eng.put_bucket_replication("src", xml)
+    assert stored.rules[0].id == "x"
+
+
+def test_non_owner_may_not_configure() -> None:
+    """R-007, R-054: another account without a bucket policy grant gets AccessDenied."""
+    eng = replicating()
+    eng.create_account("444455556666")
+    with pytest.raises(AccessDenied):
+        eng.put_bucket_replication("src", CONFIG, account="444455556666")
+
+
+def test_bucket_naming_and_ownership_rules() -> None:
+    """Bucket names follow the S3 rules; names are global across accounts."""
+    eng = Engine()
+    with pytest.raises(InvalidBucketName):
+        eng.create_bucket("Bad_Name")
+    eng.create_bucket("taken")
+    with pytest.raises(BucketAlreadyOwnedByYou):
+        eng.create_bucket("taken")
+    with pytest.raises(BucketAlreadyExists):
+        eng.create_bucket("taken", account="444455556666")
+    assert eng.get_bucket("taken").ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED
+
+
+def test_delete_bucket_needs_empty_bucket() -> None:
+    """DeleteBucket refuses a bucket that still holds versions."""
+    eng = Engine()
+    eng.create_bucket("b", versioning=True)
+    eng.put_object("b", "k", b"x")
+    with pytest.raises(BucketNotEmpty):
+        eng.delete_bucket("b")
+
+
+def test_delete_marker_reads() -> None:
+    """A current delete marker hides the key (NoSuchKey); its version id answers
+    MethodNotAllowed; an unknown version id answers NoSuchVersion."""
+    eng = Engine()
+    eng.create_bucket("b", versioning=True)
+    v = eng.put_object("b", "k", b"x")
+    marker = eng.delete_object("b", "k")
+    assert marker.delete_marker
+    with pytest.raises(NoSuchKey):
+        eng.head_object("b", "k")
+    with pytest.raises(MethodNotAllowed):
+        eng.head_object("b", "k", version_id=marker.version_id)
+    with pytest.raises(NoSuchVersion):
+        eng.head_object("b", "k", version_id="nope")
+    assert eng.head_object("b", "k", version_id=v.version_id).is_latest is False
+    listed = eng.list_object_versions("b")
+    assert [type(x).__name__ for x in listed] == ["DeleteMarker", "ObjectVersion"]
+    assert [x.is_latest for x in listed] == [True, False]
+
+
+def test_null_versions() -> None:
+    """Unversioned buckets write the ``null`` version and overwrite it; a suspended
+    bucket's delete leaves a ``null`` delete marker."""
+    eng = Engine()
+    eng.create_bucket("b")
+    eng.put_object("b", "k", b"1")
+    eng.put_object("b", "k", b"2")
+    (only,) = eng.list_object_versions("b")
+    assert only.version_id == "null"
+    eng.put_bucket_versioning("b", "Enabled")
+    eng.put_object("b", "k", b"3")
+    eng.put_bucket_versioning("b", "Suspended")
+    result = eng.delete_object("b", "k")
+    assert result.version_id == "null"
+    versions = eng.list_object_versions("b")
+    assert isinstance(versions[0], DeleteMarker)
+    assert [v.version_id == "null" for v in versions] == [True, False]
+
+
+def test_object_lock_refuses_deletes() -> None:
+    """Object Lock: a retained or held version cannot be deleted by id."""
+    eng = Engine()
+    eng.create_bucket("b", object_lock=True)
+    v = eng.put_object(
+        "b",
+        "k",
+        b"x",
+        object_lock_mode="GOVERNANCE",
+        object_lock_retain_until_date=eng.now + dt.timedelta(days=1),
+    )
+    with pytest.raises(AccessDenied):
+        eng.delete_object("b", "k", version_id=v.version_id)
+    eng.delete_object("b", "k", version_id=v.version_id, bypass_governance_retention=True)
+    assert eng.list_object_versions("b") == ()
+
+
+def test_acls_disabled_under_bucket_owner_enforced() -> None:
+    """BucketOwnerEnforced buckets refuse ACLs other than bucket-owner-full-control."""
+    eng = Engine()
+    eng.create_bucket("b")
+    with pytest.raises(AccessControlListNotSupported):
+        eng.put_object("b", "k", b"x", acl="public-read")
+
+
+def test_step_and_run_bounds() -> None:
+    """DESIGN contract: step() on an empty queue raises NothingPendingError; run() is
+    bounded by steps_max; a task that is not pending cannot be stepped."""
+    eng = replicating()
+    with pytest.raises(NothingPendingError):
+        eng.step()
+    assert eng.run() == ()
+    eng.put_object("src", "a", b"x")
+    eng.put_object("src", "b", b"x")
+    with pytest.raises(StepLimitExceededError):
+        eng.run(steps_max=1)
+    (task,) = eng.pending()
+    eng.step(task)
+    eng.put_object("src", "c", b"x")
+    with pytest.raises(UnknownTaskError):
+        eng.step(task)
+
+
+def test_fork_is_independent() -> None:
+    """DESIGN: a fork continues alike but changes to it never reach the original."""
+    eng = replicating()
+    eng.put_object("src", "k", b"x")
+    fork = eng.fork()
+    fork.run()
+    assert eng.head_object("src", "k").replication_status is ReplicationStatus.PENDING
+    assert fork.head_object("src", "k").replication_status is ReplicationStatus.COMPLETED
+    a = eng.put_object("src", "k2", b"y")
+    b = fork.put_object("src", "k2", b"y")
+    assert a.version_id == b.version_id  # same seed state -> same next id
+
+
+def scripted(seed: int) -> list[Any]:
+    """A fixed scenario run under random interleaving; returns its full trace."""
+    eng = Engine(seed=seed, order="random")
+    eng.create_bucket("src", versioning=True)
+    eng.create_bucket("dst", versioning=True)
+    eng.create_bucket("dst2", versioning=True)
+    eng.create_role(ROLE)
+    rules = [
+        {**CONFIG["Rules"][0], "ID": "a", "Priority": 1},
+        {
+            **CONFIG["Rules"][0],
+            "ID": "b",
+            "Priority": 2,
+            "Destination": {"Bucket": "arn:aws:s3:::dst2"},
+        },
+    ]
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": rules})
+    trace: list[Any] = [eng.put_object("src", f"k{i % 2}", bytes([i])) for i in range(5)]
+    trace.append(eng.delete_object("src", "k0"))
+    trace.extend(eng.run())
+    trace.extend(eng.list_object_versions("dst"))
+    return trace
+
+
+def test_determinism() -> None:
+    """DESIGN promise 2: same seed and calls -> identical trace; another seed differs."""
+    assert scripted(11) == scripted(11)
+    assert scripted(11) != scripted(12)
