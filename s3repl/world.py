@@ -7,6 +7,7 @@ parsed policy documents) and below ``policy``/``validate``/``engine``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
 import attrs
@@ -30,12 +31,16 @@ Version: TypeAlias = ObjectVersion | DeleteMarker
 Chain: TypeAlias = "tuple[Version, Chain] | None"
 
 
+def _regions(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen(kw_only=True)
 class Account:
     """An AWS account and the opt-in regions it has enabled (R-001)."""
 
     id: str
-    enabled_regions: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    enabled_regions: frozenset[str] = attrs.field(default=frozenset(), converter=_regions)
 
     def region_enabled(self, region: str) -> bool:
         """Whether the account may use ``region`` (default regions always, opt-in if enabled)."""

@@ -180,28 +180,28 @@ def test_bucket_naming_and_ownership_rules() -> None:
 def test_delete_bucket_needs_empty_bucket() -> None:
     """DeleteBucket refuses a bucket that still holds versions."""
     eng = Engine()
-    eng.create_bucket("b", versioning=True)
-    eng.put_object("b", "k", b"x")
+    eng.create_bucket("bkt", versioning=True)
+    eng.put_object("bkt", "k", b"x")
     with pytest.raises(BucketNotEmpty):
-        eng.delete_bucket("b")
+        eng.delete_bucket("bkt")
 
 
 def test_delete_marker_reads() -> None:
     """A current delete marker hides the key (NoSuchKey); its version id answers
     MethodNotAllowed; an unknown version id answers NoSuchVersion."""
     eng = Engine()
-    eng.create_bucket("b", versioning=True)
-    v = eng.put_object("b", "k", b"x")
-    marker = eng.delete_object("b", "k")
+    eng.create_bucket("bkt", versioning=True)
+    v = eng.put_object("bkt", "k", b"x")
+    marker = eng.delete_object("bkt", "k")
     assert marker.delete_marker
     with pytest.raises(NoSuchKey):
-        eng.head_object("b", "k")
+        eng.head_object("bkt", "k")
     with pytest.raises(MethodNotAllowed):
-        eng.head_object("b", "k", version_id=marker.version_id)
+        eng.head_object("bkt", "k", version_id=marker.version_id)
     with pytest.raises(NoSuchVersion):
-        eng.head_object("b", "k", version_id="nope")
-    assert eng.head_object("b", "k", version_id=v.version_id).is_latest is False
-    listed = eng.list_object_versions("b")
+        eng.head_object("bkt", "k", version_id="nope")
+    assert eng.head_object("bkt", "k", version_id=v.version_id).is_latest is False
+    listed = eng.list_object_versions("bkt")
     assert [type(x).__name__ for x in listed] == ["DeleteMarker", "ObjectVersion"]
     assert [x.is_latest for x in listed] == [True, False]
 
@@ -210,17 +210,17 @@ def test_null_versions() -> None:
     """Unversioned buckets write the ``null`` version and overwrite it; a suspended
     bucket's delete leaves a ``null`` delete marker."""
     eng = Engine()
-    eng.create_bucket("b")
-    eng.put_object("b", "k", b"1")
-    eng.put_object("b", "k", b"2")
-    (only,) = eng.list_object_versions("b")
+    eng.create_bucket("bkt")
+    eng.put_object("bkt", "k", b"1")
+    eng.put_object("bkt", "k", b"2")
+    (only,) = eng.list_object_versions("bkt")
     assert only.version_id == "null"
-    eng.put_bucket_versioning("b", "Enabled")
-    eng.put_object("b", "k", b"3")
-    eng.put_bucket_versioning("b", "Suspended")
-    result = eng.delete_object("b", "k")
+    eng.put_bucket_versioning("bkt", "Enabled")
+    eng.put_object("bkt", "k", b"3")
+    eng.put_bucket_versioning("bkt", "Suspended")
+    result = eng.delete_object("bkt", "k")
     assert result.version_id == "null"
-    versions = eng.list_object_versions("b")
+    versions = eng.list_object_versions("bkt")
     assert isinstance(versions[0], DeleteMarker)
     assert [v.version_id == "null" for v in versions] == [True, False]
 
@@ -228,26 +228,26 @@ def test_null_versions() -> None:
 def test_object_lock_refuses_deletes() -> None:
     """Object Lock: a retained or held version cannot be deleted by id."""
     eng = Engine()
-    eng.create_bucket("b", object_lock=True)
+    eng.create_bucket("bkt", object_lock=True)
     v = eng.put_object(
-        "b",
+        "bkt",
         "k",
         b"x",
         object_lock_mode="GOVERNANCE",
         object_lock_retain_until_date=eng.now + dt.timedelta(days=1),
     )
     with pytest.raises(AccessDenied):
-        eng.delete_object("b", "k", version_id=v.version_id)
-    eng.delete_object("b", "k", version_id=v.version_id, bypass_governance_retention=True)
-    assert eng.list_object_versions("b") == ()
+        eng.delete_object("bkt", "k", version_id=v.version_id)
+    eng.delete_object("bkt", "k", version_id=v.version_id, bypass_governance_retention=True)
+    assert eng.list_object_versions("bkt") == ()
 
 
 def test_acls_disabled_under_bucket_owner_enforced() -> None:
     """BucketOwnerEnforced buckets refuse ACLs other than bucket-owner-full-control."""
     eng = Engine()
-    eng.create_bucket("b")
+    eng.create_bucket("bkt")
     with pytest.raises(AccessControlListNotSupported):
-        eng.put_object("b", "k", b"x", acl="public-read")
+        eng.put_object("bkt", "k", b"x", acl="public-read")
 
 
 def test_step_and_run_bounds() -> None:
@@ -258,7 +258,7 @@ def test_step_and_run_bounds() -> None:
         eng.step()
     assert eng.run() == ()
     eng.put_object("src", "a", b"x")
-    eng.put_object("src", "b", b"x")
+    eng.put_object("src", "bkt", b"x")
     with pytest.raises(StepLimitExceededError):
         eng.run(steps_max=1)
     (task,) = eng.pending()

@@ -2,6 +2,6 @@
 
 from s3repl.engine._engine import EPOCH, Engine
 from s3repl.engine.faults import FaultPlan
-from s3repl.engine.results import DeleteResult, ReplicationEvent
+from s3repl.engine.results import DeleteResult, ReplicationEvent, ReplicationMetrics
 
-__all__ = ["EPOCH", "DeleteResult", "Engine", "FaultPlan", "ReplicationEvent"]
+__all__ = ["EPOCH", "DeleteResult", "Engine", "FaultPlan", "ReplicationEvent", "ReplicationMetrics"]

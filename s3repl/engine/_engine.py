@@ -37,7 +37,7 @@ from s3repl.codec import (
 )
 from s3repl.engine import _store
 from s3repl.engine.faults import FaultPlan
-from s3repl.engine.results import DeleteResult, ReplicationEvent
+from s3repl.engine.results import DeleteResult, ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
     AccessControlListNotSupported,
     AccessDenied,
@@ -68,6 +68,7 @@ from s3repl.model import (
     CannedAcl,
     DefaultEncryption,
     DeleteMarker,
+    FailureReason,
     FrozenMap,
     ObjectLockConfiguration,
     ObjectLockLegalHoldStatus,
@@ -94,6 +95,7 @@ from s3repl.model.names import (
 )
 from s3repl.model.tagging import check_metadata, check_tags
 from s3repl.profile import DestinationVersionOrder, Profile
+from s3repl.validate import VERSIONING_LOCKED_MESSAGE, validate_replication
 from s3repl.world import Account, Chain, KmsKey, Role, Version, World
 
 __all__ = ["EPOCH", "Engine"]
@@ -151,7 +153,10 @@ class Engine:
         self._objects: dict[str, dict[str, Chain]] = {}
         self._queue: list[tuple[int, int, ReplicationTask]] = []
         self._events: list[ReplicationEvent] = []
+        self._failed_operations: dict[tuple[str, str, str], int] = {}
         self._deferred_expirations: dict[tuple[str, str, str], None] = {}
+        # R-052: configuration changes waiting to take effect, with steps left.
+        self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
 
     # --- world, snapshots and forks -------------------------------------------------
@@ -197,6 +202,8 @@ class Engine:
                 self.faults,
                 tuple(self._events),
                 tuple(self._deferred_expirations),
+                tuple(self._propagating.items()),
+                tuple(self._failed_operations.items()),
             ),
         )
 
@@ -204,7 +211,8 @@ class Engine:
     def from_snapshot(cls, world: World) -> Engine:
         """Start an independent engine from a :class:`World` (for example a snapshot)."""
         state: tuple[Any, ...] = world.rng_state
-        seed, order = (state[0], state[1]) if state else (0, "fifo")
+        seed: int = state[0] if state else 0
+        order: OrderPolicy = state[1] if state else "fifo"
         engine = cls(seed=seed, profile=world.profile, order=order)
         if state:
             engine._ids.setstate(state[2])
@@ -213,6 +221,8 @@ class Engine:
             engine.faults = state[5]
             engine._events = list(state[6])
             engine._deferred_expirations = dict.fromkeys(state[7])
+            engine._propagating = dict(state[8])
+            engine._failed_operations = dict(state[9])
         engine._clock_us = world.clock_us
         engine._sequence = world.sequence
         engine._accounts = dict(world.accounts)
@@ -245,6 +255,8 @@ class Engine:
 
     def _tick(self) -> int:
         self._clock_us += _TICK_US
+        if self._propagating:
+            self._propagate()
         return self._clock_us
 
     def _next_sequence(self) -> int:
@@ -343,27 +355,27 @@ class Engine:
         hexits = f"{self._ids.getrandbits(128):032x}"
         return f"{hexits[:8]}-{hexits[8:12]}-{hexits[12:16]}-{hexits[16:20]}-{hexits[20:]}"
 
-    def _update_key(self, arn: str, **changes: bool) -> None:
+    def _update_key(self, arn: str, change: Callable[[KmsKey], KmsKey]) -> None:
         try:
             key = self._keys[arn]
         except KeyError:
             msg = f"Key '{arn}' does not exist"
             raise KMSNotFoundException(msg) from None
         self._tick()
-        self._keys[arn] = attrs.evolve(key, **changes)
+        self._keys[arn] = change(key)
         self._changed()
 
     def disable_kms_key(self, arn: str) -> None:
         """Disable a key (replication then fails with ``*KmsKeyInvalidState``)."""
-        self._update_key(arn, enabled=False)
+        self._update_key(arn, lambda key: attrs.evolve(key, enabled=False))
 
     def enable_kms_key(self, arn: str) -> None:
         """Enable a key again."""
-        self._update_key(arn, enabled=True)
+        self._update_key(arn, lambda key: attrs.evolve(key, enabled=True))
 
     def schedule_key_deletion(self, arn: str) -> None:
         """Schedule a key for deletion (it is unusable from now on)."""
-        self._update_key(arn, pending_deletion=True)
+        self._update_key(arn, lambda key: attrs.evolve(key, pending_deletion=True))
 
     # --- buckets ----------------------------------------------------------------------------
 
@@ -483,7 +495,7 @@ class Engine:
             self._tick()  # R-004 [INF]: re-enabling an enabled source is a no-op
             return
         if current.replication is not None:
-            raise InvalidBucketState(_versioning_locked_message(), bucket_name=bucket)
+            raise InvalidBucketState(VERSIONING_LOCKED_MESSAGE, bucket_name=bucket)
         if current.object_lock_enabled:
             msg = (
                 "An Object Lock configuration is present on this bucket, so the versioning "
@@ -604,20 +616,40 @@ class Engine:
         Returns:
             the configuration as stored (what ``get_bucket_replication`` returns).
         """
-        from s3repl.validate import validate_replication
-
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutReplicationConfiguration")
         value = _decode_replication(config)
         problems = validate_replication(self._world(), bucket, value, token=token)
         if problems:
-            raise problems[0].to_error()
+            raise problems[0].to_error(bucket_name=bucket)
         rules = tuple(
             rule if rule.id else attrs.evolve(rule, id=self._new_rule_id()) for rule in value.rules
         )
         stored = attrs.evolve(value, rules=rules)
-        self._set_bucket(attrs.evolve(current, replication=stored))
+        self._configure(current, stored)
         return stored
+
+    def _configure(self, bucket: Bucket, config: ReplicationConfiguration | None) -> None:
+        """Store a configuration change, after the profile's propagation delay (R-052)."""
+        delay = self.profile.config_propagation_delay_steps
+        if delay:
+            self._tick()
+            self._propagating[bucket.name] = (config, delay)  # counted by later ticks
+        else:
+            self._propagating.pop(bucket.name, None)
+            self._set_bucket(attrs.evolve(bucket, replication=config))
+
+    def _propagate(self) -> None:
+        """Count one API call or step down on every change still propagating (R-052)."""
+        for name, (config, steps) in list(self._propagating.items()):
+            if steps > 1:
+                self._propagating[name] = (config, steps - 1)
+                continue
+            del self._propagating[name]
+            bucket = self._buckets.get(name)
+            if bucket is not None:
+                self._buckets[name] = attrs.evolve(bucket, replication=config)
+                self._changed()
 
     def get_bucket_replication(
         self, bucket: str, *, account: str | None = None
@@ -638,7 +670,7 @@ class Engine:
         """Remove the configuration; idempotent, as S3's 204 (R-051)."""
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutReplicationConfiguration")
-        self._set_bucket(attrs.evolve(current, replication=None))
+        self._configure(current, None)
 
     # --- objects: writes ---------------------------------------------------------------------
 
@@ -768,7 +800,7 @@ class Engine:
         self,
         bucket: str,
         key: str,
-        body: bytes,
+        body: object,
         *,
         metadata: Mapping[str, str] | None,
         tags: Mapping[str, str] | None,
@@ -790,7 +822,7 @@ class Engine:
         if not isinstance(body, bytes | bytearray | memoryview):
             msg = "Body must be bytes"
             raise InvalidArgument(msg, bucket_name=bucket)
-        body = bytes(body)
+        data = bytes(body)
         frozen_tags = check_tags(tags)
         frozen_metadata = check_metadata(metadata)
         try:
@@ -809,7 +841,7 @@ class Engine:
         )
         now_us = self._tick()
         if parts is None:
-            etag = _etag(body)
+            etag = _etag(data)
             parts_count = None
         else:
             digest = hashlib.md5(usedforsecurity=False)
@@ -822,7 +854,7 @@ class Engine:
             version_id=self._version_id_for(target),
             last_modified=_when(now_us),
             etag=etag,
-            size=len(body),
+            size=len(data),
             owner=owner,
             storage_class=klass,
             metadata=frozen_metadata,
@@ -834,7 +866,7 @@ class Engine:
             object_lock_legal_hold_status=hold,
             content_type=content_type,
             acl=object_acl,
-            body=body,
+            body=data,
             sequence=self._next_sequence(),
             parts_count=parts_count,
         )
@@ -1284,6 +1316,42 @@ class Engine:
         """The replication event notifications emitted so far (R-128..R-130)."""
         return tuple(self._events)
 
+    def replication_metrics(self, bucket: str) -> tuple[ReplicationMetrics, ...]:
+        """The replication metrics of a source bucket, one per rule and destination (R-131).
+
+        Operations cover objects, delete markers and metadata changes alike.
+        """
+        source = self._bucket(bucket)
+        rows: dict[tuple[str, str], list[int]] = {}
+        if source.replication is not None:
+            for rule in source.replication.rules:
+                rows[(rule.id or "", rule.destination.bucket_name)] = [0, 0, 0]
+        for _, _, task in sorted(self._queue):
+            if task.source_bucket != bucket:
+                continue
+            row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
+            version = _store.find(self._objects[bucket].get(task.key), task.version_id)
+            row[0] += 1
+            if isinstance(version, ObjectVersion) and task.kind is TaskKind.OBJECT:
+                row[1] += version.size
+            if version is not None:
+                age_us = self._clock_us - round(
+                    (version.last_modified - EPOCH).total_seconds() * 1e6
+                )
+                row[2] = max(row[2], age_us // 1_000_000)
+        return tuple(
+            ReplicationMetrics(
+                source_bucket=bucket,
+                rule_id=rule_id,
+                destination_bucket=dest,
+                operations_pending=pending,
+                bytes_pending=size,
+                replication_latency_seconds=latency,
+                operations_failed=self._failed_operations.get((bucket, rule_id, dest), 0),
+            )
+            for (rule_id, dest), (pending, size, latency) in rows.items()
+        )
+
     def set_faults(self, plan: FaultPlan) -> None:
         """Put a fault plan in force (``FaultPlan.none()`` switches faults off)."""
         self.faults = plan
@@ -1299,7 +1367,7 @@ class Engine:
             msg = "no replication task is pending"
             raise NothingPendingError(msg)
         chosen = self._take(task)
-        self._clock_us = max(self._clock_us + _TICK_US, chosen.due_us)
+        self._clock_us = max(self._tick(), chosen.due_us)
         return self._apply(chosen)
 
     def _take(self, task: ReplicationTask | None) -> ReplicationTask:
@@ -1358,6 +1426,8 @@ class Engine:
             return StepResult(task=task, status=ReplicationStatus.PENDING)
         if outcome.verdict is policy.Verdict.FAILED:
             self._record(task, ReplicationStatus.FAILED, outcome.reason)
+            counter = (task.source_bucket, task.rule_id, task.destination_bucket)
+            self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
             self._emit_failure(task, outcome.reason)
             return StepResult(
                 task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason
@@ -1406,7 +1476,7 @@ class Engine:
             keys[task.key] = _store.insert_ordered(chain, replica)
 
     def _record(
-        self, task: ReplicationTask, status: ReplicationStatus, reason: policy.FailureReason | None
+        self, task: ReplicationTask, status: ReplicationStatus, reason: FailureReason | None
     ) -> None:
         """Record a destination's outcome on the source version and re-aggregate (R-123)."""
         if task.kind is TaskKind.METADATA and not task.replica_modification:
@@ -1449,7 +1519,7 @@ class Engine:
             return None
         return next((r for r in source.replication.rules if r.id == task.rule_id), None)
 
-    def _emit_failure(self, task: ReplicationTask, reason: policy.FailureReason | None) -> None:
+    def _emit_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
         rule = self._rule(task)
         metrics = None if rule is None else rule.destination.metrics
         if metrics is None or metrics.status is not Status.ENABLED:
@@ -1493,12 +1563,6 @@ class Engine:
 
 class MalformedMultipart(InvalidRequest):
     """A multipart completion without parts (S3 answers ``InvalidRequest``)."""
-
-
-def _versioning_locked_message() -> str:
-    from s3repl.validate import VERSIONING_LOCKED_MESSAGE
-
-    return VERSIONING_LOCKED_MESSAGE
 
 
 def _decode_replication(

@@ -8,7 +8,7 @@ import attrs
 
 from s3repl.model import FailureReason
 
-__all__ = ["DeleteResult", "ReplicationEvent"]
+__all__ = ["DeleteResult", "ReplicationEvent", "ReplicationMetrics"]
 
 
 @attrs.frozen(kw_only=True)
@@ -65,3 +65,27 @@ class ReplicationEvent:
     def principal_id(self) -> str:
         """``userIdentity.principalId`` is the S3 service (R-130)."""
         return "s3.amazonaws.com"
+
+
+@attrs.frozen(kw_only=True)
+class ReplicationMetrics:
+    """The CloudWatch replication metrics of one rule and destination (R-131).
+
+    Attributes:
+        source_bucket: the source bucket.
+        rule_id: the rule.
+        destination_bucket: the destination bucket.
+        operations_pending: ``OperationsPendingReplication``.
+        bytes_pending: ``BytesPendingReplication``.
+        replication_latency_seconds: ``ReplicationLatency``: how far the destination
+            is behind (the age of the oldest pending operation).
+        operations_failed: ``OperationsFailedReplication`` (the running sum).
+    """
+
+    source_bucket: str
+    rule_id: str
+    destination_bucket: str
+    operations_pending: int
+    bytes_pending: int
+    replication_latency_seconds: int
+    operations_failed: int
