@@ -22,9 +22,9 @@ Two questions, two pure functions over a :class:`~s3repl.world.World`:
    2     the source bucket's versioning is ``Enabled``      R-002
    3     the document: rule count, role ARN                 R-020/R-046, R-047
    4     each rule in document order, through the table     R-021/R-044, R-032..R-035,
-         :data:`_RULE_CHECKS`                                R-038, R-040..R-042,
+         ``_RULE_CHECKS``                                   R-038, R-040..R-042,
                                                             R-026, R-028..R-030,
-                                                            R-047, R-173
+                                                            R-047, R-173, R-025
    5     across rules: unique IDs, one V1 destination,      R-044, R-036, R-037,
          no overlapping V1 prefixes, unique priorities      R-043/R-066
    6     every destination exists and is versioned, even    R-003
@@ -77,6 +77,7 @@ from s3repl.model import (
     ReplicationRule,
     SchemaVersion,
     Status,
+    StorageClass,
 )
 from s3repl.model.names import (
     BucketArn,
@@ -168,6 +169,8 @@ _ACCOUNT_REQUIRED_MESSAGE = (  # unverified (EMU): R-041
 _RTC_WITHOUT_METRICS_MESSAGE = (  # unverified (EMU): R-030, E1
     "Replication destination must contain both ReplicationTime and Metrics or neither."
 )
+# R-025 (INF): S3's usual InvalidStorageClass text; the replication case is not observed.
+_STORAGE_CLASS_MESSAGE = "The storage class you specified is not valid"  # unverified (INF)
 _MINUTES_MESSAGE = "Invalid time minute value"  # unverified (EMU): R-028, E1
 _OVERLAPPING_PREFIXES_TEMPLATE = (  # unverified (EMU): R-037, SCAL
     "Found overlapping prefixes '{first}' and '{second}'"
@@ -194,6 +197,7 @@ _RTC_MINUTES = 15
 _CODE_INVALID_REQUEST = "InvalidRequest"
 _CODE_INVALID_ARGUMENT = "InvalidArgument"
 _CODE_MALFORMED_XML = "MalformedXML"
+_CODE_INVALID_STORAGE_CLASS = "InvalidStorageClass"
 _ROOT = "ReplicationConfiguration"
 
 
@@ -542,6 +546,17 @@ def _check_destination_bucket(ctx: _Context, at: _At) -> Iterator[Problem]:
         yield at.problem(_CODE_INVALID_REQUEST, _SAME_BUCKET_MESSAGE, "R-173", "Destination/Bucket")
 
 
+def _check_storage_class(_ctx: _Context, at: _At) -> Iterator[Problem]:
+    """R-025, R-089: ``FSX_OPENZFS`` is in the enum but not accepted for replication."""
+    if at.rule.destination.storage_class is StorageClass.FSX_OPENZFS:
+        yield at.problem(
+            _CODE_INVALID_STORAGE_CLASS,
+            _STORAGE_CLASS_MESSAGE,
+            "R-025",
+            "Destination/StorageClass",
+        )
+
+
 def _check_owner_override(_ctx: _Context, at: _At) -> Iterator[Problem]:
     """R-041: ``AccessControlTranslation`` needs ``Account``."""
     destination = at.rule.destination
@@ -594,6 +609,7 @@ _RULE_CHECKS: tuple[tuple[str, _RuleCheck], ...] = (
     ("R-040", _check_tag_delete_markers),
     ("R-026, R-042", _check_selection_criteria),
     ("R-047, R-173", _check_destination_bucket),
+    ("R-025, R-089", _check_storage_class),
     ("R-041", _check_owner_override),
     ("R-028..R-030", _check_time_control),
 )
