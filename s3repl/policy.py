@@ -54,7 +54,7 @@ from s3repl.model import (
 from s3repl.model.acl import Permission
 from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
-from s3repl.profile import MissingTagReadPermission, Profile
+from s3repl.profile import MissingTagReadPermission
 from s3repl.world import Role, World
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "build_replica",
     "filter_matches",
     "lifecycle_may_expire",
+    "metadata_update",
     "role_may",
     "route_delete_marker",
     "route_metadata",
@@ -284,7 +285,7 @@ def _acl_follows(world: World, dest_name: str, version: ObjectVersion) -> bool:
     if dest is None or dest.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
         return False
     replica = _find_version(world, dest_name, version.key, version.version_id)
-    return isinstance(replica, ObjectVersion) and replica.owner == version.owner
+    return isinstance(replica, ObjectVersion) and not replica.owner_overridden
 
 
 def _find_version(
@@ -643,6 +644,7 @@ def build_replica(
         destination_statuses=FrozenMap(),
         failure_reasons=FrozenMap(),
         is_latest=False,
+        owner_overridden=override and dest.ownership is not ObjectOwnership.BUCKET_OWNER_ENFORCED,
     )
 
 
@@ -666,7 +668,7 @@ def metadata_update(
     replica: ObjectVersion, source: ObjectVersion, *, drop_tags: bool
 ) -> ObjectVersion:
     """Carry a metadata change (tags, ACL, lock settings) from ``source`` onto ``replica``."""
-    acl = replica.acl if replica.owner != source.owner or replica.acl is None else source.acl
+    acl = replica.acl if replica.owner_overridden or replica.acl is None else source.acl
     return attrs.evolve(
         replica,
         tags=replica.tags if drop_tags else source.tags,
@@ -675,8 +677,3 @@ def metadata_update(
         object_lock_retain_until_date=source.object_lock_retain_until_date,
         object_lock_legal_hold_status=source.object_lock_legal_hold_status,
     )
-
-
-def profile_of(world: World) -> Profile:
-    """The profile the world runs under."""
-    return world.profile

@@ -236,3 +236,147 @@ def test_r176_unsupported_destinations_fail_per_object(setting: str, reason: Fai
     eng.put_object("src", "k", b"x")
     (result,) = eng.run()
     assert result.failure_reason is reason
+
+
+def acl_world(*, override: bool = False) -> Engine:
+    """``src`` and ``dst`` with ACLs enabled (ObjectWriter), one rule src -> dst."""
+    eng = world()
+    for name in ("src", "dst"):
+        eng.put_bucket_ownership_controls(name, "ObjectWriter")
+    extra: dict[str, Any] = {}
+    if override:
+        extra = {"Account": "123456789012", "AccessControlTranslation": {"Owner": "Destination"}}
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst", **extra)]})
+    return eng
+
+
+def test_r150_r084_replica_keeps_owner_and_follows_acl_changes() -> None:
+    """R-150, R-084: by default the replica has the source object's owner and ACL, and a
+    later ACL change on the source version is replicated to it."""
+    eng = acl_world()
+    v = eng.put_object("src", "k", b"x", acl="public-read")
+    eng.run()
+    replica = eng.head_object("dst", "k", version_id=v.version_id)
+    assert replica.owner == v.owner
+    assert replica.acl == v.acl
+    eng.put_object_acl("src", "k", acl="private")
+    (task,) = eng.pending()
+    assert task.kind.value == "metadata"
+    eng.run()
+    updated = eng.head_object("dst", "k", version_id=v.version_id)
+    assert updated.acl == eng.head_object("src", "k").acl
+    assert updated.acl != v.acl
+
+
+def test_r085_tag_changes_replicate_as_metadata() -> None:
+    """R-085: a tag change on a replicated version is its own replication operation."""
+    eng = acl_world()
+    v = eng.put_object("src", "k", b"x", tags={"a": "1"})
+    eng.run()
+    eng.put_object_tagging("src", "k", {"a": "2"})
+    eng.run()
+    assert eng.head_object("dst", "k", version_id=v.version_id).tags == {"a": "2"}
+
+
+def test_r152_r153_same_account_override_and_toggling() -> None:
+    """R-152, R-153: owner override between buckets of one account is applied; versions
+    replicated while it was set keep not receiving ACL changes after it is removed, and
+    versions replicated without it keep receiving them."""
+    eng = acl_world(override=True)
+    overridden = eng.put_object("src", "o", b"x", acl="public-read")
+    eng.run()
+    replica = eng.head_object("dst", "o", version_id=overridden.version_id)
+    assert replica.acl is not None
+    assert len(replica.acl.grants) == 1  # owner full control only, not the public grant
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst")]})
+    plain = eng.put_object("src", "p", b"x")
+    eng.run()
+    eng.put_object_acl("src", "o", acl="private")
+    assert eng.pending() == ()
+    eng.put_object_acl("src", "p", acl="public-read")
+    assert [t.key for t in eng.pending()] == ["p"]
+    eng.run()
+    assert (
+        eng.head_object("dst", "p", version_id=plain.version_id).acl
+        == eng.head_object("src", "p").acl
+    )
+
+
+def test_r110_r039_tag_rules_never_carry_delete_markers() -> None:
+    """R-110, R-039: a delete marker is not replicated under a tag-filtered V2 rule (markers
+    have no tags) nor under DeleteMarkerReplication Disabled; V1 carries user markers."""
+    eng = world()
+    tagged = {**rule("dst"), "Filter": {"Tag": {"Key": "a", "Value": "1"}}}
+    tagged["DeleteMarkerReplication"] = {"Status": "Disabled"}
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [tagged]})
+    eng.put_object("src", "k", b"x", tags={"a": "1"})
+    eng.run()
+    eng.delete_object("src", "k")
+    assert eng.pending() == ()
+
+
+def test_r128_r130_event_fields() -> None:
+    """R-128, R-130: a failure event carries the documented name, version 2.2, the S3
+    service principal, the rule, the destination ARN, the operation and the reason."""
+    eng = world()
+    eng.put_bucket_replication(
+        "src", {"Role": ROLE, "Rules": [rule("dst", Metrics={"Status": "Enabled"})]}
+    )
+    eng.put_bucket_versioning("dst", "Suspended")
+    v = eng.put_object("src", "k", b"x")
+    eng.run()
+    (event,) = eng.events()
+    assert event.event_name == "Replication:OperationFailedReplication"
+    assert (event.event_version, event.principal_id) == ("2.2", "s3.amazonaws.com")
+    assert (event.rule_id, event.destination_bucket) == ("to-dst", "arn:aws:s3:::dst")
+    assert (event.s3_operation, event.version_id) == ("OBJECT_PUT", v.version_id)
+    assert event.request_time == v.last_modified
+    assert event.failure_reason is FailureReason.DST_BUCKET_UNVERSIONED
+
+
+def test_r140_r141_tasks_apply_in_any_order() -> None:
+    """R-140, R-141: replication is asynchronous and unordered: any pending task can be
+    applied first, and every order ends in the same replicas."""
+    finals = []
+    for order in ((0, 1, 2), (2, 1, 0), (1, 2, 0)):
+        eng = world()
+        eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst")]})
+        for key in ("a", "b", "c"):
+            eng.put_object("src", key, key.encode())
+        tasks = eng.pending()
+        for index in order:
+            eng.step(tasks[index])
+        finals.append([(v.key, v.version_id) for v in eng.list_object_versions("dst")])
+    assert finals[0] == finals[1] == finals[2]
+    assert [key for key, _ in finals[0]] == ["a", "b", "c"]
+
+
+def test_r170_r175_mixed_regions_and_fan_out() -> None:
+    """R-170, R-175: one configuration fans out to a same-region and a cross-region
+    destination at once."""
+    eng = Engine(seed=8)
+    eng.create_bucket("src", region="us-east-1", versioning=True)
+    eng.create_bucket("same", region="us-east-1", versioning=True)
+    eng.create_bucket("far", region="ap-southeast-2", versioning=True)
+    eng.create_role(ROLE)
+    rules = [rule("same"), {**rule("far"), "Priority": 2}]
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": rules})
+    v = eng.put_object("src", "k", b"x")
+    eng.run()
+    for name in ("same", "far"):
+        assert eng.head_object(name, "k", version_id=v.version_id).replication_status is (
+            ReplicationStatus.REPLICA
+        )
+
+
+def test_r112_bytes_are_copied_as_they_are() -> None:
+    """R-112 [INF]: client-side encrypted data is just bytes: the replica's body is the
+    source's body, shared rather than copied."""
+    eng = world()
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst")]})
+    body = b"\x00ciphertext\xff"
+    v = eng.put_object("src", "k", body)
+    eng.run()
+    assert (
+        eng.get_object("dst", "k", version_id=v.version_id).body is eng.get_object("src", "k").body
+    )

@@ -59,6 +59,8 @@ class ObjectVersion:
         parts_count: the number of parts of a multipart upload, else ``None``.
         destination_statuses: the replication status per destination bucket.
         failure_reasons: the failure reason per failed destination bucket.
+        owner_overridden: whether this replica was written under owner override, so
+            later ACL changes of its source never reach it (R-151, R-153).
     """
 
     key: str
@@ -84,6 +86,7 @@ class ObjectVersion:
     parts_count: int | None = None
     destination_statuses: FrozenMap[str, ReplicationStatus] = _NO_STATUSES
     failure_reasons: FrozenMap[str, FailureReason] = _NO_REASONS
+    owner_overridden: bool = False
 
     @property
     def is_delete_marker(self) -> bool:
