@@ -49,14 +49,17 @@ from s3repl.model import (
     ObjectVersion,
     Partition,
     ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationStatus,
     RoleArn,
-    StepResult,
+    Status,
+    TaskKind,
 )
 from s3repl.model.names import check_account_id, check_bucket_name
 from s3repl.policy import rule_matches, winning_rules
 from s3repl.validate import Finding, Problem, check_requirements, validate_replication
 
-__all__ = ["main"]
+__all__ = ["main", "permissive_world"]
 
 #: Exit status: nothing found.
 EXIT_OK = 0
@@ -199,9 +202,9 @@ def _valid_bucket(name: str) -> bool:
     return True
 
 
-def _replica_key(rule_config: Any) -> KmsKeyArn | None:
+def _replica_key(rule: ReplicationRule) -> KmsKeyArn | None:
     """The rule's replica KMS key, when it is a key ARN the world can hold."""
-    encryption = rule_config.destination.encryption_configuration
+    encryption = rule.destination.encryption_configuration
     if encryption is None or encryption.replica_kms_key_id is None:
         return None
     try:
@@ -214,10 +217,11 @@ def _replica_key(rule_config: Any) -> KmsKeyArn | None:
 def permissive_world(config: ReplicationConfiguration, bucket: str) -> dict[str, Any]:
     """Describe (in the world-file format) a world where only the configuration can fail.
 
-    The source bucket exists, versioned, owned by the default account, in the home
-    region of the role's partition (``us-east-1`` for ``aws``).  Every destination
-    the configuration names exists, versioned, owned by its rule's ``Account`` (or the
-    default account), in the region of its rule's replica KMS key if there is one,
+    The source bucket exists, versioned, owned by the role's account (the default
+    account ``123456789012`` when the role ARN is not valid), in the home region of
+    the role's partition (``us-east-1`` for ``aws``).  Every destination the
+    configuration names exists, versioned, owned by its rule's ``Account`` (or the
+    source's owner), in the region of its rule's replica KMS key if there is one,
     else in the home region of its ARN's partition; destinations of another account
     carry the bucket policy of R-012.  The role exists, is trusted by S3 and allows
     every replication action; every replica KMS key exists and lets the role use it.
@@ -238,12 +242,14 @@ def permissive_world(config: ReplicationConfiguration, bucket: str) -> dict[str,
     except (S3Error, ValueError):
         role_arn = None
     source_partition = role_arn.partition if role_arn is not None else Partition.AWS
-    principal = role if role_arn is not None else DEFAULT_ACCOUNT
+    source_owner = role_arn.account if role_arn is not None else DEFAULT_ACCOUNT
+    principal = role if role_arn is not None else source_owner
     accounts: dict[str, None] = {}
     keys: dict[str, dict[str, Any]] = {}
     buckets: dict[str, dict[str, Any]] = {
         bucket: {
             "name": bucket,
+            "account": source_owner,
             "region": _HOME_REGION[source_partition],
             "versioning": "Enabled",
         }
@@ -255,7 +261,7 @@ def permissive_world(config: ReplicationConfiguration, bucket: str) -> dict[str,
             keys[str(key)] = {"arn": str(key), "policy": _key_policy(principal)}
         if name in buckets or not _valid_bucket(name):
             continue
-        owner = _valid_account(rule.destination.account) or DEFAULT_ACCOUNT
+        owner = _valid_account(rule.destination.account) or source_owner
         partition = _partition_of_arn(rule.destination.bucket)
         region = key.region if key is not None else _HOME_REGION[partition]
         entry: dict[str, Any] = {
@@ -264,7 +270,7 @@ def permissive_world(config: ReplicationConfiguration, bucket: str) -> dict[str,
             "region": region,
             "versioning": "Enabled",
         }
-        if owner != DEFAULT_ACCOUNT:
+        if owner != source_owner:
             accounts[owner] = None
             entry["policy"] = iam.policy_to_dict(
                 iam.destination_bucket_policy(name, principal=principal, partition=partition.value)
@@ -353,53 +359,56 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _print_text(report: _Report, header: str, out: TextIO) -> None:
-    print(_wrapped(header, ""), file=out)
+def _print_entry(
+    number: int, head: Sequence[str], where: str | None, message: str, out: TextIO
+) -> None:
+    print(f"{number:>3}. " + "  ".join(head), file=out)
+    if where is not None:
+        print(_wrapped(f"at {where}", "     "), file=out)
+    print(_wrapped(message, "     "), file=out)
+
+
+def _print_text(report: _Report, header: Sequence[str], out: TextIO) -> None:
+    for line in header:
+        print(_wrapped(line, ""), file=out)
     print(file=out)
     if report.problems:
-        count = len(report.problems)
-        print(
-            f"Problems: {_plural(count, 'problem')}; PutBucketReplication would fail with "
-            "the first.",
-            file=out,
-        )
+        count = _plural(len(report.problems), "problem")
+        print(f"{count} (PutBucketReplication would answer with the first):", file=out)
         for number, problem in enumerate(report.problems, 1):
-            parts = [f"{number:>3}. {problem.code}", problem.requirement]
+            head = [problem.code, problem.requirement]
             if problem.rule_id is not None:
-                parts.append(f"rule {problem.rule_id}")
-            if problem.element is not None:
-                parts.append(f"at {problem.element}")
-            print("  ".join(parts), file=out)
-            print(_wrapped(problem.message, "     "), file=out)
+                head.append(f"rule {problem.rule_id}")
+            _print_entry(number, head, problem.element, problem.message, out)
     else:
-        print("Problems: none; PutBucketReplication would accept the configuration.", file=out)
-    print(file=out)
+        print("No problems: PutBucketReplication would accept the configuration.", file=out)
     if report.findings is None:
-        print(
-            _wrapped(
-                "Findings: not evaluated. They need the configuration in place, and "
-                "PutBucketReplication would refuse it; fix the problems first.",
-                "",
-            ),
-            file=out,
+        print(file=out)
+        text = (
+            "Findings not evaluated: they need the configuration in place, and "
+            "PutBucketReplication would refuse it. Fix the problems first."
         )
+        print(_wrapped(text, ""), file=out)
     elif report.findings:
-        count = len(report.findings)
-        print(f"Findings: {_plural(count, 'finding')}; objects would fail to replicate.", file=out)
+        print(file=out)
+        count = _plural(len(report.findings), "finding")
+        print(f"{count} (objects would fail to replicate):", file=out)
         for number, finding in enumerate(report.findings, 1):
-            parts = [f"{number:>3}. {finding.failure_reason.value}", finding.requirement]
+            head = [finding.failure_reason.value, finding.requirement]
             if finding.rule_id is not None:
-                parts.append(f"rule {finding.rule_id}")
+                head.append(f"rule {finding.rule_id}")
             if finding.destination_bucket is not None:
-                parts.append(f"destination {finding.destination_bucket}")
-            print("  ".join(parts), file=out)
-            print(_wrapped(finding.message, "     "), file=out)
+                head.append(f"destination {finding.destination_bucket}")
+            _print_entry(number, head, None, finding.message, out)
     else:
-        print("Findings: none; every enabled rule can replicate.", file=out)
+        print("No findings: every enabled rule can replicate in this world.", file=out)
     print(file=out)
-    findings = "not evaluated" if report.findings is None else str(len(report.findings))
-    verdict = "OK" if report.clean else "NOT OK"
-    print(f"Result: {verdict} ({len(report.problems)} problems, findings: {findings}).", file=out)
+    problems = _plural(len(report.problems), "problem")
+    if report.findings is None:
+        findings = "findings not evaluated"
+    else:
+        findings = _plural(len(report.findings), "finding")
+    print(f"{'OK' if report.clean else 'NOT OK'}: {problems}, {findings}.", file=out)
 
 
 def _load_engine(args: argparse.Namespace, decoded: _Decoded, bucket: str) -> tuple[Engine, str]:
@@ -415,7 +424,7 @@ def _load_engine(args: argparse.Namespace, decoded: _Decoded, bucket: str) -> tu
                 "(name it with --bucket)"
             )
             raise _UnusableInputError(msg)
-        return engine, f"world {args.world}"
+        return engine, args.world
     assert decoded.config is not None
     if not _valid_bucket(bucket):
         msg = f"--bucket {bucket!r} is not a valid bucket name"
@@ -426,7 +435,7 @@ def _load_engine(args: argparse.Namespace, decoded: _Decoded, bucket: str) -> tu
     except WorldFileError as err:  # pragma: no cover - a bug: the description is ours
         msg = f"cannot build the permissive world: {err}"
         raise _UnusableInputError(msg) from err
-    return engine, "a permissive world"
+    return engine, "permissive (source, destinations and role exist and allow replication)"
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
@@ -436,7 +445,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     if decoded.config is None:
         assert decoded.problem is not None
         report = _Report(problems=(decoded.problem,), findings=None)
-        where = "S3 would not parse it"
+        where = "none (S3 would not parse the configuration)"
     else:
         engine, where = _load_engine(args, decoded, bucket)
         report = _evaluate(engine, bucket, decoded.config, token)
@@ -445,7 +454,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         rows += [_finding_json(f) for f in report.findings or ()]
         print(json.dumps(rows, indent=2), file=out)
     else:
-        header = f"Checking {args.config} ({decoded.format}), source bucket {bucket}, in {where}."
+        header = (
+            f"{args.config}: {decoded.format} replication configuration for bucket {bucket}",
+            f"World: {where}",
+        )
         _print_text(report, header, out)
     return EXIT_OK if report.clean else EXIT_FOUND
 
@@ -462,6 +474,11 @@ def _tags(pairs: Sequence[str]) -> dict[str, str]:
             raise _UnusableInputError(msg)
         tags[key] = value
     return tags
+
+
+def _kms_opt_in(rule: ReplicationRule) -> bool:
+    criteria = rule.source_selection_criteria
+    return criteria is not None and criteria.sse_kms_encrypted_objects is Status.ENABLED
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -481,38 +498,29 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     print(f"Object {args.key!r} (tags: {shown}, SSE-KMS: {'yes' if args.kms else 'no'})", file=out)
     print(file=out)
     routes = winning_rules(config, args.key, tags, kms_encrypted=args.kms)
-    winners = {id(route.rule) for route in routes}
-    print("Rules, in document order:", file=out)
+    print("Rules, in document order (the configuration itself is not validated here):", file=out)
     for index, rule in enumerate(config.rules, 1):
         label = rule.id or "(no ID)"
         priority = "-" if rule.priority is None else str(rule.priority)
-        matches = rule_matches(rule, args.key, tags)
-        if id(rule) in winners:
+        if any(route.rule is rule for route in routes):
             verdict = "wins"
         elif not rule.is_enabled:
-            verdict = "disabled"
-        elif not matches:
-            verdict = "does not match"
-        elif args.kms and (
-            rule.source_selection_criteria is None
-            or rule.source_selection_criteria.sse_kms_encrypted_objects is None
-            or rule.source_selection_criteria.sse_kms_encrypted_objects.value != "Enabled"
-        ):
-            verdict = "matches, but has no SSE-KMS opt-in"
+            verdict = "disabled (R-065)"
+        elif not rule_matches(rule, args.key, tags):
+            verdict = "does not match (R-060, R-061)"
+        elif args.kms and not _kms_opt_in(rule):
+            verdict = "matches, but has no SSE-KMS opt-in (R-067)"
         else:
-            verdict = "matches, outranked"
-        print(
-            f"  {index:>3}. {label:<24} priority {priority:>4}  -> "
-            f"{rule.destination.bucket_name:<28} {verdict}",
-            file=out,
-        )
+            verdict = "matches, outranked by a higher priority (R-063)"
+        target = rule.destination.bucket_name
+        print(f"{index:>3}. {label} (priority {priority}) -> {target}: {verdict}", file=out)
     print(file=out)
     if not routes:
         print("A put of this object would not replicate.", file=out)
         return EXIT_OK
     print("A put of this object would replicate to:", file=out)
     for route in routes:
-        print(f"  {route.destination_bucket}  (rule {route.rule_id or '(no ID)'})", file=out)
+        print(f"  {route.destination_bucket} (rule {route.rule_id or '(no ID)'})", file=out)
     return EXIT_OK
 
 
@@ -520,6 +528,11 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 _DEMO_ROLE = "arn:aws:iam::123456789012:role/demo-replication"
 _DEMO_SOURCE = "demo-source"
+_DEMO_EU = "demo-replica-eu"
+_DEMO_LOCAL = "demo-replica-local"
+_PARTNER = "partner-vault"
+_AUDIT = "audit-archive"
+_DEMO_BUCKETS = (_DEMO_SOURCE, _DEMO_EU, _DEMO_LOCAL, _PARTNER, _AUDIT)
 _PARTNER_ACCOUNT = "444455556666"
 _AUDIT_ACCOUNT = "777788889999"
 
@@ -585,6 +598,18 @@ def _clock(engine: Engine) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def _wrapped_after(prefix: str, text: str) -> str:
+    """``prefix`` then ``text``, continuation lines indented to line up after the prefix."""
+    return textwrap.fill(
+        text,
+        width=_WIDTH,
+        initial_indent=prefix,
+        subsequent_indent=" " * len(prefix),
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
 def _short(version_id: str) -> str:
     return version_id[:8]
 
@@ -600,7 +625,8 @@ class _Demo:
         print(text, file=self.out)
 
     def line(self, what: str, detail: str) -> None:
-        self.say(_wrapped(f"{_clock(self.engine)}  {what:<7} {detail}", "")[:_WIDTH])
+        prefix = f"{_clock(self.engine)}  {what:<7}"
+        self.say(_wrapped_after(prefix, detail))
 
     def setup(self) -> None:
         eng = self.engine
@@ -608,91 +634,72 @@ class _Demo:
         eng.create_account(_AUDIT_ACCOUNT)
         eng.create_role(_DEMO_ROLE)
         eng.create_bucket(_DEMO_SOURCE, region="us-east-1", versioning=True)
-        eng.create_bucket("demo-replica-eu", region="eu-west-1", versioning=True)
-        eng.create_bucket("demo-replica-local", region="us-east-1", versioning=True)
-        eng.create_bucket(
-            "partner-vault", account=_PARTNER_ACCOUNT, region="eu-west-1", versioning=True
-        )
-        eng.put_bucket_ownership_controls("partner-vault", "ObjectWriter")
+        eng.create_bucket(_DEMO_EU, region="eu-west-1", versioning=True)
+        eng.create_bucket(_DEMO_LOCAL, region="us-east-1", versioning=True)
+        eng.create_bucket(_PARTNER, account=_PARTNER_ACCOUNT, region="eu-west-1", versioning=True)
+        eng.put_bucket_ownership_controls(_PARTNER, "ObjectWriter")
         eng.put_bucket_policy(
-            "partner-vault", iam.destination_bucket_policy("partner-vault", principal=_DEMO_ROLE)
+            _PARTNER, iam.destination_bucket_policy(_PARTNER, principal=_DEMO_ROLE)
         )
-        eng.create_bucket(
-            "audit-archive", account=_AUDIT_ACCOUNT, region="us-east-1", versioning=True
-        )
+        eng.create_bucket(_AUDIT, account=_AUDIT_ACCOUNT, region="us-east-1", versioning=True)
         eng.put_bucket_replication(_DEMO_SOURCE, _demo_config())
-        self.say(f"s3repl demo: one source bucket, four replication rules (V2), seed {eng.seed}.")
+
+    def introduce(self) -> None:
+        eng = self.engine
+        self.say(f"s3repl demo (seed {eng.seed}): one source bucket, four V2 replication rules.")
         self.say()
-        for name in self.bucket_names():
+        self.say(f"  {'BUCKET':<19} {'REGION':<10} {'OWNER':<13} OBJECT OWNERSHIP")
+        for name in _DEMO_BUCKETS:
             bucket = eng.get_bucket(name)
             self.say(
-                f"  {name:<20} {bucket.region:<10} owner {bucket.owner}  "
-                f"ownership {bucket.ownership.value}"
+                f"  {name:<19} {bucket.region:<10} {bucket.owner:<13} {bucket.ownership.value}"
             )
         self.say()
-        self.say("Rules of demo-source (role demo-replication):")
+        self.say(f"Rules of {_DEMO_SOURCE} (role {_DEMO_ROLE}):")
         for rule in eng.get_bucket_replication(_DEMO_SOURCE).rules:
             self.say(
-                f"  P{rule.priority} {rule.id:<17} {_describe_filter(rule):<18} -> "
+                f"  P{rule.priority} {rule.id or '':<17} {_describe_filter(rule):<18} -> "
                 f"{rule.destination.bucket_name:<19}{_describe_extras(rule)}"
             )
         self.say(
-            "  partner-vault's bucket policy lets the role replicate and override the "
-            "owner (R-012);"
+            f"{_PARTNER}'s bucket policy lets the role replicate and override the owner (R-012);"
         )
-        self.say(
-            "  audit-archive (account 777788889999) grants nothing, so the role may not "
-            "write there."
-        )
+        self.say(f"{_AUDIT} grants the role nothing, so it may not write there (R-158).")
         self.say()
-
-    def bucket_names(self) -> tuple[str, ...]:
-        return (
-            _DEMO_SOURCE,
-            "demo-replica-eu",
-            "demo-replica-local",
-            "partner-vault",
-            "audit-archive",
-        )
 
     def put(self, key: str, body: bytes, tags: Mapping[str, str] | None = None) -> ObjectVersion:
         version = self.engine.put_object(_DEMO_SOURCE, key, body, tags=tags)
-        targets = self.targets(key, version.version_id)
         shown = "" if not tags else " {" + ", ".join(f"{k}={v}" for k, v in tags.items()) + "}"
-        self.line(
-            "PUT", f"{key}{shown}  v={_short(version.version_id)}  {_status(version)} -> {targets}"
-        )
+        status = _status(version.replication_status)
+        targets = self.targets(key, version.version_id)
+        self.line("PUT", f"{key}{shown} v={_short(version.version_id)}  {status} -> {targets}")
         return version
 
     def targets(self, key: str, version_id: str) -> str:
         names = [
-            t.destination_bucket
-            for t in self.engine.pending()
-            if t.key == key and t.version_id == version_id
+            task.destination_bucket
+            for task in self.engine.pending()
+            if task.key == key and task.version_id == version_id
         ]
         return ", ".join(names) or "(not replicated)"
 
     def step_all(self) -> None:
-        for _ in range(len(self.engine.pending()) + 10):
-            if not self.engine.pending():
-                return
-            self.show_step(self.engine.step())
+        # Bounded: each step removes a task, and nothing in the demo is transient.
+        for _ in range(len(self.engine.pending())):
+            result = self.engine.step()
+            task = result.task
+            outcome = result.status.value
+            if result.failure_reason is not None:
+                outcome += f" {result.failure_reason.value}"
+            kind = "marker " if task.kind is TaskKind.DELETE_MARKER else ""
+            self.line(
+                "STEP",
+                f"{task.key} {kind}v={_short(task.version_id)} -> {task.destination_bucket} "
+                f"[{task.rule_id}]  {outcome}",
+            )
 
-    def show_step(self, result: StepResult) -> None:
-        task = result.task
-        outcome = result.status.value
-        if result.failure_reason is not None:
-            outcome += f" {result.failure_reason.value}"
-        kind = "marker " if task.kind.value == "delete_marker" else ""
-        self.line(
-            "STEP",
-            f"{task.key} {kind}v={_short(task.version_id)} -> "
-            f"{task.destination_bucket} [{task.rule_id}]  {outcome}",
-        )
-
-    def run(self) -> None:
+    def act(self) -> tuple[ObjectVersion, str]:
         eng = self.engine
-        self.setup()
         self.say("Timeline (simulated clock; each STEP applies exactly one replication task):")
         first = self.put("report.csv", b"v1")
         self.put("report.csv", b"v2")
@@ -701,28 +708,54 @@ class _Demo:
         self.put("finance/q1.xlsx", b"numbers")
         self.step_all()
         marker = eng.delete_object(_DEMO_SOURCE, "logs/app.log")
-        assert marker.version_id is not None
-        self.line(
-            "DELETE",
-            f"logs/app.log  delete marker v={_short(marker.version_id)} -> "
-            f"{self.targets('logs/app.log', marker.version_id)} (R-087)",
-        )
+        marker_id = marker.version_id or ""
+        targets = self.targets("logs/app.log", marker_id)
+        self.line("DELETE", f"logs/app.log  delete marker v={_short(marker_id)} -> {targets}")
         eng.delete_object(_DEMO_SOURCE, "report.csv", version_id=first.version_id)
         self.line(
             "DELETE",
-            f"report.csv?versionId={_short(first.version_id)}  permanent, not replicated (R-103)",
+            f"report.csv?versionId={_short(first.version_id)}  permanent: not replicated",
         )
         self.step_all()
+        return first, marker_id
+
+    def report(self, first: ObjectVersion, marker_id: str) -> None:
+        eng = self.engine
         self.say()
         events = eng.events()
-        self.say(f"Event notifications: {len(events)}")
+        self.say(f"Event notifications ({len(events)}):")
         for event in events:
             reason = "" if event.failure_reason is None else f" {event.failure_reason.value}"
-            self.say(f"  {event.event_name} {event.key} -> {event.destination_bucket}{reason}")
+            self.say(
+                _wrapped_after(
+                    "  ", f"{event.event_name} {event.key} -> {event.destination_bucket}{reason}"
+                )
+            )
         self.say()
         self.say("Final state (newest version first; STATUS is x-amz-replication-status):")
-        for name in self.bucket_names():
+        for name in _DEMO_BUCKETS:
             self.table(name)
+        self.say()
+        self.say("What to notice:")
+        partner = eng.head_object(_PARTNER, "shared/plan.pdf")
+        kept = any(v.version_id == first.version_id for v in eng.list_object_versions(_DEMO_EU))
+        local_marker = any(v.version_id == marker_id for v in eng.list_object_versions(_DEMO_LOCAL))
+        failed = eng.head_object(_DEMO_SOURCE, "finance/q1.xlsx")
+        notes = (
+            f"{_DEMO_LOCAL} keeps the source's version ids but stores STANDARD_IA (R-083, R-089).",
+            f"{_PARTNER} owns its replica ({partner.owner}): owner override (R-151).",
+            "The delete marker reached "
+            + (f"{_DEMO_EU} only" if not local_marker else "both replicas")
+            + ": DeleteMarkerReplication is Enabled on everything-to-eu, Disabled on "
+            "logs-local-ia (R-087).",
+            f"report.csv v={_short(first.version_id)} was deleted by version id on the source but "
+            + ("is still" if kept else "is no longer")
+            + f" in {_DEMO_EU} (R-103).",
+            f"finance/q1.xlsx is {_status(failed.replication_status)} on the source: "
+            f"{_AUDIT} refused the replica (DstPutObjectNotPermitted, R-123, R-158).",
+        )
+        for note in notes:
+            self.say(_wrapped_after("  - ", note))
 
     def table(self, name: str) -> None:
         bucket = self.engine.get_bucket(name)
@@ -733,29 +766,33 @@ class _Demo:
             self.say("  (empty)")
             return
         self.say(
-            f"  {'KEY':<17} {'VERSION':<8} {'LATEST':<6} {'STATUS':<9} {'OWNER':<12} "
-            f"{'CLASS':<11} TAGS"
+            f"  {'KEY':<16} {'VERSION':<8} {'LATEST':<6} {'STATUS':<9} {'OWNER':<12} "
+            f"{'STORAGE CLASS':<13} TAGS"
         )
         for row in rows:
             latest = "yes" if row.is_latest else ""
-            status = row.replication_status.value if row.replication_status else "-"
             if isinstance(row, DeleteMarker):
                 klass, tags = "-", "(delete marker)"
             else:
                 klass = row.storage_class.value
                 tags = ", ".join(f"{k}={v}" for k, v in row.tags.items()) or "-"
             self.say(
-                f"  {row.key:<17} {_short(row.version_id):<8} {latest:<6} {status:<9} "
-                f"{row.owner:<12} {klass:<11} {tags}"
+                f"  {row.key:<16} {_short(row.version_id):<8} {latest:<6} "
+                f"{_status(row.replication_status):<9} {row.owner:<12} {klass:<13} {tags}"
             )
 
+    def run(self) -> None:
+        self.setup()
+        self.introduce()
+        first, marker_id = self.act()
+        self.report(first, marker_id)
 
-def _status(version: ObjectVersion) -> str:
-    status = version.replication_status
-    return "no status" if status is None else status.value
+
+def _status(status: ReplicationStatus | None) -> str:
+    return "-" if status is None else status.value
 
 
-def _describe_filter(rule: Any) -> str:
+def _describe_filter(rule: ReplicationRule) -> str:
     flt = rule.filter
     if flt is None:
         return f"prefix {rule.prefix!r}"
@@ -766,13 +803,10 @@ def _describe_filter(rule: Any) -> str:
     return "every object"
 
 
-def _describe_extras(rule: Any) -> str:
+def _describe_extras(rule: ReplicationRule) -> str:
     dest = rule.destination
     extras = []
-    if (
-        rule.delete_marker_replication is not None
-        and rule.delete_marker_replication.value == "Enabled"
-    ):
+    if rule.delete_marker_replication is Status.ENABLED:
         extras.append("delete markers")
     if dest.storage_class is not None:
         extras.append(dest.storage_class.value)
