@@ -1,0 +1,418 @@
+"""A tiny schema language for S3 documents, and the walkers that check both wire forms.
+
+Theory of operation. Every document S3 exchanges has two wire forms: XML (the REST
+API) and the JSON-like dict that boto3 and the AWS CLI use. Both are projections of
+one service-model *shape* (botocore's ``service-2.json``): member names, which
+members are required, enums, integers, lists, and for XML the element names and
+whether a list is *flattened* (repeated elements) or *wrapped* (a container element
+holding one element per item).
+
+A codec declares its document once as a :class:`Document` built from :class:`Scalar`,
+:class:`ListOf`, :class:`Member` and :class:`Structure`, and gets three checked
+conversions:
+
+- XML text -> the boto3 dict shape (:meth:`Document.decode_xml`),
+- a user's boto3 dict -> the same, type-checked and normalised (:meth:`Document.decode_dict`),
+- the boto3 dict shape -> XML text, elements in schema order (:meth:`Document.encode_xml`).
+
+So XML and dicts meet in one normalised form, and the model builders (one per
+document) only ever read that form: the two wire forms cannot drift apart.
+
+Every schema violation raises the document's error class (``MalformedXML`` unless
+the document says otherwise) with AWS's exact message and ``element`` set to the
+path of the offending element in XML terms, 1-based as in XPath, for example
+``ReplicationConfiguration/Rule[2]/Destination/StorageClass``; dict input reports
+the same paths, so one mistake reads the same in both forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NoReturn, TypeVar
+
+import attrs
+
+from s3repl.codec._xml import check_xml_text, parse_document, refusal, render_document
+from s3repl.errors import MalformedXML, S3Error
+
+__all__ = [
+    "BOOLEAN",
+    "INTEGER",
+    "STRING",
+    "Document",
+    "ListOf",
+    "Member",
+    "Scalar",
+    "Shape",
+    "Structure",
+    "build",
+    "enum",
+]
+
+# Integers in S3 documents are xs:int (Java ``int``).
+_INT_MIN = -(2**31)
+_INT_MAX = 2**31 - 1
+_XML_INT = re.compile(r"[ \t\r\n]*([+-]?[0-9]+)[ \t\r\n]*")
+_XML_TRUE = ("true", "1")
+_XML_FALSE = ("false", "0")
+# boto3 responses carry this next to the document; it is not part of it.
+_RESPONSE_METADATA = "ResponseMetadata"
+
+
+@attrs.frozen
+class Scalar:
+    """A leaf: a string (optionally an enum), an integer or a boolean."""
+
+    kind: Literal["string", "integer", "boolean"]
+    values: tuple[str, ...] = ()
+
+
+#: A free string.
+STRING = Scalar("string")
+#: A 32-bit integer.
+INTEGER = Scalar("integer")
+#: ``true`` / ``false`` in XML, ``bool`` in dicts.
+BOOLEAN = Scalar("boolean")
+
+
+def enum(*values: str) -> Scalar:
+    """Return a string scalar restricted to ``values`` (case-sensitive, as S3)."""
+    return Scalar("string", values)
+
+
+@attrs.frozen
+class ListOf:
+    """A list of ``member`` shapes; wrapped lists name each item ``item_name`` in XML."""
+
+    member: Scalar | Structure
+    item_name: str = "member"
+    min_size: int = 0
+
+
+@attrs.frozen
+class Member:
+    """A member of a structure: its boto3 name, shape and XML spelling."""
+
+    name: str
+    shape: Shape
+    xml_name: str = ""
+    required: bool = False
+    #: For lists: repeated elements named ``xml_name`` instead of a wrapper element.
+    flattened: bool = False
+    #: An XML attribute (``xsi:type`` of an ACL grantee) instead of an element.
+    attribute: bool = False
+
+    @property
+    def xml(self) -> str:
+        """The XML element (or attribute) name."""
+        return self.xml_name or self.name
+
+
+@attrs.frozen
+class Structure:
+    """A container of members, in the order the schema lists them."""
+
+    members: tuple[Member, ...]
+    #: Namespace declarations to write on the element, as ``(prefix, uri)`` pairs.
+    xml_declarations: tuple[tuple[str, str], ...] = ()
+
+    def by_xml(self, name: str) -> Member | None:
+        """Return the member spelled ``name`` in XML, if any."""
+        return next((m for m in self.members if m.xml == name), None)
+
+    def by_name(self, name: str) -> Member | None:
+        """Return the member called ``name`` in the dict form, if any."""
+        return next((m for m in self.members if m.name == name), None)
+
+
+Shape = Scalar | ListOf | Structure
+
+
+def _item_path(path: str, member: Member, index: int) -> str:
+    assert isinstance(member.shape, ListOf)
+    if member.flattened:
+        return f"{path}/{member.xml}[{index}]"
+    return f"{path}/{member.xml}/{member.shape.item_name}[{index}]"
+
+
+def _is_blank(node: object) -> bool:
+    return node is None or (isinstance(node, str) and not node.strip())
+
+
+# --------------------------------------------------------------------------- XML -> dict
+
+
+class _XmlReader:
+    """Converts an xmltodict tree to the boto3 shape, checking it against the schema."""
+
+    def __init__(self, error: type[S3Error]) -> None:
+        self.error = error
+
+    def fail(self, path: str, reason: str) -> NoReturn:
+        raise refusal(self.error, path, reason)
+
+    def read(self, shape: Scalar | Structure, node: object, path: str) -> Any:
+        if isinstance(shape, Structure):
+            return self.structure(shape, node, path)
+        return self.scalar(shape, node, path)
+
+    def structure(self, shape: Structure, node: object, path: str) -> dict[str, Any]:
+        if _is_blank(node):
+            return self.check_required(shape, {}, path)
+        if not isinstance(node, dict):
+            self.fail(path, "text where child elements are expected")
+        for key, value in node.items():
+            if key == "#text":
+                if not _is_blank(value):
+                    self.fail(path, "text mixed with child elements")
+            elif key == "@xmlns":
+                continue  # namespace declarations, already applied by the parser
+            elif key.startswith("@"):
+                member = shape.by_xml(key[1:])
+                if member is None or not member.attribute:
+                    self.fail(f"{path}/{key}", f"unknown attribute {key[1:]}")
+            else:
+                member = shape.by_xml(key)
+                if member is None or member.attribute:
+                    self.fail(f"{path}/{key}", f"unknown element {key}")
+        out: dict[str, Any] = {}
+        for member in shape.members:
+            key = f"@{member.xml}" if member.attribute else member.xml
+            if key in node:
+                out[member.name] = self.member(member, node[key], path)
+        return self.check_required(shape, out, path)
+
+    def check_required(self, shape: Structure, out: dict[str, Any], path: str) -> dict[str, Any]:
+        for member in shape.members:
+            if member.required and member.name not in out:
+                self.fail(f"{path}/{member.xml}", f"required element {member.xml} missing")
+        return out
+
+    def member(self, member: Member, node: object, path: str) -> Any:
+        shape = member.shape
+        if isinstance(shape, ListOf) and member.flattened:
+            nodes = node if isinstance(node, list) else [node]
+            items = [
+                self.read(shape.member, item, _item_path(path, member, index))
+                for index, item in enumerate(nodes, start=1)
+            ]
+            return self.check_size(shape, items, f"{path}/{member.xml}")
+        child = f"{path}/{member.xml}"
+        if isinstance(node, list):
+            self.fail(child, f"element {member.xml} may appear only once")
+        if isinstance(shape, ListOf):
+            return self.wrapped_list(shape, node, child)
+        return self.read(shape, node, child)
+
+    def wrapped_list(self, shape: ListOf, node: object, path: str) -> list[Any]:
+        if _is_blank(node):
+            return self.check_size(shape, [], path)
+        if not isinstance(node, dict):
+            self.fail(path, "text where child elements are expected")
+        nodes: list[object] = []
+        for key, value in node.items():
+            if key == shape.item_name:
+                nodes = value if isinstance(value, list) else [value]
+            elif key == "#text":
+                if not _is_blank(value):
+                    self.fail(path, "text mixed with child elements")
+            elif key != "@xmlns":
+                self.fail(f"{path}/{key}", f"unknown element {key}")
+        items = [
+            self.read(shape.member, item, f"{path}/{shape.item_name}[{index}]")
+            for index, item in enumerate(nodes, start=1)
+        ]
+        return self.check_size(shape, items, path)
+
+    def check_size(self, shape: ListOf, items: list[Any], path: str) -> list[Any]:
+        if len(items) < shape.min_size:
+            self.fail(path, f"at least {shape.min_size} element(s) required")
+        return items
+
+    def scalar(self, shape: Scalar, node: object, path: str) -> str | int | bool:
+        if node is not None and not isinstance(node, str):
+            self.fail(path, "child elements or attributes where a value is expected")
+        text = node or ""
+        if shape.kind == "integer":
+            match = _XML_INT.fullmatch(text)
+            if match is None:
+                self.fail(path, f"{text!r} is not an integer")
+            number = int(match[1])
+            if not _INT_MIN <= number <= _INT_MAX:
+                self.fail(path, f"{number} is out of the 32-bit integer range")
+            return number
+        if shape.kind == "boolean":
+            word = text.strip()
+            if word not in _XML_TRUE + _XML_FALSE:
+                self.fail(path, f"{text!r} is not a boolean")
+            return word in _XML_TRUE
+        if shape.values and text not in shape.values:
+            self.fail(path, f"{text!r} is not one of {', '.join(shape.values)}")
+        return text
+
+
+# --------------------------------------------------------------------------- dict -> dict
+
+
+class _DictReader:
+    """Type-checks a boto3-shaped dict against the schema and returns a normalised copy."""
+
+    def __init__(self, error: type[S3Error]) -> None:
+        self.error = error
+
+    def fail(self, path: str, reason: str) -> NoReturn:
+        raise refusal(self.error, path, reason)
+
+    def read(self, shape: Scalar | Structure, value: object, path: str) -> Any:
+        if isinstance(shape, Structure):
+            return self.structure(shape, value, path)
+        return self.scalar(shape, value, path)
+
+    def structure(self, shape: Structure, value: object, path: str) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if not isinstance(key, str) or shape.by_name(key) is None:
+                self.fail(f"{path}/{key}", f"unknown member {key!r}")
+        out: dict[str, Any] = {}
+        for member in shape.members:
+            if member.name in value:
+                out[member.name] = self.member(member, value[member.name], path)
+            elif member.required:
+                self.fail(f"{path}/{member.xml}", f"required member {member.name} missing")
+        return out
+
+    def member(self, member: Member, value: object, path: str) -> Any:
+        shape = member.shape
+        if not isinstance(shape, ListOf):
+            return self.read(shape, value, f"{path}/{member.xml}")
+        if not isinstance(value, list | tuple):
+            self.fail(
+                f"{path}/{member.xml}", f"{member.name} must be a list, got {type(value).__name__}"
+            )
+        items = [
+            self.read(shape.member, item, _item_path(path, member, index))
+            for index, item in enumerate(value, start=1)
+        ]
+        if len(items) < shape.min_size:
+            self.fail(f"{path}/{member.xml}", f"at least {shape.min_size} item(s) required")
+        return items
+
+    def scalar(self, shape: Scalar, value: object, path: str) -> str | int | bool:
+        if shape.kind == "integer":
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.fail(path, f"expected an integer, got {value!r}")
+            if not _INT_MIN <= value <= _INT_MAX:
+                self.fail(path, f"{value} is out of the 32-bit integer range")
+            return value
+        if shape.kind == "boolean":
+            if not isinstance(value, bool):
+                self.fail(path, f"expected a boolean, got {value!r}")
+            return value
+        if not isinstance(value, str):
+            self.fail(path, f"expected a string, got {value!r}")
+        if shape.values and value not in shape.values:
+            self.fail(path, f"{value!r} is not one of {', '.join(shape.values)}")
+        return value
+
+
+# --------------------------------------------------------------------------- dict -> XML
+
+
+def _to_tree(shape: Scalar | Structure, value: Any, path: str, error: type[S3Error]) -> Any:
+    if isinstance(shape, Structure):
+        tree: dict[str, Any] = {f"@xmlns:{p}": uri for p, uri in shape.xml_declarations}
+        for member in shape.members:
+            if member.name not in value:
+                continue
+            item = value[member.name]
+            child = f"{path}/{member.xml}"
+            if isinstance(member.shape, ListOf):
+                items = [
+                    _to_tree(member.shape.member, x, _item_path(path, member, i), error)
+                    for i, x in enumerate(item, start=1)
+                ]
+                tree[member.xml] = items if member.flattened else {member.shape.item_name: items}
+            else:
+                key = f"@{member.xml}" if member.attribute else member.xml
+                tree[key] = _to_tree(member.shape, item, child, error)
+        return tree
+    if shape.kind == "boolean":
+        return "true" if value else "false"
+    if shape.kind == "integer":
+        return str(value)
+    return check_xml_text(value, path, error)
+
+
+# --------------------------------------------------------------------------- model values
+
+_T = TypeVar("_T")
+
+
+def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML) -> _T:
+    """Call a model constructor, and give the errors it raises the element ``path``.
+
+    A schema error from the model (``MalformedXML``) becomes ``error`` with AWS's exact
+    message (the model's detail goes to a note); any other ``S3Error`` (for example
+    ``InvalidArgument`` for a non-positive retention period) keeps its code and message
+    and gains ``element`` if it had none.
+    """
+    try:
+        return make()
+    except MalformedXML as err:
+        raise refusal(error, path, err.message.removeprefix(_MODEL_PREFIX)) from err
+    except S3Error as err:
+        if err.element is None:
+            err.element = path
+        raise
+
+
+_MODEL_PREFIX = f"{MalformedXML.DEFAULT_MESSAGE}: "
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@attrs.frozen
+class Document:
+    """A top-level document: its root element name, shape and error class."""
+
+    root: str
+    shape: Structure
+    error: type[S3Error] = MalformedXML
+
+    def decode_xml(self, text: str | bytes) -> dict[str, Any]:
+        """Parse XML text safely and return the checked boto3-shaped dict.
+
+        Raises:
+            S3Error: the document's error class for any schema or syntax violation.
+        """
+        node = parse_document(text, root=self.root, error=self.error)
+        return _XmlReader(self.error).structure(self.shape, node, self.root)
+
+    def decode_dict(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a boto3-shaped dict and return a normalised copy.
+
+        Also accepts the document wrapped in its root name (``{"Tagging": {...}}``,
+        as the AWS CLI prints some of them), and ignores a top-level
+        ``ResponseMetadata`` so that a boto3 response can be passed as it is.
+
+        Raises:
+            S3Error: the document's error class for any schema violation.
+        """
+        if isinstance(value, Mapping) and _RESPONSE_METADATA in value:
+            value = {k: v for k, v in value.items() if k != _RESPONSE_METADATA}
+        if isinstance(value, Mapping) and list(value) == [self.root]:
+            value = value[self.root]
+        return _DictReader(self.error).structure(self.shape, value, self.root)
+
+    def encode_xml(self, value: Mapping[str, Any]) -> str:
+        """Render a boto3-shaped dict (as the codec builds it) as XML text.
+
+        Raises:
+            S3Error: the document's error class when a string holds a character that
+                XML 1.0 cannot carry.
+        """
+        body = _to_tree(self.shape, value, self.root, self.error)
+        return render_document(self.root, body)
