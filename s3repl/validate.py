@@ -1195,14 +1195,17 @@ def _permission_findings(
     rule = at.rule
     pattern = f"{rule.key_prefix}*"
 
-    def add(requirement: str, reason: FailureReason, message: str) -> None:
+    def add(
+        requirement: str, reason: FailureReason, message: str, *, about_source: bool = False
+    ) -> None:
+        # A source-side permission fails every destination alike: no destination named.
         findings.append(
             Finding(
                 requirement=requirement,
                 failure_reason=reason,
                 message=message,
                 rule_id=rule.id or None,
-                destination_bucket=dest.name,
+                destination_bucket=None if about_source else dest.name,
             )
         )
 
@@ -1224,7 +1227,7 @@ def _permission_findings(
             message = (
                 f"Role {role.arn} is not allowed {need.action} on {resource}: {need.consequence}"
             )
-        add(requirement, need.reason, message)
+        add(requirement, need.reason, message, about_source=not need.on_destination)
     resource = object_arn(dest, pattern)
     if permission_decision(world, role, "s3:ReplicateTags", resource) is iam.Decision.EXPLICIT_DENY:
         add(
