@@ -1,0 +1,274 @@
+"""The engine's core: its state, clock, ids, snapshots and forks, shared by every part.
+
+``Engine`` is assembled from one class per concern (control plane, object operations,
+the replicator) over this core, so that each file has one job.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import heapq
+import random
+from collections.abc import Sequence
+from typing import Any, Literal, Self
+
+import attrs
+
+from s3repl import iam, policy
+from s3repl.engine.faults import FaultPlan
+from s3repl.engine.results import DeleteResult, ReplicationEvent
+from s3repl.errors import (
+    AccessDenied,
+    NoSuchBucket,
+)
+from s3repl.model import (
+    DEFAULT_ACCOUNT,
+    Bucket,
+    FrozenMap,
+    ReplicationConfiguration,
+    ReplicationTask,
+    TaskKind,
+)
+from s3repl.model.names import (
+    check_account_id,
+)
+from s3repl.profile import Profile
+from s3repl.world import Account, Chain, KmsKey, Role, Version, World
+
+#: Simulated time zero.
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_TICK_US = 1_000  # every API call advances the clock by one millisecond
+_RETRY_US = 60_000_000  # a transiently failed task is retried a minute later
+_RTC_THRESHOLD_US = 15 * 60 * 1_000_000
+_NOT_OWNER_ENFORCED_ACL = "The bucket does not allow ACLs"
+_LOCKED_MESSAGE = "Access Denied because object protected by object lock."
+
+__all__ = ["EPOCH", "OrderPolicy"]
+
+OrderPolicy = Literal["fifo", "random"]
+
+
+def _when(clock_us: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=clock_us)
+
+
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+
+def _abstract() -> NotImplementedError:
+    return NotImplementedError("implemented by another part of Engine")
+
+
+class _EngineCore:
+    """State and plumbing shared by every part of the engine."""
+
+    def __init__(
+        self, *, seed: int = 0, profile: Profile | None = None, order: OrderPolicy = "fifo"
+    ) -> None:
+        """Create an empty world with the default account."""
+        if order not in ("fifo", "random"):
+            msg = f"order must be 'fifo' or 'random', got {order!r}"
+            raise ValueError(msg)
+        self.seed = seed
+        self.profile = profile or Profile.aws()
+        self.order: OrderPolicy = order
+        self.faults = FaultPlan.none()
+        self._ids = random.Random(f"{seed}:ids")
+        self._interleave = random.Random(f"{seed}:order")
+        self._fault_rng = random.Random(f"{seed}:faults")
+        self._clock_us = 0
+        self._sequence = 0
+        self._accounts: dict[str, Account] = {DEFAULT_ACCOUNT: Account(id=DEFAULT_ACCOUNT)}
+        self._buckets: dict[str, Bucket] = {}
+        self._policies: dict[str, iam.PolicyDocument] = {}
+        self._roles: dict[str, Role] = {}
+        self._keys: dict[str, KmsKey] = {}
+        self._objects: dict[str, dict[str, Chain]] = {}
+        self._queue: list[tuple[int, int, ReplicationTask]] = []
+        self._events: list[ReplicationEvent] = []
+        self._failed_operations: dict[tuple[str, str, str], int] = {}
+        self._deferred_expirations: dict[tuple[str, str, str], None] = {}
+        # R-052: configuration changes waiting to take effect, with steps left.
+        self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
+        self._view: World | None = None
+
+    def _world(self) -> World:
+        """A live read-only view for ``policy`` (not a snapshot: never handed out)."""
+        if self._view is None:
+            self._view = World(
+                profile=self.profile,
+                accounts=FrozenMap._wrap(self._accounts),
+                buckets=FrozenMap._wrap(self._buckets),
+                bucket_policies=FrozenMap._wrap(self._policies),
+                roles=FrozenMap._wrap(self._roles),
+                kms_keys=FrozenMap._wrap(self._keys),
+                objects=FrozenMap._wrap(
+                    {name: FrozenMap._wrap(keys) for name, keys in self._objects.items()}
+                ),
+            )
+        return self._view
+
+    def _changed(self) -> None:
+        self._view = None
+
+    def snapshot(self) -> World:
+        """Return an immutable :class:`World` holding the whole state, queue included."""
+        return World(
+            profile=self.profile,
+            accounts=FrozenMap(self._accounts),
+            buckets=FrozenMap(self._buckets),
+            bucket_policies=FrozenMap(self._policies),
+            roles=FrozenMap(self._roles),
+            kms_keys=FrozenMap(self._keys),
+            objects=FrozenMap({name: FrozenMap(keys) for name, keys in self._objects.items()}),
+            pending=tuple(task for _, _, task in sorted(self._queue)),
+            clock_us=self._clock_us,
+            sequence=self._sequence,
+            rng_state=(
+                self.seed,
+                self.order,
+                self._ids.getstate(),
+                self._interleave.getstate(),
+                self._fault_rng.getstate(),
+                self.faults,
+                tuple(self._events),
+                tuple(self._deferred_expirations),
+                tuple(self._propagating.items()),
+                tuple(self._failed_operations.items()),
+            ),
+        )
+
+    @classmethod
+    def from_snapshot(cls, world: World) -> Self:
+        """Start an independent engine from a :class:`World` (for example a snapshot)."""
+        state: tuple[Any, ...] = world.rng_state
+        seed: int = state[0] if state else 0
+        order: OrderPolicy = state[1] if state else "fifo"
+        engine = cls(seed=seed, profile=world.profile, order=order)
+        if state:
+            engine._ids.setstate(state[2])
+            engine._interleave.setstate(state[3])
+            engine._fault_rng.setstate(state[4])
+            engine.faults = state[5]
+            engine._events = list(state[6])
+            engine._deferred_expirations = dict.fromkeys(state[7])
+            engine._propagating = dict(state[8])
+            engine._failed_operations = dict(state[9])
+        engine._clock_us = world.clock_us
+        engine._sequence = world.sequence
+        engine._accounts = dict(world.accounts)
+        engine._buckets = dict(world.buckets)
+        engine._policies = dict(world.bucket_policies)
+        engine._roles = dict(world.roles)
+        engine._keys = dict(world.kms_keys)
+        engine._objects = {name: dict(keys) for name, keys in world.objects.items()}
+        engine._queue = [(t.due_us, t.sequence, t) for t in world.pending]
+        heapq.heapify(engine._queue)
+        return engine
+
+    def fork(self) -> Self:
+        """Return an independent engine in the same state (ids and order continue alike)."""
+        return type(self).from_snapshot(self.snapshot())
+
+    @property
+    def now(self) -> dt.datetime:
+        """The simulated time."""
+        return _when(self._clock_us)
+
+    def advance(self, *, seconds: float) -> None:
+        """Move the simulated clock forward by ``seconds``."""
+        if seconds < 0:
+            msg = "seconds must be >= 0"
+            raise ValueError(msg)
+        self._clock_us += round(seconds * 1_000_000)
+
+    def _tick(self) -> int:
+        self._clock_us += _TICK_US
+        if self._propagating:
+            self._propagate()
+        return self._clock_us
+
+    def _next_sequence(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def _new_version_id(self) -> str:
+        raw = self._ids.getrandbits(192).to_bytes(24, "big")
+        return base64.urlsafe_b64encode(raw).decode().replace("-", ".")
+
+    def _new_rule_id(self) -> str:
+        raw = self._ids.getrandbits(120).to_bytes(15, "big")
+        return base64.b32encode(raw).decode()
+
+    def _bucket(self, name: str) -> Bucket:
+        try:
+            return self._buckets[name]
+        except KeyError:
+            msg = "The specified bucket does not exist"
+            raise NoSuchBucket(msg, bucket_name=name) from None
+
+    def _authorize(
+        self, bucket: Bucket, account: str | None, action: str, key: str | None = None
+    ) -> str:
+        """Check the caller the way S3 does; return the caller's account id."""
+        caller = bucket.owner if account is None else check_account_id(account)
+        if caller == bucket.owner:
+            return caller
+        document = self._policies.get(bucket.name)
+        resource = bucket.arn if key is None else f"{bucket.arn}/{key}"
+        if document is not None:
+            request = iam.Request(
+                principal=f"arn:aws:iam::{caller}:root", action=action, resource=resource
+            )
+            if iam.evaluate((document,), request) is iam.Decision.ALLOW:
+                return caller
+        msg = "Access Denied"
+        raise AccessDenied(msg, bucket_name=bucket.name)
+
+    def _set_bucket(self, bucket: Bucket) -> None:
+        self._tick()
+        self._buckets[bucket.name] = bucket
+        self._changed()
+
+    def _propagate(self) -> None:
+        """Count one API call or step down on every change still propagating (R-052)."""
+        for name, (config, steps) in list(self._propagating.items()):
+            if steps > 1:
+                self._propagating[name] = (config, steps - 1)
+                continue
+            del self._propagating[name]
+            bucket = self._buckets.get(name)
+            if bucket is not None:
+                self._buckets[name] = attrs.evolve(bucket, replication=config)
+                self._changed()
+
+    def _enqueue(
+        self,
+        bucket: str,
+        version: Version,
+        routes: Sequence[policy.Route],
+        kind: TaskKind,
+        *,
+        replica_modification: bool = False,
+    ) -> None:
+        for route in routes:
+            sequence = self._next_sequence()
+            task = ReplicationTask(
+                source_bucket=bucket,
+                destination_bucket=route.destination_bucket,
+                key=version.key,
+                version_id=version.version_id,
+                rule_id=route.rule_id,
+                kind=kind,
+                due_us=self._clock_us,
+                sequence=sequence,
+                replica_modification=replica_modification,
+            )
+            heapq.heappush(self._queue, (task.due_us, sequence, task))
+
+    def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
+        """Implemented by the object operations."""
+        raise _abstract()

@@ -1,0 +1,662 @@
+"""Object operations: writes, deletes, metadata changes and reads, as S3 answers them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from s3repl import policy
+from s3repl.codec import (
+    acl_from_dict,
+)
+from s3repl.engine import _store
+from s3repl.engine._core import (
+    _LOCKED_MESSAGE,
+    _NOT_OWNER_ENFORCED_ACL,
+    _EngineCore,
+    _etag,
+    _when,
+)
+from s3repl.engine.results import DeleteResult
+from s3repl.errors import (
+    AccessControlListNotSupported,
+    AccessDenied,
+    InvalidArgument,
+    InvalidRequest,
+    MethodNotAllowed,
+    NoSuchKey,
+    NoSuchVersion,
+)
+from s3repl.model import (
+    NULL_VERSION_ID,
+    Acl,
+    Bucket,
+    CannedAcl,
+    DeleteMarker,
+    FrozenMap,
+    ObjectLockLegalHoldStatus,
+    ObjectLockMode,
+    ObjectOwnership,
+    ObjectVersion,
+    ReplicationStatus,
+    ServerSideEncryption,
+    StorageClass,
+    TaskKind,
+    VersioningStatus,
+)
+from s3repl.model.names import (
+    check_object_key,
+)
+from s3repl.model.tagging import check_metadata, check_tags
+
+
+class _ObjectOperations(_EngineCore):
+    """PutObject and its relatives; each write asks ``policy`` where it replicates."""
+
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes = b"",
+        *,
+        metadata: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        content_type: str = "binary/octet-stream",
+        acl: CannedAcl | str | None = None,
+        storage_class: StorageClass | str = StorageClass.STANDARD,
+        server_side_encryption: ServerSideEncryption | str | None = None,
+        sse_kms_key_id: str | None = None,
+        sse_customer_algorithm: str | None = None,
+        sse_customer_key: str | None = None,
+        object_lock_mode: ObjectLockMode | str | None = None,
+        object_lock_retain_until_date: dt.datetime | None = None,
+        object_lock_legal_hold_status: ObjectLockLegalHoldStatus | str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Write a new object version and schedule its replication (R-080).
+
+        Returns:
+            the new version, with its replication status (``PENDING`` when eligible).
+        """
+        return self._write_object(
+            bucket,
+            key,
+            body,
+            metadata=metadata,
+            tags=tags,
+            content_type=content_type,
+            acl=acl,
+            storage_class=storage_class,
+            server_side_encryption=server_side_encryption,
+            sse_kms_key_id=sse_kms_key_id,
+            sse_customer=sse_customer_algorithm is not None or sse_customer_key is not None,
+            object_lock_mode=object_lock_mode,
+            object_lock_retain_until_date=object_lock_retain_until_date,
+            object_lock_legal_hold_status=object_lock_legal_hold_status,
+            account=account,
+            parts=None,
+        )
+
+    def copy_object(
+        self,
+        bucket: str,
+        key: str,
+        copy_source: str | Mapping[str, str],
+        *,
+        metadata: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        storage_class: StorageClass | str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Copy a version into a new version (replicated like any write, R-080).
+
+        ``copy_source`` is ``"bucket/key"`` or boto3's ``{"Bucket", "Key", "VersionId"}``;
+        metadata and tags are copied unless given.
+        """
+        if isinstance(copy_source, str):
+            src_bucket, _, src_key = copy_source.partition("/")
+            src_version = None
+        else:
+            src_bucket, src_key = copy_source["Bucket"], copy_source["Key"]
+            src_version = copy_source.get("VersionId")
+        source = self.head_object(src_bucket, src_key, version_id=src_version, account=account)
+        return self._write_object(
+            bucket,
+            key,
+            source.body,
+            metadata=source.metadata if metadata is None else metadata,
+            tags=source.tags if tags is None else tags,
+            content_type=source.content_type,
+            acl=None,
+            storage_class=storage_class or source.storage_class,
+            server_side_encryption=None,
+            sse_kms_key_id=None,
+            sse_customer=False,
+            object_lock_mode=None,
+            object_lock_retain_until_date=None,
+            object_lock_legal_hold_status=None,
+            account=account,
+            parts=None,
+        )
+
+    def complete_multipart_upload(
+        self,
+        bucket: str,
+        key: str,
+        parts: Sequence[bytes],
+        *,
+        metadata: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        storage_class: StorageClass | str = StorageClass.STANDARD,
+        server_side_encryption: ServerSideEncryption | str | None = None,
+        sse_kms_key_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Create a version from uploaded parts: multipart ETag ``"<md5 of md5s>-N"`` (R-090)."""
+        if not parts:
+            msg = "You must specify at least one part"
+            raise MalformedMultipart(msg, bucket_name=bucket)
+        return self._write_object(
+            bucket,
+            key,
+            b"".join(parts),
+            metadata=metadata,
+            tags=tags,
+            content_type="binary/octet-stream",
+            acl=None,
+            storage_class=storage_class,
+            server_side_encryption=server_side_encryption,
+            sse_kms_key_id=sse_kms_key_id,
+            sse_customer=False,
+            object_lock_mode=None,
+            object_lock_retain_until_date=None,
+            object_lock_legal_hold_status=None,
+            account=account,
+            parts=parts,
+        )
+
+    def _write_object(
+        self,
+        bucket: str,
+        key: str,
+        body: object,
+        *,
+        metadata: Mapping[str, str] | None,
+        tags: Mapping[str, str] | None,
+        content_type: str,
+        acl: CannedAcl | str | None,
+        storage_class: StorageClass | str,
+        server_side_encryption: ServerSideEncryption | str | None,
+        sse_kms_key_id: str | None,
+        sse_customer: bool,
+        object_lock_mode: ObjectLockMode | str | None,
+        object_lock_retain_until_date: dt.datetime | None,
+        object_lock_legal_hold_status: ObjectLockLegalHoldStatus | str | None,
+        account: str | None,
+        parts: Sequence[bytes] | None,
+    ) -> ObjectVersion:
+        target = self._bucket(bucket)
+        caller = self._authorize(target, account, "s3:PutObject", key)
+        check_object_key(key)
+        if not isinstance(body, bytes | bytearray | memoryview):
+            msg = "Body must be bytes"
+            raise InvalidArgument(msg, bucket_name=bucket)
+        data = bytes(body)
+        frozen_tags = check_tags(tags)
+        frozen_metadata = check_metadata(metadata)
+        try:
+            klass = StorageClass(storage_class)
+        except ValueError:
+            from s3repl.errors import InvalidStorageClass
+
+            msg = "The storage class you specified is not valid"
+            raise InvalidStorageClass(msg, bucket_name=bucket) from None
+        sse, kms_key = self._encryption(
+            target, server_side_encryption, sse_kms_key_id, sse_customer
+        )
+        owner, object_acl = self._ownership(target, caller, acl)
+        mode, until, hold = self._lock_settings(
+            target, object_lock_mode, object_lock_retain_until_date, object_lock_legal_hold_status
+        )
+        now_us = self._tick()
+        if parts is None:
+            etag = _etag(data)
+            parts_count = None
+        else:
+            digest = hashlib.md5(usedforsecurity=False)
+            for part in parts:
+                digest.update(hashlib.md5(part, usedforsecurity=False).digest())
+            etag = f'"{digest.hexdigest()}-{len(parts)}"'
+            parts_count = len(parts)
+        version = ObjectVersion(
+            key=key,
+            version_id=self._version_id_for(target),
+            last_modified=_when(now_us),
+            etag=etag,
+            size=len(data),
+            owner=owner,
+            storage_class=klass,
+            metadata=frozen_metadata,
+            tags=frozen_tags,
+            server_side_encryption=sse,
+            sse_kms_key_id=kms_key,
+            object_lock_mode=mode,
+            object_lock_retain_until_date=until,
+            object_lock_legal_hold_status=hold,
+            content_type=content_type,
+            acl=object_acl,
+            body=data,
+            sequence=self._next_sequence(),
+            parts_count=parts_count,
+        )
+        routes = policy.route_object(self._world(), bucket, version)
+        if routes:
+            version = attrs.evolve(
+                version,
+                replication_status=ReplicationStatus.PENDING,
+                destination_statuses=FrozenMap(
+                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
+                ),
+            )
+        keys = self._objects[bucket]
+        keys[key] = _store.push(keys.get(key), version)
+        self._enqueue(bucket, version, routes, TaskKind.OBJECT)
+        return attrs.evolve(version, is_latest=True)
+
+    def _version_id_for(self, bucket: Bucket) -> str:
+        if bucket.versioning is VersioningStatus.ENABLED:
+            return self._new_version_id()
+        return NULL_VERSION_ID
+
+    def _encryption(
+        self,
+        bucket: Bucket,
+        sse: ServerSideEncryption | str | None,
+        kms_key_id: str | None,
+        sse_customer: bool,  # noqa: FBT001 - private helper
+    ) -> tuple[ServerSideEncryption, str | None]:
+        if sse_customer:
+            return ServerSideEncryption.SSE_C, None
+        if sse is None:
+            default = bucket.default_encryption
+            return default.sse_algorithm, default.kms_master_key_id
+        try:
+            kind = ServerSideEncryption(sse)
+        except ValueError:
+            msg = f"The encryption method specified is not supported: {sse!r}"
+            raise InvalidArgument(msg, bucket_name=bucket.name) from None
+        if kind.uses_kms:
+            if kms_key_id is None:
+                msg = "An SSE-KMS object needs a KMS key id in this model (no aws/s3 managed key)"
+                raise InvalidArgument(msg, bucket_name=bucket.name)
+            return kind, kms_key_id
+        if kms_key_id is not None:
+            msg = "x-amz-server-side-encryption-aws-kms-key-id is only allowed with aws:kms"
+            raise InvalidArgument(msg, bucket_name=bucket.name)
+        return kind, None
+
+    def _ownership(
+        self, bucket: Bucket, caller: str, acl: CannedAcl | str | None
+    ) -> tuple[str, Acl | None]:
+        canned = None if acl is None else CannedAcl(acl)
+        if bucket.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
+            if canned not in (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL):
+                raise AccessControlListNotSupported(
+                    _NOT_OWNER_ENFORCED_ACL, bucket_name=bucket.name
+                )
+            return bucket.owner, None
+        owner = caller
+        if (
+            bucket.ownership is ObjectOwnership.BUCKET_OWNER_PREFERRED
+            and canned is CannedAcl.BUCKET_OWNER_FULL_CONTROL
+        ):
+            owner = bucket.owner
+        return owner, Acl.canned(
+            canned or CannedAcl.PRIVATE, owner=owner, bucket_owner=bucket.owner
+        )
+
+    def _lock_settings(
+        self,
+        bucket: Bucket,
+        mode: ObjectLockMode | str | None,
+        until: dt.datetime | None,
+        hold: ObjectLockLegalHoldStatus | str | None,
+    ) -> tuple[ObjectLockMode | None, dt.datetime | None, ObjectLockLegalHoldStatus | None]:
+        lock_mode = None if mode is None else ObjectLockMode(mode)
+        legal_hold = None if hold is None else ObjectLockLegalHoldStatus(hold)
+        if (lock_mode or until or legal_hold) and not bucket.object_lock_enabled:
+            msg = "Bucket is missing Object Lock Configuration"
+            raise InvalidRequest(msg, bucket_name=bucket.name)
+        if (lock_mode is None) != (until is None):
+            msg = (
+                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be "
+                "supplied"
+            )
+            raise InvalidArgument(msg, bucket_name=bucket.name)
+        if until is not None:
+            if until.tzinfo is None:
+                msg = "object_lock_retain_until_date must be timezone-aware"
+                raise InvalidArgument(msg, bucket_name=bucket.name)
+            if until <= self.now:
+                msg = "The retain until date must be in the future!"
+                raise InvalidArgument(msg, bucket_name=bucket.name)
+        if lock_mode is None and bucket.object_lock is not None:
+            default = bucket.object_lock.default_retention
+            if default is not None:
+                lock_mode, until = default.mode, default.retain_until(self.now)
+        return lock_mode, until, legal_hold
+
+    def delete_object(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        version_id: str | None = None,
+        bypass_governance_retention: bool = False,
+        account: str | None = None,
+    ) -> DeleteResult:
+        """Delete as S3 does: a marker without ``version_id``, a permanent delete with it.
+
+        Deletes by version id never replicate (R-103); Object Lock refuses deleting a
+        locked version (GOVERNANCE may be bypassed).
+        """
+        target = self._bucket(bucket)
+        caller = self._authorize(
+            target, account, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", key
+        )
+        keys = self._objects[bucket]
+        chain = keys.get(key)
+        if version_id is not None:
+            return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
+        now_us = self._tick()
+        if target.versioning is VersioningStatus.UNVERSIONED:
+            if chain is not None:
+                keys[key] = _store.remove(chain, NULL_VERSION_ID)
+                if keys[key] is None:
+                    del keys[key]
+            return DeleteResult(version_id=None, delete_marker=False)
+        marker = DeleteMarker(
+            key=key,
+            version_id=self._version_id_for(target),
+            last_modified=_when(now_us),
+            owner=caller,
+            sequence=self._next_sequence(),
+        )
+        routes = policy.route_delete_marker(self._world(), bucket, marker)
+        if routes:
+            marker = attrs.evolve(
+                marker,
+                replication_status=ReplicationStatus.PENDING,
+                destination_statuses=FrozenMap(
+                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
+                ),
+            )
+        keys[key] = _store.push(chain, marker)
+        self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
+        return DeleteResult(version_id=marker.version_id, delete_marker=True)
+
+    def _delete_version(
+        self, bucket: Bucket, key: str, version_id: str, *, bypass: bool
+    ) -> DeleteResult:
+        keys = self._objects[bucket.name]
+        chain = keys.get(key)
+        found = _store.find(chain, version_id)
+        self._tick()
+        if found is None:
+            # S3 answers 204 for a version that does not exist.
+            return DeleteResult(version_id=version_id, delete_marker=False)
+        if isinstance(found, ObjectVersion) and self._locked(found, bypass=bypass):
+            raise AccessDenied(_LOCKED_MESSAGE, bucket_name=bucket.name)
+        rest = _store.remove(chain, version_id)
+        if rest is None:
+            del keys[key]
+        else:
+            keys[key] = rest
+        return DeleteResult(version_id=version_id, delete_marker=isinstance(found, DeleteMarker))
+
+    def _locked(self, version: ObjectVersion, *, bypass: bool) -> bool:
+        if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON:
+            return True
+        until = version.object_lock_retain_until_date
+        if until is None or until <= self.now:
+            return False
+        return not (bypass and version.object_lock_mode is ObjectLockMode.GOVERNANCE)
+
+    def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
+        """A lifecycle expiration of the key's current version (never replicated, R-104).
+
+        On a versioned bucket it adds a lifecycle delete marker; on an unversioned one it
+        removes the object.  While the current version is ``PENDING`` the expiration is
+        deferred until it completes or fails (R-125), and ``None`` is returned.
+        """
+        target = self._bucket(bucket)
+        keys = self._objects[bucket]
+        chain = keys.get(key)
+        if chain is None or isinstance(chain[0], DeleteMarker):
+            self._tick()
+            return DeleteResult(version_id=None, delete_marker=False)
+        current = chain[0]
+        if not policy.lifecycle_may_expire(current):
+            self._tick()
+            self._deferred_expirations[(bucket, key, current.version_id)] = None
+            return None
+        now_us = self._tick()
+        if target.versioning is VersioningStatus.UNVERSIONED:
+            rest = _store.remove(chain, current.version_id)
+            if rest is None:
+                del keys[key]
+            else:
+                keys[key] = rest
+            return DeleteResult(version_id=None, delete_marker=False)
+        marker = DeleteMarker(
+            key=key,
+            version_id=self._version_id_for(target),
+            last_modified=_when(now_us),
+            owner=target.owner,
+            sequence=self._next_sequence(),
+            by_lifecycle=True,
+        )
+        keys[key] = _store.push(chain, marker)
+        return DeleteResult(version_id=marker.version_id, delete_marker=True)
+
+    def _change_version(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        account: str | None,
+        action: str,
+        change: Callable[[ObjectVersion], ObjectVersion],
+        *,
+        acl_changed: bool = False,
+    ) -> ObjectVersion:
+        target = self._bucket(bucket)
+        self._authorize(target, account, action, key)
+        version = self._resolve(bucket, key, version_id)
+        updated = change(version)
+        self._tick()
+        routes = policy.route_metadata(self._world(), bucket, updated, acl_changed=acl_changed)
+        replica_sync = updated.replication_status is ReplicationStatus.REPLICA and bool(routes)
+        if replica_sync:
+            # R-122: a replica shows PENDING while its change travels back.
+            updated = attrs.evolve(
+                updated,
+                replication_status=ReplicationStatus.PENDING,
+                destination_statuses=FrozenMap(
+                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
+                ),
+            )
+        keys = self._objects[bucket]
+        keys[key] = _store.replace(keys[key], version.version_id, lambda _old: updated)
+        self._enqueue(bucket, updated, routes, TaskKind.METADATA, replica_modification=replica_sync)
+        return updated
+
+    def put_object_tagging(
+        self,
+        bucket: str,
+        key: str,
+        tags: Mapping[str, str],
+        *,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Replace a version's tags (metadata replication R-085; never makes it eligible, R-062)."""
+        frozen = check_tags(tags)
+        return self._change_version(
+            bucket, key, version_id, account, "s3:PutObjectTagging",
+            lambda v: attrs.evolve(v, tags=frozen),
+        )  # fmt: skip
+
+    def delete_object_tagging(
+        self, bucket: str, key: str, *, version_id: str | None = None, account: str | None = None
+    ) -> ObjectVersion:
+        """Remove a version's tags (a metadata operation, R-085)."""
+        return self._change_version(
+            bucket, key, version_id, account, "s3:DeleteObjectTagging",
+            lambda v: attrs.evolve(v, tags=FrozenMap()),
+        )  # fmt: skip
+
+    def get_object_tagging(
+        self, bucket: str, key: str, *, version_id: str | None = None
+    ) -> Mapping[str, str]:
+        """Return a version's tags."""
+        return self._resolve(bucket, key, version_id).tags
+
+    def put_object_acl(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        acl: CannedAcl | str | None = None,
+        access_control_policy: Mapping[str, Any] | Acl | None = None,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Set a version's ACL (canned or explicit); replicated unless overridden (R-084)."""
+        target = self._bucket(bucket)
+        if target.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
+            raise AccessControlListNotSupported(_NOT_OWNER_ENFORCED_ACL, bucket_name=bucket)
+        if (acl is None) == (access_control_policy is None):
+            msg = "Specify exactly one of acl or access_control_policy"
+            raise InvalidRequest(msg, bucket_name=bucket)
+
+        def change(version: ObjectVersion) -> ObjectVersion:
+            if acl is not None:
+                new = Acl.canned(acl, owner=version.owner, bucket_owner=target.owner)
+            elif isinstance(access_control_policy, Acl):
+                new = access_control_policy
+            else:
+                assert access_control_policy is not None
+                new = acl_from_dict(access_control_policy)
+            return attrs.evolve(version, acl=new)
+
+        return self._change_version(
+            bucket, key, version_id, account, "s3:PutObjectAcl", change, acl_changed=True
+        )
+
+    def put_object_retention(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        mode: ObjectLockMode | str,
+        retain_until_date: dt.datetime,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Set a version's retention (Object Lock buckets only; replicated, R-085, R-086)."""
+        target = self._bucket(bucket)
+        lock_mode, until, _ = self._lock_settings(target, mode, retain_until_date, None)
+        return self._change_version(
+            bucket, key, version_id, account, "s3:PutObjectRetention",
+            lambda v: attrs.evolve(
+                v, object_lock_mode=lock_mode, object_lock_retain_until_date=until
+            ),
+        )  # fmt: skip
+
+    def put_object_legal_hold(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        status: ObjectLockLegalHoldStatus | str,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Set a version's legal hold (Object Lock buckets only; replicated, R-085)."""
+        target = self._bucket(bucket)
+        _, _, hold = self._lock_settings(target, None, None, status)
+        return self._change_version(
+            bucket, key, version_id, account, "s3:PutObjectLegalHold",
+            lambda v: attrs.evolve(v, object_lock_legal_hold_status=hold),
+        )  # fmt: skip
+
+    def _resolve(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
+        self._bucket(bucket)
+        chain = self._objects[bucket].get(key)
+        if version_id is None:
+            if chain is None or isinstance(chain[0], DeleteMarker):
+                msg = "The specified key does not exist."
+                raise NoSuchKey(msg, bucket_name=bucket)
+            return chain[0]
+        found = _store.find(chain, version_id)
+        if found is None:
+            msg = "The specified version does not exist."
+            raise NoSuchVersion(msg, bucket_name=bucket)
+        if isinstance(found, DeleteMarker):
+            msg = "The specified method is not allowed against this resource."
+            raise MethodNotAllowed(msg, bucket_name=bucket)
+        return found
+
+    def head_object(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Return a version (the current one without ``version_id``).
+
+        Raises:
+            NoSuchKey: the key is absent or its current version is a delete marker.
+            MethodNotAllowed: ``version_id`` names a delete marker.
+            NoSuchVersion: ``version_id`` does not exist.
+        """
+        target = self._bucket(bucket)
+        self._authorize(target, account, "s3:GetObject", key)
+        version = self._resolve(bucket, key, version_id)
+        chain = self._objects[bucket][key]
+        assert chain is not None
+        return attrs.evolve(version, is_latest=chain[0] is version)
+
+    def get_object(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        version_id: str | None = None,
+        account: str | None = None,
+    ) -> ObjectVersion:
+        """Return a version with its body (``.body``); errors as :meth:`head_object`."""
+        return self.head_object(bucket, key, version_id=version_id, account=account)
+
+    def list_object_versions(
+        self, bucket: str, *, prefix: str = ""
+    ) -> tuple[ObjectVersion | DeleteMarker, ...]:
+        """Every version and delete marker, keys ascending, newest first per key."""
+        self._bucket(bucket)
+        out: list[ObjectVersion | DeleteMarker] = []
+        keys = self._objects[bucket]
+        for key in sorted(k for k in keys if k.startswith(prefix)):
+            for index, version in enumerate(_store.iterate(keys[key])):
+                out.append(attrs.evolve(version, is_latest=index == 0))
+        return tuple(out)
+
+
+class MalformedMultipart(InvalidRequest):
+    """A multipart completion without parts (S3 answers ``InvalidRequest``)."""

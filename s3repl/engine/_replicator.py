@@ -1,0 +1,297 @@
+"""The replicator: the task queue, ``step``/``run``, and what applying a task writes."""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import attrs
+
+from s3repl import policy
+from s3repl.engine import _store
+from s3repl.engine._core import (
+    _RETRY_US,
+    _RTC_THRESHOLD_US,
+    EPOCH,
+    _EngineCore,
+)
+from s3repl.engine.faults import FaultPlan
+from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
+from s3repl.errors import (
+    NothingPendingError,
+    StepLimitExceededError,
+    UnknownTaskError,
+)
+from s3repl.model import (
+    DeleteMarker,
+    FailureReason,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationStatus,
+    ReplicationTask,
+    Status,
+    StepResult,
+    TaskKind,
+)
+from s3repl.profile import DestinationVersionOrder
+from s3repl.world import Version
+
+
+class _Replicator(_EngineCore):
+    """The queue of replication tasks and the application of one task at a time."""
+
+    def pending(self) -> tuple[ReplicationTask, ...]:
+        """The queued tasks in application order (due time, then sequence)."""
+        return tuple(task for _, _, task in sorted(self._queue))
+
+    def peek(self) -> ReplicationTask | None:
+        """The task ``step()`` would apply next under FIFO order, or ``None``."""
+        return self._queue[0][2] if self._queue else None
+
+    def events(self) -> tuple[ReplicationEvent, ...]:
+        """The replication event notifications emitted so far (R-128..R-130)."""
+        return tuple(self._events)
+
+    def replication_metrics(self, bucket: str) -> tuple[ReplicationMetrics, ...]:
+        """The replication metrics of a source bucket, one per rule and destination (R-131).
+
+        Operations cover objects, delete markers and metadata changes alike.
+        """
+        source = self._bucket(bucket)
+        rows: dict[tuple[str, str], list[int]] = {}
+        if source.replication is not None:
+            for rule in source.replication.rules:
+                rows[(rule.id or "", rule.destination.bucket_name)] = [0, 0, 0]
+        for _, _, task in sorted(self._queue):
+            if task.source_bucket != bucket:
+                continue
+            row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
+            version = _store.find(self._objects[bucket].get(task.key), task.version_id)
+            row[0] += 1
+            if isinstance(version, ObjectVersion) and task.kind is TaskKind.OBJECT:
+                row[1] += version.size
+            if version is not None:
+                age_us = self._clock_us - round(
+                    (version.last_modified - EPOCH).total_seconds() * 1e6
+                )
+                row[2] = max(row[2], age_us // 1_000_000)
+        return tuple(
+            ReplicationMetrics(
+                source_bucket=bucket,
+                rule_id=rule_id,
+                destination_bucket=dest,
+                operations_pending=pending,
+                bytes_pending=size,
+                replication_latency_seconds=latency,
+                operations_failed=self._failed_operations.get((bucket, rule_id, dest), 0),
+            )
+            for (rule_id, dest), (pending, size, latency) in rows.items()
+        )
+
+    def set_faults(self, plan: FaultPlan) -> None:
+        """Put a fault plan in force (``FaultPlan.none()`` switches faults off)."""
+        self.faults = plan
+
+    def step(self, task: ReplicationTask | None = None) -> StepResult:
+        """Apply exactly one pending task (the next one, or the one named).
+
+        Raises:
+            NothingPendingError: nothing is pending.
+            UnknownTaskError: ``task`` is not pending.
+        """
+        if not self._queue:
+            msg = "no replication task is pending"
+            raise NothingPendingError(msg)
+        chosen = self._take(task)
+        self._clock_us = max(self._tick(), chosen.due_us)
+        return self._apply(chosen)
+
+    def _take(self, task: ReplicationTask | None) -> ReplicationTask:
+        if task is None and self.order == "fifo":
+            return heapq.heappop(self._queue)[2]
+        if task is None:
+            index = self._interleave.randrange(len(self._queue))
+        else:
+            index = next((i for i, (_, _, queued) in enumerate(self._queue) if queued == task), -1)
+            if index < 0:
+                msg = f"task is not pending: {task!r}"
+                raise UnknownTaskError(msg)
+        entry = self._queue[index]
+        self._queue[index] = self._queue[-1]
+        self._queue.pop()
+        heapq.heapify(self._queue)
+        return entry[2]
+
+    def run(self, *, steps_max: int = 100_000) -> tuple[StepResult, ...]:
+        """Step until nothing is pending; at most ``steps_max`` steps.
+
+        Raises:
+            StepLimitExceededError: tasks are still pending after ``steps_max`` steps.
+        """
+        results: list[StepResult] = []
+        for _ in range(steps_max):
+            if not self._queue:
+                return tuple(results)
+            results.append(self.step())
+        if self._queue:
+            msg = f"{len(self._queue)} tasks still pending after {steps_max} steps"
+            raise StepLimitExceededError(msg)
+        return tuple(results)
+
+    def _unavailable(self, task: ReplicationTask) -> frozenset[str]:
+        plan = self.faults
+        if plan.is_quiet:
+            return frozenset()
+        down = set(plan.unavailable_buckets)
+        for name in (task.source_bucket, task.destination_bucket):
+            bucket = self._buckets.get(name)
+            if bucket is not None and bucket.region in plan.unavailable_regions:
+                down.add(name)
+        if plan.outage_rate and self._fault_rng.random() < plan.outage_rate:
+            down.add(task.destination_bucket)
+        return frozenset(down)
+
+    def _apply(self, task: ReplicationTask) -> StepResult:
+        keys = self._objects.get(task.source_bucket)
+        version = None if keys is None else _store.find(keys.get(task.key), task.version_id)
+        world = self._world()
+        outcome = policy.apply_outcome(world, task, version, unavailable=self._unavailable(task))
+        if outcome.verdict is policy.Verdict.RETRY:
+            retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
+            heapq.heappush(self._queue, (retry.due_us, retry.sequence, retry))
+            return StepResult(task=task, status=ReplicationStatus.PENDING)
+        if outcome.verdict is policy.Verdict.FAILED:
+            self._record(task, ReplicationStatus.FAILED, outcome.reason)
+            counter = (task.source_bucket, task.rule_id, task.destination_bucket)
+            self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
+            self._emit_failure(task, outcome.reason)
+            return StepResult(
+                task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason
+            )
+        assert version is not None
+        self._write_replica(task, version, drop_tags=outcome.drop_tags)
+        self._record(task, ReplicationStatus.COMPLETED, None)
+        self._emit_threshold(task, version)
+        return StepResult(task=task, status=ReplicationStatus.COMPLETED)
+
+    def _write_replica(self, task: ReplicationTask, version: Version, *, drop_tags: bool) -> None:
+        world = self._world()
+        dest = self._buckets[task.destination_bucket]
+        keys = self._objects[dest.name]
+        chain = keys.get(task.key)
+        if task.kind is TaskKind.METADATA:
+            assert isinstance(version, ObjectVersion)
+            keys[task.key] = _store.replace(
+                chain,
+                task.version_id,
+                lambda old: (
+                    policy.metadata_update(old, version, drop_tags=drop_tags)
+                    if isinstance(old, ObjectVersion)
+                    else old
+                ),
+            )
+            return
+        source = self._buckets[task.source_bucket]
+        assert source.replication is not None
+        rule = next((r for r in source.replication.rules if r.id == task.rule_id), None)
+        if isinstance(version, DeleteMarker):
+            replica: Version = attrs.evolve(
+                version,
+                replication_status=ReplicationStatus.REPLICA,
+                destination_statuses=FrozenMap(),
+                failure_reasons=FrozenMap(),
+                is_latest=False,
+            )
+        else:
+            replica = policy.build_replica(
+                world, version, rule, dest, now=self.now, drop_tags=drop_tags
+            )
+        if self.profile.destination_version_order is DestinationVersionOrder.ARRIVAL:
+            keys[task.key] = (replica, _store.remove(chain, replica.version_id))
+        else:
+            keys[task.key] = _store.insert_ordered(chain, replica)
+
+    def _record(
+        self, task: ReplicationTask, status: ReplicationStatus, reason: FailureReason | None
+    ) -> None:
+        """Record a destination's outcome on the source version and re-aggregate (R-123)."""
+        if task.kind is TaskKind.METADATA and not task.replica_modification:
+            return  # metadata operations leave the source's status as it is
+        keys = self._objects.get(task.source_bucket)
+        if keys is None or task.key not in keys:
+            return
+
+        def change(version: Version) -> Version:
+            statuses = dict(version.destination_statuses)
+            statuses[task.destination_bucket] = status
+            reasons = dict(version.failure_reasons)
+            if reason is not None:
+                reasons[task.destination_bucket] = reason
+            aggregate = policy.aggregate_status(statuses)
+            if task.replica_modification and aggregate is ReplicationStatus.COMPLETED:
+                aggregate = ReplicationStatus.REPLICA  # R-122: back to REPLICA when done
+            return attrs.evolve(
+                version,
+                destination_statuses=FrozenMap(statuses),
+                failure_reasons=FrozenMap(reasons),
+                replication_status=aggregate,
+            )
+
+        keys[task.key] = _store.replace(keys[task.key], task.version_id, change)
+        self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
+
+    def _run_deferred_expiration(self, bucket: str, key: str, version_id: str) -> None:
+        marker = (bucket, key, version_id)
+        if marker not in self._deferred_expirations:
+            return
+        version = _store.find(self._objects[bucket].get(key), version_id)
+        if version is not None and policy.lifecycle_may_expire(version):
+            del self._deferred_expirations[marker]
+            self.expire_object(bucket, key)
+
+    def _rule(self, task: ReplicationTask) -> Any:
+        source = self._buckets.get(task.source_bucket)
+        if source is None or source.replication is None:
+            return None
+        return next((r for r in source.replication.rules if r.id == task.rule_id), None)
+
+    def _emit_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
+        rule = self._rule(task)
+        metrics = None if rule is None else rule.destination.metrics
+        if metrics is None or metrics.status is not Status.ENABLED:
+            return  # R-129: failure events need replication metrics on the rule
+        self._events.append(self._event("OperationFailedReplication", task, failure_reason=reason))
+
+    def _emit_threshold(self, task: ReplicationTask, version: Version) -> None:
+        rule = self._rule(task)
+        rtc = None if rule is None else rule.destination.replication_time
+        if rtc is None or rtc.status is not Status.ENABLED or task.kind is not TaskKind.OBJECT:
+            return  # R-129, R-132: threshold events need RTC, and cover objects only
+        latency_us = self._clock_us - round((version.last_modified - EPOCH).total_seconds() * 1e6)
+        if latency_us > _RTC_THRESHOLD_US:
+            self._events.append(
+                self._event(
+                    "OperationReplicatedAfterThreshold",
+                    task,
+                    threshold=15,
+                    replication_time_seconds=latency_us // 1_000_000,
+                )
+            )
+
+    def _event(self, name: str, task: ReplicationTask, **fields: Any) -> ReplicationEvent:
+        keys = self._objects.get(task.source_bucket, {})
+        version = _store.find(keys.get(task.key), task.version_id)
+        request_time = version.last_modified if version is not None else self.now
+        operation = "OBJECT_DELETE" if task.kind is TaskKind.DELETE_MARKER else "OBJECT_PUT"
+        return ReplicationEvent(
+            event_name=f"Replication:{name}",
+            event_time=self.now,
+            source_bucket=task.source_bucket,
+            key=task.key,
+            version_id=task.version_id,
+            rule_id=task.rule_id,
+            destination_bucket=f"arn:aws:s3:::{task.destination_bucket}",
+            s3_operation=operation,
+            request_time=request_time,
+            **fields,
+        )
