@@ -3,7 +3,7 @@
 The public face: re-exports only.  See DESIGN.md for the layers.
 """
 
-from s3repl.engine import EPOCH, DeleteResult, Engine, FaultPlan, ReplicationEvent
+from s3repl.engine import DeleteResult, Engine, FaultPlan, ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
     NothingPendingError,
     S3Error,
@@ -30,7 +30,6 @@ from s3repl.validate import Finding, Problem, check_requirements, validate_repli
 from s3repl.world import World
 
 __all__ = [
-    "EPOCH",
     "Acl",
     "Bucket",
     "DeleteMarker",
@@ -45,6 +44,7 @@ __all__ = [
     "Profile",
     "ReplicationConfiguration",
     "ReplicationEvent",
+    "ReplicationMetrics",
     "ReplicationRule",
     "ReplicationStatus",
     "ReplicationTask",

@@ -39,6 +39,7 @@ _VALIDATE = "s3repl.validate"
 _ENGINE = "s3repl.engine"
 _TESTING = "s3repl.testing"
 _CLI = "s3repl.cli"
+_WORLDFILE = "s3repl._worldfile"
 _FACADE = "s3repl"
 
 _BELOW_ENGINE = (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY, _VALIDATE)
@@ -59,7 +60,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD, _POLICY),
     _ENGINE: _BELOW_ENGINE,
     _TESTING: (*_BELOW_ENGINE, _ENGINE),
-    _CLI: (*_BELOW_ENGINE, _ENGINE),
+    # The CLI's world-description loader: builds an Engine from a JSON file.
+    _WORLDFILE: (*_BELOW_ENGINE, _ENGINE),
+    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
     _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
 }
 
