@@ -56,8 +56,10 @@ configuration).  The rule's position is always in ``Problem.element``, an XPath-
 path with 1-based indices, such as ``ReplicationConfiguration/Rule[2]/Priority``, so an
 index label never masquerades as an ID a user could also have chosen.
 
-The permission helpers at the bottom (:func:`role_allows`, :func:`permission_decision`,
-:func:`object_arn`) are small pure functions over a World.
+The permission helpers (:func:`role_allows`, :func:`permission_decision`,
+:func:`object_arn`) are small pure functions over a World; they combine the role's
+policy with bucket and key policies as :func:`s3repl.iam.evaluate_access` does, the
+same reading ``s3repl.policy`` applies when a task runs.
 """
 
 from __future__ import annotations
@@ -1229,14 +1231,29 @@ def _permission_findings(
             )
         add(requirement, need.reason, message, about_source=not need.on_destination)
     resource = object_arn(dest, pattern)
-    if permission_decision(world, role, "s3:ReplicateTags", resource) is iam.Decision.EXPLICIT_DENY:
+    if _bucket_policy_denies(world, role, dest, "s3:ReplicateTags", resource):
         add(
             "R-157",
             FailureReason.DST_PUT_TAGGING_NOT_PERMITTED,
-            f"s3:ReplicateTags is explicitly denied to role {role.arn} on {resource}: replicas "
-            "are written without their tags",
+            f"The bucket policy of {dest.name} explicitly denies role {role.arn} "
+            f"s3:ReplicateTags on {resource}: replicas are written without their tags",
         )
     _kms_findings(world, dest, role, rule, add)
+
+
+def _bucket_policy_denies(
+    world: World, role: Role, target: Bucket, action: str, resource: str
+) -> bool:
+    """R-157: whether the bucket policy of ``target`` explicitly denies the role ``action``.
+
+    Only the destination owner's refusal drops tags (``s3:ReplicateObject`` already
+    authorises them), as in ``s3repl.policy``.
+    """
+    policy = world.bucket_policies.get(target.name)
+    if policy is None:
+        return False
+    request = iam.Request(principal=role.arn, action=action, resource=resource)
+    return iam.evaluate((policy,), request) is iam.Decision.EXPLICIT_DENY
 
 
 def _identity_allows(role: Role, action: str, resource: str) -> bool:

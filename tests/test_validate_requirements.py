@@ -529,6 +529,15 @@ def test_replicate_tags_explicitly_denied() -> None:
     assert summary(findings) == [("R-157", F.DST_PUT_TAGGING_NOT_PERMITTED)]
 
 
+def test_replicate_tags_denied_by_the_role_itself_is_no_finding() -> None:
+    """R-157: only the destination's bucket policy refuses tags; ReplicateObject covers them."""
+    policy = identity_policy(
+        {"Effect": "Allow", "Action": list(ALL_ACTIONS), "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:ReplicateTags", "Resource": "*"},
+    )
+    assert check_requirements(make_world(roles=(role(policy=policy),)), "src") == ()
+
+
 def test_replicate_tags_merely_absent_is_fine() -> None:
     """R-157: s3:ReplicateObject covers tags; lacking s3:ReplicateTags alone is no finding."""
     world = make_world(roles=(role(policy=allow_all_but("s3:ReplicateTags")),))
