@@ -177,7 +177,8 @@ _MINUTES_MESSAGE = "Invalid time minute value"  # unverified (EMU): R-028, E1
 _OVERLAPPING_PREFIXES_TEMPLATE = (  # unverified (EMU): R-037, SCAL
     "Found overlapping prefixes '{first}' and '{second}'"
 )
-_DUPLICATE_PRIORITY_TEMPLATE = "Found duplicate priority {priority}."  # unverified (EMU): R-043
+# unverified (EMU): R-043; SPEC quotes no text; an emulator's (another one says "overlapping").
+_DUPLICATE_PRIORITY_TEMPLATE = "Found duplicate priority {priority}."
 _REGION_NOT_ENABLED_TEMPLATE = (  # unverified (INF): R-176 strict, R-001
     "The Region {region} is not enabled for account {account}."
 )
