@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -883,7 +884,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         status: int = args.handler(args, sys.stdout)
+        sys.stdout.flush()
     except _UnusableInputError as err:
         print(f"s3repl {args.command}: error: {err}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except BrokenPipeError:  # pragma: no cover - ``s3repl demo | head``: the reader left
+        # Point stdout at devnull so that the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FOUND
     return status
+
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m s3repl.cli``
+    raise SystemExit(main())
