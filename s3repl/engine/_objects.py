@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -52,6 +53,17 @@ from s3repl.model.names import (
     check_object_key,
 )
 from s3repl.model.tagging import check_metadata, check_tags
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
+    """Convert a boto3 string to the model's enum, answering ``InvalidArgument`` if unknown."""
+    try:
+        return kind(value)
+    except ValueError:
+        msg = f"Invalid {what}: {value!r}"
+        raise InvalidArgument(msg, bucket_name=bucket) from None
 
 
 class _ObjectOperations(_EngineCore):
@@ -302,7 +314,7 @@ class _ObjectOperations(_EngineCore):
     def _ownership(
         self, bucket: Bucket, caller: str, acl: CannedAcl | str | None
     ) -> tuple[str, Acl | None]:
-        canned = None if acl is None else CannedAcl(acl)
+        canned = None if acl is None else _choice(CannedAcl, acl, "canned ACL", bucket.name)
         if bucket.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
             if canned not in (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL):
                 raise AccessControlListNotSupported(
@@ -326,8 +338,12 @@ class _ObjectOperations(_EngineCore):
         until: dt.datetime | None,
         hold: ObjectLockLegalHoldStatus | str | None,
     ) -> tuple[ObjectLockMode | None, dt.datetime | None, ObjectLockLegalHoldStatus | None]:
-        lock_mode = None if mode is None else ObjectLockMode(mode)
-        legal_hold = None if hold is None else ObjectLockLegalHoldStatus(hold)
+        lock_mode = None if mode is None else _choice(ObjectLockMode, mode, "mode", bucket.name)
+        legal_hold = (
+            None
+            if hold is None
+            else _choice(ObjectLockLegalHoldStatus, hold, "legal hold status", bucket.name)
+        )
         if (lock_mode or until or legal_hold) and not bucket.object_lock_enabled:
             msg = "Bucket is missing Object Lock Configuration"
             raise InvalidRequest(msg, bucket_name=bucket.name)
@@ -546,7 +562,8 @@ class _ObjectOperations(_EngineCore):
 
         def change(version: ObjectVersion) -> ObjectVersion:
             if acl is not None:
-                new = Acl.canned(acl, owner=version.owner, bucket_owner=target.owner)
+                canned = _choice(CannedAcl, acl, "canned ACL", bucket)
+                new = Acl.canned(canned, owner=version.owner, bucket_owner=target.owner)
             elif isinstance(access_control_policy, Acl):
                 new = access_control_policy
             else:
