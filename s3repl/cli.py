@@ -125,10 +125,9 @@ def _read_text(path: str) -> str:
 def _schema_problem(err: Exception) -> Problem:
     """A decoding error as the problem S3 answers with (``MalformedXML``, R-045)."""
     if isinstance(err, S3Error):
-        requirement = "R-045" if isinstance(err, MalformedXML) else "R-047"
-        return Problem(
-            code=err.code, message=err.message, requirement=requirement, element=err.element
-        )
+        # The codec refuses only what breaks the schema, so the requirement is R-045
+        # whatever the code (today it is always MalformedXML).
+        return Problem(code=err.code, message=err.message, requirement="R-045", element=err.element)
     message = f"{MalformedXML.DEFAULT_MESSAGE}: {err}"
     return Problem(code="MalformedXML", message=message, requirement="R-045")
 

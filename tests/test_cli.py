@@ -6,6 +6,8 @@ Exit status contract: 0 nothing found, 1 problems or findings, 2 unusable input.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -546,3 +548,35 @@ def test_demo_shows_the_documented_outcomes(capsys: pytest.CaptureFixture[str]) 
     assert " 444455556666 " in partner[0]
     assert "share=partner" in partner[0]
     assert lines[lines.index("audit-archive (us-east-1, owner 777788889999)") + 1] == "  (empty)"
+
+
+# --- the documentation ---------------------------------------------------------------------
+
+
+def _documented_runs() -> list[tuple[str, str]]:
+    """The ``$ s3repl ...`` blocks of docs/cli.md: (command line, the output shown)."""
+    text = (EXAMPLES.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    runs = []
+    for block in re.findall(r"```text\n(.*?)```", text, flags=re.DOTALL):
+        first, _, rest = block.partition("\n")
+        if first.startswith("$ s3repl "):
+            runs.append((first.removeprefix("$ s3repl "), rest))
+    return runs
+
+
+@pytest.mark.parametrize(("command", "shown"), _documented_runs())
+def test_documented_output_is_what_the_command_prints(
+    command: str, shown: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``$ s3repl ...`` example in docs/cli.md prints exactly what the page shows
+    (the R-033..R-043 problems, the R-001/R-155 findings, the demo), so the page cannot
+    drift from the command."""
+    monkeypatch.chdir(EXAMPLES.parent)
+    main(shlex.split(command))
+    assert capsys.readouterr().out == shown
+
+
+def test_documentation_has_runs() -> None:
+    """The check above is not vacuous: docs/cli.md shows check, explain and demo runs."""
+    commands = [command.split()[0] for command, _ in _documented_runs()]
+    assert sorted(set(commands)) == ["check", "demo", "explain"]
