@@ -129,8 +129,6 @@ def _at(path: str) -> Iterator[None]:
     try:
         yield
     except (S3ReplError, ValueError, TypeError) as err:
-        if isinstance(err, WorldFileError):
-            raise
         raise WorldFileError(_describe(err), path=path) from err
 
 

@@ -251,6 +251,23 @@ def test_unreadable_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "cannot read" in err
 
 
+def test_non_utf8_config_and_bad_source_name_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes that are not UTF-8 and a ``--bucket`` that is not a bucket name are unusable
+    input (exit 2), not S3 problems (exit contract; bucket names are R-047's domain only
+    inside a configuration)."""
+    binary = tmp_path / "config.bin"
+    binary.write_bytes(b"\xff\xfe\x00<")
+    status, _, err = _run(capsys, "check", str(binary))
+    assert status == 2
+    assert "is not UTF-8 text" in err
+    config = _write(tmp_path, "config.json", _config())
+    status, _, err = _run(capsys, "check", config, "--bucket", "Not_A_Bucket")
+    assert status == 2
+    assert "--bucket 'Not_A_Bucket' is not a valid bucket name" in err
+
+
 # --- check: worlds ---------------------------------------------------------------------------
 
 
