@@ -333,6 +333,10 @@ def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | N
     Same account: the role policy or the bucket policy may allow; another account:
     both must allow; an explicit deny anywhere wins (R-012, R-158).
     """
+    memo_key = ("may", role.arn, action, bucket.name, _key_for_memo(world, role, bucket, key))
+    cached = world.memo.get(memo_key)
+    if cached is not None:
+        return cached is True
     resource_policy = world.bucket_policies.get(bucket.name)
     decision = iam.evaluate_access(
         principal=role.arn,
@@ -343,7 +347,61 @@ def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | N
         action=action,
         resource=_object_arn(bucket, key),
     )
-    return decision is iam.Decision.ALLOW
+    allowed = decision is iam.Decision.ALLOW
+    if memo_key[-1] is not _UNCACHED:
+        world.memo[memo_key] = allowed
+    return allowed
+
+
+# Decisions are memoised per world view (the engine drops the view on every change to
+# roles, policies or buckets).  An object-level decision is cached per bucket, not per
+# key, only when no policy involved can tell two keys of the bucket apart.
+_UNCACHED = object()
+_EVERY_KEY = "*"
+
+
+def _key_for_memo(world: World, role: Role, bucket: Bucket, key: str | None) -> object:
+    if key is None:
+        return None
+    uniform_key = ("uniform", role.arn, bucket.name)
+    uniform = world.memo.get(uniform_key)
+    if uniform is None:
+        documents = [role.policy]
+        resource_policy = world.bucket_policies.get(bucket.name)
+        if resource_policy is not None:
+            documents.append(resource_policy)
+        uniform = all(_key_uniform(doc, _object_arn(bucket, "")) for doc in documents)
+        world.memo[uniform_key] = uniform
+    return _EVERY_KEY if uniform else _UNCACHED
+
+
+def _key_uniform(document: iam.PolicyDocument, prefix: str) -> bool:
+    """Whether the document decides alike for every object ARN starting with ``prefix``."""
+    for statement in document.statements:
+        if statement.conditions:
+            return False
+        for pattern in (*(statement.resources or ()), *(statement.not_resources or ())):
+            if not (_covers_every_key(pattern, prefix) or _covers_no_key(pattern, prefix)):
+                return False
+    return True
+
+
+def _literal_head(pattern: str) -> tuple[str, bool]:
+    """The pattern's text before its first wildcard, and whether it has one."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=-1)
+    return (pattern, False) if cut < 0 else (pattern[:cut], True)
+
+
+def _covers_every_key(pattern: str, prefix: str) -> bool:
+    head, wild = _literal_head(pattern)
+    return wild and pattern == head + "*" and prefix.startswith(head)
+
+
+def _covers_no_key(pattern: str, prefix: str) -> bool:
+    head, wild = _literal_head(pattern)
+    if not wild:
+        return not pattern.startswith(prefix)
+    return not (prefix.startswith(head) or head.startswith(prefix))
 
 
 def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, key: str) -> bool:
@@ -358,6 +416,10 @@ def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, ke
 
 
 def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
+    memo_key = ("kms", role.arn, action, key_arn)
+    cached = world.memo.get(memo_key)
+    if cached is not None:
+        return cached is True
     key = world.kms_keys.get(key_arn)
     if key is None:
         return False
@@ -370,7 +432,9 @@ def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
         action=action,
         resource=key_arn,
     )
-    return decision is iam.Decision.ALLOW
+    allowed = decision is iam.Decision.ALLOW
+    world.memo[memo_key] = allowed
+    return allowed
 
 
 # --- applying a task (R-124, R-127, R-158) ---------------------------------------------

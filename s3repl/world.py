@@ -98,6 +98,9 @@ class World:
     clock_us: int = 0
     sequence: int = 0
     rng_state: tuple[object, ...] = ()
+    #: A cache for ``policy`` (permission decisions); not part of the value: never
+    #: compared, hashed or shown, and empty in every snapshot.
+    memo: dict[object, object] = attrs.field(factory=dict, eq=False, hash=False, repr=False)
 
     def bucket(self, name: str) -> Bucket | None:
         """Return the bucket called ``name``, or ``None``."""
