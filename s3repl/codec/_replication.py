@@ -23,9 +23,9 @@ Decisions the SPEC does not settle (INF):
   are optional in botocore, but the model cannot tell an empty
   ``<DeleteMarkerReplication/>`` or ``<Time/>`` from an absent one, and AWS's answer to
   them is not recorded; the codec requires them (``MalformedXML``) rather than guess.
-- A dict's serialized size is checked too: the XML that the dict stands for must not
-  exceed 2 MB (R-020), as for XML input; otherwise the two forms would not be refused
-  alike.
+- A dict stands for the XML body boto3 would send for it, so that body is checked
+  too: it must not exceed 2 MB (R-020) and must be representable in XML 1.0 (no NUL
+  or other C0 controls); otherwise the two forms would not be refused alike.
 """
 
 from __future__ import annotations
@@ -420,7 +420,9 @@ def replication_from_dict(d: Mapping[str, Any]) -> ReplicationConfiguration:
         The configuration, exactly as written (see :func:`replication_from_xml`).
 
     Raises:
-        MalformedXML: as for XML input, with the same element paths.
+        MalformedXML: as for XML input, with the same element paths; also when the
+            XML body the dict stands for would exceed 2 MB or hold a character XML
+            1.0 cannot carry.
     """
     config = _configuration(_DOCUMENT.decode_dict(d))
     size = len(replication_to_xml(config).encode("utf-8"))

@@ -1,0 +1,497 @@
+"""Hypothesis strategies for valid s3repl values (shipped as the ``s3repl[testing]`` extra).
+
+Every strategy here produces only values that AWS would accept, following SPEC section 2,
+so a property test can assume validity and look for behaviour instead:
+
+- V2 rules (the default) carry a ``Filter``, a unique ``Priority`` and
+  ``DeleteMarkerReplication``; a filter that mentions a tag forces
+  ``DeleteMarkerReplication`` to ``Disabled`` (R-033, R-034, R-040, R-043).
+- Replication Time Control comes only with ``Metrics``, both at 15 minutes, and an
+  event threshold only with RTC enabled (R-028..R-030).
+- ``AccessControlTranslation`` only with ``Account`` (R-041); the SSE-KMS opt-in only
+  with a ``ReplicaKmsKeyID`` (R-042); ``SourceSelectionCriteria`` is never empty
+  (R-026); no ``ExistingObjectReplication`` (R-031); rule ids are unique and at most
+  255 characters (R-044).
+- V1 configurations have one destination bucket, rule-level prefixes that do not
+  overlap, and none of the V2-only elements (R-035..R-037).
+- ``Not`` / ``Or`` filters only when asked for with ``not_or=True`` (R-022: they need
+  the profile switch ``enable_not_or_filters``).
+
+What the strategies cannot know is the world: they do not create the buckets, roles
+or KMS keys they name, and they do not know the source bucket, so pass
+``destinations=`` (or ``buckets=``) that exist in your engine and exclude the source
+(R-003, R-173).
+
+The strategies are plain functions in Hypothesis's style (plural nouns, keyword-only
+options) and shrink towards small, readable values: short names of ``a`` and ``0``,
+empty filters, one rule, no optional members.
+
+Strings stay within what XML 1.0 can carry, so every value also survives
+``s3repl.codec``'s XML round trip.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from s3repl.errors import InvalidBucketName
+from s3repl.model.enums import Status, StorageClass
+from s3repl.model.names import check_bucket_name
+from s3repl.model.replication import (
+    AccessControlTranslation,
+    AndOperator,
+    Destination,
+    EncryptionConfiguration,
+    Filter,
+    Metrics,
+    NotOperator,
+    OrOperator,
+    ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationTime,
+    SchemaVersion,
+    SourceSelectionCriteria,
+    Tag,
+)
+from s3repl.model.tagging import TAG_KEY_MAX, TAG_VALUE_MAX, TAGS_MAX
+
+__all__ = [
+    "account_ids",
+    "bucket_names",
+    "destinations",
+    "filters",
+    "object_keys",
+    "replication_configurations",
+    "replication_rules",
+    "tag_sets",
+    "tags",
+]
+
+#: Storage classes a replica can surely be written in (R-025, R-089): the classes of a
+#: general purpose bucket. ``FSX_OPENZFS`` is refused for replication; Outposts, Snow,
+#: Express One Zone, FSx and AWS Backup classes belong to other kinds of bucket.
+_REPLICA_STORAGE_CLASSES = (
+    StorageClass.STANDARD,
+    StorageClass.STANDARD_IA,
+    StorageClass.ONEZONE_IA,
+    StorageClass.INTELLIGENT_TIERING,
+    StorageClass.GLACIER_IR,
+    StorageClass.GLACIER,
+    StorageClass.DEEP_ARCHIVE,
+    StorageClass.REDUCED_REDUNDANCY,
+)
+_RTC_MINUTES = 15  # R-028: the only accepted value
+_RULE_ID_MAX = 255  # R-044
+_PRIORITY_MAX = 2**31 - 1  # Priority is an xs:int
+_RULES_MAX = 4  # enough for interactions between rules, small enough to read
+_KEY_BYTES_MAX = 1024
+_LOWER_DIGITS = string.ascii_lowercase + string.digits
+# S3 accepts tag keys and values made of letters, digits, spaces and + - = . _ : / @.
+_TAG_CHARS = string.ascii_letters + string.digits + "+-=._:/@"
+_ROLE_NAME_CHARS = string.ascii_letters + string.digits + "+=,.@-_"
+_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+
+
+def _valid_bucket_name(name: str) -> bool:
+    try:
+        check_bucket_name(name)
+    except InvalidBucketName:
+        return False
+    return True
+
+
+def bucket_names() -> st.SearchStrategy[str]:
+    """Bucket names that follow the S3 general purpose naming rules.
+
+    Returns:
+        A strategy of names of 3 to 63 lowercase letters, digits and hyphens, shrinking
+        towards ``"aaa"``.
+    """
+    edge = st.sampled_from(_LOWER_DIGITS)
+    middle = st.text(alphabet=_LOWER_DIGITS + "-", min_size=1, max_size=61)
+    return st.builds(lambda a, m, z: a + m + z, edge, middle, edge).filter(_valid_bucket_name)
+
+
+def account_ids() -> st.SearchStrategy[str]:
+    """Twelve-digit AWS account ids.
+
+    Returns:
+        A strategy shrinking towards ``"000000000000"``.
+    """
+    return st.text(alphabet=string.digits, min_size=12, max_size=12)
+
+
+def _key_characters() -> st.SearchStrategy[str]:
+    # Anything UTF-8 and XML 1.0 can carry: no control, surrogate, private-use or
+    # unassigned characters (the last two exclude U+FFFE and U+FFFF).
+    return st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn"))
+
+
+def _prefixes(*, min_size: int = 0) -> st.SearchStrategy[str]:
+    return st.text(_key_characters(), min_size=min_size, max_size=32)
+
+
+def object_keys(prefixes: Sequence[str] = ()) -> st.SearchStrategy[str]:
+    """Object keys (1 to 1024 bytes of UTF-8), optionally under given prefixes.
+
+    Args:
+        prefixes: when not empty, every key starts with one of these.
+
+    Returns:
+        A strategy of keys that XML can carry.
+    """
+    suffixes = st.text(_key_characters(), min_size=1, max_size=64)
+    if not prefixes:
+        return suffixes
+    keys = st.builds(lambda p, s: p + s, st.sampled_from(tuple(prefixes)), suffixes)
+    return keys.filter(lambda key: len(key.encode("utf-8")) <= _KEY_BYTES_MAX)
+
+
+def _tag_keys() -> st.SearchStrategy[str]:
+    keys = st.text(alphabet=_TAG_CHARS, min_size=1, max_size=TAG_KEY_MAX)
+    return keys.filter(lambda key: not key.lower().startswith("aws:"))  # reserved prefix
+
+
+def _tag_values() -> st.SearchStrategy[str]:
+    return st.text(alphabet=_TAG_CHARS + " ", max_size=TAG_VALUE_MAX)
+
+
+def tag_sets() -> st.SearchStrategy[dict[str, str]]:
+    """Object tag sets S3 accepts: at most 10 tags, keys unique (R-024).
+
+    Returns:
+        A strategy of ``dict`` key -> value, shrinking towards ``{}``.
+    """
+    return st.dictionaries(_tag_keys(), _tag_values(), max_size=TAGS_MAX)
+
+
+def tags() -> st.SearchStrategy[Tag]:
+    """Filter tags (``Tag`` values with a key of 1 to 128 characters, R-024).
+
+    Returns:
+        A strategy of :class:`~s3repl.model.replication.Tag`.
+    """
+    return st.builds(Tag, key=_tag_keys(), value=_tag_values())
+
+
+def _tag_lists(*, min_size: int, max_size: int = 4) -> st.SearchStrategy[list[Tag]]:
+    # Distinct keys: an object holds each key once, so a repeated key could never match.
+    return st.lists(tags(), min_size=min_size, max_size=max_size, unique_by=lambda t: t.key)
+
+
+@st.composite
+def _or_operators(draw: st.DrawFn) -> OrOperator:
+    prefixes = draw(st.lists(_prefixes(min_size=1), max_size=3, unique=True))
+    tag_list = draw(_tag_lists(min_size=max(0, 2 - len(prefixes)), max_size=3))
+    # Any: the model's ``converter=tuple`` leaves mypy an unsolvable type variable.
+    any_prefixes: Any = tuple(prefixes)
+    return OrOperator(prefixes=any_prefixes, tags=tuple(tag_list))
+
+
+def _not_operators() -> st.SearchStrategy[NotOperator]:
+    return st.one_of(
+        st.builds(NotOperator, prefix=_prefixes(min_size=1)),
+        st.builds(NotOperator, tag=tags()),
+        st.builds(NotOperator, or_=_or_operators()),
+    )
+
+
+@st.composite
+def _and_operators(draw: st.DrawFn, *, not_or: bool) -> AndOperator:
+    # And is for more than one condition (R-022): a prefix and tags, or two tags.
+    prefix = draw(st.none() | _prefixes())
+    tag_list = draw(_tag_lists(min_size=1 if prefix is not None else 2))
+    not_ = draw(st.none() | _not_operators()) if not_or else None
+    return AndOperator(prefix=prefix, tags=tuple(tag_list), not_=not_)
+
+
+def filters(*, not_or: bool = False) -> st.SearchStrategy[Filter]:
+    """V2 rule filters: empty, a prefix, a tag, or ``And`` of several (R-022, R-023).
+
+    Args:
+        not_or: also produce the newer ``Not`` / ``Or`` operators (at the top level
+            and inside ``And``), which need ``Profile.enable_not_or_filters``.
+
+    Returns:
+        A strategy of :class:`~s3repl.model.replication.Filter`, shrinking towards
+        the empty filter (every object).
+    """
+    choices = [
+        st.just(Filter()),
+        st.builds(Filter, prefix=_prefixes()),
+        st.builds(Filter, tag=tags()),
+        st.builds(Filter, and_=_and_operators(not_or=not_or)),
+    ]
+    if not_or:
+        choices.append(st.builds(Filter, not_=_not_operators()))
+    return st.one_of(choices)
+
+
+def destinations(
+    *, buckets: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[Destination]:
+    """Rule destinations: a bucket ARN, optionally an account, storage class and owner override.
+
+    The members that depend on the rule (encryption, RTC, metrics) are left out;
+    :func:`replication_rules` sets them to match the rule it builds.
+
+    Args:
+        buckets: the destination bucket *names* to choose from (default:
+            :func:`bucket_names`); they become ``arn:aws:s3:::<name>``.
+
+    Returns:
+        A strategy of :class:`~s3repl.model.replication.Destination`.
+    """
+    return _destinations(bucket_names() if buckets is None else buckets)
+
+
+@st.composite
+def _destinations(draw: st.DrawFn, names: st.SearchStrategy[str]) -> Destination:
+    name = draw(names)
+    account = draw(st.none() | account_ids())
+    storage_class = draw(st.none() | st.sampled_from(_REPLICA_STORAGE_CLASSES))
+    # R-041: the owner override needs Account.
+    override = None if account is None else draw(st.none() | st.just(AccessControlTranslation()))
+    return Destination(
+        bucket=f"arn:aws:s3:::{name}",
+        account=account,
+        storage_class=storage_class,
+        access_control_translation=override,
+    )
+
+
+def _rule_ids() -> st.SearchStrategy[str]:
+    return st.text(_key_characters(), min_size=1, max_size=_RULE_ID_MAX)
+
+
+def _kms_key_arns() -> st.SearchStrategy[str]:
+    hex_text = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+    return st.builds(
+        lambda region, account, h: (
+            f"arn:aws:kms:{region}:{account}:key/{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        ),
+        st.sampled_from(_REGIONS),
+        account_ids(),
+        hex_text,
+    )
+
+
+def _role_arns() -> st.SearchStrategy[str]:
+    names = st.text(alphabet=_ROLE_NAME_CHARS, min_size=1, max_size=64)
+    return st.builds(lambda a, n: f"arn:aws:iam::{a}:role/{n}", account_ids(), names)
+
+
+def _statuses() -> st.SearchStrategy[Status]:
+    return st.sampled_from((Status.ENABLED, Status.DISABLED))
+
+
+@st.composite
+def _kms_opt_in(
+    draw: st.DrawFn,
+) -> tuple[Status | None, EncryptionConfiguration | None]:
+    """The SSE-KMS selection status and the encryption it needs (R-042: key whenever set)."""
+    status = draw(st.none() | _statuses())
+    if status is None:
+        return None, None
+    multi_region = draw(st.none() | _statuses())
+    key = draw(_kms_key_arns())
+    encryption = EncryptionConfiguration(
+        replica_kms_key_id=key, use_source_multi_region_key=multi_region
+    )
+    return status, encryption
+
+
+_Timing = tuple[ReplicationTime | None, Metrics | None]
+_TIMINGS: tuple[_Timing, ...] = (
+    (None, None),
+    (None, Metrics(status=Status.ENABLED)),  # metrics without RTC (R-029, T-18)
+    (  # RTC with its metrics (R-028, R-030, T-09)
+        ReplicationTime(status=Status.ENABLED, minutes=_RTC_MINUTES),
+        Metrics(status=Status.ENABLED, event_threshold_minutes=_RTC_MINUTES),
+    ),
+)
+
+
+@st.composite
+def _v2_rules(
+    draw: st.DrawFn, destinations: st.SearchStrategy[Destination], *, not_or: bool
+) -> ReplicationRule:
+    filter_ = draw(filters(not_or=not_or))
+    rule_id = draw(st.none() | _rule_ids())
+    priority = draw(st.integers(min_value=0, max_value=_PRIORITY_MAX))
+    status = draw(_statuses())
+    # R-040: a filter with any tag cannot replicate delete markers.
+    markers = Status.DISABLED if filter_.mentions_tags else draw(_statuses())
+    kms, encryption = draw(_kms_opt_in())
+    replica_modifications = draw(st.none() | _statuses())
+    criteria = (
+        None
+        if kms is None and replica_modifications is None
+        else SourceSelectionCriteria(
+            sse_kms_encrypted_objects=kms, replica_modifications=replica_modifications
+        )
+    )
+    replication_time, metrics = draw(st.sampled_from(_TIMINGS))
+    destination = attrs.evolve(
+        draw(destinations),
+        encryption_configuration=encryption,
+        replication_time=replication_time,
+        metrics=metrics,
+    )
+    return ReplicationRule(
+        destination=destination,
+        status=status,
+        id=rule_id,
+        priority=priority,
+        filter=filter_,
+        source_selection_criteria=criteria,
+        delete_marker_replication=markers,
+    )
+
+
+@st.composite
+def _v1_rules(draw: st.DrawFn, destination: Destination, prefix: str) -> ReplicationRule:
+    rule_id = draw(st.none() | _rule_ids())
+    status = draw(_statuses())
+    kms, encryption = draw(_kms_opt_in())
+    # R-035: no Priority, DeleteMarkerReplication, ReplicaModifications, RTC or Metrics.
+    return ReplicationRule(
+        destination=attrs.evolve(
+            destination, encryption_configuration=encryption, replication_time=None, metrics=None
+        ),
+        status=status,
+        id=rule_id,
+        prefix=prefix,
+        source_selection_criteria=(
+            None if kms is None else SourceSelectionCriteria(sse_kms_encrypted_objects=kms)
+        ),
+    )
+
+
+def _schema(schema: object) -> SchemaVersion:
+    try:
+        return SchemaVersion(schema)
+    except ValueError:
+        msg = f"schema must be 'V1' or 'V2', not {schema!r}"
+        raise InvalidArgument(msg) from None
+
+
+def replication_rules(
+    *,
+    destinations: st.SearchStrategy[Destination] | None = None,
+    schema: Literal["V1", "V2"] | SchemaVersion = "V2",
+    not_or: bool = False,
+) -> st.SearchStrategy[ReplicationRule]:
+    """Single replication rules, valid on their own (R-021).
+
+    Args:
+        destinations: where the rules replicate to (default: :func:`destinations`);
+            the rule sets the destination's encryption, RTC and metrics itself.
+        schema: ``"V2"`` (``Filter``, ``Priority``, ``DeleteMarkerReplication``) or
+            ``"V1"`` (a rule-level ``Prefix`` only, R-032).
+        not_or: let V2 filters use ``Not`` / ``Or`` (see :func:`filters`).
+
+    Returns:
+        A strategy of :class:`~s3repl.model.replication.ReplicationRule`. Rules drawn
+        separately may clash (same priority or id): combine them with
+        :func:`replication_configurations`, which keeps them distinct.
+
+    Raises:
+        hypothesis.errors.InvalidArgument: for an unknown ``schema``.
+    """
+    version = _schema(schema)
+    dests = _destinations(bucket_names()) if destinations is None else destinations
+    if version is SchemaVersion.V2:
+        return _v2_rules(dests, not_or=not_or)
+    return st.tuples(dests, _prefixes()).flatmap(lambda pair: _v1_rules(*pair))
+
+
+def _unique_id(rule: ReplicationRule) -> object:
+    # Rules without an ID get distinct generated ones from AWS: never a clash.
+    return rule.id if rule.id is not None else object()
+
+
+def _non_overlapping(prefixes: list[str]) -> list[str]:
+    """Keep each prefix that neither starts nor extends an earlier kept one (R-037)."""
+    kept: list[str] = []
+    for prefix in prefixes:
+        if not any(prefix.startswith(k) or k.startswith(prefix) for k in kept):
+            kept.append(prefix)
+    return kept
+
+
+@st.composite
+def _v1_configurations(
+    draw: st.DrawFn, roles: st.SearchStrategy[str], dests: st.SearchStrategy[Destination]
+) -> ReplicationConfiguration:
+    role = draw(roles)
+    destination = draw(dests)  # R-036: one destination for every V1 rule
+    prefixes = draw(st.lists(_prefixes(), min_size=1, max_size=_RULES_MAX).map(_non_overlapping))
+    rules = draw(
+        st.tuples(*(_v1_rules(destination, prefix) for prefix in prefixes)).filter(
+            lambda rules: len({_unique_id(r) for r in rules}) == len(rules)
+        )
+    )
+    return ReplicationConfiguration(role=role, rules=rules)
+
+
+@st.composite
+def _v2_configurations(
+    draw: st.DrawFn,
+    roles: st.SearchStrategy[str],
+    dests: st.SearchStrategy[Destination],
+    *,
+    not_or: bool,
+) -> ReplicationConfiguration:
+    role = draw(roles)
+    rules = draw(
+        st.lists(
+            _v2_rules(dests, not_or=not_or),
+            min_size=1,
+            max_size=_RULES_MAX,
+            unique_by=(lambda r: r.priority, _unique_id),  # R-043, R-044
+        )
+    )
+    return ReplicationConfiguration(role=role, rules=tuple(rules))
+
+
+def replication_configurations(
+    *,
+    role: st.SearchStrategy[str] | None = None,
+    destinations: st.SearchStrategy[Destination] | None = None,
+    schema: Literal["V1", "V2"] | SchemaVersion | None = None,
+    not_or: bool = False,
+) -> st.SearchStrategy[ReplicationConfiguration]:
+    """Whole replication configurations that ``PutBucketReplication`` accepts.
+
+    Args:
+        role: the role ARNs to use (default: ``arn:aws:iam::<account>:role/<name>``).
+        destinations: where rules replicate to (default: :func:`destinations`). V1
+            configurations draw one destination for all their rules.
+        schema: ``"V1"``, ``"V2"`` or ``None`` for both (V2 first, so failures
+            shrink towards V2).
+        not_or: let V2 filters use ``Not`` / ``Or``.
+
+    Returns:
+        A strategy of :class:`~s3repl.model.replication.ReplicationConfiguration` with
+        1 to 4 rules, unique priorities and ids.
+
+    Raises:
+        hypothesis.errors.InvalidArgument: for an unknown ``schema``.
+    """
+    versions = (SchemaVersion.V2, SchemaVersion.V1) if schema is None else (_schema(schema),)
+    roles = _role_arns() if role is None else role
+    dests = _destinations(bucket_names()) if destinations is None else destinations
+    options = [
+        _v2_configurations(roles, dests, not_or=not_or)
+        if version is SchemaVersion.V2
+        else _v1_configurations(roles, dests)
+        for version in versions
+    ]
+    return st.one_of(options)
