@@ -404,6 +404,15 @@ def _covers_no_key(pattern: str, prefix: str) -> bool:
     return not (prefix.startswith(head) or head.startswith(prefix))
 
 
+def _assumable(world: World, role: Role) -> bool:
+    """Whether S3 may assume the role (R-006), memoised per world view."""
+    memo_key = ("assume", role.arn)
+    cached = world.memo.get(memo_key)
+    if cached is None:
+        cached = world.memo[memo_key] = iam.can_assume(role.trust_policy)
+    return cached is True
+
+
 def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, key: str) -> bool:
     resource_policy = world.bucket_policies.get(bucket.name)
     if resource_policy is None:
@@ -494,7 +503,7 @@ def apply_outcome(
     if task.destination_bucket in unavailable or task.source_bucket in unavailable:
         return _RETRY
     role = world.roles.get(config.role)
-    if role is None or not iam.can_assume(role.trust_policy):
+    if role is None or not _assumable(world, role):
         return ApplyOutcome.fail(F.ASSUME_ROLE_NOT_PERMITTED)
     dest = world.bucket(task.destination_bucket)
     if dest is None:

@@ -83,7 +83,12 @@ _EMPTY: FrozenMap[str, object] = FrozenMap()
 
 @attrs.frozen(kw_only=True)
 class World:
-    """An immutable snapshot of accounts, buckets, roles, keys, objects and the queue."""
+    """An immutable snapshot of accounts, buckets, roles, keys, objects and the queue.
+
+    A stored version's ``is_latest`` is the value it was written with; only the
+    engine's reads (``head_object``, ``list_object_versions``) compute it from the
+    chain, so read currentness from the chain's head, not from that flag.
+    """
 
     profile: Profile = attrs.field(factory=Profile.aws)
     accounts: FrozenMap[str, Account] = attrs.field(

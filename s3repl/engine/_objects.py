@@ -264,6 +264,7 @@ class _ObjectOperations(_EngineCore):
             body=data,
             sequence=self._next_sequence(),
             parts_count=parts_count,
+            is_latest=True,  # as returned; reads recompute it from the chain
         )
         routes = policy.route_object(self._world(), bucket, version)
         if routes:
@@ -277,7 +278,7 @@ class _ObjectOperations(_EngineCore):
         keys = self._objects[bucket]
         keys[key] = _store.push(keys.get(key), version)
         self._enqueue(bucket, version, routes, TaskKind.OBJECT)
-        return attrs.evolve(version, is_latest=True)
+        return version
 
     def _version_id_for(self, bucket: Bucket) -> str:
         if bucket.versioning is VersioningStatus.ENABLED:
