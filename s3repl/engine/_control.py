@@ -119,12 +119,27 @@ class _ControlPlane(_EngineCore):
         region: str = "us-east-1",
         account: str | None = None,
         policy: str | Mapping[str, Any] | iam.PolicyDocument | None = None,
+        key_id: str | None = None,
     ) -> str:
-        """Create a symmetric customer-managed KMS key and return its ARN."""
+        """Create a symmetric customer-managed KMS key and return its ARN.
+
+        Args:
+            region: the key's region.
+            account: the owning account (default: the default account).
+            policy: the key policy; ``None`` leaves access to the owner's IAM policies.
+            key_id: the key id to use (default: a generated UUID-shaped id).
+
+        Raises:
+            InvalidArgument: the region, account or key id is not valid, or the key exists.
+        """
         owner = check_account_id(account or DEFAULT_ACCOUNT)
         check_region(region)
-        key_id = self._new_key_id()
-        arn = str(KmsKeyArn.parse(f"arn:aws:kms:{region}:{owner}:key/{key_id}"))
+        arn = str(
+            KmsKeyArn.parse(f"arn:aws:kms:{region}:{owner}:key/{key_id or self._new_key_id()}")
+        )
+        if arn in self._keys:
+            msg = f"KMS key {arn} already exists"
+            raise InvalidArgument(msg)
         document = None if policy is None else _resource_policy(policy)
         self._tick()
         self._keys[arn] = KmsKey(arn=arn, account=owner, region=region, policy=document)
