@@ -16,6 +16,7 @@ scenario, never pasted from a run.  Two facts carry most derivations:
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -23,7 +24,7 @@ import attrs
 import pytest
 
 from s3repl import Engine, FaultPlan, Profile, ReplicationStatus
-from s3repl.model import FrozenMap
+from s3repl.model import FrozenMap, ObjectVersion
 from s3repl.testing.explore import (
     Exploration,
     Violation,
@@ -173,10 +174,20 @@ def test_three_keys_two_destinations_with_metadata_change() -> None:
         ("c", "object"),
         ("c", "object"),
     ]
+
+    def retagged_when_done(state: World) -> None:
+        if not state.pending:
+            for dest in ("dst1", "dst2"):
+                (replica,) = state.versions(dest, "a")
+                assert replica.tags == {"v": "2"}, dest
+
+    checks = [
+        check_replicas_keep_identity,
+        check_destination_current_matches_source,
+        retagged_when_done,
+    ]
     started = time.perf_counter()
-    result = explore(
-        eng, checks=[check_replicas_keep_identity, check_destination_current_matches_source]
-    )
+    result = explore(eng, checks=checks)
     elapsed = time.perf_counter() - started
     assert result == Exploration(
         states=64, terminal_states=1, transitions=192, violation=None, complete=True
@@ -248,10 +259,22 @@ def test_destination_default_retention_makes_time_part_of_the_state() -> None:
     eng = world("dst", dest_lock_days=1)
     eng.put_object("src", "k", b"x")
     outage = FaultPlan(unavailable_buckets={"dst"})
-    result = explore(eng, faults=(outage, FaultPlan.none()), depth_max=2)
+    retained: list[dt.datetime | None] = []
+
+    def record_retention(state: World) -> None:
+        if not state.pending:
+            (replica,) = state.versions("dst", "k")
+            assert isinstance(replica, ObjectVersion)
+            retained.append(replica.object_lock_retain_until_date)
+
+    result = explore(eng, checks=[record_retention], faults=(outage, FaultPlan.none()), depth_max=2)
     assert result == Exploration(
         states=5, terminal_states=2, transitions=4, violation=None, complete=False
     )
+    first, later = retained
+    assert first is not None
+    assert later is not None
+    assert later - first >= dt.timedelta(minutes=1)
 
 
 def test_violation_schedule_names_fault_plans_and_replays() -> None:
@@ -349,3 +372,49 @@ def test_replica_identity_check_catches_a_changed_creation_time() -> None:
     with pytest.raises(AssertionError, match="R-142"):
         check_replicas_keep_identity(broken)
     assert source.version_id == replica.version_id
+
+
+def test_retries_with_time_in_the_state_are_bounded_by_states_max() -> None:
+    """R-086, R-124: retries that each make a new state end at states_max, incomplete."""
+    eng = world("dst", dest_lock_days=1)
+    eng.put_object("src", "k", b"x")
+    outage = FaultPlan(unavailable_buckets={"dst"})
+    result = explore(eng, faults=(outage, FaultPlan.none()), states_max=20)
+    assert (result.states, result.complete, result.violation) == (20, False, None)
+
+
+def test_propagating_configuration_change_is_part_of_the_state() -> None:
+    """R-052: a configuration deletion lands after two steps, so the second task fails.
+
+    Tasks for keys a and b are pending when the deletion starts propagating with two
+    steps to go; whichever task goes second meets no configuration and fails. States:
+    start, {a done}, {b done}, {a done, b failed}, {b done, a failed}: 5, 2 terminal,
+    4 transitions.
+    """
+    eng = Engine(seed=3, profile=Profile.aws().evolve(config_propagation_delay_steps=2))
+    eng.create_bucket("src", versioning=True)
+    eng.create_bucket("dst", region="eu-west-1", versioning=True)
+    eng.create_role(ROLE)
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst", 1)]})
+    for _ in range(2):  # two more calls and the configuration is in effect
+        eng.create_account("111122223333")
+    eng.put_object("src", "a", b"a")
+    eng.put_object("src", "b", b"b")
+    assert sorted(t.key for t in eng.pending()) == ["a", "b"]
+    eng.delete_bucket_replication("src")
+    failed: list[str] = []
+
+    def record_failure(state: World) -> None:
+        if not state.pending:
+            (key,) = [
+                key
+                for key in ("a", "b")
+                if state.versions("src", key)[0].replication_status is ReplicationStatus.FAILED
+            ]
+            failed.append(key)
+
+    result = explore(eng, checks=[record_failure])
+    assert result == Exploration(
+        states=5, terminal_states=2, transitions=4, violation=None, complete=True
+    )
+    assert sorted(failed) == ["a", "b"]
