@@ -35,7 +35,7 @@ def world(profile: Profile | None = None) -> Engine:
 
 
 def test_r052_configuration_takes_effect_after_the_delay() -> None:
-    """R-052 [INF]: with config_propagation_delay_steps=2 the new configuration is seen
+    """R-052, R-144 [INF]: with config_propagation_delay_steps=2 the new configuration is seen
     neither by Get nor by puts until two further calls or steps have passed."""
     eng = world(Profile.aws().evolve(config_propagation_delay_steps=2))
     eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst")]})
