@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 from s3repl import Engine, FaultPlan, Profile, ReplicationStatus
-from s3repl.model import FrozenMap, ObjectVersion
+from s3repl.model import FrozenMap, ObjectVersion, ReplicationTask, StepResult
 from s3repl.testing.explore import (
     Exploration,
     Violation,
@@ -278,10 +278,15 @@ def test_destination_default_retention_makes_time_part_of_the_state() -> None:
 
 
 def test_violation_schedule_names_fault_plans_and_replays() -> None:
-    """R-124: with fault choices, the schedule puts each plan in force before its task."""
-    eng = world("dst")
+    """R-124: with fault choices, a schedule names a plan only where it changes, and replays.
+
+    The engine starts with dst1 and dst2 down; both tasks must be applied with no
+    outage before the version reads COMPLETED, so the shortest violating schedule is
+    "no outage", t1, t2 (the plan repeated before t2 is already in force).
+    """
+    eng = world("dst1", "dst2")
     eng.put_object("src", "k", b"x")
-    outage = FaultPlan(unavailable_buckets={"dst"})
+    outage = FaultPlan(unavailable_buckets={"dst1", "dst2"})
     eng.set_faults(outage)
 
     def never_completed(state: World) -> None:
@@ -290,8 +295,8 @@ def test_violation_schedule_names_fault_plans_and_replays() -> None:
 
     result = explore(eng, checks=[never_completed], faults=(outage, FaultPlan.none()))
     assert result.violation is not None
-    (task,) = eng.pending()
-    assert result.violation.schedule == (FaultPlan.none(), task)
+    t1, t2 = eng.pending()
+    assert result.violation.schedule == (FaultPlan.none(), t1, t2)
     replayed = replay(eng, result.violation.schedule)
     assert replayed.head_object("src", "k").replication_status is ReplicationStatus.COMPLETED
 
@@ -418,3 +423,57 @@ def test_propagating_configuration_change_is_part_of_the_state() -> None:
         states=5, terminal_states=2, transitions=4, violation=None, complete=True
     )
     assert sorted(failed) == ["a", "b"]
+
+
+def test_deferred_expiration_merges_when_clocks_agree() -> None:
+    """R-125: an expiration deferred behind PENDING runs after the last task: 4 states.
+
+    The key is expired while replicating to dst1 and dst2; the lifecycle delete marker
+    appears when the second task completes, at the same simulated time and with the
+    same drawn id in either order, so the orders merge: start, {t1}, {t2}, {both +
+    marker}: 4 states, 1 terminal, 4 transitions.
+    """
+    eng = world("dst1", "dst2")
+    eng.put_object("src", "k", b"x")
+    assert eng.expire_object("src", "k") is None  # deferred: the version is PENDING
+    markers: list[str] = []
+
+    def record_marker(state: World) -> None:
+        if not state.pending:
+            head = state.versions("src", "k")[0]
+            assert head.is_delete_marker
+            markers.append(head.version_id)
+
+    result = explore(eng, checks=[record_marker])
+    assert result == Exploration(
+        states=4, terminal_states=1, transitions=4, violation=None, complete=True
+    )
+    assert len(markers) == 1
+
+
+def test_an_engine_error_names_its_schedule() -> None:
+    """R-141: an exception from step() propagates with a note naming the schedule."""
+
+    class Broken(Engine):
+        def step(self, task: ReplicationTask | None = None) -> StepResult:
+            msg = "boom"
+            raise RuntimeError(msg)
+
+    eng = world("dst")
+    eng.put_object("src", "k", b"x")
+    (task,) = eng.pending()
+    with pytest.raises(RuntimeError, match="boom") as raised:
+        explore(Broken.from_snapshot(eng.snapshot()))
+    assert raised.value.__notes__ == [f"explore(): raised by the schedule {(task,)!r}"]
+
+
+def test_destination_order_check_skips_keys_with_other_writers() -> None:
+    """R-143: a destination key also written directly is not judged by the order check."""
+    eng = two_versions("arrival")
+    t1, t2 = eng.pending()
+    eng.step(t2)
+    eng.step(t1)
+    with pytest.raises(AssertionError, match="R-143"):
+        check_destination_current_matches_source(eng)
+    eng.put_object("dst", "k", b"local")
+    check_destination_current_matches_source(eng)
