@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from s3repl import Engine, FailureReason, Profile, ReplicationStatus
+from s3repl import Engine, FailureReason, FaultPlan, Profile, ReplicationStatus
 from s3repl.errors import NoSuchBucketPolicy
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
@@ -122,9 +122,10 @@ def test_r131_metrics_count_pending_and_failed() -> None:
     assert (metrics.operations_pending, metrics.operations_failed) == (0, 2)
 
 
-def test_r129_replicated_after_threshold_event() -> None:
-    """R-129, R-132: an RTC object replicated more than 15 minutes late sends
-    OperationReplicatedAfterThreshold; one in time sends nothing."""
+def test_r129_threshold_events() -> None:
+    """R-129, R-132: an RTC object still pending 15 minutes after its creation sends
+    OperationMissedThreshold when the clock passes the threshold, then
+    OperationReplicatedAfterThreshold when it lands; one replicated in time sends nothing."""
     eng = world()
     rtc = rule(
         "dst",
@@ -136,13 +137,21 @@ def test_r129_replicated_after_threshold_event() -> None:
     eng.run()
     assert eng.events() == ()
     eng.put_object("src", "slow", b"x")
-    eng.advance(seconds=16 * 60)
+    eng.advance(seconds=14 * 60)
+    assert eng.events() == ()
+    eng.advance(seconds=2 * 60)
+    (missed,) = eng.events()
+    assert (missed.event_name, missed.threshold) == ("Replication:OperationMissedThreshold", 15)
+    eng.advance(seconds=60)
     eng.run()
-    (event,) = eng.events()
-    assert event.event_name == "Replication:OperationReplicatedAfterThreshold"
-    assert event.threshold == 15
-    assert event.replication_time_seconds is not None
-    assert event.replication_time_seconds >= 16 * 60
+    names = [e.event_name for e in eng.events()]
+    assert names == [
+        "Replication:OperationMissedThreshold",
+        "Replication:OperationReplicatedAfterThreshold",
+    ]
+    late = eng.events()[1]
+    assert late.replication_time_seconds is not None
+    assert late.replication_time_seconds >= 17 * 60
 
 
 def test_r145_two_way_concurrent_writes_converge() -> None:
@@ -380,3 +389,25 @@ def test_r112_bytes_are_copied_as_they_are() -> None:
     assert (
         eng.get_object("dst", "k", version_id=v.version_id).body is eng.get_object("src", "k").body
     )
+
+
+def test_r129_missed_threshold_found_when_applied_late() -> None:
+    """R-129, R-124: an RTC object held back by a transient outage (each retry a minute
+    later) reports the missed threshold when it finally lands, before the late event."""
+    eng = world()
+    rtc = rule(
+        "dst",
+        ReplicationTime={"Status": "Enabled", "Time": {"Minutes": 15}},
+        Metrics={"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+    )
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rtc]})
+    eng.set_faults(FaultPlan(unavailable_regions={"us-east-1"}))
+    eng.put_object("src", "k", b"x")
+    for _ in range(16):
+        assert eng.step().status is ReplicationStatus.PENDING
+    eng.set_faults(FaultPlan.none())
+    assert eng.step().status is ReplicationStatus.COMPLETED
+    assert [e.event_name for e in eng.events()] == [
+        "Replication:OperationMissedThreshold",
+        "Replication:OperationReplicatedAfterThreshold",
+    ]

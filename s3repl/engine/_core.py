@@ -90,6 +90,8 @@ class _EngineCore:
         self._queue: list[tuple[int, int, ReplicationTask]] = []
         self._events: list[ReplicationEvent] = []
         self._failed_operations: dict[tuple[str, str, str], int] = {}
+        # Sequences of RTC tasks already reported as OperationMissedThreshold (R-129).
+        self._missed_threshold: dict[int, None] = {}
         self._deferred_expirations: dict[tuple[str, str, str], None] = {}
         # R-052: configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
@@ -138,6 +140,7 @@ class _EngineCore:
                 tuple(self._deferred_expirations),
                 tuple(self._propagating.items()),
                 tuple(self._failed_operations.items()),
+                tuple(self._missed_threshold),
             ),
         )
 
@@ -157,6 +160,7 @@ class _EngineCore:
             engine._deferred_expirations = dict.fromkeys(state[7])
             engine._propagating = dict(state[8])
             engine._failed_operations = dict(state[9])
+            engine._missed_threshold = dict.fromkeys(state[10])
         engine._clock_us = world.clock_us
         engine._sequence = world.sequence
         engine._accounts = dict(world.accounts)
@@ -177,13 +181,6 @@ class _EngineCore:
     def now(self) -> dt.datetime:
         """The simulated time."""
         return _when(self._clock_us)
-
-    def advance(self, *, seconds: float) -> None:
-        """Move the simulated clock forward by ``seconds``."""
-        if seconds < 0:
-            msg = "seconds must be >= 0"
-            raise ValueError(msg)
-        self._clock_us += round(seconds * 1_000_000)
 
     def _tick(self) -> int:
         self._clock_us += _TICK_US

@@ -171,7 +171,7 @@ class _Replicator(_EngineCore):
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
         self._record(task, ReplicationStatus.COMPLETED, None)
-        self._emit_threshold(task, version)
+        self._emit_threshold(task)
         return StepResult(task=task, status=ReplicationStatus.COMPLETED)
 
     def _write_replica(self, task: ReplicationTask, version: Version, *, drop_tags: bool) -> None:
@@ -262,21 +262,51 @@ class _Replicator(_EngineCore):
             return  # R-129: failure events need replication metrics on the rule
         self._events.append(self._event("OperationFailedReplication", task, failure_reason=reason))
 
-    def _emit_threshold(self, task: ReplicationTask, version: Version) -> None:
+    def advance(self, *, seconds: float) -> None:
+        """Move the simulated clock forward by ``seconds``.
+
+        RTC operations still pending when their 15 minutes run out are reported with
+        ``OperationMissedThreshold`` events (R-129).
+        """
+        if seconds < 0:
+            msg = "seconds must be >= 0"
+            raise ValueError(msg)
+        self._clock_us += round(seconds * 1_000_000)
+        for _, _, task in sorted(self._queue):
+            version = self._late_rtc_version(task)
+            if version is not None and task.sequence not in self._missed_threshold:
+                self._missed_threshold[task.sequence] = None
+                self._events.append(self._event("OperationMissedThreshold", task, threshold=15))
+
+    def _late_rtc_version(self, task: ReplicationTask) -> Version | None:
+        """The task's version if its rule has RTC on and 15 minutes have passed (R-132)."""
         rule = self._rule(task)
         rtc = None if rule is None else rule.destination.replication_time
         if rtc is None or rtc.status is not Status.ENABLED or task.kind is not TaskKind.OBJECT:
-            return  # R-129, R-132: threshold events need RTC, and cover objects only
-        latency_us = self._clock_us - round((version.last_modified - EPOCH).total_seconds() * 1e6)
-        if latency_us > _RTC_THRESHOLD_US:
-            self._events.append(
-                self._event(
-                    "OperationReplicatedAfterThreshold",
-                    task,
-                    threshold=15,
-                    replication_time_seconds=latency_us // 1_000_000,
-                )
+            return None  # R-129, R-132: threshold events need RTC, and cover objects only
+        keys = self._objects.get(task.source_bucket, {})
+        version = _store.find(keys.get(task.key), task.version_id)
+        if version is None or self._age_us(version) <= _RTC_THRESHOLD_US:
+            return None
+        return version
+
+    def _age_us(self, version: Version) -> int:
+        return self._clock_us - round((version.last_modified - EPOCH).total_seconds() * 1e6)
+
+    def _emit_threshold(self, task: ReplicationTask) -> None:
+        version = self._late_rtc_version(task)
+        if version is None:
+            return
+        if self._missed_threshold.pop(task.sequence, "unreported") is not None:
+            self._events.append(self._event("OperationMissedThreshold", task, threshold=15))
+        self._events.append(
+            self._event(
+                "OperationReplicatedAfterThreshold",
+                task,
+                threshold=15,
+                replication_time_seconds=self._age_us(version) // 1_000_000,
             )
+        )
 
     def _event(self, name: str, task: ReplicationTask, **fields: Any) -> ReplicationEvent:
         keys = self._objects.get(task.source_bucket, {})
