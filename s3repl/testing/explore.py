@@ -32,7 +32,7 @@ they have
    lifecycle expirations deferred behind a ``PENDING`` version (R-125);
 3. the same pending tasks, as a multiset of what a task *does*: source, destination,
    key, version id, rule id, kind and whether it syncs a replica back.  A task's
-   ``sequence`` and ``due_us`` are left out.
+   ``sequence`` is left out, and so is its ``due_us`` unless time matters (below).
 
 And they may differ in the simulated clock, the tasks' due times and sequence numbers,
 the engine's sequence counter and random number generators, the fault plan in force,
@@ -43,15 +43,17 @@ such states loses no behaviour:
   KMS keys and bucket policies, which no step changes) and the task's identity (item
   3); the source version is looked up by id at the moment of applying, so two tasks
   that differ only in ``sequence`` (two tag changes of one version towards one
-  destination) have the same effect and are interchangeable.  ``sequence`` and
-  ``due_us`` only order the FIFO queue, which the explorer does not use: it names the
-  task.
+  destination) have the same effect and are interchangeable.  ``sequence`` only
+  orders the FIFO queue, which the explorer does not use (it names the task);
+  ``due_us`` orders it too, and moves the clock forward when a retried task is
+  applied, which the next item covers.
 - *The clock* advances one tick per step, so without retries it is the same in states
   that consumed the same tasks; a retry (a fault plan making a bucket unavailable)
   adds time and re-queues the task later, and leaving time out of the key makes it a
-  loop back to the same state instead of an endless chain of new ones.  A step reads
-  the clock only to stamp events, to schedule that retry, and to write it into the
-  objects in two places: a destination's default Object Lock retention (the replica's
+  loop back to the same state instead of an endless chain of new ones.  ``policy``
+  decides on a world view without the clock; the engine reads the clock in a step only
+  to stamp events, to schedule that retry, and to write it into the objects in two
+  places: a destination's default Object Lock retention (the replica's
   retain-until date counts from its arrival, R-086) and a deferred lifecycle
   expiration (its delete marker's creation time).  When the world has either, the
   clock and the tasks' due times join the key, and merging is exact again.
@@ -71,7 +73,8 @@ metrics) sees the history of the first schedule that reached the state.
 
 Cost: each transition forks the engine (``from_snapshot`` copies its dictionaries),
 applies one task and snapshots the result, then hashes the objects into the key: about
-0.3 ms per transition in a small world, half of it the engine's own step.  Three keys
+0.3 ms per transition in a small world on an idle machine, more than half of it the
+engine's own step.  Three keys
 replicated to two destinations with a tag change pending (six independent tasks) is 64
 states and 192 transitions, explored in about 60 ms.  ``n`` independent tasks make
 ``2**n`` states, so keep scenarios small, or bound them with ``states_max``.
