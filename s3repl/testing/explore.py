@@ -74,10 +74,10 @@ metrics) sees the history of the first schedule that reached the state.
 Cost: each transition forks the engine (``from_snapshot`` copies its dictionaries),
 applies one task and snapshots the result, then hashes the objects into the key: about
 0.3 ms per transition in a small world on an idle machine, more than half of it the
-engine's own step.  Three keys
-replicated to two destinations with a tag change pending (six independent tasks) is 64
-states and 192 transitions, explored in about 60 ms.  ``n`` independent tasks make
-``2**n`` states, so keep scenarios small, or bound them with ``states_max``.
+engine's own step.  Three keys replicated to two destinations with a tag change
+pending (six independent tasks) is 64 states and 192 transitions, explored in about
+60 ms.  ``n`` independent tasks make ``2**n`` states, so keep scenarios small, or
+bound them with ``states_max``.
 """
 
 from __future__ import annotations
