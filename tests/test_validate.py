@@ -8,7 +8,6 @@ the check order (R-055), the profile switches in both positions, and ``Problem``
 
 from __future__ import annotations
 
-import string
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +45,7 @@ from s3repl.model import (
     Tag,
 )
 from s3repl.profile import Profile
+from s3repl.testing import strategies
 from s3repl.validate import (
     DESTINATION_VERSIONING_MESSAGE,
     OBJECT_LOCK_TOKEN_MESSAGE,
@@ -1066,46 +1066,25 @@ def test_snapshot_must_return_a_world() -> None:
 
 # --- property: valid configurations pass ------------------------------------------------------
 
-_NAMES = st.sampled_from(["dst", "dst2", "dst3"])
-_REPLICABLE_CLASSES = [c for c in StorageClass if c is not StorageClass.FSX_OPENZFS]
-_PREFIXES = st.text(alphabet=string.ascii_lowercase + "/", max_size=6)
+_DESTINATION_NAMES = st.sampled_from(["dst", "dst2", "dst3"])
 
 
-@st.composite
-def _valid_v2_rules(draw: st.DrawFn, index: int) -> ReplicationRule:
-    tagged = draw(st.booleans())
-    if tagged:
-        flt = Filter(and_=AndOperator(prefix=draw(_PREFIXES), tags=(TAG,)))
-    else:
-        flt = draw(st.sampled_from([Filter(), Filter(prefix="logs/")]))
-    markers = Status.DISABLED if tagged else draw(st.sampled_from(list(Status)))
-    rtc = draw(st.booleans())
-    destination = dest(
-        draw(_NAMES),
-        storage_class=draw(st.none() | st.sampled_from(_REPLICABLE_CLASSES)),
-        replication_time=RTC_15 if rtc else None,
-        metrics=METRICS_15 if rtc else draw(st.none() | st.just(Metrics(status="Enabled"))),
+@given(
+    strategies.replication_configurations(
+        destinations=strategies.destinations(buckets=_DESTINATION_NAMES)
     )
-    return ReplicationRule(
-        id=draw(st.none() | st.just(f"rule-{index}")),
-        status=draw(st.sampled_from(list(Status))),
-        priority=index,
-        filter=flt,
-        delete_marker_replication=markers,
-        destination=destination,
-    )
-
-
-@st.composite
-def _valid_v2_configurations(draw: st.DrawFn) -> ReplicationConfiguration:
-    count = draw(st.integers(min_value=1, max_value=6))
-    return config(*(draw(_valid_v2_rules(i)) for i in range(count)))
-
-
-@given(_valid_v2_configurations())
+)
 def test_valid_configurations_have_no_problems(cfg: ReplicationConfiguration) -> None:
-    """Property (R-020..R-047): valid V2 configurations to versioned destinations pass.
-
-    A local strategy until ``s3repl.testing.strategies.replication_configurations()`` exists.
-    """
+    """Property (R-020..R-047, R-003): shipped valid configurations to versioned buckets pass."""
     assert validate(cfg) == ()
+
+
+@given(
+    strategies.replication_configurations(
+        destinations=strategies.destinations(buckets=_DESTINATION_NAMES), not_or=True
+    )
+)
+def test_valid_not_or_configurations_pass_with_the_switch(cfg: ReplicationConfiguration) -> None:
+    """Property (R-022, R-069): configurations using ``Not``/``Or`` pass once the switch is on."""
+    world = make_world(profile=Profile.aws().evolve(enable_not_or_filters=True))
+    assert validate(cfg, world) == ()
