@@ -67,6 +67,9 @@ __all__ = [
     "filter_matches",
     "lifecycle_may_expire",
     "metadata_update",
+    "object_arn",
+    "permission_decision",
+    "role_allows",
     "role_may",
     "route_delete_marker",
     "route_metadata",
@@ -322,9 +325,83 @@ def lifecycle_may_expire(version: ObjectVersion | DeleteMarker) -> bool:
 # --- permissions (R-006, R-012, R-155..R-158) ------------------------------------------
 
 
-def _object_arn(bucket: Bucket, key: str | None = None) -> str:
-    partition = partition_of_region(bucket.region).value
-    return f"arn:{partition}:s3:::{bucket.name}" + ("" if key is None else f"/{key}")
+def object_arn(bucket: Bucket, key: str | None = None) -> str:
+    """The ARN of a bucket (``key=None``) or of an object (or key pattern) in it.
+
+    Args:
+        bucket: the bucket.
+        key: an object key, or a pattern such as ``"Tax/*"``; ``None`` for the bucket.
+
+    Returns:
+        ``arn:<partition>:s3:::<bucket>`` or ``arn:<partition>:s3:::<bucket>/<key>``.
+    """
+    arn = f"arn:{partition_of_region(bucket.region).value}:s3:::{bucket.name}"
+    return arn if key is None else f"{arn}/{key}"
+
+
+def _resource_owner_and_policy(
+    world: World, resource: str
+) -> tuple[str | None, iam.PolicyDocument | None]:
+    """Who owns ``resource`` (an S3 or KMS ARN) and its resource policy, if known."""
+    if ":s3:::" in resource:
+        name = resource.split(":s3:::", 1)[1].split("/", 1)[0]
+        bucket = world.bucket(name)
+        if bucket is None:
+            return None, None
+        return bucket.owner, world.bucket_policies.get(name)
+    key = world.kms_keys.get(resource)
+    if key is not None:
+        return key.account, key.policy
+    parts = resource.split(":")
+    return (parts[4] if len(parts) > 5 and parts[4] else None), None
+
+
+def permission_decision(world: World, role: Role, action: str, resource: str) -> iam.Decision:
+    """How IAM decides ``role`` doing ``action`` on ``resource`` (an ARN).
+
+    The role's permission policy and the resource's policy (the bucket policy of an S3
+    resource, the key policy of a KMS key) are combined as IAM does: an explicit deny
+    anywhere wins; in the same account either policy may allow; across accounts both
+    must (R-012, R-158).
+
+    Args:
+        world: the world.
+        role: the role S3 assumes.
+        action: an IAM action such as ``"s3:ReplicateObject"``.
+        resource: the resource ARN (a key pattern like ``.../dst/Tax/*`` stands for
+            every object under it).
+
+    Returns:
+        ``ALLOW``, ``EXPLICIT_DENY`` or ``IMPLICIT_DENY``.
+    """
+    owner, resource_policy = _resource_owner_and_policy(world, resource)
+    return iam.evaluate_access(
+        principal=role.arn,
+        principal_account=role.account,
+        resource_owner_account=owner if owner is not None else role.account,
+        identity_policies=(role.policy,),
+        resource_policies=() if resource_policy is None else (resource_policy,),
+        action=action,
+        resource=resource,
+    )
+
+
+def role_allows(world: World, role_arn: str, action: str, resource: str) -> bool:
+    """Whether the role ``role_arn`` may do ``action`` on ``resource`` (``False`` if no role).
+
+    Args:
+        world: the world.
+        role_arn: the role's ARN.
+        action: an IAM action such as ``"s3:GetObjectVersionForReplication"``.
+        resource: the resource ARN, e.g. ``"arn:aws:s3:::dst/*"``.
+
+    Returns:
+        ``True`` only when IAM's decision is ``ALLOW`` (see :func:`permission_decision`).
+    """
+    role = world.roles.get(role_arn)
+    if role is None:
+        return False
+    return permission_decision(world, role, action, resource) is iam.Decision.ALLOW
 
 
 def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | None) -> bool:
@@ -337,16 +414,7 @@ def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | N
     cached = world.memo.get(memo_key)
     if cached is not None:
         return cached is True
-    resource_policy = world.bucket_policies.get(bucket.name)
-    decision = iam.evaluate_access(
-        principal=role.arn,
-        principal_account=role.account,
-        resource_owner_account=bucket.owner,
-        identity_policies=(role.policy,),
-        resource_policies=() if resource_policy is None else (resource_policy,),
-        action=action,
-        resource=_object_arn(bucket, key),
-    )
+    decision = permission_decision(world, role, action, object_arn(bucket, key))
     allowed = decision is iam.Decision.ALLOW
     if memo_key[-1] is not _UNCACHED:
         world.memo[memo_key] = allowed
@@ -370,7 +438,7 @@ def _key_for_memo(world: World, role: Role, bucket: Bucket, key: str | None) -> 
         resource_policy = world.bucket_policies.get(bucket.name)
         if resource_policy is not None:
             documents.append(resource_policy)
-        uniform = all(_key_uniform(doc, _object_arn(bucket, "")) for doc in documents)
+        uniform = all(_key_uniform(doc, object_arn(bucket, "")) for doc in documents)
         world.memo[uniform_key] = uniform
     return _EVERY_KEY if uniform else _UNCACHED
 
@@ -419,7 +487,7 @@ def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, ke
         return False
     decision = iam.evaluate(
         (resource_policy,),
-        iam.Request(principal=role.arn, action=action, resource=_object_arn(bucket, key)),
+        iam.Request(principal=role.arn, action=action, resource=object_arn(bucket, key)),
     )
     return decision is iam.Decision.EXPLICIT_DENY
 
@@ -432,15 +500,7 @@ def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
     key = world.kms_keys.get(key_arn)
     if key is None:
         return False
-    decision = iam.evaluate_access(
-        principal=role.arn,
-        principal_account=role.account,
-        resource_owner_account=key.account,
-        identity_policies=(role.policy,),
-        resource_policies=() if key.policy is None else (key.policy,),
-        action=action,
-        resource=key_arn,
-    )
+    decision = permission_decision(world, role, action, key_arn)
     allowed = decision is iam.Decision.ALLOW
     world.memo[memo_key] = allowed
     return allowed

@@ -61,7 +61,7 @@ class Profile:
     object_lock_replication_requires_token: bool = False
     #: R-031: accept ``ExistingObjectReplication`` instead of answering ``MalformedXML``.
     allow_existing_object_replication: bool = False
-    #: R-043, R-066, T-37: refuse rules sharing a priority that can match one object.
+    #: R-043, R-066, T-37: refuse any two rules sharing a priority.
     reject_duplicate_priorities: bool = True
     #: R-052: steps after a configuration change before replication sees it.
     config_propagation_delay_steps: int = attrs.field(default=0, validator=_non_negative)

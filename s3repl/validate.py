@@ -56,10 +56,9 @@ configuration).  The rule's position is always in ``Problem.element``, an XPath-
 path with 1-based indices, such as ``ReplicationConfiguration/Rule[2]/Priority``, so an
 index label never masquerades as an ID a user could also have chosen.
 
-The permission helpers (:func:`role_allows`, :func:`permission_decision`,
-:func:`object_arn`) are small pure functions over a World; they combine the role's
-policy with bucket and key policies as :func:`s3repl.iam.evaluate_access` does, the
-same reading ``s3repl.policy`` applies when a task runs.
+The permission helpers (``role_allows``, ``permission_decision``, ``object_arn``) live
+in ``s3repl.policy`` and are re-exported here: findings and task application read
+permissions through one function, so they can never disagree.
 """
 
 from __future__ import annotations
@@ -88,6 +87,7 @@ from s3repl.model.names import (
     check_bucket_name,
     partition_of_region,
 )
+from s3repl.policy import object_arn, permission_decision, role_allows
 from s3repl.world import Role, World
 
 __all__ = [
@@ -855,88 +855,6 @@ def validate_replication(
         problems.extend(step(ctx))
     problems.extend(_object_lock_token(ctx, token))
     return tuple(problems)
-
-
-# --- permission helpers (R-006, R-012, R-155..R-158) ------------------------------------------
-
-
-def object_arn(bucket: Bucket, key: str | None = None) -> str:
-    """The ARN of a bucket (``key=None``) or of an object (or key pattern) in it.
-
-    Args:
-        bucket: the bucket.
-        key: an object key, or a pattern such as ``"Tax/*"``; ``None`` for the bucket.
-
-    Returns:
-        ``arn:<partition>:s3:::<bucket>`` or ``arn:<partition>:s3:::<bucket>/<key>``.
-    """
-    arn = f"arn:{partition_of_region(bucket.region).value}:s3:::{bucket.name}"
-    return arn if key is None else f"{arn}/{key}"
-
-
-def _resource_owner_and_policy(
-    world: World, resource: str
-) -> tuple[str | None, iam.PolicyDocument | None]:
-    """Who owns ``resource`` (an S3 or KMS ARN) and its resource policy, if known."""
-    if ":s3:::" in resource:
-        name = resource.split(":s3:::", 1)[1].split("/", 1)[0]
-        bucket = world.bucket(name)
-        if bucket is None:
-            return None, None
-        return bucket.owner, world.bucket_policies.get(name)
-    key = world.kms_keys.get(resource)
-    if key is not None:
-        return key.account, key.policy
-    parts = resource.split(":")
-    return (parts[4] if len(parts) > 5 and parts[4] else None), None
-
-
-def permission_decision(world: World, role: Role, action: str, resource: str) -> iam.Decision:
-    """How IAM decides ``role`` doing ``action`` on ``resource`` (an ARN).
-
-    The role's permission policy and the resource's policy (the bucket policy of an S3
-    resource, the key policy of a KMS key) are combined as IAM does: an explicit deny
-    anywhere wins; in the same account either policy may allow; across accounts both
-    must (R-012, R-158).
-
-    Args:
-        world: the world.
-        role: the role S3 assumes.
-        action: an IAM action such as ``"s3:ReplicateObject"``.
-        resource: the resource ARN (a key pattern like ``.../dst/Tax/*`` stands for
-            every object under it).
-
-    Returns:
-        ``ALLOW``, ``EXPLICIT_DENY`` or ``IMPLICIT_DENY``.
-    """
-    owner, resource_policy = _resource_owner_and_policy(world, resource)
-    return iam.evaluate_access(
-        principal=role.arn,
-        principal_account=role.account,
-        resource_owner_account=owner if owner is not None else role.account,
-        identity_policies=(role.policy,),
-        resource_policies=() if resource_policy is None else (resource_policy,),
-        action=action,
-        resource=resource,
-    )
-
-
-def role_allows(world: World, role_arn: str, action: str, resource: str) -> bool:
-    """Whether the role ``role_arn`` may do ``action`` on ``resource`` (``False`` if no role).
-
-    Args:
-        world: the world.
-        role_arn: the role's ARN.
-        action: an IAM action such as ``"s3:GetObjectVersionForReplication"``.
-        resource: the resource ARN, e.g. ``"arn:aws:s3:::dst/*"``.
-
-    Returns:
-        ``True`` only when IAM's decision is ``ALLOW`` (see :func:`permission_decision`).
-    """
-    role = world.roles.get(role_arn)
-    if role is None:
-        return False
-    return permission_decision(world, role, action, resource) is iam.Decision.ALLOW
 
 
 # --- check_requirements ---------------------------------------------------------------------------
