@@ -361,7 +361,9 @@ def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML
     try:
         return make()
     except MalformedXML as err:
-        raise refusal(error, path, err.message.removeprefix(_MODEL_PREFIX)) from err
+        notes = [note.removeprefix("s3repl: ") for note in getattr(err, "__notes__", ())]
+        reason = "; ".join(notes) or err.message.removeprefix(_MODEL_PREFIX)
+        raise refusal(error, path, reason) from err
     except S3Error as err:
         if err.element is None:
             err.element = path

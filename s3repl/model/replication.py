@@ -34,8 +34,11 @@ __all__ = [
 ]
 
 
-def _malformed(message: str, element: str) -> MalformedXML:
-    return MalformedXML(f"{MalformedXML.DEFAULT_MESSAGE}: {message}", element=element)
+def _malformed(detail: str, element: str) -> MalformedXML:
+    """AWS's exact schema message (R-045); the detail rides along as an exception note."""
+    err = MalformedXML(MalformedXML.DEFAULT_MESSAGE, element=element)
+    err.add_note(f"s3repl: {detail}")
+    return err
 
 
 class SchemaVersion(S3Enum):
