@@ -224,6 +224,23 @@ def test_round_trips_keep_what_validate_refuses(config: ReplicationConfiguration
     assert replication_from_dict(replication_to_dict(config)) == config
 
 
+@pytest.mark.parametrize(
+    ("filter_xml", "expected"),
+    [
+        ("<Filter><And/></Filter>", Filter(and_=AndOperator())),
+        ("<Filter><And><Prefix>a</Prefix></And></Filter>", Filter(and_=AndOperator(prefix="a"))),
+        ("<Filter><Not><Or/></Not></Filter>", Filter(not_=NotOperator(or_=OrOperator()))),
+        ("<Filter><Prefix/></Filter>", Filter(prefix="")),
+    ],
+)
+def test_sparse_operators_decode_and_round_trip(filter_xml: str, expected: Filter) -> None:
+    """Empty or one-member ``And`` / ``Or`` are schema-valid and kept as sent (R-022, R-023)."""
+    config = replication_from_xml(doc(v2_rule(filter_=filter_xml)))
+    assert rule_of(config).filter == expected
+    assert replication_from_xml(replication_to_xml(config)) == config
+    assert replication_from_dict(replication_to_dict(config)) == config
+
+
 # --------------------------------------------------------------------------- SPEC vectors
 
 T09_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
