@@ -1,9 +1,15 @@
 """s3repl's shipped testing kit (install the ``s3repl[testing]`` extra for Hypothesis).
 
-- :mod:`s3repl.testing.strategies`: Hypothesis strategies for bucket names, object
+- ``s3repl.testing.strategies``: Hypothesis strategies for bucket names, object
   keys, tag sets, filters, destinations, replication rules and whole replication
   configurations, producing only values that AWS would accept.
+- ``s3repl.testing.invariants``: ``check_*`` functions stating what replication
+  guarantees, raising ``AssertionError``.
+- ``s3repl.testing.machine``: a Hypothesis state machine that drives an engine and
+  checks those invariants.
+- ``s3repl.testing.explore``: an exhaustive explorer of task interleavings for
+  small scenarios; ``s3repl.testing.properties``: policy properties checked by search.
 
-Nothing in the library imports this package, so ``import s3repl`` never needs
-Hypothesis.
+Import the submodule you need; this package imports none of them, and nothing in the
+library imports this package, so ``import s3repl`` never needs Hypothesis.
 """
