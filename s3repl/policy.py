@@ -73,11 +73,14 @@ __all__ = [
     "role_may",
     "route_delete_marker",
     "route_metadata",
+    "route_new_object",
     "route_object",
     "rule_matches",
     "winning_rules",
 ]
 
+#: Encryption kinds that need a KMS key and the SSE-KMS opt-in (R-067).
+KMS_KINDS = frozenset({ServerSideEncryption.SSE_KMS, ServerSideEncryption.DSSE_KMS})
 #: Storage classes whose objects are never replicated (R-105).
 UNREPLICATED_CLASSES = frozenset({StorageClass.GLACIER, StorageClass.DEEP_ARCHIVE})
 
@@ -184,17 +187,40 @@ def route_object(world: World, bucket: str, version: ObjectVersion) -> tuple[Rou
     pre-2022 profile (R-081), SSE-KMS without an opted-in rule (R-067, R-109),
     versions on a bucket without configuration (R-100).
     """
+    if version.replication_status is ReplicationStatus.REPLICA:
+        return ()
+    return route_new_object(
+        world,
+        bucket,
+        key=version.key,
+        tags=version.tags,
+        storage_class=version.storage_class,
+        encryption=version.server_side_encryption,
+    )
+
+
+def route_new_object(
+    world: World,
+    bucket: str,
+    *,
+    key: str,
+    tags: Mapping[str, str],
+    storage_class: StorageClass,
+    encryption: ServerSideEncryption,
+) -> tuple[Route, ...]:
+    """:func:`route_object` for a version about to be written (never a replica).
+
+    The engine asks before it builds the version, so the version is built once, with
+    its replication status already in place.
+    """
     source = world.bucket(bucket)
     if source is None or source.replication is None:
         return ()
-    if version.replication_status is ReplicationStatus.REPLICA:
+    if storage_class in UNREPLICATED_CLASSES:
         return ()
-    if version.storage_class in UNREPLICATED_CLASSES:
+    if encryption is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication:
         return ()
-    sse = version.server_side_encryption
-    if sse is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication:
-        return ()
-    return winning_rules(source.replication, version.key, version.tags, kms_encrypted=sse.uses_kms)
+    return winning_rules(source.replication, key, tags, kms_encrypted=encryption in KMS_KINDS)
 
 
 def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[Route, ...]:
@@ -593,13 +619,17 @@ def _rule_by_id(config: ReplicationConfiguration, rule_id: str) -> ReplicationRu
 
 def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool:
     """R-001, R-013, R-176: opt-in region off for either owner, or cross-account Requester Pays."""
-    if not world.account(source.owner).region_enabled(source.region):
-        return True
-    if not world.account(source.owner).region_enabled(dest.region):
-        return True
-    if not world.account(dest.owner).region_enabled(dest.region):
-        return True
-    return dest.requester_pays and dest.owner != source.owner
+    memo_key = ("unsupported", source.name, dest.name)
+    cached = world.memo.get(memo_key)
+    if cached is None:
+        source_account = world.account(source.owner)
+        cached = world.memo[memo_key] = (
+            not source_account.region_enabled(source.region)
+            or not source_account.region_enabled(dest.region)
+            or not world.account(dest.owner).region_enabled(dest.region)
+            or (dest.requester_pays and dest.owner != source.owner)
+        )
+    return cached is True
 
 
 def _source_read_outcome(

@@ -28,6 +28,7 @@ from s3repl.errors import (
     AccessDenied,
     InvalidArgument,
     InvalidRequest,
+    InvalidStorageClass,
     MethodNotAllowed,
     NoSuchKey,
     NoSuchVersion,
@@ -64,6 +65,16 @@ def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
     except ValueError:
         msg = f"Invalid {what}: {value!r}"
         raise InvalidArgument(msg, bucket_name=bucket) from None
+
+
+_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = FrozenMap()
+
+
+def _pending(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
+    """Every routed destination ``PENDING`` (R-124)."""
+    if not routes:
+        return _NO_DESTINATIONS
+    return FrozenMap({route.destination_bucket: ReplicationStatus.PENDING for route in routes})
 
 
 class _ObjectOperations(_EngineCore):
@@ -220,13 +231,14 @@ class _ObjectOperations(_EngineCore):
         data = bytes(body)
         frozen_tags = check_tags(tags)
         frozen_metadata = check_metadata(metadata)
-        try:
-            klass = StorageClass(storage_class)
-        except ValueError:
-            from s3repl.errors import InvalidStorageClass
-
-            msg = "The storage class you specified is not valid"
-            raise InvalidStorageClass(msg, bucket_name=bucket) from None
+        if isinstance(storage_class, StorageClass):
+            klass = storage_class
+        else:
+            try:
+                klass = StorageClass(storage_class)
+            except ValueError:
+                msg = "The storage class you specified is not valid"
+                raise InvalidStorageClass(msg, bucket_name=bucket) from None
         sse, kms_key = self._encryption(
             target, server_side_encryption, sse_kms_key_id, sse_customer
         )
@@ -244,6 +256,9 @@ class _ObjectOperations(_EngineCore):
                 digest.update(hashlib.md5(part, usedforsecurity=False).digest())
             etag = f'"{digest.hexdigest()}-{len(parts)}"'
             parts_count = len(parts)
+        routes = policy.route_new_object(
+            self._world(), bucket, key=key, tags=frozen_tags, storage_class=klass, encryption=sse
+        )
         version = ObjectVersion(
             key=key,
             version_id=self._version_id_for(target),
@@ -265,16 +280,9 @@ class _ObjectOperations(_EngineCore):
             sequence=self._next_sequence(),
             parts_count=parts_count,
             is_latest=True,  # as returned; reads recompute it from the chain
+            replication_status=ReplicationStatus.PENDING if routes else None,
+            destination_statuses=_pending(routes),
         )
-        routes = policy.route_object(self._world(), bucket, version)
-        if routes:
-            version = attrs.evolve(
-                version,
-                replication_status=ReplicationStatus.PENDING,
-                destination_statuses=FrozenMap(
-                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
-                ),
-            )
         keys = self._objects[bucket]
         keys[key] = _store.push(keys.get(key), version)
         self._enqueue(bucket, version, routes, TaskKind.OBJECT)
