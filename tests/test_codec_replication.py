@@ -11,6 +11,7 @@ import json
 import time
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -345,7 +346,7 @@ def test_t05_zero_rules_in_xml_is_malformed_xml() -> None:
 def test_t33_lower_case_status_is_malformed_xml(form: str) -> None:
     """T-33: ``Status: enabled`` (lower case) is ``MalformedXML`` 400: enums are exact (R-045)."""
     vector = VECTORS["T-33"]
-    decode = {
+    decode: Callable[[], object] = {
         "xml": lambda: replication_from_xml(doc(v2_rule(status="enabled"))),
         "dict": lambda: replication_from_dict({"Role": ROLE, "Rules": [v2_dict(Status="enabled")]}),
     }[form]

@@ -27,6 +27,7 @@ from s3repl.model import (
     SchemaVersion,
     Status,
     StorageClass,
+    Tag,
 )
 from s3repl.model.names import check_bucket_name, check_object_key
 from s3repl.model.tagging import check_tags
@@ -180,9 +181,9 @@ def test_tag_sets_respect_object_tag_limits(tag_set: dict[str, str]) -> None:
 
 
 @given(tags())
-def test_filter_tags_respect_tag_limits(tag: object) -> None:
+def test_filter_tags_respect_tag_limits(tag: Tag) -> None:
     """Filter tags have a key of 1 to 128 characters and a value of at most 256 (R-024)."""
-    check_tags({tag.key: tag.value})  # type: ignore[attr-defined]
+    assert check_tags({tag.key: tag.value}) == {tag.key: tag.value}
 
 
 # --------------------------------------------------------------------------- filters and rules
@@ -263,11 +264,11 @@ def test_v1_configurations_share_one_destination(config: ReplicationConfiguratio
 def test_both_schema_versions_are_reachable() -> None:
     """``schema=None`` draws V1 and V2 configurations, with several rules (R-032)."""
     for version in SchemaVersion:
-        found = find(
-            replication_configurations(),
-            lambda c, v=version: c.schema_version is v and len(c.rules) >= 2,
-            settings=SEARCH,
-        )
+
+        def wanted(config: ReplicationConfiguration, version: SchemaVersion = version) -> bool:
+            return config.schema_version is version and len(config.rules) >= 2
+
+        found = find(replication_configurations(), wanted, settings=SEARCH)
         assert found.schema_version is version
 
 
