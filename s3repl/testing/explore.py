@@ -89,7 +89,8 @@ from typing import TypeAlias
 import attrs
 
 from s3repl.engine import Engine, FaultPlan
-from s3repl.model import NULL_VERSION_ID, ObjectVersion, ReplicationStatus, ReplicationTask
+from s3repl.model import ReplicationTask
+from s3repl.testing import invariants
 from s3repl.world import World
 
 __all__ = [
@@ -98,7 +99,6 @@ __all__ = [
     "ScheduleItem",
     "Violation",
     "check_destination_current_matches_source",
-    "check_replicas_keep_identity",
     "explore",
     "replay",
     "state_key",
@@ -209,50 +209,8 @@ def check_destination_current_matches_source(state: Engine | World) -> None:
                 raise AssertionError(msg)
 
 
-def check_replicas_keep_identity(state: Engine | World) -> None:
-    """Check that replicas keep their source version's creation time, size and metadata.
-
-    For every (source, destination) pair the configurations name, every ``REPLICA`` in
-    the destination whose version id the source still holds must carry the source
-    version's creation time, and for objects its size and user metadata (R-083, R-142).
-    ``null`` version ids name no particular version and are skipped.
-
-    Args:
-        state: an engine or a snapshot.
-
-    Raises:
-        AssertionError: a replica differs from its source version.
-    """
-    world = _world_of(state)
-    for source, destination in _routes(world):
-        keys = world.objects.get(destination)
-        if not keys:
-            continue
-        for key in sorted(keys):
-            originals = {v.version_id: v for v in world.versions(source, key)}
-            for replica in world.versions(destination, key):
-                original = originals.get(replica.version_id)
-                if (
-                    original is None
-                    or replica.version_id == NULL_VERSION_ID
-                    or replica.replication_status is not ReplicationStatus.REPLICA
-                ):
-                    continue
-                fields = ["last_modified"]
-                if isinstance(replica, ObjectVersion) and isinstance(original, ObjectVersion):
-                    fields += ["size", "metadata"]
-                for name in fields:
-                    if getattr(replica, name) != getattr(original, name):
-                        msg = (
-                            f"R-142: replica {destination}/{key} {replica.version_id!r} has "
-                            f"{name}={getattr(replica, name)!r}, its source {source} has "
-                            f"{getattr(original, name)!r}"
-                        )
-                        raise AssertionError(msg)
-
-
 def _default_checks() -> tuple[Check, ...]:
-    return (check_replicas_keep_identity,)
+    return (invariants.check_all,)
 
 
 # --- state keys ---------------------------------------------------------------------------
@@ -369,7 +327,7 @@ def explore(
         engine: the starting state, with the tasks to interleave pending.
         checks: callables given each state's :class:`~s3repl.World` snapshot,
             raising :class:`AssertionError` when something is wrong; ``None`` means
-            the default safety checks (:func:`check_replicas_keep_identity`).
+            the whole-world safety invariants, ``s3repl.testing.invariants.check_all``.
         faults: fault plans to choose from before every step (each is tried at every
             step); empty keeps the engine's own plan for the whole search.
         states_max: the most distinct states to visit (at least 1).
