@@ -36,6 +36,8 @@ from s3repl.model import (
 from s3repl.profile import DestinationVersionOrder
 from s3repl.world import Version
 
+_NOTHING_DOWN: frozenset[str] = frozenset()
+
 
 class _Replicator(_EngineCore):
     """The queue of replication tasks and the application of one task at a time."""
@@ -141,7 +143,7 @@ class _Replicator(_EngineCore):
     def _unavailable(self, task: ReplicationTask) -> frozenset[str]:
         plan = self.faults
         if plan.is_quiet:
-            return frozenset()
+            return _NOTHING_DOWN
         down = set(plan.unavailable_buckets)
         for name in (task.source_bucket, task.destination_bucket):
             bucket = self._buckets.get(name)
@@ -224,16 +226,16 @@ class _Replicator(_EngineCore):
         def change(version: Version) -> Version:
             statuses = dict(version.destination_statuses)
             statuses[task.destination_bucket] = status
-            reasons = dict(version.failure_reasons)
+            reasons = version.failure_reasons
             if reason is not None:
-                reasons[task.destination_bucket] = reason
+                reasons = FrozenMap({**reasons, task.destination_bucket: reason})
             aggregate = policy.aggregate_status(statuses)
             if task.replica_modification and aggregate is ReplicationStatus.COMPLETED:
                 aggregate = ReplicationStatus.REPLICA  # R-122: back to REPLICA when done
             return attrs.evolve(
                 version,
                 destination_statuses=FrozenMap(statuses),
-                failure_reasons=FrozenMap(reasons),
+                failure_reasons=reasons,
                 replication_status=aggregate,
             )
 
@@ -280,6 +282,8 @@ class _Replicator(_EngineCore):
 
     def _late_rtc_version(self, task: ReplicationTask) -> Version | None:
         """The task's version if its rule has RTC on and 15 minutes have passed (R-132)."""
+        if not self._uses_rtc(task.source_bucket):
+            return None
         rule = self._rule(task)
         rtc = None if rule is None else rule.destination.replication_time
         if rtc is None or rtc.status is not Status.ENABLED or task.kind is not TaskKind.OBJECT:
@@ -289,6 +293,21 @@ class _Replicator(_EngineCore):
         if version is None or self._age_us(version) <= _RTC_THRESHOLD_US:
             return None
         return version
+
+    def _uses_rtc(self, bucket: str) -> bool:
+        """Whether any rule of the bucket's configuration has RTC enabled (memoised)."""
+        memo = self._world().memo
+        memo_key = ("rtc", bucket)
+        cached = memo.get(memo_key)
+        if cached is None:
+            source = self._buckets.get(bucket)
+            config = None if source is None else source.replication
+            cached = memo[memo_key] = config is not None and any(
+                rule.destination.replication_time is not None
+                and rule.destination.replication_time.status is Status.ENABLED
+                for rule in config.rules
+            )
+        return cached is True
 
     def _age_us(self, version: Version) -> int:
         return self._clock_us - round((version.last_modified - EPOCH).total_seconds() * 1e6)
