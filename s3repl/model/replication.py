@@ -62,6 +62,10 @@ class Tag:
             raise _malformed(msg, "Tag/Key")
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _tags(value: Iterable[Tag]) -> tuple[Tag, ...]:
     return tuple(value)
 
@@ -70,7 +74,7 @@ def _tags(value: Iterable[Tag]) -> tuple[Tag, ...]:
 class OrOperator:
     """``Or``: any number of prefixes and tags; matching any member excludes (R-022)."""
 
-    prefixes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    prefixes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     tags: tuple[Tag, ...] = attrs.field(default=(), converter=_tags)
 
 
