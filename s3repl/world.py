@@ -18,6 +18,7 @@ from s3repl.model import (
     DeleteMarker,
     FrozenMap,
     ObjectVersion,
+    ReplicationConfiguration,
     ReplicationTask,
 )
 from s3repl.model.names import DEFAULT_ACCOUNT, is_opt_in_region
@@ -102,6 +103,14 @@ class World:
     pending: tuple[ReplicationTask, ...] = ()
     clock_us: int = 0
     sequence: int = 0
+    #: Lifecycle expirations waiting for a version to leave PENDING (R-125):
+    #: ``(bucket, key, version_id)``, in the order they were deferred.
+    deferred_expirations: tuple[tuple[str, str, str], ...] = ()
+    #: Configuration changes not yet in force (R-052): ``(bucket, (configuration or
+    #: None, calls or steps left))``.
+    propagating: tuple[tuple[str, tuple[ReplicationConfiguration | None, int]], ...] = ()
+    #: The engine's private state (seed, order, random generators, fault plan, events,
+    #: counters), carried so that ``Engine.from_snapshot`` continues exactly; opaque.
     rng_state: tuple[object, ...] = ()
     #: A cache for ``policy`` (permission decisions); not part of the value: never
     #: compared, hashed or shown, and empty in every snapshot.

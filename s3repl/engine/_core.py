@@ -129,6 +129,8 @@ class _EngineCore:
             pending=tuple(task for _, _, task in sorted(self._queue)),
             clock_us=self._clock_us,
             sequence=self._sequence,
+            deferred_expirations=tuple(self._deferred_expirations),
+            propagating=tuple(self._propagating.items()),
             rng_state=(
                 self.seed,
                 self.order,
@@ -137,8 +139,6 @@ class _EngineCore:
                 self._fault_rng.getstate(),
                 self.faults,
                 tuple(self._events),
-                tuple(self._deferred_expirations),
-                tuple(self._propagating.items()),
                 tuple(self._failed_operations.items()),
                 tuple(self._missed_threshold),
             ),
@@ -157,10 +157,10 @@ class _EngineCore:
             engine._fault_rng.setstate(state[4])
             engine.faults = state[5]
             engine._events = list(state[6])
-            engine._deferred_expirations = dict.fromkeys(state[7])
-            engine._propagating = dict(state[8])
-            engine._failed_operations = dict(state[9])
-            engine._missed_threshold = dict.fromkeys(state[10])
+            engine._failed_operations = dict(state[7])
+            engine._missed_threshold = dict.fromkeys(state[8])
+        engine._deferred_expirations = dict.fromkeys(world.deferred_expirations)
+        engine._propagating = dict(world.propagating)
         engine._clock_us = world.clock_us
         engine._sequence = world.sequence
         engine._accounts = dict(world.accounts)

@@ -218,7 +218,7 @@ def _default_checks() -> tuple[Check, ...]:
 
 def _time_sensitive(engine: Engine, world: World) -> bool:
     """Whether a future step may write the clock into the objects (see the module doc)."""
-    if engine._deferred_expirations:
+    if world.deferred_expirations:
         return True
     return any(
         bucket.object_lock is not None and bucket.object_lock.default_retention is not None
@@ -245,8 +245,8 @@ def _key(engine: Engine, world: World) -> Hashable:
         world.objects,
         world.buckets,
         tuple(sorted(_identity(task, timed=timed) for task in world.pending)),
-        tuple(sorted(engine._deferred_expirations)),
-        tuple(sorted(engine._propagating.items(), key=lambda item: item[0])),
+        tuple(sorted(world.deferred_expirations)),
+        tuple(sorted(world.propagating, key=lambda item: item[0])),
         world.clock_us if timed else None,
     )
 
