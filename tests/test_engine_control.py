@@ -309,3 +309,39 @@ def test_determinism() -> None:
     """DESIGN promise 2: same seed and calls -> identical trace; another seed differs."""
     assert scripted(11) == scripted(11)
     assert scripted(11) != scripted(12)
+
+
+BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    "<ReplicationConfiguration><Role>&lol2;</Role></ReplicationConfiguration>"
+)
+MALFORMED: list[Any] = [
+    "<ReplicationConfiguration><Role>arn:aws:iam::123456789012:role/repl</Role><Rule>",
+    '<ReplicationConfiguration xmlns="http://example.com/other"><Role>r</Role>'
+    "</ReplicationConfiguration>",
+    BOMB,
+    "<ReplicationConfiguration>" + " " * (2 * 1024 * 1024 + 1) + "</ReplicationConfiguration>",
+    {**CONFIG, "Rules": [{**CONFIG["Rules"][0], "Status": "enabled"}]},
+    {**CONFIG, "Rules": [{**CONFIG["Rules"][0], "Priority": "1"}]},
+    {**CONFIG, "Rules": {}},
+]
+
+
+@pytest.mark.parametrize("document", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_documents_leave_the_engine_unchanged(document: Any) -> None:
+    """R-045, R-055, T-05, T-33: truncated XML, a foreign namespace, an entity bomb, an
+    oversize document, an unknown enum value and wrong dict types each answer
+    MalformedXML with AWS's message, and the engine's state does not change."""
+    eng = replicating()
+    eng.put_object("src", "k", b"x")
+    before = eng.snapshot()
+    with pytest.raises(MalformedXML) as err:
+        eng.put_bucket_replication("src", document)
+    assert err.value.message == MalformedXML.DEFAULT_MESSAGE
+    after = eng.snapshot()
+    assert (after.buckets, after.objects, after.pending) == (
+        before.buckets,
+        before.objects,
+        before.pending,
+    )
