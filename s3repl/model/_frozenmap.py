@@ -7,7 +7,7 @@ deduplicate states by hashing them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["EMPTY", "FrozenMap"]
 
@@ -36,6 +36,14 @@ class FrozenMap(Mapping[K, V]):
     def __getitem__(self, key: K) -> V:
         """Return the value for ``key``."""
         return self._data[key]
+
+    def get(self, key: K, default: Any = None) -> Any:
+        """Return the value for ``key``, or ``default`` (a dict lookup, not a KeyError)."""
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is present."""
+        return key in self._data
 
     def __iter__(self) -> Iterator[K]:
         """Iterate over keys in insertion order."""
