@@ -19,8 +19,11 @@ kinds, by what they need to see:
 
 Copies of one version are told apart as S3 does: a copy whose status is ``REPLICA`` is
 a replica.  A replica whose metadata change is travelling back under replica
-modification sync (R-122) shows ``PENDING`` or ``FAILED``; it is recognised because
-another copy lists its bucket as a ``COMPLETED`` destination.  Versions with the
+modification sync (R-122) shows ``PENDING`` or ``FAILED``; it is recognised by its
+queued replica-modification task, or because another copy lists its bucket as a
+``COMPLETED`` destination.  (A replica whose sync FAILED after its source was deleted
+by version id cannot be told from a source; the checks are written so that either
+reading is correct for it.)  Versions with the
 ``null`` version id are never replicated and are left out of the cross-bucket checks.
 """
 
@@ -228,13 +231,16 @@ class _Group:
         return self.origins[0] if len(self.origins) == 1 else None
 
 
-def _is_replica(copy: _Copy, copies: list[_Copy]) -> bool:
+def _is_replica(copy: _Copy, copies: list[_Copy], syncing: set[tuple[str, str, str]]) -> bool:
     status = copy.version.replication_status
     if status is _REPLICA:
         return True
     if status not in (_PENDING, _FAILED):
         return False
-    # R-122: a replica syncing its metadata back shows PENDING or FAILED.
+    # R-122: a replica syncing its metadata back shows PENDING (with a replica
+    # modification task queued) or, once that failed, FAILED.
+    if (copy.bucket, copy.version.key, copy.version.version_id) in syncing:
+        return True
     for other in copies:
         if other is copy or other.version.replication_status is _REPLICA:
             continue
@@ -252,21 +258,12 @@ def _groups(world: World) -> list[_Group]:
     for bucket, key, _, version in _chain_versions(world):
         if version.version_id != NULL_VERSION_ID:
             found.setdefault((key, version.version_id), []).append(_Copy(bucket, version))
+    syncing = {
+        (t.source_bucket, t.key, t.version_id) for t in world.pending if t.replica_modification
+    }
     groups = []
     for (key, version_id), copies in found.items():
-        if len(copies) == 1:
-            only = copies[0]
-            replica = only.version.replication_status is _REPLICA
-            groups.append(
-                _Group(
-                    key=key,
-                    version_id=version_id,
-                    origins=() if replica else (only,),
-                    replicas=(only,) if replica else (),
-                )
-            )
-            continue
-        flags = [_is_replica(c, copies) for c in copies]
+        flags = [_is_replica(c, copies, syncing) for c in copies]
         groups.append(
             _Group(
                 key=key,

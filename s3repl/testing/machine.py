@@ -248,9 +248,10 @@ def _build_setup(
     keys: Sequence[str] | None,
     tag_sets: Sequence[Mapping[str, str]] | None,
     seed: int,
+    profile: Profile | None,
 ) -> _Setup:
     if world is None:
-        template = default_world(seed=seed)
+        template = default_world(seed=seed, profile=profile)
         if configurations is None:
             kms = next(iter(template.snapshot().kms_keys))
             configurations = _default_configurations(kms)
@@ -423,6 +424,7 @@ class ReplicationMachine(RuleBasedStateMachine):
                 keys=None,
                 tag_sets=None,
                 seed=0,
+                profile=None,
             )
             cls._setup_cache = cached
         return cached
@@ -702,6 +704,7 @@ def replication_machine(
     keys: Sequence[str] | None = None,
     tag_sets: Sequence[Mapping[str, str]] | None = None,
     seed: int = 0,
+    profile: Profile | None = None,
 ) -> type[ReplicationMachine]:
     """Return a state machine class over your world, configurations and properties.
 
@@ -723,6 +726,7 @@ def replication_machine(
         tag_sets: the tag sets puts and tag changes use (default: none, every filter's
             and property's tags, and ``{"class": "secret"}``).
         seed: the seed of the default world (ignored when ``world`` is given).
+        profile: the profile of the default world (ignored when ``world`` is given).
 
     Raises:
         ValueError: a configuration is refused, or a bucket is not in the world.
@@ -735,6 +739,7 @@ def replication_machine(
         keys=keys,
         tag_sets=tag_sets,
         seed=seed,
+        profile=profile,
     )
     machine = type("ReplicationMachine", (ReplicationMachine,), {"_setup_cache": setup})
     machine.__qualname__ = "ReplicationMachine"

@@ -86,14 +86,17 @@ class PolicyViolation(AssertionError):
         detail: what broke after the workload, in words.
     """
 
-    def __init__(self, prop: PolicyProperty, workload: Sequence[Call], detail: str) -> None:
+    def __init__(
+        self, prop: PolicyProperty, workload: Sequence[Call], detail: str, *, source: str = "src"
+    ) -> None:
         self.property = prop
         self.workload = tuple(workload)
         self.detail = detail
         lines = "\n".join(f"    {call!r}" for call in self.workload)
         super().__init__(
             f"{prop!r} is false for this policy.\n"
-            f"Counterexample ({len(self.workload)} calls, shrunk by Hypothesis):\n"
+            f"Counterexample, shrunk by Hypothesis: on a fresh engine from the world, with "
+            f"the configuration put on {source!r},\n"
             f"{lines}\n"
             f"Then: {detail}"
         )
@@ -659,4 +662,4 @@ def check_policy(
     try:
         search()
     except _Falsified as found:
-        raise PolicyViolation(found.prop, found.calls, found.detail) from None
+        raise PolicyViolation(found.prop, found.calls, found.detail, source=source) from None

@@ -1,0 +1,174 @@
+"""Deliberately broken engines: each breaks one replication decision and must be caught.
+
+Every test patches one decision with ``monkeypatch`` and runs the shipped
+:class:`~s3repl.testing.machine.ReplicationMachine` within the ``ci`` profile's budget
+(100 derandomised examples; shrinking is skipped, only detection matters here), then
+asserts which invariant caught it (``tests/test_machine.py`` runs the same machine on
+the unbroken engine).  Where the engine does not ask ``policy`` (deletes by
+version id, the destination's version order), the test patches the engine or the store
+at the one place that decision is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from s3repl import policy
+from s3repl.engine import Engine, _store
+from s3repl.model import (
+    DeleteMarker,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationConfiguration,
+)
+from s3repl.testing.invariants import (
+    DeletePropagationViolation,
+    InvariantViolation,
+    LifecycleViolation,
+    RoutingViolation,
+    StatusTransitionViolation,
+    VersionOrderViolation,
+)
+from s3repl.testing.machine import ReplicationMachine
+from s3repl.world import World
+
+#: The ci profile's budget, without shrinking: a mutation is caught or it is not.
+CI_BUDGET = settings(
+    settings.get_profile("ci"),
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+)
+
+
+def run_machine() -> None:
+    run_state_machine_as_test(ReplicationMachine, settings=CI_BUDGET)
+
+
+def lowest_priority_wins(
+    config: ReplicationConfiguration,
+    key: str,
+    tags: Mapping[str, str],
+    *,
+    kms_encrypted: bool = False,
+) -> tuple[policy.Route, ...]:
+    """``winning_rules`` with the priority comparison turned around."""
+    best: dict[str, Any] = {}
+    for rule in config.rules:
+        if not rule.is_enabled or not policy.rule_matches(rule, key, tags):
+            continue
+        if kms_encrypted and not policy._kms_opt_in(rule):
+            continue
+        held = best.get(rule.destination.bucket_name)
+        if held is None or (rule.priority or 0) < (held.priority or 0):
+            best[rule.destination.bucket_name] = rule
+    return tuple(policy.Route(destination_bucket=d, rule=r) for d, r in best.items())
+
+
+def every_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[policy.Route, ...]:
+    """``route_delete_marker`` without the DeleteMarkerReplication check."""
+    source = world.bucket(bucket)
+    if source is None or source.replication is None:
+        return ()
+    return policy.winning_rules(source.replication, marker.key, FrozenMap())
+
+
+def test_ignoring_priority_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lowest-priority rule winning a destination breaks routing (R-063, R-064)."""
+    monkeypatch.setattr(policy, "winning_rules", lowest_priority_wins)
+    with pytest.raises(RoutingViolation):
+        run_machine()
+
+
+def test_skipping_the_sse_kms_opt_in_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SSE-KMS objects replicated under rules without the opt-in break routing (R-067, R-109)."""
+    monkeypatch.setattr(policy, "_kms_opt_in", lambda rule: True)
+    with pytest.raises(RoutingViolation, match="went to"):
+        run_machine()
+
+
+def test_re_replicating_replicas_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica's change sent onwards by every rule, not only ReplicaModifications ones,
+    is a replica replicated again (R-088, R-101, R-122).
+
+    The engine never routes an arriving replica (it writes it without asking
+    ``route_object``), so the replica gate of ``route_object`` cannot be broken from
+    ``policy``; the ReplicaModifications gate of ``route_metadata`` is where replicas
+    are kept from travelling on.
+    """
+    monkeypatch.setattr(policy, "_replica_modifications", lambda rule: True)
+    with pytest.raises(StatusTransitionViolation, match="replicas are not replicated"):
+        run_machine()
+
+
+def test_replicating_delete_markers_against_the_rule_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Delete markers replicated where DeleteMarkerReplication is Disabled (R-087, R-110)."""
+    monkeypatch.setattr(policy, "route_delete_marker", every_marker)
+    with pytest.raises(RoutingViolation, match="new delete marker went to"):
+        run_machine()
+
+
+def test_replicating_deletes_by_version_id_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delete by version id that also removes the copies in destinations (R-103, T-52).
+
+    The engine's version-id delete does not ask ``policy`` (R-103 holds by
+    construction), so the mutation goes into the engine's delete path itself.
+    """
+    original: Callable[..., Any] = Engine._delete_version
+
+    def propagating(self: Engine, bucket: Any, key: str, version_id: str, **kw: Any) -> Any:
+        result = original(self, bucket, key, version_id, **kw)
+        for name, keys in self._objects.items():
+            if name != bucket.name and key in keys:
+                keys[key] = _store.remove(keys[key], version_id)
+                if keys[key] is None:
+                    del keys[key]
+        return result
+
+    monkeypatch.setattr(Engine, "_delete_version", propagating)
+    with pytest.raises(DeletePropagationViolation, match="R-103"):
+        run_machine()
+
+
+def test_a_late_older_version_becoming_current_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replicas stacked by arrival while the profile says source order (R-143, T-76).
+
+    Where a replica goes in the destination's stack is decided by the engine and the
+    store, not ``policy``; the mutation replaces the source-order insertion.
+    """
+
+    def on_top(chain: Any, version: Any) -> Any:
+        return (version, _store.remove(chain, version.version_id))
+
+    monkeypatch.setattr(_store, "insert_ordered", on_top)
+    with pytest.raises(VersionOrderViolation):
+        run_machine()
+
+
+def test_expiring_a_pending_version_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lifecycle expiration that does not wait for a PENDING version (R-125, T-74)."""
+    monkeypatch.setattr(policy, "lifecycle_may_expire", lambda version: True)
+    with pytest.raises(LifecycleViolation, match="while it was PENDING"):
+        run_machine()
+
+
+def test_replicas_not_marked_replica_are_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica written without the REPLICA status (R-120, R-101)."""
+    original = policy.build_replica
+
+    def unmarked(*args: Any, **kwargs: Any) -> ObjectVersion:
+        replica = original(*args, **kwargs)
+        return attrs.evolve(replica, replication_status=args[1].replication_status)
+
+    monkeypatch.setattr(policy, "build_replica", unmarked)
+    with pytest.raises(InvariantViolation):
+        run_machine()
