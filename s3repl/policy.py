@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import sys
 from collections.abc import Mapping
 
 import attrs
@@ -165,7 +166,7 @@ def winning_rules(
         if kms_encrypted and not _kms_opt_in(rule):
             continue
         rank = (rule.priority if rule.priority is not None else 0, -index)
-        dest = rule.destination.bucket_name
+        dest = sys.intern(rule.destination.bucket_name)
         held = best.get(dest)
         if held is None or rank > held[:2]:
             best[dest] = (rank[0], rank[1], rule)
@@ -804,8 +805,8 @@ def build_replica(
         object_lock_mode=mode,
         object_lock_retain_until_date=until,
         replication_status=ReplicationStatus.REPLICA,
-        destination_statuses=FrozenMap(),
-        failure_reasons=FrozenMap(),
+        destination_statuses=FrozenMap.interned({}),
+        failure_reasons=FrozenMap.interned({}),
         is_latest=False,
         owner_overridden=override and dest.ownership is not ObjectOwnership.BUCKET_OWNER_ENFORCED,
     )

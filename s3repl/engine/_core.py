@@ -118,14 +118,19 @@ class _EngineCore:
 
     def snapshot(self) -> World:
         """Return an immutable :class:`World` holding the whole state, queue included."""
+        return self._state(copy=True)
+
+    def _state(self, *, copy: bool) -> World:
+        """The whole state as a World: copied (a snapshot) or wrapping the live maps."""
+        frozen = FrozenMap if copy else FrozenMap._wrap
         return World(
             profile=self.profile,
-            accounts=FrozenMap(self._accounts),
-            buckets=FrozenMap(self._buckets),
-            bucket_policies=FrozenMap(self._policies),
-            roles=FrozenMap(self._roles),
-            kms_keys=FrozenMap(self._keys),
-            objects=FrozenMap({name: FrozenMap(keys) for name, keys in self._objects.items()}),
+            accounts=frozen(self._accounts),
+            buckets=frozen(self._buckets),
+            bucket_policies=frozen(self._policies),
+            roles=frozen(self._roles),
+            kms_keys=frozen(self._keys),
+            objects=FrozenMap({name: frozen(keys) for name, keys in self._objects.items()}),
             pending=tuple(task for _, _, task in sorted(self._queue)),
             clock_us=self._clock_us,
             sequence=self._sequence,
@@ -163,19 +168,22 @@ class _EngineCore:
         engine._propagating = dict(world.propagating)
         engine._clock_us = world.clock_us
         engine._sequence = world.sequence
-        engine._accounts = dict(world.accounts)
-        engine._buckets = dict(world.buckets)
-        engine._policies = dict(world.bucket_policies)
-        engine._roles = dict(world.roles)
-        engine._keys = dict(world.kms_keys)
-        engine._objects = {name: dict(keys) for name, keys in world.objects.items()}
+        engine._accounts = world.accounts.to_dict()
+        engine._buckets = world.buckets.to_dict()
+        engine._policies = world.bucket_policies.to_dict()
+        engine._roles = world.roles.to_dict()
+        engine._keys = world.kms_keys.to_dict()
+        engine._objects = {name: keys.to_dict() for name, keys in world.objects.items()}
         engine._queue = [(t.due_us, t.sequence, t) for t in world.pending]
         heapq.heapify(engine._queue)
         return engine
 
     def fork(self) -> Self:
-        """Return an independent engine in the same state (ids and order continue alike)."""
-        return type(self).from_snapshot(self.snapshot())
+        """Return an independent engine in the same state (ids and order continue alike).
+
+        The live maps are copied once, straight into the new engine (no snapshot first).
+        """
+        return type(self).from_snapshot(self._state(copy=False))
 
     @property
     def now(self) -> dt.datetime:

@@ -74,7 +74,9 @@ def _pending(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus
     """Every routed destination ``PENDING`` (R-124)."""
     if not routes:
         return _NO_DESTINATIONS
-    return FrozenMap({route.destination_bucket: ReplicationStatus.PENDING for route in routes})
+    return FrozenMap.interned(
+        {route.destination_bucket: ReplicationStatus.PENDING for route in routes}
+    )
 
 
 class _ObjectOperations(_EngineCore):

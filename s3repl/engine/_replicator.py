@@ -200,8 +200,8 @@ class _Replicator(_EngineCore):
             replica: Version = attrs.evolve(
                 version,
                 replication_status=ReplicationStatus.REPLICA,
-                destination_statuses=FrozenMap(),
-                failure_reasons=FrozenMap(),
+                destination_statuses=FrozenMap.interned({}),
+                failure_reasons=FrozenMap.interned({}),
                 is_latest=False,
             )
         else:
@@ -228,13 +228,13 @@ class _Replicator(_EngineCore):
             statuses[task.destination_bucket] = status
             reasons = version.failure_reasons
             if reason is not None:
-                reasons = FrozenMap({**reasons, task.destination_bucket: reason})
+                reasons = FrozenMap.interned({**reasons, task.destination_bucket: reason})
             aggregate = policy.aggregate_status(statuses)
             if task.replica_modification and aggregate is ReplicationStatus.COMPLETED:
                 aggregate = ReplicationStatus.REPLICA  # back to REPLICA when done
             return attrs.evolve(
                 version,
-                destination_statuses=FrozenMap(statuses),
+                destination_statuses=FrozenMap.interned(statuses),
                 failure_reasons=reasons,
                 replication_status=aggregate,
             )

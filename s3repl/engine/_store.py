@@ -68,13 +68,17 @@ def replace(chain: Chain, version_id: str, change: Callable[[Version], Version])
 def insert_ordered(chain: Chain, version: Version) -> Chain:
     """Insert ``version`` below every version created after it (R-143 source order).
 
-    An existing version with the same id is replaced in place.
+    An existing version with the same id is replaced in place.  Sequences are unique
+    per version (a replica keeps its source's), so the walk stops at the first older
+    version: O(versions newer than this one), not O(versions of the key).
     """
-    if find(chain, version.version_id) is not None:
-        return replace(chain, version.version_id, lambda _old: version)
+    if version.version_id == NULL_VERSION_ID:
+        chain = remove(chain, NULL_VERSION_ID)
     kept: list[Version] = []
     cursor = chain
-    while cursor is not None and cursor[0].sequence > version.sequence:
+    while cursor is not None and cursor[0].sequence >= version.sequence:
+        if cursor[0].version_id == version.version_id:
+            return _rebuild(kept, (version, cursor[1]))
         kept.append(cursor[0])
         cursor = cursor[1]
     return _rebuild(kept, (version, cursor))

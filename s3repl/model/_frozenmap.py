@@ -7,12 +7,13 @@ deduplicate states by hashing them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 __all__ = ["EMPTY", "FrozenMap"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class FrozenMap(Mapping[K, V]):
@@ -37,7 +38,26 @@ class FrozenMap(Mapping[K, V]):
         """Return the value for ``key``."""
         return self._data[key]
 
-    def get(self, key: K, default: Any = None) -> Any:
+    @classmethod
+    def interned(cls, data: Mapping[K, V]) -> FrozenMap[K, V]:
+        """Return one shared FrozenMap equal to ``data``, for small, oft-repeated maps.
+
+        Replication status maps repeat endlessly (``{"dst": COMPLETED}``), so every
+        version sharing one instance keeps a stored version small.
+        """
+        items = tuple(data.items())
+        found = _INTERNED.get(items)
+        if found is None:
+            found = _INTERNED[items] = cls(data)
+        return found
+
+    @overload
+    def get(self, key: K, /) -> V | None: ...
+
+    @overload
+    def get(self, key: K, /, default: V | T) -> V | T: ...
+
+    def get(self, key: K, /, default: object = None) -> object:
         """Return the value for ``key``, or ``default`` (a dict lookup, not a KeyError)."""
         return self._data.get(key, default)
 
@@ -81,3 +101,5 @@ class FrozenMap(Mapping[K, V]):
 
 
 EMPTY: FrozenMap[str, str] = FrozenMap()
+
+_INTERNED: dict[tuple[object, ...], FrozenMap[Any, Any]] = {}

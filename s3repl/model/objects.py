@@ -31,7 +31,7 @@ _NO_STATUSES: FrozenMap[str, ReplicationStatus] = FrozenMap()
 _NO_REASONS: FrozenMap[str, FailureReason] = FrozenMap()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(kw_only=True, cache_hash=True, weakref_slot=False)
 class ObjectVersion:
     """One version of an object.
 
@@ -94,7 +94,7 @@ class ObjectVersion:
         return False
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(kw_only=True, cache_hash=True, weakref_slot=False)
 class DeleteMarker:
     """A delete marker.
 
