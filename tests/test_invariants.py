@@ -434,13 +434,15 @@ def test_lifecycle_fires_on_a_replicated_lifecycle_marker() -> None:
         check_lifecycle(broken)
 
 
-def test_lifecycle_fires_on_an_expiration_over_a_pending_version() -> None:
+def test_tracker_fires_on_an_expiration_over_a_pending_version() -> None:
     """A lifecycle expiration waits while the current version is PENDING (R-125, T-74)."""
     engine = replicated()
     engine.put_object("src", "b", b"x")
+    tracker = StatusTracker()
+    tracker.observe(engine)
     assert engine.expire_object("src", "b") is None  # deferred
+    tracker.observe(engine)
     world = engine.snapshot()
-    check_lifecycle(world)
     pending = find(world, "src", "b")
     marker = DeleteMarker(
         key="b",
@@ -450,9 +452,26 @@ def test_lifecycle_fires_on_an_expiration_over_a_pending_version() -> None:
         sequence=pending.sequence + 1,
         by_lifecycle=True,
     )
-    broken = with_chain(world, "src", "b", [marker, pending])
+    check_lifecycle(with_chain(world, "src", "b", [marker, pending]))  # a state alone is fine
     with pytest.raises(LifecycleViolation, match="while it was PENDING"):
-        check_lifecycle(broken)
+        tracker.observe(with_chain(world, "src", "b", [marker, pending]))
+
+
+def test_tracker_allows_a_marker_uncovering_a_pending_version_later() -> None:
+    """An expiration over a finished version, whose deletion then bares a PENDING one (R-125)."""
+    engine = replicated()
+    tracker = StatusTracker()
+    engine.put_object("src", "b", b"x")  # PENDING
+    glacier = engine.put_object("src", "b", b"y", storage_class="GLACIER")  # never replicated
+    for call in (
+        lambda: engine.expire_object("src", "b"),
+        lambda: engine.delete_object("src", "b", version_id=glacier.version_id),
+    ):
+        tracker.observe(engine)
+        call()
+    tracker.observe(engine)
+    statuses = [v.replication_status for v in engine.snapshot().versions("src", "b")]
+    assert statuses == [None, PENDING]
 
 
 # --- at the moment of a write --------------------------------------------------------------------

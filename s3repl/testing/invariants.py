@@ -659,58 +659,33 @@ def check_version_order(engine_or_world: EngineOrWorld) -> None:
     _order(_world(engine_or_world))
 
 
-def _lifecycle(world: World, groups: list[_Group]) -> None:
-    replicas = {(c.bucket, g.key, g.version_id) for g in groups for c in g.replicas}
-    for bucket, keys in world.objects.items():
-        for key, chain in keys.items():
-            cursor = chain
-            while cursor is not None:
-                version, below = cursor
-                cursor = below
-                if not (isinstance(version, DeleteMarker) and version.by_lifecycle):
-                    continue
-                where = {"bucket": bucket, "key": key, "version_id": version.version_id}
-                if version.replication_status is not None or version.destination_statuses:
-                    status = version.replication_status
-                    shown = "" if status is None else f" (status {status.value})"
-                    msg = (
-                        f"a lifecycle delete marker was replicated{shown}; lifecycle "
-                        "actions never replicate"
-                    )
-                    raise LifecycleViolation(
-                        msg,
-                        requirement="R-104, R-087",
-                        **where,
-                    )
-                # The version a lifecycle marker expired lies just below it.  A source
-                # version never becomes PENDING again once done, so PENDING now means
-                # PENDING when it was expired.
-                expired = None if below is None else below[0]
-                if (
-                    isinstance(expired, ObjectVersion)
-                    and expired.replication_status is _PENDING
-                    and (bucket, key, expired.version_id) not in replicas
-                ):
-                    msg = (
-                        f"a lifecycle expiration put a delete marker over version "
-                        f"{expired.version_id!r} while it was PENDING; lifecycle waits "
-                        "until it is COMPLETED or FAILED"
-                    )
-                    raise LifecycleViolation(
-                        msg,
-                        requirement="R-125",
-                        **where,
-                    )
+def _lifecycle(world: World) -> None:
+    for bucket, key, _, version in _chain_versions(world):
+        if not (isinstance(version, DeleteMarker) and version.by_lifecycle):
+            continue
+        if version.replication_status is not None or version.destination_statuses:
+            status = version.replication_status
+            shown = "" if status is None else f" (status {status.value})"
+            msg = f"a lifecycle delete marker was replicated{shown}; lifecycle never replicates"
+            raise LifecycleViolation(
+                msg,
+                requirement="R-104, R-087",
+                bucket=bucket,
+                key=key,
+                version_id=version.version_id,
+            )
 
 
 def check_lifecycle(engine_or_world: EngineOrWorld) -> None:
-    """Lifecycle delete markers are never replicated, nor put over a PENDING version.
+    """Lifecycle delete markers are never replicated, nor routed anywhere.
+
+    Whether an expiration waited for a PENDING version (R-125) is a question about the
+    moment it happened: :class:`StatusTracker` answers it.
 
     Raises:
-        LifecycleViolation: naming the marker (R-104, R-087, R-125).
+        LifecycleViolation: naming the marker (R-104, R-087).
     """
-    world = _world(engine_or_world)
-    _lifecycle(world, _groups(world))
+    _lifecycle(_world(engine_or_world))
 
 
 def check_all(engine_or_world: EngineOrWorld) -> None:
@@ -733,7 +708,7 @@ def check_all(engine_or_world: EngineOrWorld) -> None:
     _pending_tasks(world)
     _ownership(world, groups)
     _order(world)
-    _lifecycle(world, groups)
+    _lifecycle(world)
 
 
 # --- at the moment of a write ----------------------------------------------------------
@@ -1182,8 +1157,10 @@ class StatusTracker:
     R-124), a version without status never gets one (R-068, R-121), the set of its
     destinations never changes, and each destination's status moves the same way.  A
     replica goes ``REPLICA`` -> ``PENDING`` -> ``REPLICA`` or ``FAILED`` only while its
-    bucket has a rule with ``ReplicaModifications`` enabled (R-088, R-122).  Observing
-    less often can only miss transitions, never invent one.
+    bucket has a rule with ``ReplicaModifications`` enabled (R-088, R-122).  A new
+    lifecycle delete marker never covers the PENDING version that was current (R-125).
+    The status checks hold at any observation frequency; the last two assume that no
+    more than one call happened since the previous observation.
 
     Attributes:
         vanished: ``(bucket, key, version_id)`` of every version present at the
@@ -1192,6 +1169,7 @@ class StatusTracker:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, str], _Seen] = {}
+        self._heads: dict[tuple[str, str], tuple[str, int]] = {}
         self._sync_buckets: set[str] = set()
         self.vanished: frozenset[tuple[str, str, str]] = frozenset()
 
@@ -1199,6 +1177,7 @@ class StatusTracker:
         """Return an independent tracker with the same memory (for explorers that branch)."""
         twin = StatusTracker()
         twin._seen = dict(self._seen)
+        twin._heads = dict(self._heads)
         twin._sync_buckets = set(self._sync_buckets)
         twin.vanished = self.vanished
         return twin
@@ -1208,6 +1187,7 @@ class StatusTracker:
 
         Raises:
             StatusTransitionViolation: naming the version and the forbidden move.
+            LifecycleViolation: an expiration did not wait for a PENDING version.
         """
         world = _world(engine_or_world)
         for name, settings in world.buckets.items():
@@ -1241,8 +1221,49 @@ class StatusTracker:
                     destinations=version.destination_statuses,
                 )
             seen[ident] = now
+        heads = self._check_expirations(world, seen)
         self.vanished = frozenset(self._seen.keys() - seen.keys())
         self._seen = seen
+        self._heads = heads
+
+    def _check_expirations(
+        self, world: World, seen: dict[tuple[str, str, str], _Seen]
+    ) -> dict[tuple[str, str], tuple[str, int]]:
+        """R-125: a new lifecycle marker does not sit on the PENDING version it expired.
+
+        The expired version is the one the marker now covers, provided that version was
+        the key's current version at the previous observation (so nothing came and went
+        in between).  Returns the current version of every key.
+        """
+        heads: dict[tuple[str, str], tuple[str, int]] = {}
+        for bucket, keys in world.objects.items():
+            for key, chain in keys.items():
+                if chain is None:
+                    continue
+                head, below = chain
+                heads[(bucket, key)] = (head.version_id, head.sequence)
+                if not (isinstance(head, DeleteMarker) and head.by_lifecycle) or below is None:
+                    continue
+                earlier = self._seen.get((bucket, key, head.version_id))
+                if earlier is not None and earlier.sequence == head.sequence:
+                    continue  # not new
+                expired = below[0]
+                record = seen[(bucket, key, expired.version_id)]
+                if (
+                    isinstance(expired, ObjectVersion)
+                    and expired.replication_status is _PENDING
+                    and not record.replica
+                    and self._heads.get((bucket, key)) == (expired.version_id, expired.sequence)
+                ):
+                    msg = (
+                        f"a lifecycle expiration put a delete marker over version "
+                        f"{expired.version_id!r} while it was PENDING; lifecycle waits "
+                        "until it is COMPLETED or FAILED"
+                    )
+                    raise LifecycleViolation(
+                        msg, requirement="R-125", bucket=bucket, key=key, version_id=head.version_id
+                    )
+        return heads
 
     def _check(self, ident: tuple[str, str, str], before: _Seen, now: _Seen) -> None:
         bucket, key, version_id = ident
