@@ -221,7 +221,33 @@ def route_new_object(
         return ()
     if encryption is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication:
         return ()
-    return winning_rules(source.replication, key, tags, kms_encrypted=encryption in KMS_KINDS)
+    kms = encryption in KMS_KINDS
+    memo_key = ("routes", bucket, kms)
+    cached = world.memo.get(memo_key)
+    if isinstance(cached, tuple):
+        return cached
+    routes = winning_rules(source.replication, key, tags, kms_encrypted=kms)
+    every_key = world.memo.get(("every key", bucket))
+    if every_key is None:
+        every_key = world.memo[("every key", bucket)] = _selects_every_key(source.replication)
+    if every_key is True:
+        world.memo[memo_key] = routes
+    return routes
+
+
+def _selects_every_key(config: ReplicationConfiguration) -> bool:
+    """Whether every enabled rule selects every object (routes then depend on nothing)."""
+    return all(
+        not rule.is_enabled
+        or (rule.filter is None and not rule.prefix)
+        or rule.filter == _EMPTY_FILTER
+        or rule.filter == _ALL_PREFIX_FILTER
+        for rule in config.rules
+    )
+
+
+_EMPTY_FILTER = Filter()
+_ALL_PREFIX_FILTER = Filter(prefix="")
 
 
 def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[Route, ...]:
@@ -589,6 +615,61 @@ def apply_outcome(
         return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
     if task.destination_bucket in unavailable or task.source_bucket in unavailable:
         return _RETRY
+    plain = _plain_object(task, version, source)
+    if plain is not None:
+        cached = world.memo.get(plain)
+        if isinstance(cached, ApplyOutcome):
+            return cached
+    outcome = _decide(world, task, version, source, config)
+    if plain is not None and _keys_alike(world, config.role, source, task.destination_bucket):
+        world.memo[plain] = outcome
+    return outcome
+
+
+def _plain_object(
+    task: ReplicationTask, version: ObjectVersion | DeleteMarker, source: Bucket
+) -> tuple[object, ...] | None:
+    """A memo key for an object task whose outcome cannot depend on the object itself.
+
+    Plain: an object version owned by the bucket owner, without tags, KMS key, legal
+    hold or parts, so only the buckets, the rule and the encryption kind decide.
+    """
+    if (
+        task.kind is not TaskKind.OBJECT
+        or not isinstance(version, ObjectVersion)
+        or version.owner != source.owner
+        or version.tags
+        or version.sse_kms_key_id is not None
+        or version.object_lock_legal_hold_status is not None
+        or version.parts_count is not None
+    ):
+        return None
+    return (
+        "outcome",
+        task.source_bucket,
+        task.destination_bucket,
+        task.rule_id,
+        version.server_side_encryption,
+    )
+
+
+def _keys_alike(world: World, role_arn: str, source: Bucket, destination: str) -> bool:
+    """Whether no policy involved can tell two object keys apart (see ``role_may``)."""
+    role = world.roles.get(role_arn)
+    dest = world.bucket(destination)
+    if role is None or dest is None:
+        return True  # the outcome did not depend on any key
+    return all(_key_for_memo(world, role, bucket, "") is _EVERY_KEY for bucket in (source, dest))
+
+
+def _decide(
+    world: World,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker,
+    source: Bucket,
+    config: ReplicationConfiguration,
+) -> ApplyOutcome:
+    """The checks of R-158 in the order S3 meets them."""
     role = world.roles.get(config.role)
     if role is None or not _assumable(world, role):
         return ApplyOutcome.fail(F.ASSUME_ROLE_NOT_PERMITTED)
