@@ -85,6 +85,7 @@ __all__ = [
     "check_version_delete_not_replicated",
     "check_version_identity",
     "check_version_order",
+    "expected_routes",
 ]
 
 #: What every check accepts: a live engine (snapshotted first) or a snapshot.

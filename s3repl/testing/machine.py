@@ -87,7 +87,7 @@ __all__ = ["DEFAULT_ROLE", "ReplicationMachine", "default_world", "replication_m
 #: The replication role of :func:`default_world`.
 DEFAULT_ROLE = "arn:aws:iam::123456789012:role/s3repl-machine"
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 #: How a put is made: the keyword arguments added to ``put_object`` for each variant.
 _PLAIN = "plain"
@@ -343,7 +343,7 @@ def _build_setup(
     )
 
 
-def _choose(pick: Callable[[_Setup], Sequence[T]]) -> st.SearchStrategy[T]:
+def _choose(pick: Callable[[_Setup], Sequence[_T]]) -> st.SearchStrategy[_T]:
     """A strategy drawing from the running machine's setup (so subclasses differ)."""
     return st.runner().flatmap(lambda machine: st.sampled_from(pick(machine.setup())))
 
