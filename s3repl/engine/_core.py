@@ -96,6 +96,9 @@ class _EngineCore:
         # R-052: configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
+        # The last body written and its ETag: a simulator writing one body many times
+        # stores one ETag string, not one per version.
+        self._last_etag: tuple[bytes, str] | None = None
 
     def _world(self) -> World:
         """A live read-only view for ``policy`` (not a snapshot: never handed out)."""

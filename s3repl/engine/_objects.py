@@ -230,7 +230,7 @@ class _ObjectOperations(_EngineCore):
         if not isinstance(body, bytes | bytearray | memoryview):
             msg = "Body must be bytes"
             raise InvalidArgument(msg, bucket_name=bucket)
-        data = bytes(body)
+        data = body if type(body) is bytes else bytes(body)
         frozen_tags = check_tags(tags)
         frozen_metadata = check_metadata(metadata)
         if isinstance(storage_class, StorageClass):
@@ -250,7 +250,7 @@ class _ObjectOperations(_EngineCore):
         )
         now_us = self._tick()
         if parts is None:
-            etag = _etag(data)
+            etag = self._etag_of(data)
             parts_count = None
         else:
             digest = hashlib.md5(usedforsecurity=False)
@@ -289,6 +289,15 @@ class _ObjectOperations(_EngineCore):
         keys[key] = _store.push(keys.get(key), version)
         self._enqueue(bucket, version, routes, TaskKind.OBJECT)
         return version
+
+    def _etag_of(self, body: bytes) -> str:
+        """The ETag of ``body``; puts of the same body object share one ETag string."""
+        last = self._last_etag
+        if last is not None and last[0] is body:
+            return last[1]
+        etag = _etag(body)
+        self._last_etag = (body, etag)
+        return etag
 
     def _version_id_for(self, bucket: Bucket) -> str:
         if bucket.versioning is VersioningStatus.ENABLED:
