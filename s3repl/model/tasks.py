@@ -48,7 +48,7 @@ class ReplicationTask:
 
     @property
     def order_key(self) -> tuple[int, int]:
-        """The queue order: due time, then sequence."""
+        """Where the task stands in the queue, as (due time, sequence)."""
         return (self.due_us, self.sequence)
 
 
