@@ -441,12 +441,12 @@ class _ObjectOperations(_EngineCore):
         keys = self._objects[bucket.name]
         chain = keys.get(key)
         found = _store.find(chain, version_id)
+        if isinstance(found, ObjectVersion) and self._locked(found, bypass=bypass):
+            raise AccessDenied(_LOCKED_MESSAGE, bucket_name=bucket.name)
         self._tick()
         if found is None:
             # S3 answers 204 for a version that does not exist.
             return DeleteResult(version_id=version_id, delete_marker=False)
-        if isinstance(found, ObjectVersion) and self._locked(found, bypass=bypass):
-            raise AccessDenied(_LOCKED_MESSAGE, bucket_name=bucket.name)
         rest = _store.remove(chain, version_id)
         if rest is None:
             del keys[key]

@@ -212,6 +212,11 @@ class _Replicator(_EngineCore):
             keys[task.key] = (replica, _store.remove(chain, replica.version_id))
         else:
             keys[task.key] = _store.insert_ordered(chain, replica)
+        if isinstance(replica, ObjectVersion):
+            # policy answers "nowhere" for replicas; asking keeps it the judge.
+            self._enqueue(
+                dest.name, replica, policy.route_object(world, dest.name, replica), TaskKind.OBJECT
+            )
 
     def _record(
         self, task: ReplicationTask, status: ReplicationStatus, reason: FailureReason | None
