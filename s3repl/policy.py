@@ -55,7 +55,7 @@ from s3repl.model import (
 from s3repl.model.acl import Permission
 from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
-from s3repl.profile import MissingTagReadPermission
+from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Profile
 from s3repl.world import Role, World
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "lifecycle_may_expire",
     "metadata_update",
     "object_arn",
+    "orders_by_source_time",
     "permission_decision",
     "role_allows",
     "role_may",
@@ -368,6 +369,15 @@ def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationSt
     if ReplicationStatus.PENDING in values:
         return ReplicationStatus.PENDING
     return ReplicationStatus.COMPLETED
+
+
+def orders_by_source_time(profile: Profile) -> bool:
+    """Whether a destination stacks replicas by the source's creation order (R-143).
+
+    ``True`` under the default ``source_timestamp`` switch: a late older version goes
+    below newer ones and never becomes current.  ``False`` under ``arrival``.
+    """
+    return profile.destination_version_order is DestinationVersionOrder.SOURCE_TIMESTAMP
 
 
 def lifecycle_may_expire(version: ObjectVersion | DeleteMarker) -> bool:

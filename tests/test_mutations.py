@@ -27,6 +27,7 @@ from s3repl.model import (
     FrozenMap,
     ObjectVersion,
     ReplicationConfiguration,
+    ReplicationStatus,
 )
 from s3repl.testing.invariants import (
     DeletePropagationViolation,
@@ -35,6 +36,7 @@ from s3repl.testing.invariants import (
     RoutingViolation,
     StatusTransitionViolation,
     VersionOrderViolation,
+    check_all,
 )
 from s3repl.testing.machine import ReplicationMachine
 from s3repl.world import World
@@ -141,16 +143,9 @@ def test_replicating_deletes_by_version_id_is_caught(monkeypatch: pytest.MonkeyP
 def test_a_late_older_version_becoming_current_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Replicas stacked by arrival while the profile says source order (R-143, T-76).
-
-    Where a replica goes in the destination's stack is decided by the engine and the
-    store, not ``policy``; the mutation replaces the source-order insertion.
-    """
-
-    def on_top(chain: Any, version: Any) -> Any:
-        return (version, _store.remove(chain, version.version_id))
-
-    monkeypatch.setattr(_store, "insert_ordered", on_top)
+    """Replicas stacked by arrival while the profile says source order (R-143, T-76):
+    ``policy.orders_by_source_time`` answers no."""
+    monkeypatch.setattr(policy, "orders_by_source_time", lambda _profile: False)
     with pytest.raises(VersionOrderViolation):
         run_machine()
 
@@ -175,3 +170,36 @@ def test_replicas_not_marked_replica_are_caught(monkeypatch: pytest.MonkeyPatch)
     # fires first, or the copies chase each other until the bounded run gives up.
     with pytest.raises((InvariantViolation, StepLimitExceededError)):
         run_machine()
+
+
+def test_rereplicating_replicas_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replicas routed again like new versions (R-101, R-171): ``policy.route_object``
+    forgets that a REPLICA never replicates, and a chain A -> B -> C carries A's object
+    on to C."""
+    original = policy.route_object
+
+    def routes_replicas(world: World, bucket: str, version: ObjectVersion) -> Any:
+        if version.replication_status is ReplicationStatus.REPLICA:
+            version = attrs.evolve(version, replication_status=None)
+        return original(world, bucket, version)
+
+    monkeypatch.setattr(policy, "route_object", routes_replicas)
+    eng = Engine(seed=5)
+    role = "arn:aws:iam::123456789012:role/chain"
+    for name in ("a-bucket", "b-bucket", "c-bucket"):
+        eng.create_bucket(name, versioning=True)
+    eng.create_role(role)
+    for source, destination in (("a-bucket", "b-bucket"), ("b-bucket", "c-bucket")):
+        rule = {
+            "ID": "all",
+            "Priority": 1,
+            "Status": "Enabled",
+            "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Disabled"},
+            "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
+        }
+        eng.put_bucket_replication(source, {"Role": role, "Rules": [rule]})
+    eng.put_object("a-bucket", "k", b"x")
+    eng.run()
+    with pytest.raises(InvariantViolation):
+        check_all(eng)

@@ -33,7 +33,6 @@ from s3repl.model import (
     StepResult,
     TaskKind,
 )
-from s3repl.profile import DestinationVersionOrder
 from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
@@ -208,10 +207,10 @@ class _Replicator(_EngineCore):
             replica = policy.build_replica(
                 world, version, rule, dest, now=self.now, drop_tags=drop_tags
             )
-        if self.profile.destination_version_order is DestinationVersionOrder.ARRIVAL:
-            keys[task.key] = (replica, _store.remove(chain, replica.version_id))
-        else:
+        if policy.orders_by_source_time(self.profile):
             keys[task.key] = _store.insert_ordered(chain, replica)
+        else:
+            keys[task.key] = (replica, _store.remove(chain, replica.version_id))
         if isinstance(replica, ObjectVersion):
             # policy answers "nowhere" for replicas; asking keeps it the judge.
             self._enqueue(
