@@ -251,13 +251,11 @@ class _ObjectOperations(_EngineCore):
         now_us = self._tick()
         if parts is None:
             etag = self._etag_of(data)
-            parts_count = None
         else:
             digest = hashlib.md5(usedforsecurity=False)
             for part in parts:
                 digest.update(hashlib.md5(part, usedforsecurity=False).digest())
-            etag = f'"{digest.hexdigest()}-{len(parts)}"'
-            parts_count = len(parts)
+            etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
         routes = policy.route_new_object(
             self._world(), bucket, key=key, tags=frozen_tags, storage_class=klass, encryption=sse
         )
@@ -280,7 +278,6 @@ class _ObjectOperations(_EngineCore):
             acl=object_acl,
             body=data,
             sequence=self._next_sequence(),
-            parts_count=parts_count,
             is_latest=True,  # as returned; reads recompute it from the chain
             replication_status=ReplicationStatus.PENDING if routes else None,
             destination_statuses=_pending(routes),

@@ -31,7 +31,7 @@ _NO_STATUSES: FrozenMap[str, ReplicationStatus] = FrozenMap()
 _NO_REASONS: FrozenMap[str, FailureReason] = FrozenMap()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True, weakref_slot=False)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ObjectVersion:
     """One version of an object.
 
@@ -56,7 +56,6 @@ class ObjectVersion:
         acl: the object ACL (``None`` when the bucket enforces bucket-owner ownership).
         body: the body bytes, shared between a source and its replicas.
         sequence: the engine's creation sequence, used to order versions by creation.
-        parts_count: the number of parts of a multipart upload, else ``None``.
         destination_statuses: the replication status per destination bucket.
         failure_reasons: the failure reason per failed destination bucket.
         owner_overridden: whether this replica was written under owner override, so
@@ -83,10 +82,15 @@ class ObjectVersion:
     acl: Acl | None = None
     body: bytes = attrs.field(default=b"", repr=False)
     sequence: int = 0
-    parts_count: int | None = None
     destination_statuses: FrozenMap[str, ReplicationStatus] = _NO_STATUSES
     failure_reasons: FrozenMap[str, FailureReason] = _NO_REASONS
     owner_overridden: bool = False
+
+    @property
+    def parts_count(self) -> int | None:
+        """The number of parts of a multipart upload (read off the ``"...-N"`` ETag)."""
+        digest, dash, count = self.etag.strip('"').rpartition("-")
+        return int(count) if dash and digest and count.isdigit() else None
 
     @property
     def is_delete_marker(self) -> bool:
@@ -94,7 +98,7 @@ class ObjectVersion:
         return False
 
 
-@attrs.frozen(kw_only=True, cache_hash=True, weakref_slot=False)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class DeleteMarker:
     """A delete marker.
 
