@@ -303,7 +303,7 @@ def test_both_schema_versions_are_reachable() -> None:
         assert found.schema_version is version
 
 
-def minimal_example(strategy: st.SearchStrategy[ReplicationConfiguration]) -> object:
+def minimal_example(strategy: st.SearchStrategy[Any]) -> object:
     """The example Hypothesis shrinks a test that always fails to."""
     seen: list[object] = []
 
@@ -484,6 +484,18 @@ def test_world_reprs_are_python_that_rebuilds_them(world: WorldSpec) -> None:
     assert eval(repr(world), NAMES) == world
 
 
+def test_worlds_shrink_to_a_readable_minimum() -> None:
+    """A failure shrinks to one same-account destination, no lock, no ACLs (R-001, R-009)."""
+    world = minimal_example(worlds())
+    assert isinstance(world, WorldSpec)
+    assert world.accounts == ()
+    assert world.seed == 0
+    assert [len(b.name) for b in world.buckets] == [3, 3]  # the shortest bucket names
+    assert all(b == BucketSpec(name=b.name) for b in world.buckets)
+    assert world.configuration is not None
+    assert len(world.configuration.rules) == 1
+
+
 def _cross_account(world: WorldSpec) -> bool:
     return any(d.account != world.source_bucket.account for d in world.destinations)
 
@@ -582,6 +594,13 @@ def test_operations_apply_and_replication_still_converges(data: st.DataObject) -
     engine.set_faults(FaultPlan())
     engine.run()
     assert engine.pending() == ()
+
+
+def test_operations_shrink_to_readable_minima() -> None:
+    """Operations shrink to ``Step()``, and puts to key ``"a"`` without tags (R-080, R-141)."""
+    assert minimal_example(operations(LOCKED)) == Step()
+    put = find(operations(LOCKED), lambda op: isinstance(op, PutObject), settings=settings())
+    assert put == PutObject(bucket="src", key="a")
 
 
 @pytest.mark.parametrize(

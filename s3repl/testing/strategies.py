@@ -579,9 +579,13 @@ _METADATA_KEYS = st.text(
     alphabet=string.ascii_lowercase + string.digits + "-_", min_size=1, max_size=32
 )
 _METADATA_VALUE_CHARS = string.ascii_letters + string.digits + "-_.:/=+@,;!*'()~"
-# Short values, or long ones so that the 2 KB limit is actually reached.
-_METADATA_VALUES = st.text(_METADATA_VALUE_CHARS, max_size=64) | st.text(
-    _METADATA_VALUE_CHARS, min_size=256, max_size=1024
+# A short random text, then a filler whose length is one integer choice: the 2 KB limit
+# is reached often, and a long value shrinks in a few steps (a long random text costs
+# the shrinker one choice per character; the content never matters to replication).
+_METADATA_VALUES = st.builds(
+    lambda text, filler: text + "x" * filler,
+    st.text(_METADATA_VALUE_CHARS, max_size=16),
+    st.just(0) | st.integers(min_value=1, max_value=1024),
 )
 _METADATA_KEY_LISTS = st.lists(_METADATA_KEYS, max_size=8, unique=True)
 
@@ -614,17 +618,21 @@ def metadata() -> st.SearchStrategy[dict[str, str]]:
 
 _PolicyKindName: TypeAlias = Literal["identity", "resource", "trust"]
 
-_S3_ACTIONS = (
-    "s3:ReplicateObject",
-    "s3:*",
-    "*",
-    "s3:Get*",
-    "s3:Replicate*",
-    *iam.REPLICATION_ROLE_ACTIONS,
-    *iam.OPTIONAL_REPLICATION_ROLE_ACTIONS,
-    *iam.REPLICATION_KMS_ACTIONS,
-    "s3:PutObject",
-    "s3:PutObjectRetention",
+_S3_ACTIONS = tuple(
+    dict.fromkeys(
+        (
+            "s3:ReplicateObject",
+            "s3:*",
+            "*",
+            "s3:Get*",
+            "s3:Replicate*",
+            *iam.REPLICATION_ROLE_ACTIONS,
+            *iam.OPTIONAL_REPLICATION_ROLE_ACTIONS,
+            *iam.REPLICATION_KMS_ACTIONS,
+            "s3:PutObject",
+            "s3:PutObjectRetention",
+        )
+    )
 )
 _TRUST_ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:*")
 # Condition operators s3repl evaluates, with the qualifiers it accepts; Bool and Null
@@ -693,19 +701,19 @@ _AWS_PRINCIPAL_ENTRIES = st.one_of(
     st.builds(lambda a: f"arn:aws:iam::{a}:root", account_ids()),
     _ROLE_ARNS,
 )
-_PRINCIPALS = st.one_of(
-    st.builds(
-        iam.Principal,
-        aws=st.lists(_AWS_PRINCIPAL_ENTRIES, min_size=1, max_size=2, unique=True).map(tuple),
-    ),
-    st.builds(
-        iam.Principal,
-        service=st.lists(st.sampled_from(_SERVICES), min_size=1, max_size=2, unique=True).map(
-            tuple
-        ),
-    ),
-    st.just(iam.Principal(anyone=True)),
+_AWS_PRINCIPALS = st.builds(
+    iam.Principal,
+    aws=st.lists(_AWS_PRINCIPAL_ENTRIES, min_size=1, max_size=2, unique=True).map(tuple),
 )
+_SERVICE_PRINCIPALS = st.builds(
+    iam.Principal,
+    service=st.lists(st.sampled_from(_SERVICES), min_size=1, max_size=2, unique=True).map(tuple),
+)
+_ANYONE = st.just(iam.Principal(anyone=True))
+# Shrinking goes to the first branch: accounts for resource policies, and for trust
+# policies the S3 service (a role that S3 may assume, R-006).
+_RESOURCE_PRINCIPALS = st.one_of(_AWS_PRINCIPALS, _SERVICE_PRINCIPALS, _ANYONE)
+_TRUST_PRINCIPALS = st.one_of(_SERVICE_PRINCIPALS, _AWS_PRINCIPALS, _ANYONE)
 _EFFECTS = st.sampled_from((iam.Effect.ALLOW, iam.Effect.DENY))
 
 
@@ -719,7 +727,7 @@ def _statements(draw: st.DrawFn, kind: iam.PolicyKind) -> iam.Statement:
         return iam.Statement(
             effect=effect,
             sid=sid,
-            principals=draw(_PRINCIPALS),
+            principals=draw(_TRUST_PRINCIPALS),
             actions=tuple(draw(_TRUST_ACTION_LISTS)),
             conditions=conditions,
         )
@@ -728,7 +736,7 @@ def _statements(draw: st.DrawFn, kind: iam.PolicyKind) -> iam.Statement:
     negate_actions, negate_resources = draw(st.booleans()), draw(st.booleans())
     principals = not_principals = None
     if kind is iam.PolicyKind.RESOURCE:
-        principal = draw(_PRINCIPALS)
+        principal = draw(_RESOURCE_PRINCIPALS)
         # NotPrincipal only with Deny, as IAM advises (Allow + NotPrincipal grants almost all).
         if effect is iam.Effect.DENY and draw(st.booleans()):
             not_principals = principal
@@ -924,6 +932,9 @@ class WorldSpec:
         role_trusted: whether the role's trust policy lets S3 assume it (R-006).
         seed: the engine seed.
         profile: the engine's behaviour switches.
+
+    Raises:
+        ValueError: bucket names repeat, or :attr:`source` is not among them.
     """
 
     source: str
@@ -1135,13 +1146,16 @@ def _worlds(
     destinations = []
     for name in names[1:]:
         owner = draw(accounts)
+        region = draw(regions)
+        # Drawn even when the source is locked: skipping the draw would make a locked
+        # world the shorter (so "simpler") choice sequence for the shrinker.
+        lock = draw(st.booleans())
         destinations.append(
             BucketSpec(
                 name=name,
                 account=owner,
-                region=draw(regions),
-                # R-009: a locked source needs locked destinations.
-                object_lock=locked or draw(st.booleans()),
+                region=region,
+                object_lock=locked or lock,  # R-009: a locked source needs locked destinations
                 # R-012: another account's destination grants the role.
                 grant_role=owner != source.account,
             )
@@ -1551,8 +1565,9 @@ def operations(world: WorldSpec) -> st.SearchStrategy[Operation]:
         world: the world (usually drawn from :func:`worlds`).
 
     Returns:
-        A strategy of :class:`Operation`, shrinking towards ``PutObject`` of ``"a"``.
-        Apply a drawn list in order to ``world.build()``.
+        A strategy of :class:`Operation`, shrinking towards ``Step()`` (a no-op
+        when nothing is pending) and puts towards ``PutObject`` of ``"a"`` without
+        tags or metadata.  Apply a drawn list in order to ``world.build()``.
     """
     source = world.source_bucket
     bucket = st.just(source.name)
