@@ -77,6 +77,7 @@ __all__ = [
     "route_metadata",
     "route_new_object",
     "route_object",
+    "route_version_delete",
     "rule_matches",
     "winning_rules",
 ]
@@ -278,6 +279,18 @@ def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tupl
                 continue
         kept.append(route)
     return tuple(kept)
+
+
+def route_version_delete(
+    world: World, bucket: str, version: ObjectVersion | DeleteMarker
+) -> tuple[Route, ...]:
+    """Where a delete by version id goes: nowhere, ever (R-103, T-52).
+
+    A permanent delete of a version (or of a delete marker) on the source leaves every
+    destination's copy alone; this holds whatever the rules say.
+    """
+    del world, bucket, version
+    return ()
 
 
 def route_metadata(
@@ -621,6 +634,8 @@ def apply_outcome(
     config = source.replication
     if config is None:
         return ApplyOutcome.fail(F.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
+    if task.kind is TaskKind.VERSION_DELETE:
+        return _version_delete_outcome(world, task, config)
     if version is None:
         return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
     if task.destination_bucket in unavailable or task.source_bucket in unavailable:
@@ -634,6 +649,21 @@ def apply_outcome(
     if plain is not None and _keys_alike(world, config.role, source, task.destination_bucket):
         world.memo[plain] = outcome
     return outcome
+
+
+def _version_delete_outcome(
+    world: World, task: ReplicationTask, config: ReplicationConfiguration
+) -> ApplyOutcome:
+    """A routed version delete (never routed by this policy, R-103) needs what a marker needs."""
+    role = world.roles.get(config.role)
+    dest = world.bucket(task.destination_bucket)
+    if role is None or not _assumable(world, role):
+        return ApplyOutcome.fail(F.ASSUME_ROLE_NOT_PERMITTED)
+    if dest is None:
+        return ApplyOutcome.fail(F.DST_BUCKET_NOT_FOUND)
+    if not role_may(world, role, "s3:ReplicateDelete", dest, task.key):
+        return ApplyOutcome.fail(F.DST_DEL_OBJ_NOT_PERMITTED)
+    return _OK
 
 
 def _plain_object(

@@ -11,7 +11,7 @@ at the one place that decision is made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -20,7 +20,7 @@ from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from s3repl import policy
-from s3repl.engine import Engine, _store
+from s3repl.engine import Engine
 from s3repl.errors import StepLimitExceededError
 from s3repl.model import (
     DeleteMarker,
@@ -119,23 +119,16 @@ def test_replicating_delete_markers_against_the_rule_is_caught(
 
 
 def test_replicating_deletes_by_version_id_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A delete by version id that also removes the copies in destinations (R-103, T-52).
+    """A delete by version id routed to the destinations like a delete marker (R-103, T-52):
+    ``policy.route_version_delete`` answers with the winning rules instead of nowhere."""
 
-    The engine's version-id delete does not ask ``policy`` (R-103 holds by
-    construction), so the mutation goes into the engine's delete path itself.
-    """
-    original: Callable[..., Any] = Engine._delete_version
+    def propagating(world: World, bucket: str, version: Any) -> tuple[policy.Route, ...]:
+        source = world.bucket(bucket)
+        if source is None or source.replication is None:
+            return ()
+        return policy.winning_rules(source.replication, version.key, FrozenMap())
 
-    def propagating(self: Engine, bucket: Any, key: str, version_id: str, **kw: Any) -> Any:
-        result = original(self, bucket, key, version_id, **kw)
-        for name, keys in self._objects.items():
-            if name != bucket.name and key in keys:
-                keys[key] = _store.remove(keys[key], version_id)
-                if keys[key] is None:
-                    del keys[key]
-        return result
-
-    monkeypatch.setattr(Engine, "_delete_version", propagating)
+    monkeypatch.setattr(policy, "route_version_delete", propagating)
     with pytest.raises(DeletePropagationViolation, match="R-103"):
         run_machine()
 

@@ -449,6 +449,8 @@ class _ObjectOperations(_EngineCore):
             del keys[key]
         else:
             keys[key] = rest
+        routes = policy.route_version_delete(self._world(), bucket.name, found)
+        self._enqueue(bucket.name, found, routes, TaskKind.VERSION_DELETE)
         return DeleteResult(version_id=version_id, delete_marker=isinstance(found, DeleteMarker))
 
     def _locked(self, version: ObjectVersion, *, bypass: bool) -> bool:

@@ -169,11 +169,23 @@ class _Replicator(_EngineCore):
             return StepResult(
                 task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason
             )
+        if task.kind is TaskKind.VERSION_DELETE:
+            self._delete_replica(task)
+            return StepResult(task=task, status=ReplicationStatus.COMPLETED)
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
         self._record(task, ReplicationStatus.COMPLETED, None)
         self._emit_threshold(task)
         return StepResult(task=task, status=ReplicationStatus.COMPLETED)
+
+    def _delete_replica(self, task: ReplicationTask) -> None:
+        """Apply a routed delete by version id (only a broken policy routes one, R-103)."""
+        keys = self._objects[task.destination_bucket]
+        rest = _store.remove(keys.get(task.key), task.version_id)
+        if rest is None:
+            keys.pop(task.key, None)
+        else:
+            keys[task.key] = rest
 
     def _write_replica(self, task: ReplicationTask, version: Version, *, drop_tags: bool) -> None:
         world = self._world()

@@ -18,6 +18,9 @@ class TaskKind(S3Enum):
     DELETE_MARKER = "delete_marker"
     #: A metadata change (tags, ACL, retention, legal hold) of a replicated version (R-085).
     METADATA = "metadata"
+    #: A delete by version id.  ``policy`` never routes one (R-103); the kind exists so
+    #: that the decision stays in ``policy`` and a broken policy shows what it would do.
+    VERSION_DELETE = "version_delete"
 
 
 @attrs.frozen(kw_only=True)
