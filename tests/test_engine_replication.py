@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from s3repl import Engine, FailureReason, FaultPlan, Profile, ReplicationStatus, StorageClass
+from s3repl import Engine, FailureReason, FaultPlan, Profile, ReplicationStatus, StorageClass, iam
 from s3repl.errors import NoSuchKey
 from s3repl.model import (
     DeleteMarker,
@@ -23,21 +23,9 @@ from s3repl.model import (
 ROLE = "arn:aws:iam::123456789012:role/repl"
 OTHER = "444455556666"
 ALL_ACTIONS = (
-    "s3:GetReplicationConfiguration",
-    "s3:ListBucket",
-    "s3:GetObjectVersionForReplication",
-    "s3:GetObjectVersionAcl",
-    "s3:GetObjectVersionTagging",
-    "s3:ReplicateObject",
-    "s3:ReplicateDelete",
-    "s3:ReplicateTags",
-    "s3:ObjectOwnerOverrideToBucketOwner",
-    "s3:GetObjectRetention",
-    "s3:GetObjectLegalHold",
-    "s3:PutObjectLegalHold",
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
+    *iam.REPLICATION_ROLE_ACTIONS,
+    *iam.OPTIONAL_REPLICATION_ROLE_ACTIONS,
+    *iam.REPLICATION_KMS_ACTIONS,
 )
 
 

@@ -12,23 +12,13 @@ from typing import Any
 
 import pytest
 
-from s3repl import Engine, FailureReason, Profile, ReplicationStatus
+from s3repl import Engine, FailureReason, Profile, ReplicationStatus, iam
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
 ALL_ACTIONS = (
-    "s3:GetObjectVersionForReplication",
-    "s3:GetObjectVersionAcl",
-    "s3:GetObjectVersionTagging",
-    "s3:ReplicateObject",
-    "s3:ReplicateDelete",
-    "s3:ReplicateTags",
-    "s3:ObjectOwnerOverrideToBucketOwner",
-    "s3:GetObjectRetention",
-    "s3:GetObjectLegalHold",
-    "s3:PutObjectLegalHold",
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
+    *iam.REPLICATION_ROLE_ACTIONS,
+    *iam.OPTIONAL_REPLICATION_ROLE_ACTIONS,
+    *iam.REPLICATION_KMS_ACTIONS,
 )
 F = FailureReason
 
