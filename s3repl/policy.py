@@ -55,6 +55,7 @@ from s3repl.model import (
 from s3repl.model.acl import Permission
 from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
+from s3repl.model.objects import evolve_version
 from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Profile
 from s3repl.world import Role, World
 
@@ -914,7 +915,7 @@ def build_replica(
     if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
         default = dest.object_lock.default_retention
         mode, until = default.mode, default.retain_until(now)
-    return attrs.evolve(
+    return evolve_version(
         version,
         storage_class=storage_class,
         server_side_encryption=sse,

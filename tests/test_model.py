@@ -269,3 +269,26 @@ def test_errors_carry_codes() -> None:
     assert error_class("MalformedXML") is MalformedXML
     assert issubclass(error_class("KMS.NotFoundException"), S3Error)
     assert str(MalformedXML("m", element="Rule")) == "MalformedXML (400): m [element Rule]"
+
+
+@given(size=st.integers(min_value=0), tags=st.dictionaries(st.text(min_size=1), st.text()))
+def test_evolve_version_matches_attrs_evolve(size: int, tags: dict[str, str]) -> None:
+    """The engine's fast copy of a version equals ``attrs.evolve`` field for field, and
+    refuses a field the class does not have (R-083: replicas are exact copies)."""
+    import attrs
+
+    from s3repl.model import DeleteMarker, ObjectVersion
+    from s3repl.model.objects import evolve_version
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    version = ObjectVersion(
+        key="k", version_id="v", last_modified=start, etag='"e"', size=1, owner="1"
+    )
+    frozen = FrozenMap(tags)
+    assert evolve_version(version, size=size, tags=frozen) == attrs.evolve(
+        version, size=size, tags=frozen
+    )
+    marker = DeleteMarker(key="k", version_id="m", last_modified=start, owner="1")
+    assert evolve_version(marker, is_latest=True) == attrs.evolve(marker, is_latest=True)
+    with pytest.raises(TypeError):
+        evolve_version(version, colour="blue")

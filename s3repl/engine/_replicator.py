@@ -33,6 +33,7 @@ from s3repl.model import (
     StepResult,
     TaskKind,
 )
+from s3repl.model.objects import evolve_version
 from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
@@ -208,7 +209,7 @@ class _Replicator(_EngineCore):
         assert source.replication is not None
         rule = next((r for r in source.replication.rules if r.id == task.rule_id), None)
         if isinstance(version, DeleteMarker):
-            replica: Version = attrs.evolve(
+            replica: Version = evolve_version(
                 version,
                 replication_status=ReplicationStatus.REPLICA,
                 destination_statuses=FrozenMap.interned({}),
@@ -248,7 +249,7 @@ class _Replicator(_EngineCore):
             aggregate = policy.aggregate_status(statuses)
             if task.replica_modification and aggregate is ReplicationStatus.COMPLETED:
                 aggregate = ReplicationStatus.REPLICA  # back to REPLICA when done
-            return attrs.evolve(
+            return evolve_version(
                 version,
                 destination_statuses=FrozenMap.interned(statuses),
                 failure_reasons=reasons,

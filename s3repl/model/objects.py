@@ -8,6 +8,8 @@ answers a read, because it depends on the version's neighbours, not on the versi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 
@@ -22,7 +24,7 @@ from s3repl.model.enums import (
     StorageClass,
 )
 
-__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion"]
+__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion", "evolve_version"]
 
 #: The version id of versions written while versioning is off or suspended.
 NULL_VERSION_ID = "null"
@@ -130,3 +132,40 @@ class DeleteMarker:
     def is_delete_marker(self) -> bool:
         """Always ``True``: this is a delete marker."""
         return True
+
+
+_UNCHANGED: Any = object()
+
+
+def _compile_evolve(cls: type[Any]) -> Callable[..., Any]:
+    """Generate ``evolve`` for ``cls``: one keyword per field, no loop at run time.
+
+    Why: every replication step copies a version or two, and ``attrs.evolve`` walks the
+    fields on every call; a generated function (as attrs generates ``__init__``) does not.
+    """
+    names = [field.name for field in attrs.fields(cls)]
+    params = ", ".join(f"{name}=_UNCHANGED" for name in names)
+    values = ", ".join(
+        f"{name}=version.{name} if {name} is _UNCHANGED else {name}" for name in names
+    )
+    source = f"def evolve(version, *, {params}):\n    return cls({values})\n"
+    namespace: dict[str, Any] = {"_UNCHANGED": _UNCHANGED, "cls": cls}
+    exec(compile(source, f"<evolve {cls.__name__}>", "exec"), namespace)
+    function: Callable[..., Any] = namespace["evolve"]
+    return function
+
+
+_EVOLVERS: dict[type[Any], Callable[..., Any]] = {
+    cls: _compile_evolve(cls) for cls in (ObjectVersion, DeleteMarker)
+}
+_VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
+
+
+def evolve_version(version: _VersionT, **changes: Any) -> _VersionT:
+    """Return a copy of a version or delete marker with ``changes`` (as ``attrs.evolve``).
+
+    Raises:
+        TypeError: when ``changes`` names a field the class does not have.
+    """
+    new: _VersionT = _EVOLVERS[type(version)](version, **changes)
+    return new
