@@ -71,6 +71,7 @@ __all__ = [
     "metadata_update",
     "object_arn",
     "orders_by_source_time",
+    "outcome_changes_status",
     "permission_decision",
     "role_allows",
     "role_may",
@@ -79,7 +80,11 @@ __all__ = [
     "route_new_object",
     "route_object",
     "route_version_delete",
+    "rtc_applies",
+    "rtc_enabled",
     "rule_matches",
+    "sends_failure_events",
+    "status_after",
     "winning_rules",
 ]
 
@@ -383,6 +388,53 @@ def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationSt
     if ReplicationStatus.PENDING in values:
         return ReplicationStatus.PENDING
     return ReplicationStatus.COMPLETED
+
+
+def status_after(
+    statuses: Mapping[str, ReplicationStatus], *, replica_sync: bool
+) -> ReplicationStatus:
+    """The header after a destination's outcome is recorded (R-122, R-123).
+
+    A source aggregates its destinations; a replica sending its metadata back reads
+    ``REPLICA`` again once every sync is done (R-122), ``PENDING`` or ``FAILED`` before.
+    """
+    aggregate = aggregate_status(statuses)
+    if replica_sync and aggregate is ReplicationStatus.COMPLETED:
+        return ReplicationStatus.REPLICA
+    return aggregate
+
+
+def outcome_changes_status(task: ReplicationTask) -> bool:
+    """Whether a task's outcome is recorded in the carrying version's status (R-124).
+
+    Objects, delete markers and replica modification syncs are; a source's metadata
+    operations (tags, ACL, lock changes) leave its status as it is [INF].
+    """
+    return task.kind is not TaskKind.METADATA or task.replica_modification
+
+
+def sends_failure_events(rule: ReplicationRule | None) -> bool:
+    """Whether a failure under ``rule`` sends ``OperationFailedReplication`` (R-129).
+
+    Failure events need replication metrics on the rule, not RTC.
+    """
+    metrics = None if rule is None else rule.destination.metrics
+    return metrics is not None and metrics.status is Status.ENABLED
+
+
+def rtc_enabled(rule: ReplicationRule | None) -> bool:
+    """Whether the rule has Replication Time Control enabled (R-132)."""
+    rtc = None if rule is None else rule.destination.replication_time
+    return rtc is not None and rtc.status is Status.ENABLED
+
+
+def rtc_applies(rule: ReplicationRule | None, task: ReplicationTask) -> bool:
+    """Whether the RTC threshold (15 minutes) covers the task (R-129, R-132).
+
+    Only object operations under a rule with RTC enabled; delete markers are outside
+    the SLA.
+    """
+    return task.kind is TaskKind.OBJECT and rtc_enabled(rule)
 
 
 def orders_by_source_time(profile: Profile) -> bool:

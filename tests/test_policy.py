@@ -225,3 +225,43 @@ def test_lifecycle_waits_for_pending(status: ReplicationStatus | None, *, may: b
         replication_status=status,
     )
     assert policy.lifecycle_may_expire(version) is may
+
+
+@pytest.mark.parametrize(
+    ("statuses", "replica_sync", "expected"),
+    [
+        ({"a": C}, False, C),
+        ({"a": C}, True, R),  # R-122: a replica is REPLICA again once its sync is done
+        ({"a": P}, True, P),
+        ({"a": F}, True, F),
+    ],
+)
+def test_status_after(
+    statuses: dict[str, ReplicationStatus], *, replica_sync: bool, expected: ReplicationStatus
+) -> None:
+    """R-122, R-123: the header after an outcome, for sources and for syncing replicas."""
+    assert policy.status_after(statuses, replica_sync=replica_sync) is expected
+
+
+def test_which_outcomes_change_status() -> None:
+    """R-124 [INF]: objects, markers and replica syncs record their outcome in the status;
+    a source's metadata operations do not."""
+    from s3repl.model import ReplicationTask
+
+    def task(kind: str, *, sync: bool = False) -> ReplicationTask:
+        return ReplicationTask(
+            source_bucket="s",
+            destination_bucket="d",
+            key="k",
+            version_id="v",
+            rule_id="r",
+            kind=kind,
+            replica_modification=sync,
+        )
+
+    assert policy.outcome_changes_status(task("object"))
+    assert policy.outcome_changes_status(task("delete_marker"))
+    assert not policy.outcome_changes_status(task("metadata"))
+    assert policy.outcome_changes_status(task("metadata", sync=True))
+    assert policy.rtc_applies(None, task("object")) is False
+    assert policy.sends_failure_events(None) is False

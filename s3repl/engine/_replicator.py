@@ -29,7 +29,6 @@ from s3repl.model import (
     ObjectVersion,
     ReplicationStatus,
     ReplicationTask,
-    Status,
     StepResult,
     TaskKind,
 )
@@ -234,8 +233,8 @@ class _Replicator(_EngineCore):
         self, task: ReplicationTask, status: ReplicationStatus, reason: FailureReason | None
     ) -> None:
         """Record a destination's outcome on the source version and re-aggregate (R-123)."""
-        if task.kind is TaskKind.METADATA and not task.replica_modification:
-            return  # metadata operations leave the source's status as it is
+        if not policy.outcome_changes_status(task):
+            return
         keys = self._objects.get(task.source_bucket)
         if keys is None or task.key not in keys:
             return
@@ -246,14 +245,13 @@ class _Replicator(_EngineCore):
             reasons = version.failure_reasons
             if reason is not None:
                 reasons = FrozenMap.interned({**reasons, task.destination_bucket: reason})
-            aggregate = policy.aggregate_status(statuses)
-            if task.replica_modification and aggregate is ReplicationStatus.COMPLETED:
-                aggregate = ReplicationStatus.REPLICA  # R-122: back to REPLICA when done
             return evolve_version(
                 version,
                 destination_statuses=FrozenMap.interned(statuses),
                 failure_reasons=reasons,
-                replication_status=aggregate,
+                replication_status=policy.status_after(
+                    statuses, replica_sync=task.replica_modification
+                ),
             )
 
         keys[task.key] = _store.replace(keys[task.key], task.version_id, change)
@@ -275,10 +273,8 @@ class _Replicator(_EngineCore):
         return next((r for r in source.replication.rules if r.id == task.rule_id), None)
 
     def _emit_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
-        rule = self._rule(task)
-        metrics = None if rule is None else rule.destination.metrics
-        if metrics is None or metrics.status is not Status.ENABLED:
-            return  # R-129: failure events need replication metrics on the rule
+        if not policy.sends_failure_events(self._rule(task)):
+            return
         self._events.append(self._event("OperationFailedReplication", task, failure_reason=reason))
 
     def advance(self, *, seconds: float) -> None:
@@ -301,10 +297,8 @@ class _Replicator(_EngineCore):
         """The task's version if its rule has RTC on and 15 minutes have passed (R-132)."""
         if not self._uses_rtc(task.source_bucket):
             return None
-        rule = self._rule(task)
-        rtc = None if rule is None else rule.destination.replication_time
-        if rtc is None or rtc.status is not Status.ENABLED or task.kind is not TaskKind.OBJECT:
-            return None  # R-129, R-132: threshold events need RTC, and cover objects only
+        if not policy.rtc_applies(self._rule(task), task):
+            return None
         keys = self._objects.get(task.source_bucket, {})
         version = _store.find(keys.get(task.key), task.version_id)
         if version is None or self._age_us(version) <= _RTC_THRESHOLD_US:
@@ -320,9 +314,7 @@ class _Replicator(_EngineCore):
             source = self._buckets.get(bucket)
             config = None if source is None else source.replication
             cached = memo[memo_key] = config is not None and any(
-                rule.destination.replication_time is not None
-                and rule.destination.replication_time.status is Status.ENABLED
-                for rule in config.rules
+                policy.rtc_enabled(rule) for rule in config.rules
             )
         return cached is True
 
