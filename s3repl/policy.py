@@ -66,6 +66,7 @@ __all__ = [
     "aggregate_status",
     "apply_outcome",
     "build_replica",
+    "delete_markers_replicate",
     "filter_matches",
     "lifecycle_may_expire",
     "metadata_update",
@@ -265,26 +266,35 @@ def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tupl
     with ``DeleteMarkerReplication`` enabled on the winning rule (markers carry no
     tags, so tag rules never match them).  Under the profile switch
     ``cross_account_delete_markers_off_by_default`` markers stay in the account.
-    Deletes by version id are never routed at all (R-103): the engine does not ask.
+    Deletes by version id go through :func:`route_version_delete` instead (R-103).
     """
     source = world.bucket(bucket)
     if marker.by_lifecycle or source is None or source.replication is None:
         return ()
     routes = winning_rules(source.replication, marker.key, FrozenMap())
-    kept = []
-    for route in routes:
-        rule = route.rule
-        if (
-            rule.schema_version is SchemaVersion.V2
-            and rule.delete_marker_replication is not Status.ENABLED
-        ):
-            continue
-        if world.profile.cross_account_delete_markers_off_by_default:
-            dest = world.bucket(route.destination_bucket)
-            if dest is not None and dest.owner != source.owner:
-                continue
-        kept.append(route)
-    return tuple(kept)
+    return tuple(
+        route
+        for route in routes
+        if delete_markers_replicate(
+            world, source, world.bucket(route.destination_bucket), route.rule
+        )
+    )
+
+
+def delete_markers_replicate(
+    world: World, source: Bucket, dest: Bucket | None, rule: ReplicationRule
+) -> bool:
+    """Whether user delete markers travel under ``rule`` to ``dest`` (R-087, R-110).
+
+    V1 rules carry them; V2 rules only with ``DeleteMarkerReplication`` enabled; and
+    under ``cross_account_delete_markers_off_by_default`` never to another account.
+    """
+    if rule.schema_version is SchemaVersion.V2 and rule.delete_marker_replication is not (
+        Status.ENABLED
+    ):
+        return False
+    cross_account = dest is not None and dest.owner != source.owner
+    return not (world.profile.cross_account_delete_markers_off_by_default and cross_account)
 
 
 def route_version_delete(

@@ -87,7 +87,12 @@ from s3repl.model.names import (
     check_bucket_name,
     partition_of_region,
 )
-from s3repl.policy import object_arn, permission_decision, role_allows
+from s3repl.policy import (
+    delete_markers_replicate,
+    object_arn,
+    permission_decision,
+    role_allows,
+)
 from s3repl.world import Role, World
 
 __all__ = [
@@ -1065,7 +1070,7 @@ def _needs(world: World, source: Bucket, dest: Bucket, rule: ReplicationRule) ->
             consequence="replicas cannot be written",
         )
     )
-    if _replicates_delete_markers(world, source, dest, rule):
+    if delete_markers_replicate(world, source, dest, rule):
         needs.append(
             _Need(
                 requirement="R-155",
@@ -1096,17 +1101,6 @@ def _needs(world: World, source: Bucket, dest: Bucket, rule: ReplicationRule) ->
             )
         )
     return tuple(needs)
-
-
-def _replicates_delete_markers(
-    world: World, source: Bucket, dest: Bucket, rule: ReplicationRule
-) -> bool:
-    """R-087: V1 rules replicate user markers; V2 only with ``DeleteMarkerReplication``."""
-    if world.profile.cross_account_delete_markers_off_by_default and dest.owner != source.owner:
-        return False
-    if rule.schema_version is SchemaVersion.V1:
-        return True
-    return rule.delete_marker_replication is Status.ENABLED
 
 
 def _permission_findings(
