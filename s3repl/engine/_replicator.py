@@ -27,6 +27,7 @@ from s3repl.model import (
     FailureReason,
     FrozenMap,
     ObjectVersion,
+    ReplicationRule,
     ReplicationStatus,
     ReplicationTask,
     StepResult,
@@ -206,7 +207,7 @@ class _Replicator(_EngineCore):
             return
         source = self._buckets[task.source_bucket]
         assert source.replication is not None
-        rule = next((r for r in source.replication.rules if r.id == task.rule_id), None)
+        rule = self._rule(task)
         if isinstance(version, DeleteMarker):
             replica: Version = evolve_version(
                 version,
@@ -240,11 +241,11 @@ class _Replicator(_EngineCore):
             return
 
         def change(version: Version) -> Version:
-            statuses = dict(version.destination_statuses)
+            statuses = version.destination_statuses.to_dict()
             statuses[task.destination_bucket] = status
             reasons = version.failure_reasons
             if reason is not None:
-                reasons = FrozenMap.interned({**reasons, task.destination_bucket: reason})
+                reasons = FrozenMap.interned({**reasons.to_dict(), task.destination_bucket: reason})
             return evolve_version(
                 version,
                 destination_statuses=FrozenMap.interned(statuses),
@@ -266,11 +267,18 @@ class _Replicator(_EngineCore):
             del self._deferred_expirations[marker]
             self.expire_object(bucket, key)
 
-    def _rule(self, task: ReplicationTask) -> Any:
+    def _rule(self, task: ReplicationTask) -> ReplicationRule | None:
+        """The rule the task was routed by, if the source's configuration still has it."""
+        memo = self._world().memo
+        memo_key = ("rule", task.source_bucket, task.rule_id)
+        if memo_key in memo:
+            return memo[memo_key]  # type: ignore[return-value]
         source = self._buckets.get(task.source_bucket)
-        if source is None or source.replication is None:
-            return None
-        return next((r for r in source.replication.rules if r.id == task.rule_id), None)
+        rule = None
+        if source is not None and source.replication is not None:
+            rule = next((r for r in source.replication.rules if r.id == task.rule_id), None)
+        memo[memo_key] = rule
+        return rule
 
     def _emit_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
         if not policy.sends_failure_events(self._rule(task)):
