@@ -944,6 +944,11 @@ def _replica_key(dest: Bucket, version: ObjectVersion, rule: ReplicationRule | N
 # --- the replica (R-082..R-089, R-150..R-154) ---------------------------------------------
 
 
+_NO_TAGS: FrozenMap[str, str] = FrozenMap.interned({})
+_NO_STATUSES: FrozenMap[str, ReplicationStatus] = FrozenMap.interned({})
+_NO_REASONS: FrozenMap[str, FailureReason] = FrozenMap.interned({})
+
+
 def build_replica(
     world: World,
     version: ObjectVersion,
@@ -985,12 +990,12 @@ def build_replica(
         etag=etag,
         owner=owner,
         acl=acl,
-        tags=FrozenMap() if drop_tags else version.tags,
+        tags=_NO_TAGS if drop_tags else version.tags,
         object_lock_mode=mode,
         object_lock_retain_until_date=until,
         replication_status=ReplicationStatus.REPLICA,
-        destination_statuses=FrozenMap.interned({}),
-        failure_reasons=FrozenMap.interned({}),
+        destination_statuses=_NO_STATUSES,
+        failure_reasons=_NO_REASONS,
         is_latest=False,
         owner_overridden=override and dest.ownership is not ObjectOwnership.BUCKET_OWNER_ENFORCED,
     )
