@@ -345,3 +345,32 @@ def test_malformed_documents_leave_the_engine_unchanged(document: Any) -> None:
         before.objects,
         before.pending,
     )
+
+
+def test_every_operation_checks_its_caller() -> None:
+    """DESIGN contract, R-007: reads of another account's bucket need a bucket-policy grant,
+    and IAM roles and KMS keys are managed only by their own account."""
+    eng = replicating()
+    stranger = "444455556666"
+    eng.put_object("src", "k", b"x")
+    for call in (
+        lambda: eng.list_object_versions("src", account=stranger),
+        lambda: eng.get_object_tagging("src", "k", account=stranger),
+        lambda: eng.get_bucket("src", account=stranger),
+        lambda: eng.head_object("src", "k", account=stranger),
+    ):
+        with pytest.raises(AccessDenied):
+            call()
+    key = eng.create_kms_key()
+    for call in (
+        lambda: eng.create_role("arn:aws:iam::123456789012:role/other", account=stranger),
+        lambda: eng.put_role_policy(
+            ROLE, {"Version": "2012-10-17", "Statement": []}, account=stranger
+        ),
+        lambda: eng.delete_role(ROLE, account=stranger),
+        lambda: eng.disable_kms_key(key, account=stranger),
+    ):
+        with pytest.raises(AccessDenied):
+            call()
+    assert eng.list_object_versions("src", account="123456789012")
+    eng.disable_kms_key(key, account="123456789012")

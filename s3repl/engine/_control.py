@@ -18,6 +18,7 @@ from s3repl.engine._core import (
     _EngineCore,
 )
 from s3repl.errors import (
+    AccessDenied,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
@@ -69,6 +70,7 @@ class _ControlPlane(_EngineCore):
         *,
         policy: str | Mapping[str, Any] | iam.PolicyDocument | None = None,
         trusted: bool = True,
+        account: str | None = None,
     ) -> Role:
         """Create (or replace) an IAM role.
 
@@ -76,8 +78,9 @@ class _ControlPlane(_EngineCore):
             arn: the role ARN.
             policy: its permission policy; ``None`` allows every replication action.
             trusted: whether its trust policy lets S3 assume it (R-006).
+            account: the calling account; only the role's own account may create it.
         """
-        RoleArn.parse(arn)
+        self._own_iam(account, RoleArn.parse(arn).account, f"role {arn}")
         document = (
             iam.allow_all_replication_policy() if policy is None else _identity_policy(policy)
         )
@@ -88,20 +91,32 @@ class _ControlPlane(_EngineCore):
         self._changed()
         return role
 
+    def _own_iam(self, account: str | None, owner: str, what: str) -> None:
+        """IAM and KMS calls act within one account: another account is refused."""
+        if account is not None and check_account_id(account) != owner:
+            msg = f"User from account {account} is not authorized to manage {what}"
+            raise AccessDenied(msg)
+
     def put_role_policy(
-        self, arn: str, policy: str | Mapping[str, Any] | iam.PolicyDocument
+        self,
+        arn: str,
+        policy: str | Mapping[str, Any] | iam.PolicyDocument,
+        *,
+        account: str | None = None,
     ) -> Role:
         """Replace a role's permission policy (for example to revoke a permission)."""
         role = self._role(arn)
+        self._own_iam(account, role.account, f"role {arn}")
         updated = attrs.evolve(role, policy=_identity_policy(policy))
         self._tick()
         self._roles[arn] = updated
         self._changed()
         return updated
 
-    def delete_role(self, arn: str) -> None:
+    def delete_role(self, arn: str, *, account: str | None = None) -> None:
         """Delete an IAM role; replication through it then fails (R-158)."""
-        self._role(arn)
+        role = self._role(arn)
+        self._own_iam(account, role.account, f"role {arn}")
         self._tick()
         del self._roles[arn]
         self._changed()
@@ -150,27 +165,30 @@ class _ControlPlane(_EngineCore):
         hexits = f"{self._ids.getrandbits(128):032x}"
         return f"{hexits[:8]}-{hexits[8:12]}-{hexits[12:16]}-{hexits[16:20]}-{hexits[20:]}"
 
-    def _update_key(self, arn: str, change: Callable[[KmsKey], KmsKey]) -> None:
+    def _update_key(
+        self, arn: str, account: str | None, change: Callable[[KmsKey], KmsKey]
+    ) -> None:
         try:
             key = self._keys[arn]
         except KeyError:
             msg = f"Key '{arn}' does not exist"
             raise KMSNotFoundException(msg) from None
+        self._own_iam(account, key.account, f"key {arn}")
         self._tick()
         self._keys[arn] = change(key)
         self._changed()
 
-    def disable_kms_key(self, arn: str) -> None:
+    def disable_kms_key(self, arn: str, *, account: str | None = None) -> None:
         """Disable a key (replication then fails with ``*KmsKeyInvalidState``)."""
-        self._update_key(arn, lambda key: attrs.evolve(key, enabled=False))
+        self._update_key(arn, account, lambda key: attrs.evolve(key, enabled=False))
 
-    def enable_kms_key(self, arn: str) -> None:
+    def enable_kms_key(self, arn: str, *, account: str | None = None) -> None:
         """Enable a key again."""
-        self._update_key(arn, lambda key: attrs.evolve(key, enabled=True))
+        self._update_key(arn, account, lambda key: attrs.evolve(key, enabled=True))
 
-    def schedule_key_deletion(self, arn: str) -> None:
+    def schedule_key_deletion(self, arn: str, *, account: str | None = None) -> None:
         """Schedule a key for deletion (it is unusable from now on)."""
-        self._update_key(arn, lambda key: attrs.evolve(key, pending_deletion=True))
+        self._update_key(arn, account, lambda key: attrs.evolve(key, pending_deletion=True))
 
     def create_bucket(
         self,
@@ -221,9 +239,11 @@ class _ControlPlane(_EngineCore):
         self._changed()
         return bucket
 
-    def get_bucket(self, name: str) -> Bucket:
-        """Return a bucket's configuration."""
-        return self._bucket(name)
+    def get_bucket(self, name: str, *, account: str | None = None) -> Bucket:
+        """Return a bucket's configuration (the caller needs ``s3:ListBucket``)."""
+        bucket = self._bucket(name)
+        self._authorize(bucket, account, "s3:ListBucket")
+        return bucket
 
     def delete_bucket(self, name: str, *, account: str | None = None) -> None:
         """Delete an empty bucket (``BucketNotEmpty`` while it holds any version)."""
@@ -343,9 +363,9 @@ class _ControlPlane(_EngineCore):
         self._policies[bucket] = document
         self._changed()
 
-    def get_bucket_policy(self, bucket: str) -> iam.PolicyDocument:
+    def get_bucket_policy(self, bucket: str, *, account: str | None = None) -> iam.PolicyDocument:
         """Return the bucket policy (``NoSuchBucketPolicy`` when none)."""
-        self._bucket(bucket)
+        self._authorize(self._bucket(bucket), account, "s3:GetBucketPolicy")
         try:
             return self._policies[bucket]
         except KeyError:

@@ -556,9 +556,10 @@ class _ObjectOperations(_EngineCore):
         )  # fmt: skip
 
     def get_object_tagging(
-        self, bucket: str, key: str, *, version_id: str | None = None
+        self, bucket: str, key: str, *, version_id: str | None = None, account: str | None = None
     ) -> Mapping[str, str]:
         """Return a version's tags."""
+        self._authorize(self._bucket(bucket), account, "s3:GetObjectTagging", key)
         return self._resolve(bucket, key, version_id).tags
 
     def put_object_acl(
@@ -682,10 +683,10 @@ class _ObjectOperations(_EngineCore):
         return self.head_object(bucket, key, version_id=version_id, account=account)
 
     def list_object_versions(
-        self, bucket: str, *, prefix: str = ""
+        self, bucket: str, *, prefix: str = "", account: str | None = None
     ) -> tuple[ObjectVersion | DeleteMarker, ...]:
         """Every version and delete marker, keys ascending, newest first per key."""
-        self._bucket(bucket)
+        self._authorize(self._bucket(bucket), account, "s3:ListBucketVersions")
         out: list[ObjectVersion | DeleteMarker] = []
         keys = self._objects[bucket]
         for key in sorted(k for k in keys if k.startswith(prefix)):
