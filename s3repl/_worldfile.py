@@ -74,10 +74,9 @@ import attrs
 
 from s3repl.engine import Engine
 from s3repl.errors import S3Error, S3ReplError
-from s3repl.model import FrozenMap, KmsKeyArn, RoleArn
+from s3repl.model import KmsKeyArn, RoleArn
 from s3repl.model.names import check_account_id, check_region
 from s3repl.profile import Profile
-from s3repl.world import KmsKey
 
 __all__ = ["WorldFileError", "load_world", "load_world_file"]
 
@@ -262,8 +261,8 @@ def _roles(engine: Engine, value: object) -> None:
 
 
 def _kms_keys(engine: Engine, value: object) -> Engine:
-    """Create the keys, then give each the ARN the file names (the engine draws its own)."""
-    renames: dict[str, str] = {}
+    """Create each key with exactly the ARN the file names."""
+    seen: set[str] = set()
     for index, item in enumerate(_sequence(value, "kms_keys")):
         path = f"kms_keys[{index}]"
         obj = _mapping(item, path)
@@ -275,26 +274,22 @@ def _kms_keys(engine: Engine, value: object) -> Engine:
         if parsed.is_alias:
             where, msg = f"{path}.arn", "give a key ARN (key/...): aliases are not modelled"
             raise WorldFileError(msg, path=where)
-        if arn in renames.values():
+        if arn in seen:
             where, msg = f"{path}.arn", f"duplicate key ARN {arn!r}"
             raise WorldFileError(msg, path=where)
+        seen.add(arn)
         document = _document(obj, "policy", path)
         enabled = _flag(obj, "enabled", path, default=True)
         with _at(f"{path}.policy"):
-            generated = engine.create_kms_key(
-                region=parsed.region, account=parsed.account, policy=document
+            engine.create_kms_key(
+                region=parsed.region,
+                account=parsed.account,
+                policy=document,
+                key_id=parsed.resource.removeprefix("key/"),
             )
         if not enabled:
-            engine.disable_kms_key(generated)
-        renames[generated] = arn
-    if not renames:
-        return engine
-    world = engine.snapshot()
-    keys: dict[str, KmsKey] = {}
-    for generated, key in world.kms_keys.items():
-        wanted = renames.get(generated, generated)
-        keys[wanted] = attrs.evolve(key, arn=wanted)
-    return Engine.from_snapshot(attrs.evolve(world, kms_keys=FrozenMap(keys)))
+            engine.disable_kms_key(arn)
+    return engine
 
 
 def _bucket(engine: Engine, obj: Mapping[str, Any], path: str) -> None:

@@ -46,6 +46,7 @@ from s3repl.model.names import (
     check_account_id,
     check_bucket_name,
     check_region,
+    partition_of_region,
 )
 from s3repl.validate import VERSIONING_LOCKED_MESSAGE, validate_replication
 from s3repl.world import Account, KmsKey, Role
@@ -150,7 +151,10 @@ class _ControlPlane(_EngineCore):
         owner = check_account_id(account or DEFAULT_ACCOUNT)
         check_region(region)
         arn = str(
-            KmsKeyArn.parse(f"arn:aws:kms:{region}:{owner}:key/{key_id or self._new_key_id()}")
+            KmsKeyArn.parse(
+                f"arn:{partition_of_region(region).value}:kms:{region}:{owner}:"
+                f"key/{key_id or self._new_key_id()}"
+            )
         )
         if arn in self._keys:
             msg = f"KMS key {arn} already exists"
