@@ -126,7 +126,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"_?[A-Z]{1,2}(_co|_contra)?"),
     # Signatures name a type by its defining module (s3repl.model.enums.Status), while
     # the reference documents the public names; those paths have no page of their own.
-    (r"py:class", r"s3repl\.(model|world|iam|validate|engine)\..*"),
+    (r"py:class", r"s3repl\.(model|world|iam|validate|engine|testing)\..*"),
+    # Hypothesis has no page here either (no intersphinx without a network).
+    (r"py:.*", r"hypothesis\..*"),
     # Type aliases of the engine's internals, as they appear in signatures.
     (r"py:class", r"(Version|Chain|OrderPolicy)"),
 ]

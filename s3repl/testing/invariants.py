@@ -11,7 +11,7 @@ kinds, by what they need to see:
    delete marker) and :func:`check_replica_written` (right after a step applied a
    task).  They hold only at that moment, because configurations, tags and lock
    settings may change afterwards.  :func:`check_routing` restates the rule selection
-   of SPEC section 3 independently of :mod:`s3repl.policy`, so that a broken policy is
+   of SPEC section 3 independently of ``s3repl.policy``, so that a broken policy is
    caught rather than echoed.
 3. *Across snapshots*: :class:`StatusTracker` (statuses only move forward, R-113,
    R-122, R-124) and :func:`check_version_delete_not_replicated` (R-103).
@@ -88,7 +88,7 @@ __all__ = [
     "expected_routes",
 ]
 
-#: What every check accepts: a live engine (snapshotted first) or a snapshot.
+#: What every check accepts, a live engine (snapshotted first) or a snapshot.
 EngineOrWorld: TypeAlias = Engine | World
 
 _PENDING = ReplicationStatus.PENDING
@@ -752,7 +752,7 @@ def expected_routes(world: World, bucket: str, version: Version) -> dict[str, Re
     """The winning rule per destination for a version just written to ``bucket``.
 
     An independent restatement of SPEC sections 3 to 5 (deliberately not calling
-    :mod:`s3repl.policy`): enabled rules only (R-065); prefix, tags and ``Not`` (R-060,
+    ``s3repl.policy``): enabled rules only (R-065); prefix, tags and ``Not`` (R-060,
     R-061, R-069); per destination the highest priority, ties to the earlier rule
     (R-063, R-066); replicas (R-101), archived classes (R-105), SSE-C by profile (R-081)
     and SSE-KMS without the opt-in (R-067) never; delete markers only from user deletes

@@ -196,7 +196,7 @@ def default_world(*, seed: int = 0, profile: Profile | None = None) -> Engine:
 
     Args:
         seed: the engine seed.
-        profile: the behaviour switches (default :meth:`Profile.aws`).
+        profile: the behaviour switches (default ``Profile.aws()``).
     """
     engine = Engine(seed=seed, profile=profile)
     engine.create_bucket("src", region="us-east-1", versioning=True)

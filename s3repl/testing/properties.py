@@ -59,7 +59,7 @@ __all__ = [
     "replicas_owned_by",
 ]
 
-#: Where a run starts: an engine (forked per run), a snapshot, or a function making one.
+#: Where a run starts, an engine (forked per run), a snapshot, or a function making one.
 WorldSource: TypeAlias = Engine | World | Callable[[], Engine]
 
 
@@ -622,7 +622,7 @@ def check_policy(
 
     Raises:
         PolicyViolation: with the shrunk workload, as engine calls, and what broke.
-        S3Error: ``config`` is refused by ``PutBucketReplication``.
+        s3repl.errors.S3Error: ``config`` is refused by ``PutBucketReplication``.
     """
     template = _engines_from(world)()
     if config is not None:

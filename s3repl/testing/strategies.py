@@ -993,7 +993,7 @@ class WorldSpec:
             A new engine; nothing is pending.
 
         Raises:
-            S3Error: whatever the engine refuses (a hand-made spec may be
+            s3repl.errors.S3Error: whatever the engine refuses (a hand-made spec may be
                 inconsistent; specs from :func:`worlds` never are).
         """
         engine = Engine(seed=self.seed, profile=self.profile)
