@@ -65,6 +65,7 @@ __all__ = [
     "Verdict",
     "aggregate_status",
     "apply_outcome",
+    "build_marker_replica",
     "build_replica",
     "delete_markers_replicate",
     "filter_matches",
@@ -998,6 +999,17 @@ def build_replica(
         failure_reasons=_NO_REASONS,
         is_latest=False,
         owner_overridden=override and dest.ownership is not ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    )
+
+
+def build_marker_replica(marker: DeleteMarker) -> DeleteMarker:
+    """The replica of a delete marker: same key, version id and time, status REPLICA (R-087)."""
+    return evolve_version(
+        marker,
+        replication_status=ReplicationStatus.REPLICA,
+        destination_statuses=_NO_STATUSES,
+        failure_reasons=_NO_REASONS,
+        is_latest=False,
     )
 
 

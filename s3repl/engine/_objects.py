@@ -53,6 +53,7 @@ from s3repl.model import (
 from s3repl.model.names import (
     check_object_key,
 )
+from s3repl.model.objects import evolve_version
 from s3repl.model.tagging import check_metadata, check_tags
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -421,12 +422,10 @@ class _ObjectOperations(_EngineCore):
         )
         routes = policy.route_delete_marker(self._world(), bucket, marker)
         if routes:
-            marker = attrs.evolve(
+            marker = evolve_version(
                 marker,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=FrozenMap(
-                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
-                ),
+                destination_statuses=_pending(routes),
             )
         keys[key] = _store.push(chain, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
@@ -518,12 +517,10 @@ class _ObjectOperations(_EngineCore):
         replica_sync = updated.replication_status is ReplicationStatus.REPLICA and bool(routes)
         if replica_sync:
             # a replica shows PENDING while its change travels back.
-            updated = attrs.evolve(
+            updated = evolve_version(
                 updated,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=FrozenMap(
-                    {r.destination_bucket: ReplicationStatus.PENDING for r in routes}
-                ),
+                destination_statuses=_pending(routes),
             )
         keys = self._objects[bucket]
         keys[key] = _store.replace(keys[key], version.version_id, lambda _old: updated)

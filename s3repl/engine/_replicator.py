@@ -205,20 +205,12 @@ class _Replicator(_EngineCore):
                 ),
             )
             return
-        source = self._buckets[task.source_bucket]
-        assert source.replication is not None
-        rule = self._rule(task)
+        replica: Version
         if isinstance(version, DeleteMarker):
-            replica: Version = evolve_version(
-                version,
-                replication_status=ReplicationStatus.REPLICA,
-                destination_statuses=FrozenMap.interned({}),
-                failure_reasons=FrozenMap.interned({}),
-                is_latest=False,
-            )
+            replica = policy.build_marker_replica(version)
         else:
             replica = policy.build_replica(
-                world, version, rule, dest, now=self.now, drop_tags=drop_tags
+                world, version, self._rule(task), dest, now=self.now, drop_tags=drop_tags
             )
         if policy.orders_by_source_time(self.profile):
             keys[task.key] = _store.insert_ordered(chain, replica)
