@@ -292,3 +292,93 @@ def test_evolve_version_matches_attrs_evolve(size: int, tags: dict[str, str]) ->
     assert evolve_version(marker, is_latest=True) == attrs.evolve(marker, is_latest=True)
     with pytest.raises(TypeError):
         evolve_version(version, colour="blue")
+
+
+_ANY_VALUE = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+
+
+@given(data=st.data())
+def test_builders_match_attrs_init_and_evolve(data: st.DataObject) -> None:
+    """The engine's generated builders make values equal to attrs' ``__init__`` and
+    ``attrs.evolve``, of the real class, still frozen and hashable (R-083: replicas are
+    exact copies; R-124: tasks and step results are the values the API returns)."""
+    import attrs
+
+    from s3repl.model import DeleteMarker, ObjectVersion, ReplicationTask, StepResult, TaskKind
+    from s3repl.model._fastbuild import builders
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    task = ReplicationTask(
+        source_bucket="s",
+        destination_bucket="d",
+        key="k",
+        version_id="v",
+        rule_id="r",
+        kind="object",
+    )
+    references = [
+        ObjectVersion(key="k", version_id="v", last_modified=start, etag='"e"', size=1, owner="1"),
+        DeleteMarker(key="k", version_id="m", last_modified=start, owner="1"),
+        task,
+        StepResult(task=task, status="FAILED", failure_reason="DstBucketNotFound"),
+    ]
+    trusted = {ReplicationTask: ("kind",), StepResult: ("status", "failure_reason")}
+    for reference in references:
+        cls = type(reference)
+        build, evolve = builders(cls, trusted=trusted.get(cls, ()))
+        names = [field.name for field in attrs.fields(cls)]
+        values = {name: getattr(reference, name) for name in names}
+        built = build(**values)
+        assert type(built) is cls
+        assert built == reference
+        assert hash(built) == hash(reference)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.key = "other"  # type: ignore[misc]
+        plain = [name for name in names if name not in trusted.get(cls, ())]
+        changed = data.draw(st.lists(st.sampled_from(plain), unique=True), label=cls.__name__)
+        changes = {name: data.draw(_ANY_VALUE) for name in changed}
+        assert evolve(reference, **changes) == attrs.evolve(reference, **changes)
+        if cls is ReplicationTask:
+            assert build(**values).kind is TaskKind.OBJECT
+
+
+def test_builders_refuse_classes_whose_init_does_more() -> None:
+    """A builder would skip validators, converters, factories and post-init hooks, and
+    CPython refuses the class hand-over for a ``__weakref__`` slot: such classes get a
+    ``TypeError`` up front, not values that bypassed their checks."""
+    import attrs
+
+    from s3repl.model._fastbuild import builders
+
+    @attrs.frozen(weakref_slot=False)
+    class Validated:
+        x: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    @attrs.frozen(weakref_slot=False)
+    class Converted:
+        x: int = attrs.field(converter=int)
+
+    @attrs.frozen(weakref_slot=False)
+    class Factory:
+        x: list[int] = attrs.field(factory=list)
+
+    @attrs.frozen(weakref_slot=False)
+    class PostInit:
+        x: int
+
+        def __attrs_post_init__(self) -> None:
+            pass
+
+    @attrs.frozen
+    class WeakReferable:
+        x: int
+
+    @attrs.frozen(weakref_slot=False, slots=False)
+    class Unslotted:
+        x: int
+
+    for cls in (Validated, Converted, Factory, PostInit, WeakReferable, Unslotted):
+        with pytest.raises(TypeError):
+            builders(cls)
+    build, _ = builders(Converted, trusted=("x",))
+    assert build(x=3) == Converted(x=3)

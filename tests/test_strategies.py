@@ -307,7 +307,11 @@ def minimal_example(strategy: st.SearchStrategy[Any]) -> object:
     """The example Hypothesis shrinks a test that always fails to."""
     seen: list[object] = []
 
-    @settings(database=None, phases=[Phase.generate, Phase.shrink])
+    # Derandomised with a fixed budget: a shrink is only as good as the examples it
+    # starts from, so the dev profile's random 50 examples made this check flaky.
+    @settings(
+        database=None, phases=[Phase.generate, Phase.shrink], derandomize=True, max_examples=100
+    )
     @given(strategy)
     def always_fails(value: object) -> None:
         seen.append(value)
@@ -732,11 +736,14 @@ _BREAK_BASES = {
 }
 
 
+# The too-many-rules break draws 1,001 rules: its repr is large (Hypothesis warns) and
+# validating it can pass the dev profile's deadline, so neither applies here.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 @pytest.mark.parametrize("brk", strategies._BREAKS, ids=lambda b: b[1].__name__.strip("_"))
 def test_every_break_gives_its_code(brk: Any) -> None:
     """Each way of breaking a configuration gets its code, alone (R-020..R-047, R-055)."""
 
-    @settings(max_examples=5)
+    @settings(max_examples=5, deadline=None)
     @given(strategies._invalid_configurations(_BREAK_BASES, breaks=(brk,)))
     def check(pair: tuple[dict[str, Any], str]) -> None:
         config, expected = pair

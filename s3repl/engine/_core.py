@@ -7,6 +7,7 @@ the replicator) over this core, so that each file has one job.
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import heapq
@@ -34,6 +35,7 @@ from s3repl.model import (
 from s3repl.model.names import (
     check_account_id,
 )
+from s3repl.model.tasks import new_task
 from s3repl.profile import Profile
 from s3repl.world import Account, Chain, KmsKey, Role, Version, World
 
@@ -44,6 +46,8 @@ _RETRY_US = 60_000_000  # a transiently failed task is retried a minute later
 _RTC_THRESHOLD_US = 15 * 60 * 1_000_000
 _NOT_OWNER_ENFORCED_ACL = "The bucket does not allow ACLs"
 _LOCKED_MESSAGE = "Access Denied because object protected by object lock."
+# Base64's "+" and "/" become "." and "_": version ids are URL-safe without quoting.
+_VERSION_ID_ALPHABET = bytes.maketrans(b"+/", b"._")
 
 __all__ = ["EPOCH", "OrderPolicy"]
 
@@ -51,7 +55,7 @@ OrderPolicy = Literal["fifo", "random"]
 
 
 def _when(clock_us: int) -> dt.datetime:
-    return EPOCH + dt.timedelta(microseconds=clock_us)
+    return EPOCH + dt.timedelta(0, 0, clock_us)  # positional: a third of the keyword cost
 
 
 def _etag(body: bytes) -> str:
@@ -99,6 +103,8 @@ class _EngineCore:
         # The last body written and its ETag: a simulator writing one body many times
         # stores one ETag string, not one per version.
         self._last_etag: tuple[bytes, str] | None = None
+        # The last routes and their PENDING map, for the same reason.
+        self._last_pending: tuple[tuple[policy.Route, ...], FrozenMap[str, Any]] | None = None
 
     def _world(self) -> World:
         """A live read-only view for ``policy`` (not a snapshot: never handed out)."""
@@ -204,8 +210,9 @@ class _EngineCore:
         return self._sequence
 
     def _new_version_id(self) -> str:
+        """32 characters of ``[A-Za-z0-9._]``, as S3's version ids look."""
         raw = self._ids.getrandbits(192).to_bytes(24, "big")
-        return base64.urlsafe_b64encode(raw).decode().replace("-", ".")
+        return binascii.b2a_base64(raw, newline=False).translate(_VERSION_ID_ALPHABET).decode()
 
     def _new_rule_id(self) -> str:
         raw = self._ids.getrandbits(120).to_bytes(15, "big")
@@ -263,8 +270,8 @@ class _EngineCore:
         replica_modification: bool = False,
     ) -> None:
         for route in routes:
-            sequence = self._next_sequence()
-            task = ReplicationTask(
+            self._sequence = sequence = self._sequence + 1
+            task = new_task(
                 source_bucket=bucket,
                 destination_bucket=route.destination_bucket,
                 key=version.key,
@@ -275,7 +282,7 @@ class _EngineCore:
                 sequence=sequence,
                 replica_modification=replica_modification,
             )
-            heapq.heappush(self._queue, (task.due_us, sequence, task))
+            heapq.heappush(self._queue, (self._clock_us, sequence, task))
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
         """Implemented by the object operations."""

@@ -53,7 +53,7 @@ from s3repl.model import (
 from s3repl.model.names import (
     check_object_key,
 )
-from s3repl.model.objects import evolve_version
+from s3repl.model.objects import evolve_version, new_object_version
 from s3repl.model.tagging import check_metadata, check_tags
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -69,15 +69,16 @@ def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
 
 
 _NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = FrozenMap()
+# Enum members read through their class cost a metaclass lookup; the put path reads these.
+_PENDING = ReplicationStatus.PENDING
+_OBJECT = TaskKind.OBJECT
 
 
 def _pending(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
     """Every routed destination ``PENDING`` (R-124)."""
     if not routes:
         return _NO_DESTINATIONS
-    return FrozenMap.interned(
-        {route.destination_bucket: ReplicationStatus.PENDING for route in routes}
-    )
+    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
 
 
 class _ObjectOperations(_EngineCore):
@@ -228,10 +229,13 @@ class _ObjectOperations(_EngineCore):
         target = self._bucket(bucket)
         caller = self._authorize(target, account, "s3:PutObject", key)
         check_object_key(key)
-        if not isinstance(body, bytes | bytearray | memoryview):
+        if type(body) is bytes:
+            data = body
+        elif isinstance(body, bytearray | memoryview):
+            data = bytes(body)
+        else:
             msg = "Body must be bytes"
             raise InvalidArgument(msg, bucket_name=bucket)
-        data = body if type(body) is bytes else bytes(body)
         frozen_tags = check_tags(tags)
         frozen_metadata = check_metadata(metadata)
         if isinstance(storage_class, StorageClass):
@@ -260,7 +264,7 @@ class _ObjectOperations(_EngineCore):
         routes = policy.route_new_object(
             self._world(), bucket, key=key, tags=frozen_tags, storage_class=klass, encryption=sse
         )
-        version = ObjectVersion(
+        version = new_object_version(
             key=key,
             version_id=self._version_id_for(target),
             last_modified=_when(now_us),
@@ -280,13 +284,22 @@ class _ObjectOperations(_EngineCore):
             body=data,
             sequence=self._next_sequence(),
             is_latest=True,  # as returned; reads recompute it from the chain
-            replication_status=ReplicationStatus.PENDING if routes else None,
-            destination_statuses=_pending(routes),
+            replication_status=_PENDING if routes else None,
+            destination_statuses=self._pending_for(routes),
         )
         keys = self._objects[bucket]
         keys[key] = _store.push(keys.get(key), version)
-        self._enqueue(bucket, version, routes, TaskKind.OBJECT)
+        self._enqueue(bucket, version, routes, _OBJECT)
         return version
+
+    def _pending_for(self, routes: tuple[policy.Route, ...]) -> FrozenMap[str, ReplicationStatus]:
+        """:func:`_pending`, remembered for the last routes (policy shares route tuples)."""
+        last = self._last_pending
+        if last is not None and last[0] is routes:
+            return last[1]
+        statuses = _pending(routes)
+        self._last_pending = (routes, statuses)
+        return statuses
 
     def _etag_of(self, body: bytes) -> str:
         """The ETag of ``body``; puts of the same body object share one ETag string."""
@@ -356,6 +369,8 @@ class _ObjectOperations(_EngineCore):
         until: dt.datetime | None,
         hold: ObjectLockLegalHoldStatus | str | None,
     ) -> tuple[ObjectLockMode | None, dt.datetime | None, ObjectLockLegalHoldStatus | None]:
+        if mode is None and until is None and hold is None and bucket.object_lock is None:
+            return None, None, None
         lock_mode = None if mode is None else _choice(ObjectLockMode, mode, "mode", bucket.name)
         legal_hold = (
             None

@@ -25,7 +25,6 @@ from s3repl.errors import (
 from s3repl.model import (
     DeleteMarker,
     FailureReason,
-    FrozenMap,
     ObjectVersion,
     ReplicationRule,
     ReplicationStatus,
@@ -33,10 +32,18 @@ from s3repl.model import (
     StepResult,
     TaskKind,
 )
-from s3repl.model.objects import evolve_version
+from s3repl.model.tasks import new_step_result
 from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
+# Enum members read through their class cost a metaclass lookup; every step reads these.
+_COMPLETED = ReplicationStatus.COMPLETED
+_FAILED = ReplicationStatus.FAILED
+_RETRY = policy.Verdict.RETRY
+_FAILED_VERDICT = policy.Verdict.FAILED
+_OBJECT = TaskKind.OBJECT
+_METADATA = TaskKind.METADATA
+_VERSION_DELETE = TaskKind.VERSION_DELETE
 
 
 class _Replicator(_EngineCore):
@@ -158,26 +165,25 @@ class _Replicator(_EngineCore):
         version = None if keys is None else _store.find(keys.get(task.key), task.version_id)
         world = self._world()
         outcome = policy.apply_outcome(world, task, version, unavailable=self._unavailable(task))
-        if outcome.verdict is policy.Verdict.RETRY:
+        verdict = outcome.verdict
+        if verdict is _RETRY:
             retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
             heapq.heappush(self._queue, (retry.due_us, retry.sequence, retry))
-            return StepResult(task=task, status=ReplicationStatus.PENDING)
-        if outcome.verdict is policy.Verdict.FAILED:
-            self._record(task, ReplicationStatus.FAILED, outcome.reason)
+            return new_step_result(task=task, status=ReplicationStatus.PENDING)
+        if verdict is _FAILED_VERDICT:
+            self._record(task, _FAILED, outcome.reason)
             counter = (task.source_bucket, task.rule_id, task.destination_bucket)
             self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
             self._emit_failure(task, outcome.reason)
-            return StepResult(
-                task=task, status=ReplicationStatus.FAILED, failure_reason=outcome.reason
-            )
-        if task.kind is TaskKind.VERSION_DELETE:
+            return new_step_result(task=task, status=_FAILED, failure_reason=outcome.reason)
+        if task.kind is _VERSION_DELETE:
             self._delete_replica(task)
-            return StepResult(task=task, status=ReplicationStatus.COMPLETED)
+            return new_step_result(task=task, status=_COMPLETED)
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
-        self._record(task, ReplicationStatus.COMPLETED, None)
+        self._record(task, _COMPLETED, None)
         self._emit_threshold(task)
-        return StepResult(task=task, status=ReplicationStatus.COMPLETED)
+        return new_step_result(task=task, status=_COMPLETED)
 
     def _delete_replica(self, task: ReplicationTask) -> None:
         """Apply a routed delete by version id (only a broken policy routes one, R-103)."""
@@ -193,7 +199,7 @@ class _Replicator(_EngineCore):
         dest = self._buckets[task.destination_bucket]
         keys = self._objects[dest.name]
         chain = keys.get(task.key)
-        if task.kind is TaskKind.METADATA:
+        if task.kind is _METADATA:
             assert isinstance(version, ObjectVersion)
             keys[task.key] = _store.replace(
                 chain,
@@ -219,7 +225,7 @@ class _Replicator(_EngineCore):
         if isinstance(replica, ObjectVersion):
             # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
             self._enqueue(
-                dest.name, replica, policy.route_object(world, dest.name, replica), TaskKind.OBJECT
+                dest.name, replica, policy.route_object(world, dest.name, replica), _OBJECT
             )
 
     def _record(
@@ -233,18 +239,12 @@ class _Replicator(_EngineCore):
             return
 
         def change(version: Version) -> Version:
-            statuses = version.destination_statuses.to_dict()
-            statuses[task.destination_bucket] = status
-            reasons = version.failure_reasons
-            if reason is not None:
-                reasons = FrozenMap.interned({**reasons.to_dict(), task.destination_bucket: reason})
-            return evolve_version(
+            return policy.version_after_outcome(
                 version,
-                destination_statuses=FrozenMap.interned(statuses),
-                failure_reasons=reasons,
-                replication_status=policy.status_after(
-                    statuses, replica_sync=task.replica_modification
-                ),
+                task.destination_bucket,
+                status,
+                reason,
+                replica_sync=task.replica_modification,
             )
 
         keys[task.key] = _store.replace(keys[task.key], task.version_id, change)

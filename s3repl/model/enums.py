@@ -24,6 +24,10 @@ __all__ = [
 class S3Enum(enum.Enum):
     """Base of s3repl's enums: ``.value`` is the wire string; the repr is valid Python."""
 
+    # Members are singletons compared by identity, so the identity hash agrees with
+    # equality; Enum's own hash is a Python-level call on every dict and set lookup.
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         """Return ``ClassName.MEMBER``."""
         return f"{type(self).__name__}.{self.name}"
@@ -80,7 +84,10 @@ class ServerSideEncryption(S3Enum):
     @property
     def uses_kms(self) -> bool:
         """Whether the encryption needs a KMS key (SSE-KMS or DSSE-KMS)."""
-        return self in (ServerSideEncryption.SSE_KMS, ServerSideEncryption.DSSE_KMS)
+        return self in _KMS_KINDS
+
+
+_KMS_KINDS = frozenset({ServerSideEncryption.SSE_KMS, ServerSideEncryption.DSSE_KMS})
 
 
 class ObjectLockMode(S3Enum):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from s3repl.model._fastbuild import builders
 from s3repl.model._frozenmap import EMPTY, FrozenMap
 from s3repl.model.acl import Acl
 from s3repl.model.enums import (
@@ -24,7 +25,14 @@ from s3repl.model.enums import (
     StorageClass,
 )
 
-__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion", "evolve_version"]
+__all__ = [
+    "NULL_VERSION_ID",
+    "DeleteMarker",
+    "ObjectVersion",
+    "evolve_object_version",
+    "evolve_version",
+    "new_object_version",
+]
 
 #: The version id of versions written while versioning is off or suspended.
 NULL_VERSION_ID = "null"
@@ -91,6 +99,8 @@ class ObjectVersion:
     @property
     def parts_count(self) -> int | None:
         """The number of parts of a multipart upload (read off the ``"...-N"`` ETag)."""
+        if "-" not in self.etag:
+            return None  # the common case, checked first: every step asks
         digest, dash, count = self.etag.strip('"').rpartition("-")
         return int(count) if dash and digest and count.isdigit() else None
 
@@ -134,29 +144,15 @@ class DeleteMarker:
         return True
 
 
-_UNCHANGED: Any = object()
-
-
-def _compile_evolve(cls: type[Any]) -> Callable[..., Any]:
-    """Generate ``evolve`` for ``cls``: one keyword per field, no loop at run time.
-
-    Why: every replication step copies a version or two, and ``attrs.evolve`` walks the
-    fields on every call; a generated function (as attrs generates ``__init__``) does not.
-    """
-    names = [field.name for field in attrs.fields(cls)]
-    params = ", ".join(f"{name}=_UNCHANGED" for name in names)
-    values = ", ".join(
-        f"{name}=version.{name} if {name} is _UNCHANGED else {name}" for name in names
-    )
-    source = f"def evolve(version, *, {params}):\n    return cls({values})\n"
-    namespace: dict[str, Any] = {"_UNCHANGED": _UNCHANGED, "cls": cls}
-    exec(compile(source, f"<evolve {cls.__name__}>", "exec"), namespace)
-    function: Callable[..., Any] = namespace["evolve"]
-    return function
-
-
+#: ``ObjectVersion(**fields)`` and ``attrs.evolve(version, **changes)``, generated to
+#: skip attrs' per-field ``__setattr__``: the engine builds three versions per
+#: replicated put (see ``_fastbuild``).
+new_object_version: Callable[..., ObjectVersion]
+evolve_object_version: Callable[..., ObjectVersion]
+new_object_version, evolve_object_version = builders(ObjectVersion)
 _EVOLVERS: dict[type[Any], Callable[..., Any]] = {
-    cls: _compile_evolve(cls) for cls in (ObjectVersion, DeleteMarker)
+    ObjectVersion: evolve_object_version,
+    DeleteMarker: builders(DeleteMarker)[1],
 }
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
+from s3repl.model._fastbuild import builders
 from s3repl.model.enums import FailureReason, ReplicationStatus, S3Enum
 
-__all__ = ["ReplicationTask", "StepResult", "TaskKind"]
+__all__ = ["ReplicationTask", "StepResult", "TaskKind", "new_step_result", "new_task"]
 
 
 class TaskKind(S3Enum):
@@ -23,7 +26,7 @@ class TaskKind(S3Enum):
     VERSION_DELETE = "version_delete"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ReplicationTask:
     """One pending replication operation: one version towards one destination.
 
@@ -55,7 +58,7 @@ class ReplicationTask:
         return (self.due_us, self.sequence)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class StepResult:
     """What applying one task did.
 
@@ -71,3 +74,11 @@ class StepResult:
     failure_reason: FailureReason | None = attrs.field(
         default=None, converter=attrs.converters.optional(FailureReason)
     )
+
+
+#: ``ReplicationTask(...)`` and ``StepResult(...)`` built the fast way, for the engine,
+#: which builds one of each per step and passes enums only (see ``_fastbuild``).
+new_task: Callable[..., ReplicationTask]
+new_step_result: Callable[..., StepResult]
+new_task, _ = builders(ReplicationTask, trusted=("kind",))
+new_step_result, _ = builders(StepResult, trusted=("status", "failure_reason"))
