@@ -27,7 +27,7 @@ import datetime as dt
 import enum
 import hashlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import attrs
@@ -53,10 +53,12 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
+from s3repl.model._fastbuild import copier
+from s3repl.model._frozenmap import EMPTY
 from s3repl.model.acl import Permission
 from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
-from s3repl.model.objects import evolve_object_version, evolve_version
+from s3repl.model.objects import evolve_version, with_statuses
 from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Profile
 from s3repl.world import Role, World
 
@@ -458,7 +460,7 @@ def version_after_outcome(
         if len(_STATUS_MEMO) > _STATUS_MEMO_MAX:
             _STATUS_MEMO.clear()
             _STATUS_MEMO[memo_key] = found
-    return evolve_version(
+    return with_statuses(
         version,
         destination_statuses=found[2],
         failure_reasons=found[3],
@@ -778,7 +780,7 @@ def apply_outcome(
         version: the source version (or marker) the task carries, ``None`` if it is gone.
         unavailable: bucket names that are temporarily unreachable (fault injection).
     """
-    source = world.bucket(task.source_bucket)
+    source = world.buckets.get(task.source_bucket)
     if source is None:
         return ApplyOutcome.fail(F.SRC_BUCKET_NOT_FOUND)
     config = source.replication
@@ -828,7 +830,7 @@ def _plain_object(
         task.kind is not _OBJECT_TASK
         or not isinstance(version, ObjectVersion)
         or version.owner != source.owner
-        or version.tags
+        or (version.tags is not EMPTY and version.tags)
         or version.sse_kms_key_id is not None
         or version.object_lock_legal_hold_status is not None
         or version.parts_count is not None
@@ -1031,9 +1033,32 @@ def _replica_key(dest: Bucket, version: ObjectVersion, rule: ReplicationRule | N
 # --- the replica (R-082..R-089, R-150..R-154) ---------------------------------------------
 
 
-_NO_TAGS: FrozenMap[str, str] = FrozenMap.interned({})
-_NO_STATUSES: FrozenMap[str, ReplicationStatus] = FrozenMap.interned({})
-_NO_REASONS: FrozenMap[str, FailureReason] = FrozenMap.interned({})
+_NO_TAGS: FrozenMap[str, str] = EMPTY
+_NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
+_NO_REASONS: FrozenMap[str, FailureReason] = EMPTY
+
+
+# What a replica changes of its source; the rest (key, version id, time, metadata, body,
+# sequence, ...) it keeps (R-083, R-142).  Generated: every step builds one.
+_copy_as_replica: Callable[..., ObjectVersion] = copier(
+    ObjectVersion,
+    (
+        "storage_class",
+        "server_side_encryption",
+        "sse_kms_key_id",
+        "etag",
+        "owner",
+        "acl",
+        "tags",
+        "object_lock_mode",
+        "object_lock_retain_until_date",
+        "replication_status",
+        "destination_statuses",
+        "failure_reasons",
+        "is_latest",
+        "owner_overridden",
+    ),
+)
 
 
 def build_replica(
@@ -1070,7 +1095,7 @@ def build_replica(
     if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
         default = dest.object_lock.default_retention
         mode, until = default.mode, default.retain_until(now)
-    return evolve_object_version(
+    return _copy_as_replica(
         version,
         storage_class=storage_class,
         server_side_encryption=sse,

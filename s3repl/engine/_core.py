@@ -79,7 +79,8 @@ class _EngineCore:
         self.seed = seed
         self.profile = profile or Profile.aws()
         self.order: OrderPolicy = order
-        self.faults = FaultPlan.none()
+        self._faults = FaultPlan.none()
+        self._faults_quiet = True
         self._ids = random.Random(f"{seed}:ids")
         self._interleave = random.Random(f"{seed}:order")
         self._fault_rng = random.Random(f"{seed}:faults")
@@ -105,6 +106,16 @@ class _EngineCore:
         self._last_etag: tuple[bytes, str] | None = None
         # The last routes and their PENDING map, for the same reason.
         self._last_pending: tuple[tuple[policy.Route, ...], FrozenMap[str, Any]] | None = None
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The fault plan in force (see :meth:`set_faults`)."""
+        return self._faults
+
+    @faults.setter
+    def faults(self, plan: FaultPlan) -> None:
+        self._faults = plan
+        self._faults_quiet = plan.is_quiet  # read on every step
 
     def _world(self) -> World:
         """A live read-only view for ``policy`` (not a snapshot: never handed out)."""

@@ -50,6 +50,7 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
+from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_object_key,
 )
@@ -68,7 +69,7 @@ def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
         raise InvalidArgument(msg, bucket_name=bucket) from None
 
 
-_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = FrozenMap()
+_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = EMPTY
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
 _PENDING = ReplicationStatus.PENDING
 _OBJECT = TaskKind.OBJECT
@@ -236,8 +237,8 @@ class _ObjectOperations(_EngineCore):
         else:
             msg = "Body must be bytes"
             raise InvalidArgument(msg, bucket_name=bucket)
-        frozen_tags = check_tags(tags)
-        frozen_metadata = check_metadata(metadata)
+        frozen_tags = EMPTY if tags is None else check_tags(tags)
+        frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
         if isinstance(storage_class, StorageClass):
             klass = storage_class
         else:

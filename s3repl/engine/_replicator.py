@@ -111,13 +111,15 @@ class _Replicator(_EngineCore):
         if not self._queue:
             msg = "no replication task is pending"
             raise NothingPendingError(msg)
-        chosen = self._take(task)
+        if task is None and self.order == "fifo":
+            chosen = heapq.heappop(self._queue)[2]
+        else:
+            chosen = self._take(task)
         self._clock_us = max(self._tick(), chosen.due_us)
         return self._apply(chosen)
 
     def _take(self, task: ReplicationTask | None) -> ReplicationTask:
-        if task is None and self.order == "fifo":
-            return heapq.heappop(self._queue)[2]
+        """Remove a named task, or a random one under the ``random`` order policy."""
         if task is None:
             index = self._interleave.randrange(len(self._queue))
         else:
@@ -148,9 +150,8 @@ class _Replicator(_EngineCore):
         return tuple(results)
 
     def _unavailable(self, task: ReplicationTask) -> frozenset[str]:
+        """The buckets the fault plan takes down for this task (drawn from the fault RNG)."""
         plan = self.faults
-        if plan.is_quiet:
-            return _NOTHING_DOWN
         down = set(plan.unavailable_buckets)
         for name in (task.source_bucket, task.destination_bucket):
             bucket = self._buckets.get(name)
@@ -163,15 +164,15 @@ class _Replicator(_EngineCore):
     def _apply(self, task: ReplicationTask) -> StepResult:
         keys = self._objects.get(task.source_bucket)
         version = None if keys is None else _store.find(keys.get(task.key), task.version_id)
-        world = self._world()
-        outcome = policy.apply_outcome(world, task, version, unavailable=self._unavailable(task))
+        unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
+        outcome = policy.apply_outcome(self._world(), task, version, unavailable=unavailable)
         verdict = outcome.verdict
         if verdict is _RETRY:
             retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
             heapq.heappush(self._queue, (retry.due_us, retry.sequence, retry))
             return new_step_result(task=task, status=ReplicationStatus.PENDING)
         if verdict is _FAILED_VERDICT:
-            self._record(task, _FAILED, outcome.reason)
+            self._record(task, _FAILED, outcome.reason, version)
             counter = (task.source_bucket, task.rule_id, task.destination_bucket)
             self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
             self._emit_failure(task, outcome.reason)
@@ -181,8 +182,9 @@ class _Replicator(_EngineCore):
             return new_step_result(task=task, status=_COMPLETED)
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
-        self._record(task, _COMPLETED, None)
-        self._emit_threshold(task)
+        self._record(task, _COMPLETED, None, version)
+        if self._uses_rtc(task.source_bucket):
+            self._emit_threshold(task)
         return new_step_result(task=task, status=_COMPLETED)
 
     def _delete_replica(self, task: ReplicationTask) -> None:
@@ -224,31 +226,43 @@ class _Replicator(_EngineCore):
             keys[task.key] = (replica, _store.remove(chain, replica.version_id))
         if isinstance(replica, ObjectVersion):
             # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
-            self._enqueue(
-                dest.name, replica, policy.route_object(world, dest.name, replica), _OBJECT
-            )
+            routes = policy.route_object(world, dest.name, replica)
+            if routes:
+                self._enqueue(dest.name, replica, routes, _OBJECT)
 
     def _record(
-        self, task: ReplicationTask, status: ReplicationStatus, reason: FailureReason | None
+        self,
+        task: ReplicationTask,
+        status: ReplicationStatus,
+        reason: FailureReason | None,
+        version: Version | None,
     ) -> None:
-        """Record a destination's outcome on the source version and re-aggregate (R-123)."""
-        if not policy.outcome_changes_status(task):
+        """Record a destination's outcome on the source version and re-aggregate (R-123).
+
+        ``version`` is the source version the task was applied to (``None`` if gone).
+        """
+        if version is None or not policy.outcome_changes_status(task):
             return
-        keys = self._objects.get(task.source_bucket)
-        if keys is None or task.key not in keys:
+        keys = self._objects[task.source_bucket]
+        chain = keys.get(task.key)
+        if chain is None:
             return
 
-        def change(version: Version) -> Version:
+        def change(current: Version) -> Version:
             return policy.version_after_outcome(
-                version,
+                current,
                 task.destination_bucket,
                 status,
                 reason,
                 replica_sync=task.replica_modification,
             )
 
-        keys[task.key] = _store.replace(keys[task.key], task.version_id, change)
-        self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
+        if chain[0] is version:  # the usual case: the key's head, no walk
+            keys[task.key] = (change(version), chain[1])
+        else:
+            keys[task.key] = _store.replace(chain, task.version_id, change)
+        if self._deferred_expirations:
+            self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
 
     def _run_deferred_expiration(self, bucket: str, key: str, version_id: str) -> None:
         marker = (bucket, key, version_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["builders"]
+__all__ = ["builders", "copier"]
 
 _UNCHANGED: Any = object()
 
@@ -95,3 +95,38 @@ def builders(
     build.__doc__ = f"``{cls.__name__}(**fields)``, without attrs' per-field ``__setattr__``."
     evolve.__doc__ = f"``attrs.evolve`` for a ``{cls.__name__}``, generated."
     return build, evolve
+
+
+def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
+    """Return ``copy(value, **changes)`` for one fixed set of ``changed`` fields.
+
+    ``copy(value, a=1, b=2)`` equals ``attrs.evolve(value, a=1, b=2)`` when ``changed`` is
+    ``("a", "b")``; every changed field must be given.  Generated for hot paths that
+    always change the same fields: no per-field test, about half the cost of ``evolve``.
+
+    Raises:
+        TypeError: when ``cls.__init__`` does more than store its arguments, or
+            ``changed`` names a field ``cls`` does not have.
+    """
+    fields = _check_plain(cls, frozenset())
+    names = [field.name for field in fields]
+    unknown = set(changed) - set(names)
+    if unknown:
+        msg = f"{cls.__name__} has no fields {sorted(unknown)}"
+        raise TypeError(msg)
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    stores = "".join(
+        f"    new.{name} = {name}\n" if name in changed else f"    new.{name} = value.{name}\n"
+        for name in names
+    )
+    source = (
+        f"def copy(value, /, *, {', '.join(changed)}):\n"
+        f"    new = _new(_twin)\n{stores}"
+        f"    new.__class__ = _cls\n"
+        f"    return new\n"
+    )
+    namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__}
+    exec(compile(source, f"<copier {cls.__name__}>", "exec"), namespace)
+    copy: Callable[..., Any] = namespace["copy"]
+    copy.__doc__ = f"``attrs.evolve`` of a ``{cls.__name__}`` changing {', '.join(changed)}."
+    return copy

@@ -100,6 +100,8 @@ class FrozenMap(Mapping[K, V]):
         return dict(self._data)
 
 
-EMPTY: FrozenMap[str, str] = FrozenMap()
-
 _INTERNED: dict[tuple[object, ...], FrozenMap[Any, Any]] = {}
+
+#: The one empty map every empty tag set, metadata and status map shares, so that
+#: "is it empty?" is an identity test on the hot path (``len`` is a Python call).
+EMPTY: FrozenMap[Any, Any] = FrozenMap.interned({})

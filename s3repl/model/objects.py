@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from s3repl.model._fastbuild import builders
+from s3repl.model._fastbuild import builders, copier
 from s3repl.model._frozenmap import EMPTY, FrozenMap
 from s3repl.model.acl import Acl
 from s3repl.model.enums import (
@@ -32,13 +32,14 @@ __all__ = [
     "evolve_object_version",
     "evolve_version",
     "new_object_version",
+    "with_statuses",
 ]
 
 #: The version id of versions written while versioning is off or suspended.
 NULL_VERSION_ID = "null"
 
-_NO_STATUSES: FrozenMap[str, ReplicationStatus] = FrozenMap()
-_NO_REASONS: FrozenMap[str, FailureReason] = FrozenMap()
+_NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
+_NO_REASONS: FrozenMap[str, FailureReason] = EMPTY
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -155,6 +156,27 @@ _EVOLVERS: dict[type[Any], Callable[..., Any]] = {
     DeleteMarker: builders(DeleteMarker)[1],
 }
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
+_STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")
+_WITH_STATUSES: dict[type[Any], Callable[..., Any]] = {
+    cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)
+}
+
+
+def with_statuses(
+    version: _VersionT,
+    *,
+    destination_statuses: FrozenMap[str, ReplicationStatus],
+    failure_reasons: FrozenMap[str, FailureReason],
+    replication_status: ReplicationStatus | None,
+) -> _VersionT:
+    """A copy of ``version`` with new replication statuses (every step records one)."""
+    new: _VersionT = _WITH_STATUSES[type(version)](
+        version,
+        destination_statuses=destination_statuses,
+        failure_reasons=failure_reasons,
+        replication_status=replication_status,
+    )
+    return new
 
 
 def evolve_version(version: _VersionT, **changes: Any) -> _VersionT:
