@@ -27,12 +27,15 @@ here asserts, so a slow machine never breaks a build.
 from __future__ import annotations
 
 import argparse
+import binascii
 import cProfile
 import datetime as dt
 import gc
+import heapq
 import os
 import platform
 import pstats
+import random
 import subprocess
 import sys
 import time
@@ -43,7 +46,11 @@ from dataclasses import KW_ONLY, dataclass
 from importlib import metadata
 from typing import Any
 
-from s3repl import Engine
+from s3repl import Engine, ReplicationStatus
+from s3repl.engine import EPOCH
+from s3repl.model import FrozenMap, TaskKind
+from s3repl.model.objects import evolve_object_version, new_object_version
+from s3repl.model.tasks import new_step_result, new_task
 
 SEED = 7
 BODY = b"x" * 100
@@ -62,6 +69,11 @@ REPLICATION = {
     ],
 }
 MOTO_ACCOUNT = "123456789012"
+_PENDING, _COMPLETED = ReplicationStatus.PENDING, ReplicationStatus.COMPLETED
+_REPLICA, _OBJECT = ReplicationStatus.REPLICA, TaskKind.OBJECT
+_NONE: FrozenMap[str, ReplicationStatus] = FrozenMap()
+_PENDING_MAP = FrozenMap({"dst": _PENDING})
+_COMPLETED_MAP = FrozenMap({"dst": _COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -381,6 +393,92 @@ def minimal_put_step(world: MinimalWorld, keys: list[str]) -> None:
         step()
 
 
+# --- contender: the values floor ------------------------------------------------------
+
+
+class ValuesFloor:
+    """What the API's values alone cost per replicated put: no checks, no policy.
+
+    A replicated put stores and returns values fixed by DESIGN.md's contract: the new
+    ``ObjectVersion`` (a version id, an aware ``datetime``), a ``ReplicationTask`` in a
+    heap, then in ``step`` the replica, the source version again with its new status,
+    another ``datetime`` and a ``StepResult``.  This builds exactly those, with the
+    engine's own fast builders, and nothing else: the floor under any engine that keeps
+    the contract, measured so that targets can be read against it.
+    """
+
+    def __init__(self) -> None:
+        self.ids = random.Random(SEED)
+        self.clock_us = 0
+        self.sequence = 0
+        self.queue: list[tuple[int, int, Any]] = []
+        self.source: dict[str, Any] = {}
+        self.destination: dict[str, Any] = {}
+
+    def put(self, key: str, body: bytes) -> Any:
+        """Store a PENDING version of ``key`` and queue its task."""
+        self.clock_us += 1_000
+        self.sequence += 1
+        raw = self.ids.getrandbits(192).to_bytes(24, "big")
+        version = new_object_version(
+            key=key,
+            version_id=binascii.b2a_base64(raw, newline=False).decode(),
+            last_modified=EPOCH + dt.timedelta(0, 0, self.clock_us),
+            etag='"2c6ee24b09816a6f14f95d1698b24ead"',
+            size=len(body),
+            owner="123456789012",
+            body=body,
+            sequence=self.sequence,
+            is_latest=True,
+            replication_status=_PENDING,
+            destination_statuses=_PENDING_MAP,
+        )
+        self.source[key] = (version, self.source.get(key))
+        self.sequence += 1
+        task = new_task(
+            source_bucket="src",
+            destination_bucket="dst",
+            key=key,
+            version_id=version.version_id,
+            rule_id="all",
+            kind=_OBJECT,
+            due_us=self.clock_us,
+            sequence=self.sequence,
+        )
+        heapq.heappush(self.queue, (self.clock_us, self.sequence, task))
+        return version
+
+    def step(self) -> Any:
+        """Write the replica, mark the source COMPLETED, return the step result."""
+        task = heapq.heappop(self.queue)[2]
+        self.clock_us += 1_000
+        chain = self.source[task.key]
+        version = chain[0]
+        replica = evolve_object_version(
+            version,
+            last_modified=EPOCH + dt.timedelta(0, 0, self.clock_us),
+            replication_status=_REPLICA,
+            destination_statuses=_NONE,
+            is_latest=False,
+        )
+        self.destination[task.key] = (replica, self.destination.get(task.key))
+        self.source[task.key] = (
+            evolve_object_version(
+                version, replication_status=_COMPLETED, destination_statuses=_COMPLETED_MAP
+            ),
+            chain[1],
+        )
+        return new_step_result(task=task, status=_COMPLETED)
+
+
+def floor_put_step(world: ValuesFloor, keys: list[str]) -> None:
+    """Put each key once and replicate it right away."""
+    put, step = world.put, world.step
+    for key in keys:
+        put(key, BODY)
+        step()
+
+
 # --- results --------------------------------------------------------------------------
 
 
@@ -466,6 +564,12 @@ def measure_throughput(plan: Plan, figures: dict[str, Figure]) -> None:
                 lambda state: minimal_put_step(*state),
             ),
             Contender(
+                "floor",
+                plan.ops,
+                lambda: (ValuesFloor(), keys.take(plan.ops)),
+                lambda state: floor_put_step(*state),
+            ),
+            Contender(
                 "moto",
                 plan.moto_ops,
                 lambda: (*moto_bucket(), keys.take(plan.moto_ops)),
@@ -486,6 +590,7 @@ def measure_throughput(plan: Plan, figures: dict[str, Figure]) -> None:
         "s3repl": "s3repl put + step (replicated)",
         "s3repl_put": "s3repl put alone (replication task queued)",
         "minimal": "minimal dict + deque loop, put + step",
+        "floor": "values floor: the contract's values alone, put + step",
         "moto": "moto backend put_object (no replication)",
         "boto3": "moto via boto3 put_object (no replication)",
     }
@@ -747,7 +852,7 @@ def targets(figures: dict[str, Figure], plan: Plan) -> list[Target]:
 SECTIONS = (
     (
         "Throughput (distinct keys, 100-byte body)",
-        ("s3repl", "s3repl_put", "minimal", "moto", "boto3"),
+        ("s3repl", "s3repl_put", "minimal", "floor", "moto", "boto3"),
     ),
     ("World size", ("scale_small", "scale_large")),
     (
@@ -836,6 +941,14 @@ def report(plan: Plan, figures: dict[str, Figure], *, quick: bool) -> int:
         print(f"| {target.name} | {fmt(target.value)}{target.unit} | {target.goal} | {verdict} |")
     print()
     print(f"{misses} target(s) missed" if misses else "all targets met")
+    value = {key: figure.value for key, figure in figures.items()}
+    print()
+    print(
+        "For reference, the values floor (no checks, no policy) is "
+        f"{fmt(value['floor'] / value['moto'])}x moto's backend put and "
+        f"{fmt(value['floor'] / value['minimal'])}x the minimal loop; "
+        f"s3repl runs at {fmt(value['s3repl'] / value['floor'])}x the floor."
+    )
     return misses
 
 

@@ -73,6 +73,9 @@ _NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = EMPTY
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
 _PENDING = ReplicationStatus.PENDING
 _OBJECT = TaskKind.OBJECT
+_VERSIONED = VersioningStatus.ENABLED
+_OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
+_ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
 
 
 def _pending(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
@@ -228,7 +231,12 @@ class _ObjectOperations(_EngineCore):
         parts: Sequence[bytes] | None,
     ) -> ObjectVersion:
         target = self._bucket(bucket)
-        caller = self._authorize(target, account, "s3:PutObject", key)
+        # The owner needs no policy check (_authorize answers the same, one call later).
+        caller = (
+            target.owner
+            if account is None
+            else self._authorize(target, account, "s3:PutObject", key)
+        )
         check_object_key(key)
         if type(body) is bytes:
             data = body
@@ -312,7 +320,7 @@ class _ObjectOperations(_EngineCore):
         return etag
 
     def _version_id_for(self, bucket: Bucket) -> str:
-        if bucket.versioning is VersioningStatus.ENABLED:
+        if bucket.versioning is _VERSIONED:
             return self._new_version_id()
         return NULL_VERSION_ID
 
@@ -347,8 +355,8 @@ class _ObjectOperations(_EngineCore):
         self, bucket: Bucket, caller: str, acl: CannedAcl | str | None
     ) -> tuple[str, Acl | None]:
         canned = None if acl is None else _choice(CannedAcl, acl, "canned ACL", bucket.name)
-        if bucket.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
-            if canned not in (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL):
+        if bucket.ownership is _OWNER_ENFORCED:
+            if canned not in _ALLOWED_WHEN_ENFORCED:
                 raise AccessControlListNotSupported(
                     _NOT_OWNER_ENFORCED_ACL, bucket_name=bucket.name
                 )
