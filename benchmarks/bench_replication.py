@@ -110,7 +110,7 @@ class Plan:
 
 
 FULL = Plan(
-    repeats=7,
+    repeats=15,
     ops=5_000,
     minimal_ops=50_000,
     moto_ops=2_000,
