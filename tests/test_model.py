@@ -97,7 +97,8 @@ def test_accounts_regions_and_keys() -> None:
     assert not is_opt_in_region("us-east-1")
     assert "us-east-1" in default_enabled_regions()
     assert check_object_key("é" * 512) == "é" * 512
-    for bad in ("", "é" * 513):
+    assert check_object_key("a" * 1024) == "a" * 1024
+    for bad in ("", "é" * 513, "a" * 1025):
         with pytest.raises(InvalidArgument):
             check_object_key(bad)
     with pytest.raises(InvalidArgument):

@@ -161,11 +161,14 @@ def check_object_key(key: str) -> str:
     if not isinstance(key, str) or not key:
         msg = "Object key must be a non-empty string"
         raise InvalidArgument(msg)
-    try:
-        size = len(key.encode("utf-8"))
-    except UnicodeEncodeError as err:
-        msg = f"Object key {key!r} is not valid UTF-8"
-        raise InvalidArgument(msg) from err
+    if key.isascii():  # O(1) for str; the usual key, whose length is its UTF-8 size
+        size = len(key)
+    else:
+        try:
+            size = len(key.encode("utf-8"))
+        except UnicodeEncodeError as err:
+            msg = f"Object key {key!r} is not valid UTF-8"
+            raise InvalidArgument(msg) from err
     if size > 1024:
         msg = f"Object key is {size} bytes of UTF-8; the maximum is 1024"
         raise InvalidArgument(msg)
