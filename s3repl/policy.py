@@ -14,7 +14,10 @@ schedules whatever the answers say; it never decides semantics itself.
 2. *Applying* (when the engine steps a task): does it succeed, fail with which
    documented reason, or wait (transient)?  ``apply_outcome`` walks the checks of
    R-158 in the order S3 meets them (assume the role, find the destination, read the
-   source, write the destination).
+   source, write the destination).  Which permission the role needs, on which side,
+   for which rules, and the failure reason its absence causes, is one table,
+   ``PERMISSION_NEEDS`` (rows named by their ``R-nnn``): the checks read its rows, and
+   ``permission_needs`` hands the same rows to ``s3repl.validate``'s findings.
 3. *Shaping* the replica: ``build_replica`` (R-082..R-089, R-150..R-154).
 4. *Status*: ``aggregate_status`` (R-123) and ``lifecycle_may_expire`` (R-125).
 
@@ -63,7 +66,19 @@ from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Pr
 from s3repl.world import Role, World
 
 __all__ = [
+    "PERMISSION_NEEDS",
+    "R010_READ_LEGAL_HOLD",
+    "R010_READ_RETENTION",
+    "R151_OVERRIDE_OWNER",
+    "R155_READ_ACL",
+    "R155_READ_OBJECT",
+    "R155_READ_TAGS",
+    "R155_REPLICATE_DELETE",
+    "R155_REPLICATE_OBJECT",
+    "R158_PUT_LEGAL_HOLD",
     "ApplyOutcome",
+    "NeedWhen",
+    "PermissionNeed",
     "Route",
     "Verdict",
     "aggregate_status",
@@ -78,6 +93,7 @@ __all__ = [
     "orders_by_source_time",
     "outcome_changes_status",
     "permission_decision",
+    "permission_needs",
     "role_allows",
     "role_may",
     "route_delete_marker",
@@ -734,6 +750,204 @@ def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
     return allowed
 
 
+# --- the permission table (R-155, R-158, R-010, R-151) ---------------------------------
+
+
+class NeedWhen(enum.Enum):
+    """Which rules need a row of :data:`PERMISSION_NEEDS` (see :func:`permission_needs`)."""
+
+    def __repr__(self) -> str:
+        """Return ``ClassName.MEMBER``."""
+        return f"{type(self).__name__}.{self.name}"
+
+    #: Every rule.
+    ALWAYS = "always"
+    #: Rules of a source bucket with Object Lock enabled (R-010).
+    OBJECT_LOCK_SOURCE = "object_lock_source"
+    #: Rules under which delete markers replicate (:func:`delete_markers_replicate`).
+    DELETE_MARKERS = "delete_markers"
+    #: Rules that override the replica owner (``AccessControlTranslation``, R-151).
+    OWNER_OVERRIDE = "owner_override"
+
+
+@attrs.frozen(kw_only=True)
+class PermissionNeed:
+    """One row of R-158: a permission the role needs, where, when, and what its absence causes.
+
+    Attributes:
+        requirement: the ``R-nnn`` that asks for the permission.
+        action: the IAM action, such as ``"s3:ReplicateObject"``.
+        on_destination: ``True`` for objects of the destination bucket, ``False`` for
+            objects of the source bucket.
+        reason: the failure reason a task gets when the role may not.
+        consequence: what its absence means, in words; a :meth:`str.format` template
+            that may name the profile switch that decides the row's outcome (see
+            :meth:`consequence_under`).
+        when: which rules need it.
+    """
+
+    requirement: str
+    action: str
+    on_destination: bool
+    reason: FailureReason
+    consequence: str
+    when: NeedWhen
+
+    def consequence_under(self, profile: Profile) -> str:
+        """The consequence, with the switches of ``profile`` it names filled in."""
+        return self.consequence.format(
+            missing_tag_read_permission=profile.missing_tag_read_permission.value
+        )
+
+
+# The rows, one per permission.  Apply time reads them in the order S3 meets them
+# (``_source_read_outcome``, ``_object_outcome``, ``_metadata_outcome``, the delete
+# branches of ``_decide``); requirement findings (``s3repl.validate``) iterate
+# ``PERMISSION_NEEDS`` in its order.  What only apply time can know stays at the
+# check: which objects need a row (tagged ones for tags, those under legal hold for
+# the legal hold), the profile switch for unreadable tags, the multipart variant of a
+# refused write.
+
+#: ``s3:GetObjectVersionForReplication`` on source objects (R-155).
+R155_READ_OBJECT = PermissionNeed(
+    requirement="R-155",
+    action="s3:GetObjectVersionForReplication",
+    on_destination=False,
+    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
+    consequence="objects cannot be read for replication",
+    when=NeedWhen.ALWAYS,
+)
+#: ``s3:GetObjectVersionAcl`` on source objects (R-155).
+R155_READ_ACL = PermissionNeed(
+    requirement="R-155",
+    action="s3:GetObjectVersionAcl",
+    on_destination=False,
+    reason=FailureReason.SRC_GET_ACL_NOT_PERMITTED,
+    consequence="object ACLs cannot be read",
+    when=NeedWhen.ALWAYS,
+)
+#: ``s3:GetObjectVersionTagging`` on source objects (R-155); for tagged objects, and
+#: the reason only under ``missing_tag_read_permission=FAIL`` (else the tags stay
+#: behind, T-75).
+R155_READ_TAGS = PermissionNeed(
+    requirement="R-155",
+    action="s3:GetObjectVersionTagging",
+    on_destination=False,
+    reason=FailureReason.SRC_GET_TAGGING_NOT_PERMITTED,
+    consequence=(
+        "object tags cannot be read (by the profile's missing_tag_read_permission, "
+        "{missing_tag_read_permission})"
+    ),
+    when=NeedWhen.ALWAYS,
+)
+#: ``s3:GetObjectRetention`` on source objects of a lock source (R-010).  No dedicated
+#: reason is documented: the object read is refused (R-158, INF).
+R010_READ_RETENTION = PermissionNeed(
+    requirement="R-010",
+    action="s3:GetObjectRetention",
+    on_destination=False,
+    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
+    consequence="Object Lock settings cannot be read",
+    when=NeedWhen.OBJECT_LOCK_SOURCE,
+)
+#: ``s3:GetObjectLegalHold`` on source objects of a lock source (R-010), as above.
+R010_READ_LEGAL_HOLD = PermissionNeed(
+    requirement="R-010",
+    action="s3:GetObjectLegalHold",
+    on_destination=False,
+    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
+    consequence="Object Lock settings cannot be read",
+    when=NeedWhen.OBJECT_LOCK_SOURCE,
+)
+#: ``s3:ReplicateObject`` on destination objects (R-155); a multipart object fails
+#: with ``DstMultipartInitNotPermitted`` instead.
+R155_REPLICATE_OBJECT = PermissionNeed(
+    requirement="R-155",
+    action="s3:ReplicateObject",
+    on_destination=True,
+    reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
+    consequence="replicas cannot be written",
+    when=NeedWhen.ALWAYS,
+)
+#: ``s3:ReplicateDelete`` on destination objects, for delete markers (R-155).
+R155_REPLICATE_DELETE = PermissionNeed(
+    requirement="R-155",
+    action="s3:ReplicateDelete",
+    on_destination=True,
+    reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
+    consequence="delete markers cannot be replicated",
+    when=NeedWhen.DELETE_MARKERS,
+)
+#: ``s3:ObjectOwnerOverrideToBucketOwner`` on destination objects (R-151).
+R151_OVERRIDE_OWNER = PermissionNeed(
+    requirement="R-151",
+    action="s3:ObjectOwnerOverrideToBucketOwner",
+    on_destination=True,
+    reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
+    consequence="the replica owner cannot be overridden",
+    when=NeedWhen.OWNER_OVERRIDE,
+)
+#: ``s3:PutObjectLegalHold`` on destination objects (R-158); for objects under a
+#: legal hold, so only a lock source needs it.
+R158_PUT_LEGAL_HOLD = PermissionNeed(
+    requirement="R-158",
+    action="s3:PutObjectLegalHold",
+    on_destination=True,
+    reason=FailureReason.DST_PUT_LEGAL_HOLD_NOT_PERMITTED,
+    consequence="objects under legal hold cannot be replicated",
+    when=NeedWhen.OBJECT_LOCK_SOURCE,
+)
+
+#: Every row, in the order requirement findings report them.
+PERMISSION_NEEDS: tuple[PermissionNeed, ...] = (
+    R155_READ_OBJECT,
+    R155_READ_ACL,
+    R155_READ_TAGS,
+    R010_READ_RETENTION,
+    R010_READ_LEGAL_HOLD,
+    R155_REPLICATE_OBJECT,
+    R155_REPLICATE_DELETE,
+    R151_OVERRIDE_OWNER,
+    R158_PUT_LEGAL_HOLD,
+)
+
+
+def permission_needs(
+    world: World, source: Bucket, dest: Bucket, rule: ReplicationRule
+) -> tuple[PermissionNeed, ...]:
+    """The rows of :data:`PERMISSION_NEEDS` that ``rule`` needs, in table order (R-158).
+
+    Args:
+        world: the world (its profile decides whether delete markers replicate).
+        source: the source bucket.
+        dest: the rule's destination bucket.
+        rule: the rule.
+
+    Returns:
+        The object-level permissions the rule's replication needs.
+    """
+    return tuple(need for need in PERMISSION_NEEDS if _needed(need.when, world, source, dest, rule))
+
+
+def _needed(
+    when: NeedWhen, world: World, source: Bucket, dest: Bucket, rule: ReplicationRule
+) -> bool:
+    if when is NeedWhen.OBJECT_LOCK_SOURCE:
+        return source.object_lock_enabled
+    if when is NeedWhen.DELETE_MARKERS:
+        return delete_markers_replicate(world, source, dest, rule)
+    if when is NeedWhen.OWNER_OVERRIDE:
+        return _owner_override(rule)
+    return True
+
+
+def _lacks(
+    world: World, role: Role, need: PermissionNeed, source: Bucket, dest: Bucket, key: str
+) -> bool:
+    """Whether the role may not do ``need`` on the object ``key`` of the row's bucket."""
+    return not role_may(world, role, need.action, dest if need.on_destination else source, key)
+
+
 # --- applying a task (R-124, R-127, R-158) ---------------------------------------------
 
 
@@ -813,8 +1027,9 @@ def _version_delete_outcome(
         return ApplyOutcome.fail(F.ASSUME_ROLE_NOT_PERMITTED)
     if dest is None:
         return ApplyOutcome.fail(F.DST_BUCKET_NOT_FOUND)
-    if not role_may(world, role, "s3:ReplicateDelete", dest, task.key):
-        return ApplyOutcome.fail(F.DST_DEL_OBJ_NOT_PERMITTED)
+    source = world.buckets[task.source_bucket]  # apply_outcome has found it
+    if _lacks(world, role, R155_REPLICATE_DELETE, source, dest, task.key):
+        return ApplyOutcome.fail(R155_REPLICATE_DELETE.reason)
     return _OK
 
 
@@ -875,8 +1090,8 @@ def _decide(
     if source.object_lock_enabled and not dest.object_lock_enabled:
         return ApplyOutcome.fail(F.DST_BUCKET_OBJECT_LOCK_CONFIG_MISSING)
     if isinstance(version, DeleteMarker):
-        if not role_may(world, role, "s3:ReplicateDelete", dest, task.key):
-            return ApplyOutcome.fail(F.DST_DEL_OBJ_NOT_PERMITTED)
+        if _lacks(world, role, R155_REPLICATE_DELETE, source, dest, task.key):
+            return ApplyOutcome.fail(R155_REPLICATE_DELETE.reason)
         return _OK
     rule = _rule_by_id(config, task.rule_id)
     if task.kind is TaskKind.METADATA:
@@ -907,12 +1122,12 @@ def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool
 
 
 def _source_read_outcome(
-    world: World, role: Role, source: Bucket, version: ObjectVersion
+    world: World, role: Role, source: Bucket, dest: Bucket, version: ObjectVersion
 ) -> ApplyOutcome | None:
-    """The source-side checks: read the object, its ACL, tags, lock settings and key."""
+    """The source-side checks: read the object, its ACL, lock settings and key."""
     key = version.key
-    if not role_may(world, role, "s3:GetObjectVersionForReplication", source, key):
-        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if _lacks(world, role, R155_READ_OBJECT, source, dest, key):
+        return ApplyOutcome.fail(R155_READ_OBJECT.reason)
     if version.owner != source.owner and version.acl is not None:
         # R-008, R-107: a foreign-owned object needs READ and READ_ACP for the bucket owner.
         acl = version.acl
@@ -921,14 +1136,13 @@ def _source_read_outcome(
             and acl.allows(source.owner, Permission.READ_ACP)
         ):
             return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
-    if not role_may(world, role, "s3:GetObjectVersionAcl", source, key):
-        return ApplyOutcome.fail(F.SRC_GET_ACL_NOT_PERMITTED)
-    if source.object_lock_enabled and not (
-        role_may(world, role, "s3:GetObjectRetention", source, key)
-        and role_may(world, role, "s3:GetObjectLegalHold", source, key)
-    ):
-        # R-010, R-158: no dedicated reason is documented; the object read is refused.
-        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
+    if _lacks(world, role, R155_READ_ACL, source, dest, key):
+        return ApplyOutcome.fail(R155_READ_ACL.reason)
+    if source.object_lock_enabled:
+        if _lacks(world, role, R010_READ_RETENTION, source, dest, key):
+            return ApplyOutcome.fail(R010_READ_RETENTION.reason)
+        if _lacks(world, role, R010_READ_LEGAL_HOLD, source, dest, key):
+            return ApplyOutcome.fail(R010_READ_LEGAL_HOLD.reason)
     if version.server_side_encryption.uses_kms and version.sse_kms_key_id is not None:
         src_key = world.kms_keys.get(version.sse_kms_key_id)
         if src_key is None or not src_key.usable:
@@ -946,31 +1160,30 @@ def _object_outcome(
     version: ObjectVersion,
     rule: ReplicationRule | None,
 ) -> ApplyOutcome:
-    failed = _source_read_outcome(world, role, source, version)
+    failed = _source_read_outcome(world, role, source, dest, version)
     if failed is not None:
         return failed
+    key = version.key
     drop_tags = False
-    if version.tags and not role_may(
-        world, role, "s3:GetObjectVersionTagging", source, version.key
-    ):
+    if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
         if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
-            return ApplyOutcome.fail(F.SRC_GET_TAGGING_NOT_PERMITTED)
+            return ApplyOutcome.fail(R155_READ_TAGS.reason)
         drop_tags = True  # R-158 default: replicate without tags (T-75).
-    if not role_may(world, role, "s3:ReplicateObject", dest, version.key):
+    if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
         reason = F.DST_MULTIPART_INIT_NOT_PERMITTED if version.parts_count else None
-        return ApplyOutcome.fail(reason or F.DST_PUT_OBJECT_NOT_PERMITTED)
+        return ApplyOutcome.fail(reason or R155_REPLICATE_OBJECT.reason)
     if (
         rule is not None
         and _owner_override(rule)
-        and not role_may(world, role, "s3:ObjectOwnerOverrideToBucketOwner", dest, version.key)
+        and _lacks(world, role, R151_OVERRIDE_OWNER, source, dest, key)
     ):
-        return ApplyOutcome.fail(F.DST_PUT_OBJECT_NOT_PERMITTED)
-    if version.tags and _explicitly_denied(world, role, "s3:ReplicateTags", dest, version.key):
+        return ApplyOutcome.fail(R151_OVERRIDE_OWNER.reason)
+    if version.tags and _explicitly_denied(world, role, "s3:ReplicateTags", dest, key):
         drop_tags = True  # R-157: the destination may refuse tags; the object still goes.
-    if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON and not role_may(
-        world, role, "s3:PutObjectLegalHold", dest, version.key
+    if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON and _lacks(
+        world, role, R158_PUT_LEGAL_HOLD, source, dest, key
     ):
-        return ApplyOutcome.fail(F.DST_PUT_LEGAL_HOLD_NOT_PERMITTED)
+        return ApplyOutcome.fail(R158_PUT_LEGAL_HOLD.reason)
     kms_failure = _replica_key_outcome(world, role, dest, version, rule)
     if kms_failure is not None:
         return kms_failure
@@ -1004,13 +1217,13 @@ def _metadata_outcome(
 ) -> ApplyOutcome:
     if _find_version(world, dest.name, task.key, task.version_id) is None:
         return ApplyOutcome.fail(F.DST_VERSION_NOT_FOUND)
-    if not role_may(world, role, "s3:GetObjectVersionForReplication", source, task.key):
-        return ApplyOutcome.fail(F.SRC_GET_OBJECT_NOT_PERMITTED)
-    if not role_may(world, role, "s3:ReplicateObject", dest, task.key):
-        return ApplyOutcome.fail(F.DST_PUT_OBJECT_NOT_PERMITTED)
-    drop_tags = bool(version.tags) and not role_may(
-        world, role, "s3:GetObjectVersionTagging", source, task.key
-    )
+    key = task.key
+    if _lacks(world, role, R155_READ_OBJECT, source, dest, key):
+        return ApplyOutcome.fail(R155_READ_OBJECT.reason)
+    if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
+        return ApplyOutcome.fail(R155_REPLICATE_OBJECT.reason)
+    # A metadata sync leaves unreadable tags behind whatever the profile says.
+    drop_tags = bool(version.tags) and _lacks(world, role, R155_READ_TAGS, source, dest, key)
     return ApplyOutcome(verdict=Verdict.COMPLETED, drop_tags=drop_tags)
 
 

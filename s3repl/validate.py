@@ -58,7 +58,10 @@ index label never masquerades as an ID a user could also have chosen.
 
 The permission helpers (``role_allows``, ``permission_decision``, ``object_arn``) live
 in ``s3repl.policy`` and are re-exported here: findings and task application read
-permissions through one function, so they can never disagree.
+permissions through one function, so they can never disagree.  So does the table of
+R-158 (which permission, on which side, when, and which failure reason its absence
+causes): findings iterate ``s3repl.policy.permission_needs``, and task application
+reads the same rows.
 """
 
 from __future__ import annotations
@@ -88,9 +91,9 @@ from s3repl.model.names import (
     partition_of_region,
 )
 from s3repl.policy import (
-    delete_markers_replicate,
     object_arn,
     permission_decision,
+    permission_needs,
     role_allows,
 )
 from s3repl.world import Role, World
@@ -1010,99 +1013,6 @@ def _destination_findings(
     return dest
 
 
-@attrs.frozen(kw_only=True)
-class _Need:
-    """One permission a rule needs: the action, where, and what its absence causes."""
-
-    requirement: str
-    action: str
-    on_destination: bool
-    reason: FailureReason
-    consequence: str
-
-
-def _needs(world: World, source: Bucket, dest: Bucket, rule: ReplicationRule) -> tuple[_Need, ...]:
-    """The object-level permissions ``rule`` needs, mapped per R-158 to failure reasons."""
-    src, dst = False, True
-    needs = [
-        _Need(
-            requirement="R-155",
-            action="s3:GetObjectVersionForReplication",
-            on_destination=src,
-            reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
-            consequence="objects cannot be read for replication",
-        ),
-        _Need(
-            requirement="R-155",
-            action="s3:GetObjectVersionAcl",
-            on_destination=src,
-            reason=FailureReason.SRC_GET_ACL_NOT_PERMITTED,
-            consequence="object ACLs cannot be read",
-        ),
-        _Need(
-            requirement="R-155",
-            action="s3:GetObjectVersionTagging",
-            on_destination=src,
-            reason=FailureReason.SRC_GET_TAGGING_NOT_PERMITTED,
-            consequence=(
-                "object tags cannot be read (by the profile's missing_tag_read_permission, "
-                f"{world.profile.missing_tag_read_permission.value})"
-            ),
-        ),
-    ]
-    if source.object_lock_enabled:
-        needs.extend(
-            _Need(
-                requirement="R-010",
-                action=action,
-                on_destination=src,
-                reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
-                consequence="Object Lock settings cannot be read",
-            )
-            for action in ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
-        )
-    needs.append(
-        _Need(
-            requirement="R-155",
-            action="s3:ReplicateObject",
-            on_destination=dst,
-            reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
-            consequence="replicas cannot be written",
-        )
-    )
-    if delete_markers_replicate(world, source, dest, rule):
-        needs.append(
-            _Need(
-                requirement="R-155",
-                action="s3:ReplicateDelete",
-                on_destination=dst,
-                reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
-                consequence="delete markers cannot be replicated",
-            )
-        )
-    if rule.destination.access_control_translation is not None:
-        needs.append(
-            _Need(
-                requirement="R-151",
-                action="s3:ObjectOwnerOverrideToBucketOwner",
-                on_destination=dst,
-                reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
-                consequence="the replica owner cannot be overridden",
-            )
-        )
-    if source.object_lock_enabled:
-        needs.append(
-            _Need(
-                requirement="R-158",
-                action="s3:PutObjectLegalHold",
-                on_destination=dst,
-                reason=FailureReason.DST_PUT_LEGAL_HOLD_NOT_PERMITTED,
-                consequence="objects under legal hold cannot be replicated",
-            )
-        )
-    return tuple(needs)
-
-
 def _permission_findings(
     world: World, source: Bucket, dest: Bucket, role: Role, at: _At, findings: list[Finding]
 ) -> None:
@@ -1124,24 +1034,23 @@ def _permission_findings(
             )
         )
 
-    for need in _needs(world, source, dest, rule):
+    for need in permission_needs(world, source, dest, rule):
         target = dest if need.on_destination else source
         resource = object_arn(target, pattern)
         if permission_decision(world, role, need.action, resource) is iam.Decision.ALLOW:
             continue
+        consequence = need.consequence_under(world.profile)
         if _identity_allows(role, need.action, resource):
             # The role's own policy allows: the bucket's side refuses.  Across accounts
             # that is R-012 (the owner must grant); in one account an explicit deny.
             requirement = "R-012" if target.owner != role.account else need.requirement
             message = (
                 f"The bucket policy of {target.name} (account {target.owner}) does not let "
-                f"role {role.arn} use {need.action} on {resource}: {need.consequence}"
+                f"role {role.arn} use {need.action} on {resource}: {consequence}"
             )
         else:
             requirement = need.requirement
-            message = (
-                f"Role {role.arn} is not allowed {need.action} on {resource}: {need.consequence}"
-            )
+            message = f"Role {role.arn} is not allowed {need.action} on {resource}: {consequence}"
         add(requirement, need.reason, message, about_source=not need.on_destination)
     resource = object_arn(dest, pattern)
     if _bucket_policy_denies(world, role, dest, "s3:ReplicateTags", resource):

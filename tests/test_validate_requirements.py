@@ -2,7 +2,9 @@
 
 Each test builds a world directly, stores a configuration on the source bucket (as the
 engine does after a successful Put) and checks the findings: requirement, failure
-reason (R-127, R-158), rule and destination.
+reason (R-127, R-158), rule and destination.  The tests of the single R-158 table
+(``s3repl.policy.PERMISSION_NEEDS``) also run an engine, to compare a finding with the
+failure an object really gets.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import attrs
 import pytest
 
-from s3repl import iam
+from s3repl import Engine, iam, policy
 from s3repl.model import (
     AccessControlTranslation,
     Bucket,
@@ -26,7 +28,8 @@ from s3repl.model import (
     SourceSelectionCriteria,
     Status,
 )
-from s3repl.profile import Profile
+from s3repl.policy import PERMISSION_NEEDS, NeedWhen, PermissionNeed
+from s3repl.profile import MissingTagReadPermission, Profile
 from s3repl.validate import (
     Finding,
     check_requirements,
@@ -376,6 +379,91 @@ def test_each_missing_permission_maps_to_its_failure_reason(
     on_destination = action.startswith(("s3:Replicate", "s3:Put", "s3:ObjectOwner"))
     expected_destination = "dst" if on_destination else None
     assert (finding.rule_id, finding.destination_bucket) == ("rule-1", expected_destination)
+
+
+# --- one table for findings and task application (R-158) ----------------------------------
+
+
+def engine_needing(need: PermissionNeed, profile: Profile) -> Engine:
+    """``src`` -> ``dst`` under one rule that needs ``need``; the role lacks only its action."""
+    lock = need.when is NeedWhen.OBJECT_LOCK_SOURCE
+    destination: dict[str, Any] = {"Bucket": "arn:aws:s3:::dst"}
+    if need.when is NeedWhen.OWNER_OVERRIDE:
+        destination |= {"Account": OWNER, "AccessControlTranslation": {"Owner": "Destination"}}
+    markers = "Enabled" if need.when is NeedWhen.DELETE_MARKERS else "Disabled"
+    eng = Engine(seed=5, profile=profile)
+    eng.create_bucket("src", versioning=True, object_lock=lock)
+    eng.create_bucket("dst", versioning=True, object_lock=lock)
+    eng.create_role(ROLE)
+    eng.put_role_policy(ROLE, allow_all_but(need.action))
+    rule_document = {
+        "ID": "rule-1",
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": markers},
+        "Destination": destination,
+    }
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule_document]})
+    return eng
+
+
+@pytest.mark.parametrize("need", PERMISSION_NEEDS, ids=[n.action for n in PERMISSION_NEEDS])
+def test_findings_and_task_application_read_one_table(need: PermissionNeed) -> None:
+    """R-158 (and R-155, R-010, R-151): for a role lacking one row's permission, the
+    finding names the row's requirement and reason, and the object (a tagged put, under
+    legal hold on a lock source; a delete marker for ``s3:ReplicateDelete``) fails with
+    that same reason."""
+    profile = Profile.aws().evolve(missing_tag_read_permission=MissingTagReadPermission.FAIL)
+    eng = engine_needing(need, profile)
+    findings = check_requirements(eng, "src")
+    assert summary(findings) == [(need.requirement, need.reason)]
+    message = findings[0].message
+    assert f"{need.action} on " in message
+    assert message.endswith(f": {need.consequence_under(profile)}")
+    if need.when is NeedWhen.DELETE_MARKERS:
+        eng.delete_object("src", "k")
+    else:
+        hold = "ON" if need.when is NeedWhen.OBJECT_LOCK_SOURCE else None
+        eng.put_object("src", "k", b"x", tags={"t": "1"}, object_lock_legal_hold_status=hold)
+    (result,) = eng.run()
+    assert result.failure_reason is need.reason
+
+
+def test_permission_rows_name_their_requirement() -> None:
+    """R-158: every row of the table is a public constant named after its R-nnn, and every
+    action is one the replication role policies of ``s3repl.iam`` grant (R-155)."""
+    named = {
+        name: value
+        for name, value in vars(policy).items()
+        if isinstance(value, PermissionNeed) and name in policy.__all__
+    }
+    assert sorted(named.values(), key=PERMISSION_NEEDS.index) == list(PERMISSION_NEEDS)
+    for name, need in named.items():
+        assert name.startswith(need.requirement.replace("-", "") + "_"), name
+    assert len({n.action for n in PERMISSION_NEEDS}) == len(PERMISSION_NEEDS)
+    assert {n.action for n in PERMISSION_NEEDS} <= set(ALL_ACTIONS)
+
+
+def test_permission_needs_follow_the_rule() -> None:
+    """R-155, R-010, R-151, R-087: a plain V2 rule needs only the rows needed always; a lock
+    source, owner override and delete markers add theirs, in table order."""
+    plain = make_world()
+    src, dst = plain.bucket("src"), plain.bucket("dst")
+    assert src is not None
+    assert dst is not None
+    always = [n for n in PERMISSION_NEEDS if n.when is NeedWhen.ALWAYS]
+    assert list(policy.permission_needs(plain, src, dst, rule())) == always
+    everything = rule(
+        delete_marker_replication=Status.ENABLED,
+        destination=Destination(
+            bucket="arn:aws:s3:::dst",
+            account=OWNER,
+            access_control_translation=AccessControlTranslation(),
+        ),
+    )
+    locked = attrs.evolve(src, object_lock_enabled=True)
+    assert policy.permission_needs(plain, locked, dst, everything) == PERMISSION_NEEDS
 
 
 def test_replicate_delete_not_needed_without_delete_marker_replication() -> None:
