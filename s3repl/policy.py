@@ -962,11 +962,17 @@ class Verdict(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class ApplyOutcome:
-    """The verdict for one task, its failure reason, and what the replica leaves out."""
+    """The verdict for one task, its failure reason, and what the replica leaves out.
+
+    ``metadata_failure`` is a failed metadata operation inside a completed one: the
+    object replicates without its tags and the tag operation counts as failed (R-131)
+    and sends its failure event (R-129), as R-158's [INF] defaults record it.
+    """
 
     verdict: Verdict
     reason: FailureReason | None = None
     drop_tags: bool = False
+    metadata_failure: FailureReason | None = None
 
     @classmethod
     def fail(cls, reason: FailureReason) -> ApplyOutcome:
@@ -1165,10 +1171,13 @@ def _object_outcome(
         return failed
     key = version.key
     drop_tags = False
+    metadata_failure: FailureReason | None = None
     if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
         if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
             return ApplyOutcome.fail(R155_READ_TAGS.reason)
-        drop_tags = True  # R-158 default: replicate without tags (T-75).
+        # R-158 [INF] default: replicate without tags (T-75), the tag read a failed
+        # metadata operation.
+        drop_tags, metadata_failure = True, R155_READ_TAGS.reason
     if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
         reason = F.DST_MULTIPART_INIT_NOT_PERMITTED if version.parts_count else None
         return ApplyOutcome.fail(reason or R155_REPLICATE_OBJECT.reason)
@@ -1178,8 +1187,14 @@ def _object_outcome(
         and _lacks(world, role, R151_OVERRIDE_OWNER, source, dest, key)
     ):
         return ApplyOutcome.fail(R151_OVERRIDE_OWNER.reason)
-    if version.tags and _explicitly_denied(world, role, "s3:ReplicateTags", dest, key):
-        drop_tags = True  # R-157: the destination may refuse tags; the object still goes.
+    if (
+        version.tags
+        and not drop_tags
+        and _explicitly_denied(world, role, "s3:ReplicateTags", dest, key)
+    ):
+        # R-157: the destination may refuse tags; the object still goes, and R-158 [INF]
+        # records the tag write as a failed metadata operation.
+        drop_tags, metadata_failure = True, F.DST_PUT_TAGGING_NOT_PERMITTED
     if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON and _lacks(
         world, role, R158_PUT_LEGAL_HOLD, source, dest, key
     ):
@@ -1187,7 +1202,9 @@ def _object_outcome(
     kms_failure = _replica_key_outcome(world, role, dest, version, rule)
     if kms_failure is not None:
         return kms_failure
-    return ApplyOutcome(verdict=Verdict.COMPLETED, drop_tags=drop_tags)
+    return ApplyOutcome(
+        verdict=Verdict.COMPLETED, drop_tags=drop_tags, metadata_failure=metadata_failure
+    )
 
 
 def _replica_key_outcome(
@@ -1222,9 +1239,15 @@ def _metadata_outcome(
         return ApplyOutcome.fail(R155_READ_OBJECT.reason)
     if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
         return ApplyOutcome.fail(R155_REPLICATE_OBJECT.reason)
-    # A metadata sync leaves unreadable tags behind whatever the profile says.
-    drop_tags = bool(version.tags) and _lacks(world, role, R155_READ_TAGS, source, dest, key)
-    return ApplyOutcome(verdict=Verdict.COMPLETED, drop_tags=drop_tags)
+    if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
+        # Unreadable tags: as for an object (R-158), the switch decides between failing
+        # the operation and carrying the rest with the tag read as a failed operation.
+        if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
+            return ApplyOutcome.fail(R155_READ_TAGS.reason)
+        return ApplyOutcome(
+            verdict=Verdict.COMPLETED, drop_tags=True, metadata_failure=R155_READ_TAGS.reason
+        )
+    return _OK
 
 
 def _owner_override(rule: ReplicationRule) -> bool:

@@ -277,6 +277,90 @@ def test_r157_destination_may_refuse_tags() -> None:
     assert eng.head_object("dst", "k", version_id=v.version_id).tags == {}
 
 
+def metrics_rule() -> dict[str, Any]:
+    """The one rule, with replication metrics on (failure events need them, R-129)."""
+    return base_rule(Destination={"Bucket": "arn:aws:s3:::dst", "Metrics": {"Status": "Enabled"}})
+
+
+def failed_operations(eng: Engine) -> tuple[int, list[FailureReason | None]]:
+    """``OperationsFailedReplication`` of the rule and the failure events' reasons."""
+    (metrics,) = eng.replication_metrics("src")
+    reasons = [
+        event.failure_reason
+        for event in eng.events()
+        if event.event_name == "Replication:OperationFailedReplication"
+    ]
+    return metrics.operations_failed, reasons
+
+
+def deny_tags_at_destination(eng: Engine) -> None:
+    """The destination's bucket policy explicitly denies the role s3:ReplicateTags."""
+    statement = {
+        "Effect": "Deny",
+        "Principal": {"AWS": ROLE},
+        "Action": "s3:ReplicateTags",
+        "Resource": "arn:aws:s3:::dst/*",
+    }
+    eng.put_bucket_policy("dst", {"Version": "2012-10-17", "Statement": [statement]})
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("tags unreadable", F.SRC_GET_TAGGING_NOT_PERMITTED),
+        ("tags refused by the destination", F.DST_PUT_TAGGING_NOT_PERMITTED),
+    ],
+)
+def test_r158_tags_left_behind_are_a_failed_metadata_operation(
+    case: str, reason: FailureReason
+) -> None:
+    """R-158 [INF] defaults, R-157, R-129, R-131: an object whose tags cannot be read
+    (default switch) or written (explicit deny) still replicates, COMPLETED and without
+    tags, and the tag operation counts as one failed operation with its own event."""
+    eng = build(rule=metrics_rule())
+    if case == "tags unreadable":
+        eng.put_role_policy(ROLE, policy_without("s3:GetObjectVersionTagging"))
+    else:
+        deny_tags_at_destination(eng)
+    v = eng.put_object("src", "k", b"x", tags={"t": "1"})
+    assert only_result(eng) is None
+    assert eng.head_object("src", "k").replication_status is ReplicationStatus.COMPLETED
+    assert eng.head_object("dst", "k", version_id=v.version_id).tags == {}
+    assert failed_operations(eng) == (1, [reason])
+
+
+def test_r158_untagged_objects_need_no_tag_permissions() -> None:
+    """R-158: without tags there is nothing to read or write, so nothing fails."""
+    eng = build(rule=metrics_rule())
+    eng.put_role_policy(ROLE, policy_without("s3:GetObjectVersionTagging"))
+    deny_tags_at_destination(eng)
+    eng.put_object("src", "k", b"x")
+    assert only_result(eng) is None
+    assert failed_operations(eng) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("switch", "step_reason"),
+    [("replicate_without_tags", None), ("fail", F.SRC_GET_TAGGING_NOT_PERMITTED)],
+)
+def test_r158_metadata_sync_with_unreadable_tags(
+    switch: str, step_reason: FailureReason | None
+) -> None:
+    """R-085, R-158 [INF]: a tag change whose tags the role cannot read follows the same
+    switch as an object: by default the sync completes without the tags and counts one
+    failed operation; under ``fail`` it fails with SrcGetTaggingNotPermitted.  Either
+    way the source version stays COMPLETED (a metadata failure leaves its status)."""
+    eng = build(rule=metrics_rule(), missing_tag_read_permission=switch)
+    eng.put_role_policy(ROLE, policy_without("s3:GetObjectVersionTagging"))
+    v = eng.put_object("src", "k", b"x")
+    assert only_result(eng) is None
+    eng.put_object_tagging("src", "k", {"t": "1"})
+    assert only_result(eng) is step_reason
+    assert eng.head_object("src", "k").replication_status is ReplicationStatus.COMPLETED
+    assert eng.head_object("dst", "k", version_id=v.version_id).tags == {}
+    assert failed_operations(eng) == (1, [F.SRC_GET_TAGGING_NOT_PERMITTED])
+
+
 def test_metadata_failures_leave_the_source_status() -> None:
     """R-085 [INF]: a failed metadata operation does not turn a COMPLETED version FAILED."""
     eng = row_metadata_write_refused()

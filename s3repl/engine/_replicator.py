@@ -173,9 +173,7 @@ class _Replicator(_EngineCore):
             return new_step_result(task=task, status=ReplicationStatus.PENDING)
         if verdict is _FAILED_VERDICT:
             self._record(task, _FAILED, outcome.reason, version)
-            counter = (task.source_bucket, task.rule_id, task.destination_bucket)
-            self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
-            self._emit_failure(task, outcome.reason)
+            self._count_failure(task, outcome.reason)
             return new_step_result(task=task, status=_FAILED, failure_reason=outcome.reason)
         if task.kind is _VERSION_DELETE:
             self._delete_replica(task)
@@ -183,9 +181,17 @@ class _Replicator(_EngineCore):
         assert version is not None
         self._write_replica(task, version, drop_tags=outcome.drop_tags)
         self._record(task, _COMPLETED, None, version)
+        if outcome.metadata_failure is not None:
+            self._count_failure(task, outcome.metadata_failure)
         if self._uses_rtc(task.source_bucket):
             self._emit_threshold(task)
         return new_step_result(task=task, status=_COMPLETED)
+
+    def _count_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
+        """Count a failed operation in the metrics (R-131) and send its event (R-129)."""
+        counter = (task.source_bucket, task.rule_id, task.destination_bucket)
+        self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
+        self._emit_failure(task, reason)
 
     def _delete_replica(self, task: ReplicationTask) -> None:
         """Apply a routed delete by version id (only a broken policy routes one, R-103)."""
