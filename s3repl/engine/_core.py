@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 import heapq
 import random
-from collections.abc import Sequence
-from typing import Any, Literal, Self
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Literal, Self, TypeVar
 
 import attrs
 
@@ -29,9 +29,11 @@ from s3repl.model import (
     Bucket,
     FrozenMap,
     ReplicationConfiguration,
+    ReplicationStatus,
     ReplicationTask,
     TaskKind,
 )
+from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_account_id,
 )
@@ -60,6 +62,47 @@ def _when(clock_us: int) -> dt.datetime:
 
 def _etag(body: bytes) -> str:
     return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+
+_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = EMPTY
+_PENDING = ReplicationStatus.PENDING
+
+
+def _pending_statuses(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
+    """Every routed destination ``PENDING`` (R-124)."""
+    if not routes:
+        return _NO_DESTINATIONS
+    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _LastResult(Generic[_K, _V]):
+    """A one-entry memo of ``function``, keyed by the argument's identity.
+
+    For arguments that repeat back to back: the same body object, the same routes tuple.
+    """
+
+    __slots__ = ("_function", "_key", "_value")
+
+    def __init__(self, function: Callable[[_K], _V]) -> None:
+        """Remember nothing yet."""
+        self._function = function
+        self._key: object = _NOTHING
+        self._value: _V | None = None
+
+    def __call__(self, key: _K) -> _V:
+        """``function(key)``, computed again only when ``key`` is another object."""
+        if key is self._key:
+            return self._value  # type: ignore[return-value]
+        value = self._value = self._function(key)
+        self._key = key
+        return value
+
+
+_NOTHING = object()
 
 
 def _abstract() -> NotImplementedError:
@@ -101,11 +144,10 @@ class _EngineCore:
         # R-052: configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
-        # The last body written and its ETag: a simulator writing one body many times
-        # stores one ETag string, not one per version.
-        self._last_etag: tuple[bytes, str] | None = None
-        # The last routes and their PENDING map, for the same reason.
-        self._last_pending: tuple[tuple[policy.Route, ...], FrozenMap[str, Any]] | None = None
+        # A simulator writes one body many times, and policy shares the routes of a
+        # configuration: one ETag string and one PENDING map serve them all.
+        self._etag_of = _LastResult(_etag)
+        self._pending_for = _LastResult(_pending_statuses)
 
     @property
     def faults(self) -> FaultPlan:

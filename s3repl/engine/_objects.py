@@ -19,7 +19,6 @@ from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _NOT_OWNER_ENFORCED_ACL,
     _EngineCore,
-    _etag,
     _when,
 )
 from s3repl.engine.results import DeleteResult
@@ -69,20 +68,12 @@ def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
         raise InvalidArgument(msg, bucket_name=bucket) from None
 
 
-_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = EMPTY
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
 _PENDING = ReplicationStatus.PENDING
 _OBJECT = TaskKind.OBJECT
 _VERSIONED = VersioningStatus.ENABLED
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
-
-
-def _pending(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
-    """Every routed destination ``PENDING`` (R-124)."""
-    if not routes:
-        return _NO_DESTINATIONS
-    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
 
 
 class _ObjectOperations(_EngineCore):
@@ -301,24 +292,6 @@ class _ObjectOperations(_EngineCore):
         self._enqueue(bucket, version, routes, _OBJECT)
         return version
 
-    def _pending_for(self, routes: tuple[policy.Route, ...]) -> FrozenMap[str, ReplicationStatus]:
-        """:func:`_pending`, remembered for the last routes (policy shares route tuples)."""
-        last = self._last_pending
-        if last is not None and last[0] is routes:
-            return last[1]
-        statuses = _pending(routes)
-        self._last_pending = (routes, statuses)
-        return statuses
-
-    def _etag_of(self, body: bytes) -> str:
-        """The ETag of ``body``; puts of the same body object share one ETag string."""
-        last = self._last_etag
-        if last is not None and last[0] is body:
-            return last[1]
-        etag = _etag(body)
-        self._last_etag = (body, etag)
-        return etag
-
     def _version_id_for(self, bucket: Bucket) -> str:
         if bucket.versioning is _VERSIONED:
             return self._new_version_id()
@@ -449,7 +422,7 @@ class _ObjectOperations(_EngineCore):
             marker = evolve_version(
                 marker,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=_pending(routes),
+                destination_statuses=self._pending_for(routes),
             )
         keys[key] = _store.push(chain, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
@@ -544,7 +517,7 @@ class _ObjectOperations(_EngineCore):
             updated = evolve_version(
                 updated,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=_pending(routes),
+                destination_statuses=self._pending_for(routes),
             )
         keys = self._objects[bucket]
         keys[key] = _store.replace(keys[key], version.version_id, lambda _old: updated)
