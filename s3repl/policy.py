@@ -1131,6 +1131,22 @@ def _source_read_outcome(
     world: World, role: Role, source: Bucket, dest: Bucket, version: ObjectVersion
 ) -> ApplyOutcome | None:
     """The source-side checks: read the object, its ACL, lock settings and key."""
+    failed = _metadata_read_outcome(world, role, source, dest, version)
+    if failed is not None:
+        return failed
+    if version.server_side_encryption.uses_kms and version.sse_kms_key_id is not None:
+        src_key = world.kms_keys.get(version.sse_kms_key_id)
+        if src_key is None or not src_key.usable:
+            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
+        if not _kms_may(world, role, "kms:Decrypt", version.sse_kms_key_id):
+            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
+    return None
+
+
+def _metadata_read_outcome(
+    world: World, role: Role, source: Bucket, dest: Bucket, version: ObjectVersion
+) -> ApplyOutcome | None:
+    """Reading what a replica carries besides its body: the object, ACL, lock settings."""
     key = version.key
     if _lacks(world, role, R155_READ_OBJECT, source, dest, key):
         return ApplyOutcome.fail(R155_READ_OBJECT.reason)
@@ -1149,12 +1165,6 @@ def _source_read_outcome(
             return ApplyOutcome.fail(R010_READ_RETENTION.reason)
         if _lacks(world, role, R010_READ_LEGAL_HOLD, source, dest, key):
             return ApplyOutcome.fail(R010_READ_LEGAL_HOLD.reason)
-    if version.server_side_encryption.uses_kms and version.sse_kms_key_id is not None:
-        src_key = world.kms_keys.get(version.sse_kms_key_id)
-        if src_key is None or not src_key.usable:
-            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
-        if not _kms_may(world, role, "kms:Decrypt", version.sse_kms_key_id):
-            return ApplyOutcome.fail(F.SRC_KMS_KEY_INVALID_STATE)
     return None
 
 
@@ -1235,10 +1245,17 @@ def _metadata_outcome(
     if _find_version(world, dest.name, task.key, task.version_id) is None:
         return ApplyOutcome.fail(F.DST_VERSION_NOT_FOUND)
     key = task.key
-    if _lacks(world, role, R155_READ_OBJECT, source, dest, key):
-        return ApplyOutcome.fail(R155_READ_OBJECT.reason)
+    # A metadata operation reads what it carries (ACL, lock settings, tags) and writes it
+    # with the same permissions as the object's replication (R-085, R-158).
+    failed = _metadata_read_outcome(world, role, source, dest, version)
+    if failed is not None:
+        return failed
     if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
         return ApplyOutcome.fail(R155_REPLICATE_OBJECT.reason)
+    if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON and _lacks(
+        world, role, R158_PUT_LEGAL_HOLD, source, dest, key
+    ):
+        return ApplyOutcome.fail(R158_PUT_LEGAL_HOLD.reason)
     if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
         # Unreadable tags: as for an object (R-158), the switch decides between failing
         # the operation and carrying the rest with the tag read as a failed operation.

@@ -197,9 +197,9 @@ def row_source_bucket_gone() -> Engine:
     return eng
 
 
-def replicated() -> tuple[Engine, str]:
+def replicated(*, lock: bool = False) -> tuple[Engine, str]:
     """One version already replicated; returns its id."""
-    eng = build()
+    eng = build(lock=lock)
     v = eng.put_object("src", "k", b"x")
     eng.run()
     return eng, v.version_id
@@ -226,6 +226,27 @@ def row_metadata_read_refused() -> Engine:
     return eng
 
 
+def row_metadata_acl_read_refused() -> Engine:
+    eng, _ = replicated()
+    eng.put_role_policy(ROLE, policy_without("s3:GetObjectVersionAcl"))
+    eng.put_object_tagging("src", "k", {"t": "1"})
+    return eng
+
+
+def row_metadata_lock_read_refused() -> Engine:
+    eng, _ = replicated(lock=True)
+    eng.put_role_policy(ROLE, policy_without("s3:GetObjectRetention"))
+    eng.put_object_tagging("src", "k", {"t": "1"})
+    return eng
+
+
+def row_metadata_legal_hold_refused() -> Engine:
+    eng, _ = replicated(lock=True)
+    eng.put_role_policy(ROLE, policy_without("s3:PutObjectLegalHold"))
+    eng.put_object_legal_hold("src", "k", status="ON")
+    return eng
+
+
 ROWS: list[tuple[str, Callable[[], Engine], FailureReason]] = [
     ("no GetObjectVersionForReplication", row_source_read, F.SRC_GET_OBJECT_NOT_PERMITTED),
     ("no GetObjectVersionAcl", row_source_acl, F.SRC_GET_ACL_NOT_PERMITTED),
@@ -245,6 +266,17 @@ ROWS: list[tuple[str, Callable[[], Engine], FailureReason]] = [
     ("metadata: replica deleted", row_metadata_replica_gone, F.DST_VERSION_NOT_FOUND),
     ("metadata: write refused", row_metadata_write_refused, F.DST_PUT_OBJECT_NOT_PERMITTED),
     ("metadata: read refused", row_metadata_read_refused, F.SRC_GET_OBJECT_NOT_PERMITTED),
+    ("metadata: ACL read refused", row_metadata_acl_read_refused, F.SRC_GET_ACL_NOT_PERMITTED),
+    (
+        "metadata: lock source, no GetObjectRetention",
+        row_metadata_lock_read_refused,
+        F.SRC_GET_OBJECT_NOT_PERMITTED,
+    ),
+    (
+        "metadata: legal hold without PutObjectLegalHold",
+        row_metadata_legal_hold_refused,
+        F.DST_PUT_LEGAL_HOLD_NOT_PERMITTED,
+    ),
 ]
 
 
