@@ -127,14 +127,21 @@ _BY_SOURCE_TIME = DestinationVersionOrder.SOURCE_TIMESTAMP
 
 @attrs.frozen(kw_only=True)
 class Route:
-    """One destination a version goes to, with the rule that won it (R-063, R-064)."""
+    """One destination a version goes to, with the rule that won it (R-063, R-064).
+
+    Attributes:
+        destination_bucket: the destination bucket's name.
+        rule: the winning rule.
+        rule_id: the winning rule's id (the engine stores configurations with ids
+            filled in); derived from ``rule``, kept as a field because every task reads it.
+    """
 
     destination_bucket: str
     rule: ReplicationRule
+    rule_id: str = attrs.field(init=False)
 
-    @property
-    def rule_id(self) -> str:
-        """The winning rule's id (the engine stores configurations with ids filled in)."""
+    @rule_id.default
+    def _rule_id(self) -> str:
         return self.rule.id or ""
 
 
@@ -1320,7 +1327,7 @@ def build_replica(
     rule: ReplicationRule | None,
     dest: Bucket,
     *,
-    now: dt.datetime,
+    clock: Callable[[], dt.datetime],
     drop_tags: bool = False,
 ) -> ObjectVersion:
     """The replica of ``version`` as written into ``dest`` under ``rule``.
@@ -1329,7 +1336,8 @@ def build_replica(
     storage class override (R-089); the same encryption kind under the replica key, or
     the destination's default for unencrypted sources, which changes the ETag (R-082);
     the owner and ACL per R-150, R-151, R-154; lock settings copied, else the
-    destination's default retention from the moment of writing (R-086).
+    destination's default retention from the moment of writing (R-086), which
+    ``clock`` tells (read only then).
     """
     del world  # the replica depends only on the version, the rule and the destination
     storage_class = version.storage_class
@@ -1347,7 +1355,7 @@ def build_replica(
     mode, until = version.object_lock_mode, version.object_lock_retain_until_date
     if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
         default = dest.object_lock.default_retention
-        mode, until = default.mode, default.retain_until(now)
+        mode, until = default.mode, default.retain_until(clock())
     return _copy_as_replica(
         version,
         storage_class=storage_class,

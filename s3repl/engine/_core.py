@@ -252,6 +252,10 @@ class _EngineCore:
         """The simulated time."""
         return _when(self._clock_us)
 
+    def _read_clock(self) -> dt.datetime:
+        """:attr:`now` as a function, for policy to read only when it needs the time."""
+        return _when(self._clock_us)
+
     def _tick(self) -> int:
         self._clock_us += _TICK_US
         if self._propagating:

@@ -179,11 +179,12 @@ class _Replicator(_EngineCore):
             self._delete_replica(task)
             return new_step_result(task=task, status=_COMPLETED)
         assert version is not None
-        self._write_replica(task, version, drop_tags=outcome.drop_tags)
+        rule = self._rule(task)
+        self._write_replica(task, version, rule, drop_tags=outcome.drop_tags)
         self._record(task, _COMPLETED, None, version)
         if outcome.metadata_failure is not None:
             self._count_failure(task, outcome.metadata_failure)
-        if self._uses_rtc(task.source_bucket):
+        if policy.rtc_applies(rule, task):
             self._emit_threshold(task)
         return new_step_result(task=task, status=_COMPLETED)
 
@@ -202,7 +203,14 @@ class _Replicator(_EngineCore):
         else:
             keys[task.key] = rest
 
-    def _write_replica(self, task: ReplicationTask, version: Version, *, drop_tags: bool) -> None:
+    def _write_replica(
+        self,
+        task: ReplicationTask,
+        version: Version,
+        rule: ReplicationRule | None,
+        *,
+        drop_tags: bool,
+    ) -> None:
         world = self._world()
         dest = self._buckets[task.destination_bucket]
         keys = self._objects[dest.name]
@@ -224,7 +232,7 @@ class _Replicator(_EngineCore):
             replica = policy.build_marker_replica(version)
         else:
             replica = policy.build_replica(
-                world, version, self._rule(task), dest, now=self.now, drop_tags=drop_tags
+                world, version, rule, dest, clock=self._read_clock, drop_tags=drop_tags
             )
         if policy.orders_by_source_time(self.profile):
             keys[task.key] = _store.insert_ordered(chain, replica)
