@@ -483,12 +483,7 @@ def version_after_outcome(
         if len(_STATUS_MEMO) > _STATUS_MEMO_MAX:
             _STATUS_MEMO.clear()
             _STATUS_MEMO[memo_key] = found
-    return with_statuses(
-        version,
-        destination_statuses=found[2],
-        failure_reasons=found[3],
-        replication_status=found[4],
-    )
+    return with_statuses(version, found[2], found[3], found[4])
 
 
 # Status maps are interned and few, and every step records one outcome: the memo is
@@ -1356,22 +1351,23 @@ def build_replica(
     if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
         default = dest.object_lock.default_retention
         mode, until = default.mode, default.retain_until(clock())
+    # Positionally, in the order _copy_as_replica names the fields (see _fastbuild).
     return _copy_as_replica(
         version,
-        storage_class=storage_class,
-        server_side_encryption=sse,
-        sse_kms_key_id=key_id,
-        etag=etag,
-        owner=owner,
-        acl=acl,
-        tags=_NO_TAGS if drop_tags else version.tags,
-        object_lock_mode=mode,
-        object_lock_retain_until_date=until,
-        replication_status=_REPLICA,
-        destination_statuses=_NO_STATUSES,
-        failure_reasons=_NO_REASONS,
-        is_latest=False,
-        owner_overridden=override and not enforced,
+        storage_class,
+        sse,  # server_side_encryption
+        key_id,  # sse_kms_key_id
+        etag,
+        owner,
+        acl,
+        _NO_TAGS if drop_tags else version.tags,  # tags
+        mode,  # object_lock_mode
+        until,  # object_lock_retain_until_date
+        _REPLICA,  # replication_status
+        _NO_STATUSES,  # destination_statuses
+        _NO_REASONS,  # failure_reasons
+        False,  # noqa: FBT003 - is_latest
+        override and not enforced,  # owner_overridden
     )
 
 

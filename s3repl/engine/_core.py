@@ -328,16 +328,17 @@ class _EngineCore:
     ) -> None:
         for route in routes:
             self._sequence = sequence = self._sequence + 1
+            # The fields in ReplicationTask's order, positionally (see _fastbuild).
             task = new_task(
-                source_bucket=bucket,
-                destination_bucket=route.destination_bucket,
-                key=version.key,
-                version_id=version.version_id,
-                rule_id=route.rule_id,
-                kind=kind,
-                due_us=self._clock_us,
-                sequence=sequence,
-                replica_modification=replica_modification,
+                bucket,  # source_bucket
+                route.destination_bucket,
+                version.key,
+                version.version_id,
+                route.rule_id,
+                kind,
+                self._clock_us,  # due_us
+                sequence,
+                replica_modification,
             )
             heapq.heappush(self._queue, (self._clock_us, sequence, task))
 

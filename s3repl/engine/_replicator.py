@@ -170,14 +170,14 @@ class _Replicator(_EngineCore):
         if verdict is _RETRY:
             retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
             heapq.heappush(self._queue, (retry.due_us, retry.sequence, retry))
-            return new_step_result(task=task, status=ReplicationStatus.PENDING)
+            return new_step_result(task, ReplicationStatus.PENDING)
         if verdict is _FAILED_VERDICT:
             self._record(task, _FAILED, outcome.reason, version)
             self._count_failure(task, outcome.reason)
-            return new_step_result(task=task, status=_FAILED, failure_reason=outcome.reason)
+            return new_step_result(task, _FAILED, outcome.reason)
         if task.kind is _VERSION_DELETE:
             self._delete_replica(task)
-            return new_step_result(task=task, status=_COMPLETED)
+            return new_step_result(task, _COMPLETED)
         assert version is not None
         rule = self._rule(task)
         self._write_replica(task, version, rule, drop_tags=outcome.drop_tags)
@@ -186,7 +186,7 @@ class _Replicator(_EngineCore):
             self._count_failure(task, outcome.metadata_failure)
         if policy.rtc_applies(rule, task):
             self._emit_threshold(task)
-        return new_step_result(task=task, status=_COMPLETED)
+        return new_step_result(task, _COMPLETED)
 
     def _count_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
         """Count a failed operation in the metrics (R-131) and send its event (R-129)."""

@@ -48,15 +48,37 @@ def _check_plain(cls: type[Any], trusted: frozenset[str]) -> list[attrs.Attribut
     return fields
 
 
+def _parameters(fields: list[attrs.Attribute[Any]]) -> str:
+    """The parameter list of ``build``: positional-or-keyword in field order.
+
+    Defaults are kept; a required field after a defaulted one makes the rest
+    keyword-only (Python allows no other order).
+    """
+    params: list[str] = []
+    defaulted = keyword_only = False
+    for field in fields:
+        if field.default is attrs.NOTHING:
+            if defaulted and not keyword_only:
+                params.append("*")
+                keyword_only = True
+            params.append(field.name)
+        else:
+            defaulted = True
+            params.append(f"{field.name}=_defaults[{field.name!r}]")
+    return ", ".join(params)
+
+
 def builders(
     cls: type[Any], *, trusted: tuple[str, ...] = ()
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Return ``(build, evolve)`` for ``cls``.
 
     ``build(**fields)`` takes the same keywords and defaults as ``cls(...)`` and returns
-    an equal instance; ``evolve(value, **changes)`` is ``attrs.evolve`` for ``cls``.  Both
-    are generated once, one keyword per field, with no loop at run time.  Fields named
-    in ``trusted`` skip their converter: the caller passes values already converted.
+    an equal instance; it also takes the fields positionally, in field order (hot paths
+    do: on CPython 3.11 each keyword argument costs about 60 ns to bind).
+    ``evolve(value, **changes)`` is ``attrs.evolve`` for ``cls``.  Both are generated
+    once, one parameter per field, with no loop at run time.  Fields named in
+    ``trusted`` skip their converter: the caller passes values already converted.
 
     Raises:
         TypeError: when ``cls.__init__`` does more than store its arguments.
@@ -65,16 +87,13 @@ def builders(
     names = [field.name for field in fields]
     twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
     stores = "".join(f"    new.{name} = {name}\n" for name in names)
-    build_params = ", ".join(
-        name if field.default is attrs.NOTHING else f"{name}=_defaults[{name!r}]"
-        for name, field in zip(names, fields, strict=True)
-    )
+    build_params = _parameters(fields)
     evolve_params = ", ".join(f"{name}=_UNCHANGED" for name in names)
     evolve_values = "".join(
         f"    new.{name} = value.{name} if {name} is _UNCHANGED else {name}\n" for name in names
     )
     source = (
-        f"def build(*, {build_params}):\n"
+        f"def build({build_params}):\n"
         f"    new = _new(_twin)\n{stores}"
         f"    new.__class__ = _cls\n"
         f"    return new\n"
@@ -101,8 +120,9 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
     """Return ``copy(value, **changes)`` for one fixed set of ``changed`` fields.
 
     ``copy(value, a=1, b=2)`` equals ``attrs.evolve(value, a=1, b=2)`` when ``changed`` is
-    ``("a", "b")``; every changed field must be given.  Generated for hot paths that
-    always change the same fields: no per-field test, about half the cost of ``evolve``.
+    ``("a", "b")``; every changed field must be given, by keyword or positionally in the
+    order of ``changed``.  Generated for hot paths that always change the same fields:
+    no per-field test, about half the cost of ``evolve``.
 
     Raises:
         TypeError: when ``cls.__init__`` does more than store its arguments, or
@@ -120,7 +140,7 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
         for name in names
     )
     source = (
-        f"def copy(value, /, *, {', '.join(changed)}):\n"
+        f"def copy(value, /, {', '.join(changed)}):\n"
         f"    new = _new(_twin)\n{stores}"
         f"    new.__class__ = _cls\n"
         f"    return new\n"

@@ -164,17 +164,13 @@ _WITH_STATUSES: dict[type[Any], Callable[..., Any]] = {
 
 def with_statuses(
     version: _VersionT,
-    *,
     destination_statuses: FrozenMap[str, ReplicationStatus],
     failure_reasons: FrozenMap[str, FailureReason],
     replication_status: ReplicationStatus | None,
 ) -> _VersionT:
     """A copy of ``version`` with new replication statuses (every step records one)."""
     new: _VersionT = _WITH_STATUSES[type(version)](
-        version,
-        destination_statuses=destination_statuses,
-        failure_reasons=failure_reasons,
-        replication_status=replication_status,
+        version, destination_statuses, failure_reasons, replication_status
     )
     return new
 
