@@ -306,7 +306,7 @@ def test_builders_match_attrs_init_and_evolve(data: st.DataObject) -> None:
     import attrs
 
     from s3repl.model import DeleteMarker, ObjectVersion, ReplicationTask, StepResult, TaskKind
-    from s3repl.model._fastbuild import builders
+    from s3repl.model._fastbuild import builders, copier
 
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     task = ReplicationTask(
@@ -332,6 +332,7 @@ def test_builders_match_attrs_init_and_evolve(data: st.DataObject) -> None:
         built = build(**values)
         assert type(built) is cls
         assert built == reference
+        assert build(*values.values()) == reference  # positionally, in field order
         assert hash(built) == hash(reference)
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             built.key = "other"  # type: ignore[misc]
@@ -341,6 +342,11 @@ def test_builders_match_attrs_init_and_evolve(data: st.DataObject) -> None:
         assert evolve(reference, **changes) == attrs.evolve(reference, **changes)
         if cls is ReplicationTask:
             assert build(**values).kind is TaskKind.OBJECT
+        if cls in trusted:
+            continue
+        copy = copier(cls, tuple(changed))
+        assert copy(reference, **changes) == attrs.evolve(reference, **changes)
+        assert copy(reference, *changes.values()) == attrs.evolve(reference, **changes)
 
 
 def test_builders_refuse_classes_whose_init_does_more() -> None:
@@ -349,7 +355,7 @@ def test_builders_refuse_classes_whose_init_does_more() -> None:
     ``TypeError`` up front, not values that bypassed their checks."""
     import attrs
 
-    from s3repl.model._fastbuild import builders
+    from s3repl.model._fastbuild import builders, copier
 
     @attrs.frozen(weakref_slot=False)
     class Validated:
@@ -381,5 +387,19 @@ def test_builders_refuse_classes_whose_init_does_more() -> None:
     for cls in (Validated, Converted, Factory, PostInit, WeakReferable, Unslotted):
         with pytest.raises(TypeError):
             builders(cls)
+        with pytest.raises(TypeError):
+            copier(cls, ("x",))
     build, _ = builders(Converted, trusted=("x",))
     assert build(x=3) == Converted(x=3)
+
+    @attrs.frozen(weakref_slot=False, kw_only=True)
+    class RequiredAfterDefault:
+        a: int = 0
+        b: int
+
+    build, _ = builders(RequiredAfterDefault)
+    assert build(b=2) == RequiredAfterDefault(b=2)
+    with pytest.raises(TypeError):
+        build(1, 2)  # b is keyword-only: Python allows no required after a default
+    with pytest.raises(TypeError):
+        copier(RequiredAfterDefault, ("c",))  # no such field
