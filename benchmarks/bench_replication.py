@@ -48,8 +48,9 @@ from typing import Any
 
 from s3repl import Engine, ReplicationStatus
 from s3repl.engine import EPOCH
-from s3repl.model import FrozenMap, TaskKind
-from s3repl.model.objects import evolve_object_version, new_object_version
+from s3repl.model import FrozenMap, ObjectVersion, ServerSideEncryption, StorageClass, TaskKind
+from s3repl.model._fastbuild import copier
+from s3repl.model.objects import new_object_version
 from s3repl.model.tasks import new_step_result, new_task
 
 SEED = 7
@@ -74,6 +75,8 @@ _REPLICA, _OBJECT = ReplicationStatus.REPLICA, TaskKind.OBJECT
 _NONE: FrozenMap[str, ReplicationStatus] = FrozenMap()
 _PENDING_MAP = FrozenMap({"dst": _PENDING})
 _COMPLETED_MAP = FrozenMap({"dst": _COMPLETED})
+_AS_REPLICA = copier(ObjectVersion, ("replication_status", "destination_statuses", "is_latest"))
+_WITH_STATUS = copier(ObjectVersion, ("replication_status", "destination_statuses"))
 
 
 @dataclass(frozen=True)
@@ -420,30 +423,34 @@ class ValuesFloor:
         self.clock_us += 1_000
         self.sequence += 1
         raw = self.ids.getrandbits(192).to_bytes(24, "big")
+        # Positionally, in field order, as the engine's hot path calls the builders.
         version = new_object_version(
-            key=key,
-            version_id=binascii.b2a_base64(raw, newline=False).decode(),
-            last_modified=EPOCH + dt.timedelta(0, 0, self.clock_us),
-            etag='"2c6ee24b09816a6f14f95d1698b24ead"',
-            size=len(body),
-            owner="123456789012",
-            body=body,
-            sequence=self.sequence,
-            is_latest=True,
-            replication_status=_PENDING,
-            destination_statuses=_PENDING_MAP,
+            key,
+            binascii.b2a_base64(raw, newline=False).decode(),  # version_id
+            EPOCH + dt.timedelta(0, 0, self.clock_us),  # last_modified
+            '"2c6ee24b09816a6f14f95d1698b24ead"',  # etag
+            len(body),  # size
+            "123456789012",  # owner
+            StorageClass.STANDARD,
+            _NONE,  # metadata
+            _NONE,  # tags
+            _PENDING,  # replication_status
+            ServerSideEncryption.SSE_S3,
+            None,  # sse_kms_key_id
+            None,  # object_lock_mode
+            None,  # object_lock_retain_until_date
+            None,  # object_lock_legal_hold_status
+            True,  # noqa: FBT003 - is_latest
+            "binary/octet-stream",  # content_type
+            None,  # acl
+            body,
+            self.sequence,
+            _PENDING_MAP,  # destination_statuses
         )
         self.source[key] = (version, self.source.get(key))
         self.sequence += 1
         task = new_task(
-            source_bucket="src",
-            destination_bucket="dst",
-            key=key,
-            version_id=version.version_id,
-            rule_id="all",
-            kind=_OBJECT,
-            due_us=self.clock_us,
-            sequence=self.sequence,
+            "src", "dst", key, version.version_id, "all", _OBJECT, self.clock_us, self.sequence
         )
         heapq.heappush(self.queue, (self.clock_us, self.sequence, task))
         return version
@@ -454,21 +461,13 @@ class ValuesFloor:
         self.clock_us += 1_000
         chain = self.source[task.key]
         version = chain[0]
-        replica = evolve_object_version(
-            version,
-            last_modified=EPOCH + dt.timedelta(0, 0, self.clock_us),
-            replication_status=_REPLICA,
-            destination_statuses=_NONE,
-            is_latest=False,
-        )
+        replica = _AS_REPLICA(version, _REPLICA, _NONE, False)  # noqa: FBT003 - keeps the creation time
         self.destination[task.key] = (replica, self.destination.get(task.key))
         self.source[task.key] = (
-            evolve_object_version(
-                version, replication_status=_COMPLETED, destination_statuses=_COMPLETED_MAP
-            ),
+            _WITH_STATUS(version, _COMPLETED, _COMPLETED_MAP),
             chain[1],
         )
-        return new_step_result(task=task, status=_COMPLETED)
+        return new_step_result(task, _COMPLETED)
 
 
 def floor_put_step(world: ValuesFloor, keys: list[str]) -> None:

@@ -249,7 +249,6 @@ def route_object(world: World, bucket: str, version: ObjectVersion) -> tuple[Rou
 def route_new_object(
     world: World,
     bucket: str,
-    *,
     key: str,
     tags: Mapping[str, str],
     storage_class: StorageClass,
@@ -991,7 +990,6 @@ def apply_outcome(
     world: World,
     task: ReplicationTask,
     version: ObjectVersion | DeleteMarker | None,
-    *,
     unavailable: frozenset[str] = frozenset(),
 ) -> ApplyOutcome:
     """Decide a task at the moment it is applied, re-reading the world (R-124, R-158).
@@ -1321,8 +1319,8 @@ def build_replica(
     version: ObjectVersion,
     rule: ReplicationRule | None,
     dest: Bucket,
-    *,
     clock: Callable[[], dt.datetime],
+    *,
     drop_tags: bool = False,
 ) -> ObjectVersion:
     """The replica of ``version`` as written into ``dest`` under ``rule``.

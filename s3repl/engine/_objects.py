@@ -261,9 +261,8 @@ class _ObjectOperations(_EngineCore):
             for part in parts:
                 digest.update(hashlib.md5(part, usedforsecurity=False).digest())
             etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
-        routes = policy.route_new_object(
-            self._world(), bucket, key=key, tags=frozen_tags, storage_class=klass, encryption=sse
-        )
+        # Positional, as every call on this path (see the note in put_object).
+        routes = policy.route_new_object(self._world(), bucket, key, frozen_tags, klass, sse)
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
         version = new_object_version(
             key,

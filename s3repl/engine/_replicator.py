@@ -165,7 +165,7 @@ class _Replicator(_EngineCore):
         keys = self._objects.get(task.source_bucket)
         version = None if keys is None else _store.find(keys.get(task.key), task.version_id)
         unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
-        outcome = policy.apply_outcome(self._world(), task, version, unavailable=unavailable)
+        outcome = policy.apply_outcome(self._world(), task, version, unavailable)
         verdict = outcome.verdict
         if verdict is _RETRY:
             retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
@@ -232,7 +232,7 @@ class _Replicator(_EngineCore):
             replica = policy.build_marker_replica(version)
         else:
             replica = policy.build_replica(
-                world, version, rule, dest, clock=self._read_clock, drop_tags=drop_tags
+                world, version, rule, dest, self._read_clock, drop_tags=drop_tags
             )
         if policy.orders_by_source_time(self.profile):
             keys[task.key] = _store.insert_ordered(chain, replica)
