@@ -601,7 +601,9 @@ def test_output_elements_follow_the_schema_order() -> None:
         "Destination",
         "DeleteMarkerReplication",
     ]
-    assert [child.tag.removeprefix(q) for child in rule.find(f"{q}Destination") or ()] == [
+    destination = rule.find(f"{q}Destination")
+    assert destination is not None
+    assert [child.tag.removeprefix(q) for child in destination] == [
         "Bucket",
         "Account",
         "StorageClass",
