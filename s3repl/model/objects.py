@@ -147,7 +147,8 @@ class DeleteMarker:
 
 #: ``ObjectVersion(**fields)`` and ``attrs.evolve(version, **changes)``, generated to
 #: skip attrs' per-field ``__setattr__``: the engine builds three versions per
-#: replicated put (see ``_fastbuild``).
+#: replicated put (see ``_fastbuild``).  ``new_object_version`` also takes the fields
+#: positionally, in field order, as the put path passes them.
 new_object_version: Callable[..., ObjectVersion]
 evolve_object_version: Callable[..., ObjectVersion]
 new_object_version, evolve_object_version = builders(ObjectVersion)

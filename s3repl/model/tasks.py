@@ -77,7 +77,8 @@ class StepResult:
 
 
 #: ``ReplicationTask(...)`` and ``StepResult(...)`` built the fast way, for the engine,
-#: which builds one of each per step and passes enums only (see ``_fastbuild``).
+#: which builds one of each per step, passes enums only, and passes the fields
+#: positionally in field order (see ``_fastbuild``).
 new_task: Callable[..., ReplicationTask]
 new_step_result: Callable[..., StepResult]
 new_task, _ = builders(ReplicationTask, trusted=("kind",))
