@@ -867,7 +867,10 @@ R155_REPLICATE_OBJECT = PermissionNeed(
     action="s3:ReplicateObject",
     on_destination=True,
     reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
-    consequence="replicas cannot be written",
+    consequence=(
+        "replicas cannot be written (objects from multipart uploads fail with "
+        "DstMultipartInitNotPermitted)"
+    ),
     when=NeedWhen.ALWAYS,
 )
 #: ``s3:ReplicateDelete`` on destination objects, for delete markers (R-155).
