@@ -30,7 +30,7 @@ import datetime as dt
 import enum
 import hashlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import attrs
@@ -92,6 +92,7 @@ __all__ = [
     "object_arn",
     "orders_by_source_time",
     "outcome_changes_status",
+    "pending_statuses",
     "permission_decision",
     "permission_needs",
     "role_allows",
@@ -117,6 +118,7 @@ UNREPLICATED_CLASSES = frozenset({StorageClass.GLACIER, StorageClass.DEEP_ARCHIV
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
 # CPython 3.11); the functions every step runs read these module constants instead.
 _REPLICA = ReplicationStatus.REPLICA
+_PENDING = ReplicationStatus.PENDING
 _OBJECT_TASK = TaskKind.OBJECT
 _METADATA_TASK = TaskKind.METADATA
 _VERSION_DELETE_TASK = TaskKind.VERSION_DELETE
@@ -423,6 +425,16 @@ def _find_version(
 
 
 # --- status (R-120..R-125) -----------------------------------------------------------
+
+
+def pending_statuses(routes: Sequence[Route]) -> FrozenMap[str, ReplicationStatus]:
+    """The status map of a version just routed: every destination ``PENDING`` (R-124).
+
+    Interned, so that every version routed alike shares one map.
+    """
+    if not routes:
+        return _NO_STATUSES
+    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
 
 
 def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationStatus:

@@ -29,11 +29,9 @@ from s3repl.model import (
     Bucket,
     FrozenMap,
     ReplicationConfiguration,
-    ReplicationStatus,
     ReplicationTask,
     TaskKind,
 )
-from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_account_id,
 )
@@ -62,17 +60,6 @@ def _when(clock_us: int) -> dt.datetime:
 
 def _etag(body: bytes) -> str:
     return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-
-
-_NO_DESTINATIONS: FrozenMap[str, ReplicationStatus] = EMPTY
-_PENDING = ReplicationStatus.PENDING
-
-
-def _pending_statuses(routes: Sequence[policy.Route]) -> FrozenMap[str, ReplicationStatus]:
-    """Every routed destination ``PENDING`` (R-124)."""
-    if not routes:
-        return _NO_DESTINATIONS
-    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
 
 
 _K = TypeVar("_K")
@@ -147,7 +134,7 @@ class _EngineCore:
         # A simulator writes one body many times, and policy shares the routes of a
         # configuration: one ETag string and one PENDING map serve them all.
         self._etag_of = _LastResult(_etag)
-        self._pending_for = _LastResult(_pending_statuses)
+        self._pending_for = _LastResult(policy.pending_statuses)
 
     @property
     def faults(self) -> FaultPlan:
@@ -250,7 +237,7 @@ class _EngineCore:
     @property
     def now(self) -> dt.datetime:
         """The simulated time."""
-        return _when(self._clock_us)
+        return self._read_clock()
 
     def _read_clock(self) -> dt.datetime:
         """:attr:`now` as a function, for policy to read only when it needs the time."""
