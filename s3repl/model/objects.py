@@ -29,7 +29,6 @@ __all__ = [
     "NULL_VERSION_ID",
     "DeleteMarker",
     "ObjectVersion",
-    "evolve_object_version",
     "evolve_version",
     "new_object_version",
     "with_statuses",
@@ -145,15 +144,13 @@ class DeleteMarker:
         return True
 
 
-#: ``ObjectVersion(**fields)`` and ``attrs.evolve(version, **changes)``, generated to
-#: skip attrs' per-field ``__setattr__``: the engine builds three versions per
-#: replicated put (see ``_fastbuild``).  ``new_object_version`` also takes the fields
-#: positionally, in field order, as the put path passes them.
+#: ``ObjectVersion(**fields)``, generated to skip attrs' per-field ``__setattr__``: the
+#: engine builds three versions per replicated put (see ``_fastbuild``).  It also takes
+#: the fields positionally, in field order, as the put path passes them.
 new_object_version: Callable[..., ObjectVersion]
-evolve_object_version: Callable[..., ObjectVersion]
-new_object_version, evolve_object_version = builders(ObjectVersion)
+new_object_version, _evolve_object_version = builders(ObjectVersion)
 _EVOLVERS: dict[type[Any], Callable[..., Any]] = {
-    ObjectVersion: evolve_object_version,
+    ObjectVersion: _evolve_object_version,
     DeleteMarker: builders(DeleteMarker)[1],
 }
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
