@@ -1198,11 +1198,10 @@ def _object_outcome(
     drop_tags = False
     metadata_failure: FailureReason | None = None
     if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
-        if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
-            return ApplyOutcome.fail(R155_READ_TAGS.reason)
-        # R-158 [INF] default: replicate without tags (T-75), the tag read a failed
-        # metadata operation.
-        drop_tags, metadata_failure = True, R155_READ_TAGS.reason
+        unreadable = _unreadable_tags(world)
+        if unreadable.verdict is Verdict.FAILED:
+            return unreadable
+        drop_tags, metadata_failure = True, unreadable.metadata_failure
     if _lacks(world, role, R155_REPLICATE_OBJECT, source, dest, key):
         reason = F.DST_MULTIPART_INIT_NOT_PERMITTED if version.parts_count else None
         return ApplyOutcome.fail(reason or R155_REPLICATE_OBJECT.reason)
@@ -1272,14 +1271,24 @@ def _metadata_outcome(
     ):
         return ApplyOutcome.fail(R158_PUT_LEGAL_HOLD.reason)
     if version.tags and _lacks(world, role, R155_READ_TAGS, source, dest, key):
-        # Unreadable tags: as for an object (R-158), the switch decides between failing
-        # the operation and carrying the rest with the tag read as a failed operation.
-        if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
-            return ApplyOutcome.fail(R155_READ_TAGS.reason)
-        return ApplyOutcome(
-            verdict=Verdict.COMPLETED, drop_tags=True, metadata_failure=R155_READ_TAGS.reason
-        )
+        return _unreadable_tags(world)  # as for an object (R-158)
     return _OK
+
+
+def _unreadable_tags(world: World) -> ApplyOutcome:
+    """What tags the role cannot read do to an operation, by the profile switch (R-158).
+
+    Under ``fail`` the operation fails with ``SrcGetTaggingNotPermitted``; by default
+    [INF] it completes without the tags (T-75), the tag read a failed metadata operation.
+    """
+    if world.profile.missing_tag_read_permission is MissingTagReadPermission.FAIL:
+        return ApplyOutcome.fail(R155_READ_TAGS.reason)
+    return _WITHOUT_UNREADABLE_TAGS
+
+
+_WITHOUT_UNREADABLE_TAGS = ApplyOutcome(
+    verdict=Verdict.COMPLETED, drop_tags=True, metadata_failure=R155_READ_TAGS.reason
+)
 
 
 def _owner_override(rule: ReplicationRule) -> bool:
