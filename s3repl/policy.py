@@ -63,7 +63,7 @@ from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
 from s3repl.model.objects import evolve_version, with_statuses
 from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Profile
-from s3repl.world import Role, World
+from s3repl.world import Role, Version, World
 
 __all__ = [
     "PERMISSION_NEEDS",
@@ -1065,11 +1065,7 @@ def _plain_object(
     if (
         task.kind is not _OBJECT_TASK
         or not isinstance(version, ObjectVersion)
-        or version.owner != source.owner
-        or (version.tags is not EMPTY and version.tags)
-        or version.sse_kms_key_id is not None
-        or version.object_lock_legal_hold_status is not None
-        or version.parts_count is not None
+        or not _plain_version(version, source.owner)
     ):
         return None
     return (
@@ -1078,6 +1074,20 @@ def _plain_object(
         task.destination_bucket,
         task.rule_id,
         version.server_side_encryption,
+    )
+
+
+def _plain_version(version: ObjectVersion, owner: str) -> bool:
+    """Whether only the buckets, the rule and the encryption kind decide ``version``'s outcome.
+
+    Owned by the source bucket's ``owner``, without tags, KMS key, legal hold or parts.
+    """
+    return (
+        version.owner == owner
+        and version.sse_kms_key_id is None
+        and version.object_lock_legal_hold_status is None
+        and (version.tags is EMPTY or not version.tags)
+        and "-" not in version.etag  # no parts_count, without the property's call
     )
 
 
@@ -1305,6 +1315,91 @@ def _replica_key(dest: Bucket, version: ObjectVersion, rule: ReplicationRule | N
         if default.sse_algorithm.uses_kms:
             return default.kms_master_key_id
     return None
+
+
+# --- the common case, decided once per world view (R-101, R-124, R-158) ---------------
+
+
+@attrs.frozen
+class ObjectPlan:
+    """How an object task to one destination completes, for every version it covers.
+
+    Decided once per world view and routing (source, destination, rule, encryption
+    kind, storage class) by the general decision, :func:`apply_outcome`, so that the
+    engine can apply the usual task (a plain object that completes) in a few lines.
+
+    Attributes:
+        source_owner: the source bucket's owner; covered versions are owned by it.
+        destination: the destination bucket.
+        rule: the rule the task was routed by (it shapes the replica, R-089, R-151).
+        by_source_time: whether the destination orders versions by source time (R-143).
+    """
+
+    source_owner: str
+    destination: Bucket
+    rule: ReplicationRule | None
+    by_source_time: bool
+
+
+_NO_PLAN = object()
+
+
+def object_plan(world: World, task: ReplicationTask, version: Version | None) -> ObjectPlan | None:
+    """The plan that applies ``task`` to ``version``, or ``None`` for the general path.
+
+    A plan exists when the general decision for a plain object is "completed, tags
+    and all", whatever its key, and nothing else happens on completion: no RTC
+    threshold events (R-129), no replica re-routed (a replica never is, R-101), no
+    replication into the source bucket itself.  Task kinds other than objects, and
+    fault injection (which the engine checks), always take the general path.
+    """
+    if task.kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
+        return None
+    memo_key = (
+        _PLAN_MEMO,
+        task.source_bucket,
+        task.destination_bucket,
+        task.rule_id,
+        version.server_side_encryption,
+        version.storage_class,
+    )
+    plan = world.memo.get(memo_key)
+    if plan is None:
+        plan = world.memo[memo_key] = _new_object_plan(world, task, version) or _NO_PLAN
+    if plan is _NO_PLAN or task.replica_modification:
+        return None
+    found: ObjectPlan = plan  # type: ignore[assignment]
+    return found if _plain_version(version, found.source_owner) else None
+
+
+_PLAN_MEMO = "object plan"
+
+
+def _new_object_plan(
+    world: World, task: ReplicationTask, version: ObjectVersion
+) -> ObjectPlan | None:
+    source = world.buckets.get(task.source_bucket)
+    dest = world.buckets.get(task.destination_bucket)
+    if source is None or source.replication is None or dest is None or dest is source:
+        return None
+    plan = ObjectPlan(
+        source_owner=source.owner,
+        destination=dest,
+        rule=_rule_by_id(source.replication, task.rule_id),
+        by_source_time=orders_by_source_time(world.profile),
+    )
+    # A sample of the versions the plan covers: the decision must be the plain one.
+    if _plain_object(task, version, source) is None:
+        return None
+    if apply_outcome(world, task, version) != _OK or rtc_applies(plan.rule, task):
+        return None
+    if not _keys_alike(world, source.replication.role, source, dest.name):
+        return None
+    # Replicas never replicate again (R-101); asking about a sample keeps policy the judge.
+    sample = build_replica(world, version, plan.rule, dest, lambda: version.last_modified)
+    if route_object(world, dest.name, sample):
+        return None
+    return plan
 
 
 # --- the replica (R-082..R-089, R-150..R-154) ---------------------------------------------

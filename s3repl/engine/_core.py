@@ -111,6 +111,8 @@ class _EngineCore:
         self.order: OrderPolicy = order
         self._faults = FaultPlan.none()
         self._faults_quiet = True
+        # Whether step may take policy's planned path (tests switch it off to compare).
+        self._plans = True
         self._ids = random.Random(f"{seed}:ids")
         self._interleave = random.Random(f"{seed}:order")
         self._fault_rng = random.Random(f"{seed}:faults")

@@ -264,6 +264,7 @@ class _ObjectOperations(_EngineCore):
         # Positional, as every call on this path (see the note in put_object).
         routes = policy.route_new_object(self._world(), bucket, key, frozen_tags, klass, sse)
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
+        self._sequence = sequence = self._sequence + 1
         version = new_object_version(
             key,
             self._version_id_for(target),
@@ -284,7 +285,7 @@ class _ObjectOperations(_EngineCore):
             content_type,
             object_acl,  # acl
             data,  # body
-            self._next_sequence(),  # sequence
+            sequence,
             self._pending_for(routes),  # destination_statuses
         )
         keys = self._objects[bucket]

@@ -33,7 +33,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model.tasks import new_step_result
-from s3repl.world import Version
+from s3repl.world import Chain, Version, World
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
@@ -162,8 +162,18 @@ class _Replicator(_EngineCore):
         return frozenset(down)
 
     def _apply(self, task: ReplicationTask) -> StepResult:
-        keys = self._objects.get(task.source_bucket)
-        version = None if keys is None else _store.find(keys.get(task.key), task.version_id)
+        keys = self._objects.get(task.source_bucket) or {}
+        chain = keys.get(task.key)
+        if chain is not None and chain[0].version_id == task.version_id:
+            version: Version | None = chain[0]  # the usual case: the key's head, no walk
+            if self._faults_quiet and self._plans:
+                world = self._world()
+                plan = policy.object_plan(world, task, version)
+                if plan is not None:
+                    # object_plan answers only for an ObjectVersion.
+                    return self._apply_plan(world, task, version, plan, keys, chain)  # type: ignore[arg-type]
+        else:
+            version = _store.find(chain, task.version_id)
         unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
         outcome = policy.apply_outcome(self._world(), task, version, unavailable)
         verdict = outcome.verdict
@@ -186,6 +196,41 @@ class _Replicator(_EngineCore):
             self._count_failure(task, outcome.metadata_failure)
         if policy.rtc_applies(rule, task):
             self._emit_threshold(task)
+        return new_step_result(task, _COMPLETED)
+
+    def _apply_plan(
+        self,
+        world: World,
+        task: ReplicationTask,
+        version: ObjectVersion,
+        plan: policy.ObjectPlan,
+        keys: dict[str, Chain],
+        chain: tuple[Version, Chain],
+    ) -> StepResult:
+        """What :meth:`_apply` does for a task whose outcome ``policy`` has planned.
+
+        The same writes in the same order, without the decisions already taken: the
+        replica into the destination, then the status of the source version, which
+        heads ``chain``.
+        """
+        dest = plan.destination
+        replica = policy.build_replica(
+            world, version, plan.rule, dest, self._read_clock, drop_tags=False
+        )
+        dest_keys = self._objects[dest.name]
+        dest_chain = dest_keys.get(task.key)
+        if dest_chain is None:
+            dest_keys[task.key] = (replica, None)
+        elif plan.by_source_time:
+            dest_keys[task.key] = _store.insert_ordered(dest_chain, replica)
+        else:
+            dest_keys[task.key] = (replica, _store.remove(dest_chain, replica.version_id))
+        done = policy.version_after_outcome(
+            version, dest.name, _COMPLETED, None, replica_sync=False
+        )
+        keys[task.key] = (done, chain[1])
+        if self._deferred_expirations:
+            self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
         return new_step_result(task, _COMPLETED)
 
     def _count_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
