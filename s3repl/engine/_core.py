@@ -133,6 +133,8 @@ class _EngineCore:
         # R-052: configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
+        # What a put without options resolves to, per bucket, until the world changes.
+        self._write_defaults: dict[str, Any] = {}
         # A simulator writes one body many times, and policy shares the routes of a
         # configuration: one ETag string and one PENDING map serve them all.
         self._etag_of = _LastResult(_etag)
@@ -166,6 +168,7 @@ class _EngineCore:
 
     def _changed(self) -> None:
         self._view = None
+        self._write_defaults.clear()
 
     def snapshot(self) -> World:
         """Return an immutable :class:`World` holding the whole state, queue included."""
