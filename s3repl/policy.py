@@ -39,6 +39,7 @@ from s3repl import iam
 from s3repl.model import (
     Acl,
     Bucket,
+    DefaultRetention,
     DeleteMarker,
     FailureReason,
     Filter,
@@ -1245,7 +1246,7 @@ def _replica_key_outcome(
     world: World, role: Role, dest: Bucket, version: ObjectVersion, rule: ReplicationRule | None
 ) -> ApplyOutcome | None:
     """R-014, R-027, R-158: the replica's KMS key must exist, be usable and usable by the role."""
-    key_arn = _replica_key(dest, version, rule)
+    key_arn = _replica_key(dest, version.server_side_encryption, rule)
     if key_arn is None:
         return None
     key = world.kms_keys.get(key_arn)
@@ -1305,12 +1306,14 @@ def _owner_override(rule: ReplicationRule) -> bool:
     return rule.destination.access_control_translation is not None
 
 
-def _replica_key(dest: Bucket, version: ObjectVersion, rule: ReplicationRule | None) -> str | None:
-    """The KMS key the replica is encrypted under, if any (R-082)."""
-    if version.server_side_encryption.uses_kms:
+def _replica_key(
+    dest: Bucket, encryption: ServerSideEncryption, rule: ReplicationRule | None
+) -> str | None:
+    """The KMS key a replica of a source encrypted with ``encryption`` is under (R-082)."""
+    if encryption.uses_kms:
         config = rule.destination.encryption_configuration if rule is not None else None
         return None if config is None else config.replica_kms_key_id
-    if version.server_side_encryption is ServerSideEncryption.NONE:
+    if encryption is ServerSideEncryption.NONE:
         default = dest.default_encryption
         if default.sse_algorithm.uses_kms:
             return default.kms_master_key_id
@@ -1331,13 +1334,13 @@ class ObjectPlan:
     Attributes:
         source_owner: the source bucket's owner; covered versions are owned by it.
         destination: the destination bucket.
-        rule: the rule the task was routed by (it shapes the replica, R-089, R-151).
+        replica: the shape of the replicas (R-082, R-086, R-089, R-150..R-154).
         by_source_time: whether the destination orders versions by source time (R-143).
     """
 
     source_owner: str
     destination: Bucket
-    rule: ReplicationRule | None
+    replica: ReplicaShape
     by_source_time: bool
 
 
@@ -1382,24 +1385,30 @@ def _new_object_plan(
     dest = world.buckets.get(task.destination_bucket)
     if source is None or source.replication is None or dest is None or dest is source:
         return None
-    plan = ObjectPlan(
-        source_owner=source.owner,
-        destination=dest,
-        rule=_rule_by_id(source.replication, task.rule_id),
-        by_source_time=orders_by_source_time(world.profile),
-    )
     # A sample of the versions the plan covers: the decision must be the plain one.
     if _plain_object(task, version, source) is None:
         return None
-    if apply_outcome(world, task, version) != _OK or rtc_applies(plan.rule, task):
+    rule = _rule_by_id(source.replication, task.rule_id)
+    if apply_outcome(world, task, version) != _OK or rtc_applies(rule, task):
         return None
     if not _keys_alike(world, source.replication.role, source, dest.name):
         return None
-    # Replicas never replicate again (R-101); asking about a sample keeps policy the judge.
-    sample = build_replica(world, version, plan.rule, dest, lambda: version.last_modified)
-    if route_object(world, dest.name, sample):
+    shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
+
+    # build_replica stays the judge of the replica, and replicas never replicate again
+    # (R-101): a plan must agree with both on its sample.
+    def clock() -> dt.datetime:
+        return version.last_modified
+
+    replica = build_replica(world, version, rule, dest, clock)
+    if shape.build(version, clock) != replica or route_object(world, dest.name, replica):
         return None
-    return plan
+    return ObjectPlan(
+        source_owner=source.owner,
+        destination=dest,
+        replica=shape,
+        by_source_time=orders_by_source_time(world.profile),
+    )
 
 
 # --- the replica (R-082..R-089, R-150..R-154) ---------------------------------------------
@@ -1433,6 +1442,124 @@ _copy_as_replica: Callable[..., ObjectVersion] = copier(
 )
 
 
+@attrs.frozen
+class ReplicaShape:
+    """What replicas take from their rule and destination rather than their source.
+
+    One shape serves every source version of one storage class and encryption kind
+    under one rule and destination (R-082, R-086, R-089, R-150..R-154).
+
+    Attributes:
+        storage_class: the replica's storage class (the rule's override, R-089).
+        server_side_encryption: the replica's encryption kind (R-082).
+        sse_kms_key_id: the replica's KMS key, if any (R-082).
+        etag_salt: set when the replica is encrypted under a KMS key its unencrypted
+            source was not (the destination's default, R-082), which changes the ETag.
+        owner: the replica's owner when it is not the source's (R-151, R-154).
+        acl: the replica's ACL when ``owner`` is set (``None``: ACLs are disabled).
+        owner_overridden: whether the owner override made the replica the
+            destination owner's (R-151); later ACL changes then stay on the source.
+        default_retention: the destination's default retention, applied from the
+            moment of writing to versions without lock settings of their own (R-086).
+    """
+
+    storage_class: StorageClass
+    server_side_encryption: ServerSideEncryption
+    sse_kms_key_id: str | None
+    etag_salt: str | None
+    owner: str | None
+    acl: Acl | None
+    owner_overridden: bool
+    default_retention: DefaultRetention | None
+
+    def build(
+        self,
+        version: ObjectVersion,
+        clock: Callable[[], dt.datetime],
+        *,
+        drop_tags: bool = False,
+    ) -> ObjectVersion:
+        """The replica of ``version`` in this shape.
+
+        It keeps the key, version id, creation time, metadata and body (R-083, R-142)
+        and its tags unless ``drop_tags``; the rest comes from the shape.  ``clock``
+        tells the moment of writing, read only for a default retention.
+        """
+        etag = version.etag
+        if self.etag_salt is not None:
+            digest = hashlib.md5(f"{etag}:{self.etag_salt}".encode(), usedforsecurity=False)
+            etag = f'"{digest.hexdigest()}"'
+        owner, acl = version.owner, version.acl
+        if self.owner is not None:
+            owner, acl = self.owner, self.acl
+        mode, until = version.object_lock_mode, version.object_lock_retain_until_date
+        default = self.default_retention
+        if mode is None and default is not None:
+            mode, until = default.mode, default.retain_until(clock())
+        # Positionally, in the order _copy_as_replica names the fields (see _fastbuild).
+        return _copy_as_replica(
+            version,
+            self.storage_class,
+            self.server_side_encryption,
+            self.sse_kms_key_id,
+            etag,
+            owner,
+            acl,
+            _NO_TAGS if drop_tags else version.tags,  # tags
+            mode,  # object_lock_mode
+            until,  # object_lock_retain_until_date
+            _REPLICA,  # replication_status
+            _NO_STATUSES,  # destination_statuses
+            _NO_REASONS,  # failure_reasons
+            False,  # noqa: FBT003 - is_latest
+            self.owner_overridden,
+        )
+
+
+def replica_shape(
+    rule: ReplicationRule | None,
+    dest: Bucket,
+    storage_class: StorageClass,
+    encryption: ServerSideEncryption,
+) -> ReplicaShape:
+    """The :class:`ReplicaShape` of replicas written into ``dest`` under ``rule``.
+
+    It serves sources stored in ``storage_class`` and encrypted with ``encryption``.
+    """
+    override = False
+    if rule is not None:
+        storage_class = rule.destination.storage_class or storage_class
+        override = _owner_override(rule)
+    salt = None
+    if encryption in KMS_KINDS:
+        sse, key_id = encryption, _replica_key(dest, encryption, rule)
+    elif encryption is _NO_ENCRYPTION:
+        default = dest.default_encryption
+        sse, key_id = default.sse_algorithm, default.kms_master_key_id
+        if sse.uses_kms:
+            salt = dest.name
+    else:
+        sse, key_id = encryption, None
+    enforced = dest.ownership is _OWNER_ENFORCED
+    owner: str | None = None
+    acl = None
+    if enforced:
+        owner = dest.owner
+    elif override:
+        owner, acl = dest.owner, Acl.private(dest.owner)
+    lock = dest.object_lock
+    return ReplicaShape(
+        storage_class=storage_class,
+        server_side_encryption=sse,
+        sse_kms_key_id=key_id,
+        etag_salt=salt,
+        owner=owner,
+        acl=acl,
+        owner_overridden=override and not enforced,
+        default_retention=None if lock is None else lock.default_retention,
+    )
+
+
 def build_replica(
     world: World,
     version: ObjectVersion,
@@ -1452,40 +1579,8 @@ def build_replica(
     ``clock`` tells (read only then).
     """
     del world  # the replica depends only on the version, the rule and the destination
-    storage_class = version.storage_class
-    override = False
-    if rule is not None:
-        storage_class = rule.destination.storage_class or storage_class
-        override = _owner_override(rule)
-    sse, key_id, etag = _replica_encryption(version, rule, dest)
-    owner, acl = version.owner, version.acl
-    enforced = dest.ownership is _OWNER_ENFORCED
-    if enforced:
-        owner, acl = dest.owner, None
-    elif override:
-        owner, acl = dest.owner, Acl.private(dest.owner)
-    mode, until = version.object_lock_mode, version.object_lock_retain_until_date
-    if mode is None and dest.object_lock is not None and dest.object_lock.default_retention:
-        default = dest.object_lock.default_retention
-        mode, until = default.mode, default.retain_until(clock())
-    # Positionally, in the order _copy_as_replica names the fields (see _fastbuild).
-    return _copy_as_replica(
-        version,
-        storage_class,
-        sse,  # server_side_encryption
-        key_id,  # sse_kms_key_id
-        etag,
-        owner,
-        acl,
-        _NO_TAGS if drop_tags else version.tags,  # tags
-        mode,  # object_lock_mode
-        until,  # object_lock_retain_until_date
-        _REPLICA,  # replication_status
-        _NO_STATUSES,  # destination_statuses
-        _NO_REASONS,  # failure_reasons
-        False,  # noqa: FBT003 - is_latest
-        override and not enforced,  # owner_overridden
-    )
+    shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
+    return shape.build(version, clock, drop_tags=drop_tags)
 
 
 def build_marker_replica(marker: DeleteMarker) -> DeleteMarker:
@@ -1497,22 +1592,6 @@ def build_marker_replica(marker: DeleteMarker) -> DeleteMarker:
         failure_reasons=_NO_REASONS,
         is_latest=False,
     )
-
-
-def _replica_encryption(
-    version: ObjectVersion, rule: ReplicationRule | None, dest: Bucket
-) -> tuple[ServerSideEncryption, str | None, str]:
-    sse = version.server_side_encryption
-    if sse in KMS_KINDS:
-        return sse, _replica_key(dest, version, rule), version.etag
-    if sse is _NO_ENCRYPTION:
-        default = dest.default_encryption
-        etag = version.etag
-        if default.sse_algorithm.uses_kms:
-            digest = hashlib.md5(f"{version.etag}:{dest.name}".encode(), usedforsecurity=False)
-            etag = f'"{digest.hexdigest()}"'
-        return default.sse_algorithm, default.kms_master_key_id, etag
-    return sse, None, version.etag
 
 
 def metadata_update(

@@ -33,7 +33,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model.tasks import new_step_result
-from s3repl.world import Chain, Version, World
+from s3repl.world import Chain, Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
@@ -167,11 +167,10 @@ class _Replicator(_EngineCore):
         if chain is not None and chain[0].version_id == task.version_id:
             version: Version | None = chain[0]  # the usual case: the key's head, no walk
             if self._faults_quiet and self._plans:
-                world = self._world()
-                plan = policy.object_plan(world, task, version)
+                plan = policy.object_plan(self._world(), task, version)
                 if plan is not None:
                     # object_plan answers only for an ObjectVersion.
-                    return self._apply_plan(world, task, version, plan, keys, chain)  # type: ignore[arg-type]
+                    return self._apply_plan(task, version, plan, keys, chain)  # type: ignore[arg-type]
         else:
             version = _store.find(chain, task.version_id)
         unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
@@ -200,7 +199,6 @@ class _Replicator(_EngineCore):
 
     def _apply_plan(
         self,
-        world: World,
         task: ReplicationTask,
         version: ObjectVersion,
         plan: policy.ObjectPlan,
@@ -214,9 +212,7 @@ class _Replicator(_EngineCore):
         heads ``chain``.
         """
         dest = plan.destination
-        replica = policy.build_replica(
-            world, version, plan.rule, dest, self._read_clock, drop_tags=False
-        )
+        replica = plan.replica.build(version, self._read_clock)
         dest_keys = self._objects[dest.name]
         dest_chain = dest_keys.get(task.key)
         if dest_chain is None:
