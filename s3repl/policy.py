@@ -119,6 +119,7 @@ UNREPLICATED_CLASSES = frozenset({StorageClass.GLACIER, StorageClass.DEEP_ARCHIV
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
 # CPython 3.11); the functions every step runs read these module constants instead.
 _REPLICA = ReplicationStatus.REPLICA
+_COMPLETED = ReplicationStatus.COMPLETED
 _PENDING = ReplicationStatus.PENDING
 _OBJECT_TASK = TaskKind.OBJECT
 _METADATA_TASK = TaskKind.METADATA
@@ -1342,6 +1343,32 @@ class ObjectPlan:
     destination: Bucket
     replica: ReplicaShape
     by_source_time: bool
+    # The status maps a completion turns each (interned) pair of maps into; a cache.
+    _completions: dict[int, tuple[object, ...]] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
+
+    def completed(self, version: ObjectVersion) -> ObjectVersion:
+        """``version`` with the destination ``COMPLETED`` (R-123, R-124).
+
+        :func:`version_after_outcome`, memoised by the identity of the version's
+        status maps, which are interned and few.
+        """
+        statuses, reasons = version.destination_statuses, version.failure_reasons
+        entry = self._completions.get(id(statuses))
+        if entry is None or entry[0] is not statuses or entry[1] is not reasons:
+            done = version_after_outcome(
+                version, self.destination.name, _COMPLETED, None, replica_sync=False
+            )
+            self._completions[id(statuses)] = (
+                statuses,
+                reasons,
+                done.destination_statuses,
+                done.failure_reasons,
+                done.replication_status,
+            )
+            return done
+        return with_statuses(version, entry[2], entry[3], entry[4])  # type: ignore[arg-type]
 
 
 _NO_PLAN = object()

@@ -221,10 +221,7 @@ class _Replicator(_EngineCore):
             dest_keys[task.key] = _store.insert_ordered(dest_chain, replica)
         else:
             dest_keys[task.key] = (replica, _store.remove(dest_chain, replica.version_id))
-        done = policy.version_after_outcome(
-            version, dest.name, _COMPLETED, None, replica_sync=False
-        )
-        keys[task.key] = (done, chain[1])
+        keys[task.key] = (plan.completed(version), chain[1])
         if self._deferred_expirations:
             self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
         return new_step_result(task, _COMPLETED)
