@@ -145,7 +145,12 @@ class _ObjectOperations(_EngineCore):
             and account is None
             and content_type == _BINARY
         ):
-            return self._put_plain(bucket, key, body)
+            # The usual put: the bucket's defaults, resolved once per world view.
+            target = self._bucket(bucket)
+            check_object_key(key)
+            data = body if type(body) is bytes else _bytes(body, bucket)
+            settings = self._write_defaults.get(bucket) or self._defaults_of(target)
+            return self._write(target, key, data, None, settings)
         # Positional: on CPython 3.11 binding 16 keyword arguments costs about 1 µs.
         return self._write_object(
             bucket,
@@ -244,32 +249,27 @@ class _ObjectOperations(_EngineCore):
             parts=parts,
         )
 
-    def _put_plain(self, bucket: str, key: str, body: object) -> ObjectVersion:
-        """``put_object`` without options, by the owner: the bucket's defaults apply.
+    def _defaults_of(self, target: Bucket) -> _WriteSettings:
+        """What a put without options resolves to in ``target``, by its owner.
 
-        They are resolved once per world view (until a bucket, policy, role or key
-        changes), unless Object Lock is configured: a default retention runs from now.
+        Kept until a bucket, policy, role or key changes, unless Object Lock is
+        configured: a default retention runs from the moment of writing.
         """
-        target = self._bucket(bucket)
-        check_object_key(key)
-        data = body if type(body) is bytes else _bytes(body, bucket)
-        settings = self._write_defaults.get(bucket)
-        if settings is None:
-            settings = self._resolve_write(
-                target,
-                target.owner,
-                None,  # metadata
-                None,  # tags
-                _BINARY,
-                None,  # acl
-                _STANDARD,
-                None,  # server_side_encryption
-                None,  # sse_kms_key_id
-                sse_customer=False,
-            )
-            if target.object_lock is None:
-                self._write_defaults[bucket] = settings
-        return self._write(target, key, data, None, settings)
+        settings = self._resolve_write(
+            target,
+            target.owner,
+            None,  # metadata
+            None,  # tags
+            _BINARY,
+            None,  # acl
+            _STANDARD,
+            None,  # server_side_encryption
+            None,  # sse_kms_key_id
+            sse_customer=False,
+        )
+        if target.object_lock is None:
+            self._write_defaults[target.name] = settings
+        return settings
 
     def _write_object(
         self,
