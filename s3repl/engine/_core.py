@@ -62,6 +62,18 @@ def _etag(body: bytes) -> str:
     return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
 
 
+def _draw_version_ids(ids: random.Random) -> list[str]:
+    """The next version ids, last one first (``pop`` hands them out in order).
+
+    Drawn many at a time: one random draw and one base64 pass serve many puts.  Every
+    24 random bytes are exactly 32 base64 characters, so the ids slice out evenly.
+    """
+    raw = ids.getrandbits(192 * _IDS_PER_DRAW).to_bytes(24 * _IDS_PER_DRAW, "big")
+    text = binascii.b2a_base64(raw, newline=False).translate(_VERSION_ID_ALPHABET).decode()
+    return [text[start : start + 32] for start in range(32 * (_IDS_PER_DRAW - 1), -1, -32)]
+
+
+_IDS_PER_DRAW = 64
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -114,6 +126,7 @@ class _EngineCore:
         # Whether step may take policy's planned path (tests switch it off to compare).
         self._plans = True
         self._ids = random.Random(f"{seed}:ids")
+        self._version_ids: list[str] = []  # drawn from _ids, not yet handed out
         self._interleave = random.Random(f"{seed}:order")
         self._fault_rng = random.Random(f"{seed}:faults")
         self._clock_us = 0
@@ -200,6 +213,7 @@ class _EngineCore:
                 tuple(self._events),
                 tuple(self._failed_operations.items()),
                 tuple(self._missed_threshold),
+                tuple(self._version_ids),
             ),
         )
 
@@ -218,6 +232,7 @@ class _EngineCore:
             engine._events = list(state[6])
             engine._failed_operations = dict(state[7])
             engine._missed_threshold = dict.fromkeys(state[8])
+            engine._version_ids = list(state[9])
         engine._deferred_expirations = dict.fromkeys(world.deferred_expirations)
         engine._propagating = dict(world.propagating)
         engine._clock_us = world.clock_us
@@ -260,8 +275,9 @@ class _EngineCore:
 
     def _new_version_id(self) -> str:
         """32 characters of ``[A-Za-z0-9._]``, as S3's version ids look."""
-        raw = self._ids.getrandbits(192).to_bytes(24, "big")
-        return binascii.b2a_base64(raw, newline=False).translate(_VERSION_ID_ALPHABET).decode()
+        if not self._version_ids:
+            self._version_ids = _draw_version_ids(self._ids)
+        return self._version_ids.pop()
 
     def _new_rule_id(self) -> str:
         raw = self._ids.getrandbits(120).to_bytes(15, "big")
