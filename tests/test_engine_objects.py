@@ -218,6 +218,55 @@ def test_listing_by_prefix() -> None:
     ]
 
 
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_plain_puts_follow_bucket_changes() -> None:
+    """A put without options takes the bucket's settings as they are at that moment:
+    default encryption, object ownership (ACLs) and a default retention that runs
+    from each put (R-086's source side)."""
+    eng = bucket()
+    first = eng.put_object("bkt", "k", b"x")
+    assert first.server_side_encryption is ServerSideEncryption.SSE_S3
+    assert first.acl is None  # BucketOwnerEnforced: ACLs disabled
+    eng.put_bucket_encryption(
+        "bkt",
+        {
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": KEY,
+                    }
+                }
+            ]
+        },
+    )
+    eng.put_bucket_ownership_controls("bkt", "ObjectWriter")
+    second = eng.put_object("bkt", "k", b"x")
+    assert second.server_side_encryption is ServerSideEncryption.SSE_KMS
+    assert second.sse_kms_key_id == KEY
+    assert second.acl is not None
+    assert second.acl.owner == second.owner
+
+    locked = Engine(seed=3)
+    locked.create_bucket("locked", object_lock=True)
+    locked.put_object_lock_configuration(
+        "locked",
+        {
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    early = locked.put_object("locked", "k", b"x")
+    locked.advance(seconds=60)
+    late = locked.put_object("locked", "k", b"x")
+    assert early.object_lock_retain_until_date is not None
+    assert late.object_lock_retain_until_date == early.object_lock_retain_until_date + dt.timedelta(
+        seconds=60, milliseconds=1
+    )
+
+
 def test_default_encryption_applies() -> None:
     """New objects take the bucket's default encryption (SSE-S3 unless configured)."""
     eng = bucket()
