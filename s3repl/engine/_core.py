@@ -26,11 +26,13 @@ from s3repl.errors import (
 )
 from s3repl.model import (
     DEFAULT_ACCOUNT,
+    NULL_VERSION_ID,
     Bucket,
     FrozenMap,
     ReplicationConfiguration,
     ReplicationTask,
     TaskKind,
+    VersioningStatus,
 )
 from s3repl.model.names import (
     check_account_id,
@@ -74,6 +76,7 @@ def _draw_version_ids(ids: random.Random) -> list[str]:
 
 
 _IDS_PER_DRAW = 64
+_VERSIONED = VersioningStatus.ENABLED
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -273,8 +276,13 @@ class _EngineCore:
         self._sequence += 1
         return self._sequence
 
-    def _new_version_id(self) -> str:
-        """32 characters of ``[A-Za-z0-9._]``, as S3's version ids look."""
+    def _version_id_for(self, versioning: VersioningStatus) -> str:
+        """A new version's id: ``null`` unless versioning is enabled.
+
+        Enabled, 32 characters of ``[A-Za-z0-9._]``, as S3's version ids look.
+        """
+        if versioning is not _VERSIONED:
+            return NULL_VERSION_ID
         if not self._version_ids:
             self._version_ids = _draw_version_ids(self._ids)
         return self._version_ids.pop()

@@ -97,7 +97,6 @@ _STANDARD = StorageClass.STANDARD
 _BINARY = "binary/octet-stream"  # S3's default Content-Type
 _PENDING = ReplicationStatus.PENDING
 _OBJECT = TaskKind.OBJECT
-_VERSIONED = VersioningStatus.ENABLED
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
 
@@ -391,7 +390,7 @@ class _ObjectOperations(_EngineCore):
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
         version = new_object_version(
             key,
-            self._version_id_for(target),
+            self._version_id_for(target.versioning),
             _when(now_us),  # last_modified
             etag,
             len(data),  # size
@@ -416,11 +415,6 @@ class _ObjectOperations(_EngineCore):
         keys[key] = _store.push(keys.get(key), version)
         self._enqueue(bucket, version, routes, _OBJECT)
         return version
-
-    def _version_id_for(self, bucket: Bucket) -> str:
-        if bucket.versioning is _VERSIONED:
-            return self._new_version_id()
-        return NULL_VERSION_ID
 
     def _encryption(
         self,
@@ -537,7 +531,7 @@ class _ObjectOperations(_EngineCore):
             return DeleteResult(version_id=None, delete_marker=False)
         marker = DeleteMarker(
             key=key,
-            version_id=self._version_id_for(target),
+            version_id=self._version_id_for(target.versioning),
             last_modified=_when(now_us),
             owner=caller,
             sequence=self._next_sequence(),
@@ -610,7 +604,7 @@ class _ObjectOperations(_EngineCore):
             return DeleteResult(version_id=None, delete_marker=False)
         marker = DeleteMarker(
             key=key,
-            version_id=self._version_id_for(target),
+            version_id=self._version_id_for(target.versioning),
             last_modified=_when(now_us),
             owner=target.owner,
             sequence=self._next_sequence(),

@@ -33,7 +33,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model.tasks import new_step_result
-from s3repl.world import Chain, Version
+from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
@@ -164,15 +164,28 @@ class _Replicator(_EngineCore):
     def _apply(self, task: ReplicationTask) -> StepResult:
         keys = self._objects.get(task.source_bucket) or {}
         chain = keys.get(task.key)
-        if chain is not None and chain[0].version_id == task.version_id:
-            version: Version | None = chain[0]  # the usual case: the key's head, no walk
-            if self._faults_quiet and self._plans:
-                plan = policy.object_plan(self._world(), task, version)
-                if plan is not None:
-                    # object_plan answers only for an ObjectVersion.
-                    return self._apply_plan(task, version, plan, keys, chain)  # type: ignore[arg-type]
-        else:
+        if chain is None or chain[0].version_id != task.version_id:
             version = _store.find(chain, task.version_id)
+        else:
+            version = chain[0]  # the usual case: the key's head, no walk
+            plan = (
+                policy.object_plan(self._world(), task, version)
+                if self._faults_quiet and self._plans
+                else None
+            )
+            if plan is not None:
+                # Planned: the general path's writes, in its order, with its decisions
+                # already taken: the replica, then the source's status.
+                dest = plan.destination
+                replica = plan.replica.build(version, self._read_clock)  # type: ignore[arg-type]
+                dest_keys = self._objects[dest.name]
+                dest_keys[task.key] = _store.place(
+                    dest_keys.get(task.key), replica, by_source_time=plan.by_source_time
+                )
+                keys[task.key] = (plan.completed(version), chain[1])  # type: ignore[arg-type]
+                if self._deferred_expirations:
+                    self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
+                return new_step_result(task, _COMPLETED)
         unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
         outcome = policy.apply_outcome(self._world(), task, version, unavailable)
         verdict = outcome.verdict
@@ -195,35 +208,6 @@ class _Replicator(_EngineCore):
             self._count_failure(task, outcome.metadata_failure)
         if policy.rtc_applies(rule, task):
             self._emit_threshold(task)
-        return new_step_result(task, _COMPLETED)
-
-    def _apply_plan(
-        self,
-        task: ReplicationTask,
-        version: ObjectVersion,
-        plan: policy.ObjectPlan,
-        keys: dict[str, Chain],
-        chain: tuple[Version, Chain],
-    ) -> StepResult:
-        """What :meth:`_apply` does for a task whose outcome ``policy`` has planned.
-
-        The same writes in the same order, without the decisions already taken: the
-        replica into the destination, then the status of the source version, which
-        heads ``chain``.
-        """
-        dest = plan.destination
-        replica = plan.replica.build(version, self._read_clock)
-        dest_keys = self._objects[dest.name]
-        dest_chain = dest_keys.get(task.key)
-        if dest_chain is None:
-            dest_keys[task.key] = (replica, None)
-        elif plan.by_source_time:
-            dest_keys[task.key] = _store.insert_ordered(dest_chain, replica)
-        else:
-            dest_keys[task.key] = (replica, _store.remove(dest_chain, replica.version_id))
-        keys[task.key] = (plan.completed(version), chain[1])
-        if self._deferred_expirations:
-            self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
         return new_step_result(task, _COMPLETED)
 
     def _count_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
@@ -272,10 +256,9 @@ class _Replicator(_EngineCore):
             replica = policy.build_replica(
                 world, version, rule, dest, self._read_clock, drop_tags=drop_tags
             )
-        if policy.orders_by_source_time(self.profile):
-            keys[task.key] = _store.insert_ordered(chain, replica)
-        else:
-            keys[task.key] = (replica, _store.remove(chain, replica.version_id))
+        keys[task.key] = _store.place(
+            chain, replica, by_source_time=policy.orders_by_source_time(self.profile)
+        )
         if isinstance(replica, ObjectVersion):
             # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
             routes = policy.route_object(world, dest.name, replica)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from s3repl.model import NULL_VERSION_ID
 from s3repl.world import Chain, Version
 
-__all__ = ["find", "insert_ordered", "iterate", "push", "remove", "replace"]
+__all__ = ["find", "insert_ordered", "iterate", "place", "push", "remove", "replace"]
 
 
 def iterate(chain: Chain) -> Iterator[Version]:
@@ -39,6 +39,20 @@ def push(chain: Chain, version: Version) -> Chain:
     if version.version_id == NULL_VERSION_ID:
         chain = remove(chain, NULL_VERSION_ID)
     return (version, chain)
+
+
+def place(chain: Chain, replica: Version, *, by_source_time: bool) -> Chain:
+    """Return the chain with ``replica`` written into it (R-142, R-143).
+
+    By source time, it goes where its creation time puts it, so a late older version
+    never becomes current; in arrival order it becomes the head.  Either way it
+    replaces an earlier copy of the same version.
+    """
+    if chain is None:
+        return (replica, None)
+    if by_source_time:
+        return insert_ordered(chain, replica)
+    return (replica, remove(chain, replica.version_id))
 
 
 def remove(chain: Chain, version_id: str) -> Chain:
