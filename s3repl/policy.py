@@ -1385,17 +1385,26 @@ def object_plan(world: World, task: ReplicationTask, version: Version | None) ->
     """
     if task.kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
         return None
-    memo_key = (
-        _PLAN_MEMO,
-        task.source_bucket,
-        task.destination_bucket,
-        task.rule_id,
-        version.server_side_encryption,
-        version.storage_class,
-    )
-    plan = world.memo.get(memo_key)
-    if plan is None:
-        plan = world.memo[memo_key] = _new_object_plan(world, task, version) or _NO_PLAN
+    source, destination, rule_id = task.source_bucket, task.destination_bucket, task.rule_id
+    encryption, storage_class = version.server_side_encryption, version.storage_class
+    # Steps repeat one routing back to back: the last one is checked by identity before
+    # the memo's tuple key is built and hashed.
+    last: tuple[object, ...] | None = world.memo.get(_LAST_PLAN)  # type: ignore[assignment]
+    if (
+        last is not None
+        and last[0] is source
+        and last[1] is destination
+        and last[2] is rule_id
+        and last[3] is encryption
+        and last[4] is storage_class
+    ):
+        plan = last[5]
+    else:
+        memo_key = (_PLAN_MEMO, source, destination, rule_id, encryption, storage_class)
+        plan = world.memo.get(memo_key)
+        if plan is None:
+            plan = world.memo[memo_key] = _new_object_plan(world, task, version) or _NO_PLAN
+        world.memo[_LAST_PLAN] = (source, destination, rule_id, encryption, storage_class, plan)
     if plan is _NO_PLAN or task.replica_modification:
         return None
     found: ObjectPlan = plan  # type: ignore[assignment]
@@ -1403,6 +1412,7 @@ def object_plan(world: World, task: ReplicationTask, version: Version | None) ->
 
 
 _PLAN_MEMO = "object plan"
+_LAST_PLAN = "last object plan"
 
 
 def _new_object_plan(

@@ -115,7 +115,9 @@ class _Replicator(_EngineCore):
             chosen = heapq.heappop(self._queue)[2]
         else:
             chosen = self._take(task)
-        self._clock_us = max(self._tick(), chosen.due_us)
+        now = self._tick()
+        if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
+            self._clock_us = chosen.due_us
         return self._apply(chosen)
 
     def _take(self, task: ReplicationTask | None) -> ReplicationTask:
