@@ -5,6 +5,7 @@ forks and determinism."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 from typing import Any
 
@@ -294,6 +295,17 @@ def test_version_ids_continue_across_forks_and_snapshots() -> None:
         expected = eng.put_object("src", f"n{i}", b"x").version_id
         assert fork.put_object("src", f"n{i}", b"x").version_id == expected
         assert restored.put_object("src", f"n{i}", b"x").version_id == expected
+
+
+def test_an_engine_pickles_and_continues_alike() -> None:
+    """DESIGN (determinism): a pickled engine, like a fork, continues exactly as the
+    original does, so simulators can persist or ship one."""
+    eng = replicating()
+    eng.put_object("src", "k", b"x")
+    copy = pickle.loads(pickle.dumps(eng))
+    assert copy.run() == eng.run()
+    assert copy.put_object("src", "k2", b"y") == eng.put_object("src", "k2", b"y")
+    assert copy.snapshot() == eng.snapshot()
 
 
 def scripted(seed: int) -> list[Any]:

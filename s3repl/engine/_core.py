@@ -85,6 +85,8 @@ class _LastResult(Generic[_K, _V]):
     """A one-entry memo of ``function``, keyed by the argument's identity.
 
     For arguments that repeat back to back: the same body object, the same routes tuple.
+    The engine keeps the bound ``get``: calling an instance (``__call__``) would cost an
+    argument tuple and a method lookup on every call.
     """
 
     __slots__ = ("_function", "_key", "_value")
@@ -95,7 +97,7 @@ class _LastResult(Generic[_K, _V]):
         self._key: object = _NOTHING
         self._value: _V | None = None
 
-    def __call__(self, key: _K) -> _V:
+    def get(self, key: _K) -> _V:
         """``function(key)``, computed again only when ``key`` is another object."""
         if key is self._key:
             return self._value  # type: ignore[return-value]
@@ -153,8 +155,8 @@ class _EngineCore:
         self._write_defaults: dict[str, Any] = {}
         # A simulator writes one body many times, and policy shares the routes of a
         # configuration: one ETag string and one PENDING map serve them all.
-        self._etag_of = _LastResult(_etag)
-        self._pending_for = _LastResult(policy.pending_statuses)
+        self._etag_of = _LastResult(_etag).get
+        self._pending_for = _LastResult(policy.pending_statuses).get
 
     @property
     def faults(self) -> FaultPlan:
