@@ -73,6 +73,7 @@ MOTO_ACCOUNT = "123456789012"
 _PENDING, _COMPLETED = ReplicationStatus.PENDING, ReplicationStatus.COMPLETED
 _REPLICA, _OBJECT = ReplicationStatus.REPLICA, TaskKind.OBJECT
 _NONE: FrozenMap[str, ReplicationStatus] = FrozenMap()
+_MICROSECOND = dt.timedelta(microseconds=1)
 _PENDING_MAP = FrozenMap({"dst": _PENDING})
 _COMPLETED_MAP = FrozenMap({"dst": _COMPLETED})
 _AS_REPLICA = copier(ObjectVersion, ("replication_status", "destination_statuses", "is_latest"))
@@ -427,7 +428,7 @@ class ValuesFloor:
         version = new_object_version(
             key,
             binascii.b2a_base64(raw, newline=False).decode(),  # version_id
-            EPOCH + dt.timedelta(0, 0, self.clock_us),  # last_modified
+            EPOCH + _MICROSECOND * self.clock_us,  # last_modified, as the engine builds it
             '"2c6ee24b09816a6f14f95d1698b24ead"',  # etag
             len(body),  # size
             "123456789012",  # owner

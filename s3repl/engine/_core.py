@@ -57,7 +57,11 @@ OrderPolicy = Literal["fifo", "random"]
 
 
 def _when(clock_us: int) -> dt.datetime:
-    return EPOCH + dt.timedelta(0, 0, clock_us)  # positional: a third of the keyword cost
+    # A multiplication skips timedelta()'s argument parsing (a third of the cost).
+    return EPOCH + _MICROSECOND * clock_us
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _etag(body: bytes) -> str:
