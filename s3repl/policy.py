@@ -18,8 +18,16 @@ schedules whatever the answers say; it never decides semantics itself.
    for which rules, and the failure reason its absence causes, is one table,
    ``PERMISSION_NEEDS`` (rows named by their ``R-nnn``): the checks read its rows, and
    ``permission_needs`` hands the same rows to ``s3repl.validate``'s findings.
-3. *Shaping* the replica: ``build_replica`` (R-082..R-089, R-150..R-154).
+3. *Shaping* the replica: ``build_replica`` (R-082..R-089, R-150..R-154), through a
+   ``ReplicaShape``: what a rule and destination give every replica of one storage
+   class and encryption kind.
 4. *Status*: ``aggregate_status`` (R-123) and ``lifecycle_may_expire`` (R-125).
+
+Plans.  Most tasks are plain objects whose checks all pass; deciding each one again
+would cost more than storing it.  ``object_plan`` asks ``apply_outcome`` once per world
+view and routing, on the first such version, and hands the engine an ``ObjectPlan``
+(destination, replica shape, version order) that covers every plain version routed
+alike.  The plan is the general path's answer, cached; it never decides anything else.
 
 Every function is pure over a :class:`~s3repl.world.World` and frozen values.
 """
@@ -79,7 +87,9 @@ __all__ = [
     "R158_PUT_LEGAL_HOLD",
     "ApplyOutcome",
     "NeedWhen",
+    "ObjectPlan",
     "PermissionNeed",
+    "ReplicaShape",
     "Route",
     "Verdict",
     "aggregate_status",
@@ -91,11 +101,13 @@ __all__ = [
     "lifecycle_may_expire",
     "metadata_update",
     "object_arn",
+    "object_plan",
     "orders_by_source_time",
     "outcome_changes_status",
     "pending_statuses",
     "permission_decision",
     "permission_needs",
+    "replica_shape",
     "role_allows",
     "role_may",
     "route_delete_marker",

@@ -1,8 +1,9 @@
-"""The planned path of ``step`` against the general one (R-101, R-124, R-143, R-158).
+"""The planned paths against the general ones (R-101, R-124, R-143, R-158).
 
 ``policy.object_plan`` lets the engine apply the usual task (a plain object whose
-checks all pass) without deciding it again.  The planned path must write exactly what
-the general path writes: a state machine drives an engine with plans and a twin with
+checks all pass) without deciding it again, and a put without options takes its
+bucket's defaults memoised per world view.  The planned paths must write exactly what
+the general paths write: a state machine drives an engine with plans and a twin with
 them switched off through the same calls, and compares every answer and, after every
 rule, the whole world (versions, statuses, queue, clock, ids, events, metrics).
 """
@@ -13,7 +14,8 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis.stateful import invariant
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule
 
 from s3repl import Engine, FaultPlan, Profile, ReplicationStatus, policy
 from s3repl.testing.machine import DEFAULT_ROLE, ReplicationMachine, replication_machine
@@ -37,6 +39,27 @@ class _ComparesPaths(ReplicationMachine):
             raise
         assert call.apply(self.general) == answer, f"{call} answered differently"
         return answer
+
+    @rule(choice=st.integers(min_value=0, max_value=7), kms=st.booleans())
+    def change_default_encryption(self, choice: int, kms: bool) -> None:
+        """Change what a put without options resolves to (its default encryption),
+        between two puts without options to the bucket (compared like every call).
+
+        Ownership changes are left out: the machine's ACL rule assumes them fixed;
+        ``tests/test_engine_objects.py`` covers them for plain puts.
+        """
+        setup = self.setup()
+        bucket = setup.buckets[choice % len(setup.buckets)]
+        region = self.engine.get_bucket(bucket).region
+        keys = [arn for arn in setup.kms_keys if arn.split(":")[3] == region]
+        default: dict[str, str] = {"SSEAlgorithm": "AES256"}
+        if kms and keys:
+            default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": keys[0]}
+        encryption = {"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
+        self.put(bucket, setup.keys[0], {}, "plain")
+        with self._checked():
+            self._call(Call("put_bucket_encryption", (bucket, encryption)))
+        self.put(bucket, setup.keys[0], {}, "plain")
 
     @invariant()
     def both_paths_wrote_the_same_world(self) -> None:

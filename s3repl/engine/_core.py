@@ -132,7 +132,8 @@ class _EngineCore:
         self.order: OrderPolicy = order
         self._faults = FaultPlan.none()
         self._faults_quiet = True
-        # Whether step may take policy's planned path (tests switch it off to compare).
+        # Whether puts and steps may take their planned paths: a put's memoised bucket
+        # defaults, a step's policy plan (tests switch them off to compare the paths).
         self._plans = True
         self._ids = random.Random(f"{seed}:ids")
         self._version_ids: list[str] = []  # drawn from _ids, not yet handed out
@@ -155,7 +156,8 @@ class _EngineCore:
         # configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
-        # What a put without options resolves to, per bucket, until the world changes.
+        # What a put without options resolves to, per bucket, until the world changes
+        # (an _objects._WriteSettings; this layer does not import that one).
         self._write_defaults: dict[str, Any] = {}
         # A simulator writes one body many times, and policy shares the routes of a
         # configuration: one ETag string and one PENDING map serve them all.

@@ -143,6 +143,7 @@ class _ObjectOperations(_EngineCore):
             and object_lock_legal_hold_status is None
             and account is None
             and content_type == _BINARY
+            and self._plans
         ):
             # The usual put: the bucket's defaults, resolved once per world view.
             target = self._bucket(bucket)
