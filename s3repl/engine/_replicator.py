@@ -177,7 +177,8 @@ class _Replicator(_EngineCore):
             )
             if plan is not None:
                 # Planned: the general path's writes, in its order, with its decisions
-                # already taken: the replica, then the source's status.
+                # already taken: the replica, then the source's status.  (A plan exists
+                # only for an ObjectVersion, which mypy cannot see: hence the ignores.)
                 dest = plan.destination
                 replica = plan.replica.build(version, self._read_clock)  # type: ignore[arg-type]
                 dest_keys = self._objects[dest.name]
