@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
+from worlds import two_way
 
-from s3repl import Engine, Profile
+from s3repl import Profile
 from s3repl import policy as policy_module
 from s3repl.testing.invariants import RoutingViolation
 from s3repl.testing.machine import (
@@ -29,35 +30,6 @@ from s3repl.testing.properties import (
     never_leaves,
     never_replicates_deletes_by_version,
 )
-
-
-def two_way() -> Engine:
-    """east (us-east-1) <-> west (us-west-2), each syncing replica modifications back."""
-    engine = Engine(seed=11)
-    engine.create_bucket("east", versioning=True)
-    engine.create_bucket("west", region="us-west-2", versioning=True)
-    engine.put_bucket_ownership_controls("west", "ObjectWriter")
-    engine.create_role(DEFAULT_ROLE)
-    for source, dest in (("east", "west"), ("west", "east")):
-        engine.put_bucket_replication(
-            source,
-            {
-                "Role": DEFAULT_ROLE,
-                "Rules": [
-                    {
-                        "ID": f"{source}-to-{dest}",
-                        "Priority": 1,
-                        "Status": "Enabled",
-                        "Filter": {},
-                        "DeleteMarkerReplication": {"Status": "Enabled"},
-                        "SourceSelectionCriteria": {"ReplicaModifications": {"Status": "Enabled"}},
-                        "Destination": {"Bucket": f"arn:aws:s3:::{dest}"},
-                    }
-                ],
-            },
-        )
-    return engine
-
 
 TestReplication = ReplicationMachine.TestCase
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
+from worlds import two_way
 
 from s3repl import Engine, FaultPlan, Profile, ReplicationStatus, policy
 from s3repl.testing.machine import DEFAULT_ROLE, ReplicationMachine, replication_machine
@@ -74,34 +75,6 @@ def comparing(machine: type[ReplicationMachine]) -> type[ReplicationMachine]:
         (_ComparesPaths, machine),
         {"_setup_cache": machine.setup()},
     )
-
-
-def two_way() -> Engine:
-    """east <-> west with replica modification sync, an ObjectWriter destination."""
-    engine = Engine(seed=5)
-    engine.create_bucket("east", versioning=True)
-    engine.create_bucket("west", region="us-west-2", versioning=True)
-    engine.put_bucket_ownership_controls("west", "ObjectWriter")
-    engine.create_role(DEFAULT_ROLE)
-    for source, dest in (("east", "west"), ("west", "east")):
-        engine.put_bucket_replication(
-            source,
-            {
-                "Role": DEFAULT_ROLE,
-                "Rules": [
-                    {
-                        "ID": f"{source}-to-{dest}",
-                        "Priority": 1,
-                        "Status": "Enabled",
-                        "Filter": {},
-                        "DeleteMarkerReplication": {"Status": "Enabled"},
-                        "SourceSelectionCriteria": {"ReplicaModifications": {"Status": "Enabled"}},
-                        "Destination": {"Bucket": f"arn:aws:s3:::{dest}"},
-                    }
-                ],
-            },
-        )
-    return engine
 
 
 TestDefaultWorldOnBothPaths = comparing(ReplicationMachine).TestCase

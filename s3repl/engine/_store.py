@@ -86,8 +86,6 @@ def insert_ordered(chain: Chain, version: Version) -> Chain:
     per version (a replica keeps its source's), so the walk stops at the first older
     version: O(versions newer than this one), not O(versions of the key).
     """
-    if chain is None:
-        return (version, None)  # the usual case: a replica of a new key
     if version.version_id == NULL_VERSION_ID:
         chain = remove(chain, NULL_VERSION_ID)
     kept: list[Version] = []

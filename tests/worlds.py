@@ -1,0 +1,34 @@
+"""Worlds that several test modules run on (importable: ``pythonpath`` in pyproject)."""
+
+from __future__ import annotations
+
+from s3repl import Engine
+from s3repl.testing.machine import DEFAULT_ROLE
+
+
+def two_way() -> Engine:
+    """east (us-east-1) <-> west (us-west-2), each syncing replica modifications back."""
+    engine = Engine(seed=11)
+    engine.create_bucket("east", versioning=True)
+    engine.create_bucket("west", region="us-west-2", versioning=True)
+    engine.put_bucket_ownership_controls("west", "ObjectWriter")
+    engine.create_role(DEFAULT_ROLE)
+    for source, dest in (("east", "west"), ("west", "east")):
+        engine.put_bucket_replication(
+            source,
+            {
+                "Role": DEFAULT_ROLE,
+                "Rules": [
+                    {
+                        "ID": f"{source}-to-{dest}",
+                        "Priority": 1,
+                        "Status": "Enabled",
+                        "Filter": {},
+                        "DeleteMarkerReplication": {"Status": "Enabled"},
+                        "SourceSelectionCriteria": {"ReplicaModifications": {"Status": "Enabled"}},
+                        "Destination": {"Bucket": f"arn:aws:s3:::{dest}"},
+                    }
+                ],
+            },
+        )
+    return engine
