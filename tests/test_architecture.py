@@ -39,6 +39,7 @@ _VALIDATE = "s3repl.validate"
 _ENGINE = "s3repl.engine"
 _TESTING = "s3repl.testing"
 _CLI = "s3repl.cli"
+_AWS = "s3repl.aws"
 _WORLDFILE = "s3repl._worldfile"
 _FACADE = "s3repl"
 
@@ -62,7 +63,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     _TESTING: (*_BELOW_ENGINE, _ENGINE),
     # The CLI's world-description loader: builds an Engine from a JSON file.
     _WORLDFILE: (*_BELOW_ENGINE, _ENGINE),
-    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
+    # The AWS face (mock, server): maps AWS requests onto the public engine API.
+    _AWS: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
+    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS),
     _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
 }
 
@@ -74,9 +77,11 @@ EXCLUSIVE: dict[str, tuple[str, ...]] = {
     "hypothesis": (_TESTING,),
     # Nothing in the library imports the testing kit.
     _TESTING: (_TESTING,),
-    # s3repl models S3; it never talks to (or pretends to be) the AWS SDK.
+    # s3repl models S3; only its AWS face reads botocore's service models (extra
+    # s3repl[aws]); it never imports boto3 or moto.
     "boto3": (),
-    "botocore": (),
+    "botocore": (_AWS,),
+    "waitress": (_AWS,),
     "moto": (),
 }
 
