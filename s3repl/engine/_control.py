@@ -239,7 +239,7 @@ class _ControlPlane(_EngineCore):
         )
         self._tick()
         self._buckets[name] = bucket
-        self._objects[name] = {}
+        self._store.add_bucket(name)
         self._changed()
         return bucket
 
@@ -253,12 +253,12 @@ class _ControlPlane(_EngineCore):
         """Delete an empty bucket (``BucketNotEmpty`` while it holds any version)."""
         bucket = self._bucket(name)
         self._authorize(bucket, account, "s3:DeleteBucket")
-        if self._objects[name]:
+        if not self._store.is_empty(name):
             msg = "The bucket you tried to delete is not empty"
             raise BucketNotEmpty(msg, bucket_name=name)
         self._tick()
         del self._buckets[name]
-        del self._objects[name]
+        self._store.drop_bucket(name)
         self._policies.pop(name, None)
         self._changed()
 

@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, Self, TypeVar
 import attrs
 
 from s3repl import iam, policy
+from s3repl.engine._store import ObjectStore
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import DeleteResult, ReplicationEvent
 from s3repl.errors import (
@@ -39,7 +40,7 @@ from s3repl.model.names import (
 )
 from s3repl.model.tasks import new_task
 from s3repl.profile import Profile
-from s3repl.world import Account, Chain, KmsKey, Role, Version, World
+from s3repl.world import Account, KmsKey, Role, Version, World
 
 #: Simulated time zero.
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -146,7 +147,7 @@ class _EngineCore:
         self._policies: dict[str, iam.PolicyDocument] = {}
         self._roles: dict[str, Role] = {}
         self._keys: dict[str, KmsKey] = {}
-        self._objects: dict[str, dict[str, Chain]] = {}
+        self._store = ObjectStore()
         self._queue: list[tuple[int, int, ReplicationTask]] = []
         self._events: list[ReplicationEvent] = []
         self._failed_operations: dict[tuple[str, str, str], int] = {}
@@ -184,9 +185,7 @@ class _EngineCore:
                 bucket_policies=FrozenMap._wrap(self._policies),
                 roles=FrozenMap._wrap(self._roles),
                 kms_keys=FrozenMap._wrap(self._keys),
-                objects=FrozenMap._wrap(
-                    {name: FrozenMap._wrap(keys) for name, keys in self._objects.items()}
-                ),
+                objects=self._store.view(),
             )
         return self._view
 
@@ -208,7 +207,7 @@ class _EngineCore:
             bucket_policies=frozen(self._policies),
             roles=frozen(self._roles),
             kms_keys=frozen(self._keys),
-            objects=FrozenMap({name: frozen(keys) for name, keys in self._objects.items()}),
+            objects=self._store.snapshot() if copy else self._store.view(),
             pending=tuple(task for _, _, task in sorted(self._queue)),
             clock_us=self._clock_us,
             sequence=self._sequence,
@@ -253,7 +252,7 @@ class _EngineCore:
         engine._policies = world.bucket_policies.to_dict()
         engine._roles = world.roles.to_dict()
         engine._keys = world.kms_keys.to_dict()
-        engine._objects = {name: keys.to_dict() for name, keys in world.objects.items()}
+        engine._store = ObjectStore.from_snapshot(world.objects)
         engine._queue = [(t.due_us, t.sequence, t) for t in world.pending]
         heapq.heapify(engine._queue)
         return engine

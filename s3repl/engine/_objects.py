@@ -14,7 +14,6 @@ from s3repl import policy
 from s3repl.codec import (
     acl_from_dict,
 )
-from s3repl.engine import _store
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _NOT_OWNER_ENFORCED_ACL,
@@ -412,8 +411,7 @@ class _ObjectOperations(_EngineCore):
             sequence,
             self._pending_for(routes),  # destination_statuses
         )
-        keys = self._objects[bucket]
-        keys[key] = _store.push(keys.get(key), version)
+        self._store.push(bucket, key, version)
         self._enqueue(bucket, version, routes, _OBJECT)
         return version
 
@@ -519,16 +517,11 @@ class _ObjectOperations(_EngineCore):
         caller = self._authorize(
             target, account, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", key
         )
-        keys = self._objects[bucket]
-        chain = keys.get(key)
         if version_id is not None:
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
         now_us = self._tick()
         if target.versioning is VersioningStatus.UNVERSIONED:
-            if chain is not None:
-                keys[key] = _store.remove(chain, NULL_VERSION_ID)
-                if keys[key] is None:
-                    del keys[key]
+            self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
         marker = DeleteMarker(
             key=key,
@@ -544,27 +537,21 @@ class _ObjectOperations(_EngineCore):
                 replication_status=ReplicationStatus.PENDING,
                 destination_statuses=self._pending_for(routes),
             )
-        keys[key] = _store.push(chain, marker)
+        self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
         return DeleteResult(version_id=marker.version_id, delete_marker=True)
 
     def _delete_version(
         self, bucket: Bucket, key: str, version_id: str, *, bypass: bool
     ) -> DeleteResult:
-        keys = self._objects[bucket.name]
-        chain = keys.get(key)
-        found = _store.find(chain, version_id)
+        found = self._store.find(bucket.name, key, version_id)
         if isinstance(found, ObjectVersion) and self._locked(found, bypass=bypass):
             raise AccessDenied(_LOCKED_MESSAGE, bucket_name=bucket.name)
         self._tick()
         if found is None:
             # S3 answers 204 for a version that does not exist.
             return DeleteResult(version_id=version_id, delete_marker=False)
-        rest = _store.remove(chain, version_id)
-        if rest is None:
-            del keys[key]
-        else:
-            keys[key] = rest
+        self._store.remove(bucket.name, key, version_id)
         routes = policy.route_version_delete(self._world(), bucket.name, found)  # R-103: ()
         self._enqueue(bucket.name, found, routes, TaskKind.VERSION_DELETE)
         return DeleteResult(version_id=version_id, delete_marker=isinstance(found, DeleteMarker))
@@ -585,23 +572,17 @@ class _ObjectOperations(_EngineCore):
         deferred until it completes or fails (R-125), and ``None`` is returned.
         """
         target = self._bucket(bucket)
-        keys = self._objects[bucket]
-        chain = keys.get(key)
-        if chain is None or isinstance(chain[0], DeleteMarker):
+        current = self._store.head(bucket, key)
+        if current is None or isinstance(current, DeleteMarker):
             self._tick()
             return DeleteResult(version_id=None, delete_marker=False)
-        current = chain[0]
         if not policy.lifecycle_may_expire(current):
             self._tick()
             self._deferred_expirations[(bucket, key, current.version_id)] = None
             return None
         now_us = self._tick()
         if target.versioning is VersioningStatus.UNVERSIONED:
-            rest = _store.remove(chain, current.version_id)
-            if rest is None:
-                del keys[key]
-            else:
-                keys[key] = rest
+            self._store.remove(bucket, key, current.version_id)
             return DeleteResult(version_id=None, delete_marker=False)
         marker = DeleteMarker(
             key=key,
@@ -611,7 +592,7 @@ class _ObjectOperations(_EngineCore):
             sequence=self._next_sequence(),
             by_lifecycle=True,
         )
-        keys[key] = _store.push(chain, marker)
+        self._store.push(bucket, key, marker)
         return DeleteResult(version_id=marker.version_id, delete_marker=True)
 
     def _change_version(
@@ -639,8 +620,7 @@ class _ObjectOperations(_EngineCore):
                 replication_status=ReplicationStatus.PENDING,
                 destination_statuses=self._pending_for(routes),
             )
-        keys = self._objects[bucket]
-        keys[key] = _store.replace(keys[key], version.version_id, lambda _old: updated)
+        self._store.replace(bucket, key, version.version_id, updated)
         self._enqueue(bucket, updated, routes, TaskKind.METADATA, replica_modification=replica_sync)
         return updated
 
@@ -748,13 +728,13 @@ class _ObjectOperations(_EngineCore):
 
     def _resolve(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
         self._bucket(bucket)
-        chain = self._objects[bucket].get(key)
         if version_id is None:
-            if chain is None or isinstance(chain[0], DeleteMarker):
+            head = self._store.head(bucket, key)
+            if head is None or isinstance(head, DeleteMarker):
                 msg = "The specified key does not exist."
                 raise NoSuchKey(msg, bucket_name=bucket)
-            return chain[0]
-        found = _store.find(chain, version_id)
+            return head
+        found = self._store.find(bucket, key, version_id)
         if found is None:
             msg = "The specified version does not exist."
             raise NoSuchVersion(msg, bucket_name=bucket)
@@ -781,9 +761,7 @@ class _ObjectOperations(_EngineCore):
         target = self._bucket(bucket)
         self._authorize(target, account, "s3:GetObject", key)
         version = self._resolve(bucket, key, version_id)
-        chain = self._objects[bucket][key]
-        assert chain is not None
-        return attrs.evolve(version, is_latest=chain[0] is version)
+        return attrs.evolve(version, is_latest=self._store.head(bucket, key) is version)
 
     def get_object(
         self,
@@ -802,9 +780,10 @@ class _ObjectOperations(_EngineCore):
         """Every version and delete marker, keys ascending, newest first per key."""
         self._authorize(self._bucket(bucket), account, "s3:ListBucketVersions")
         out: list[ObjectVersion | DeleteMarker] = []
-        keys = self._objects[bucket]
-        for key in sorted(k for k in keys if k.startswith(prefix)):
-            for index, version in enumerate(_store.iterate(keys[key])):
+        for key in self._store.keys(bucket):
+            if not key.startswith(prefix):
+                continue
+            for index, version in enumerate(self._store.versions(bucket, key)):
                 out.append(attrs.evolve(version, is_latest=index == 0))
         return tuple(out)
 

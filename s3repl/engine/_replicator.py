@@ -8,7 +8,6 @@ from typing import Any
 import attrs
 
 from s3repl import policy
-from s3repl.engine import _store
 from s3repl.engine._core import (
     _RETRY_US,
     _RTC_THRESHOLD_US,
@@ -75,7 +74,7 @@ class _Replicator(_EngineCore):
             if task.source_bucket != bucket:
                 continue
             row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
-            version = _store.find(self._objects[bucket].get(task.key), task.version_id)
+            version = self._store.find(bucket, task.key, task.version_id)
             row[0] += 1
             if isinstance(version, ObjectVersion) and task.kind is TaskKind.OBJECT:
                 row[1] += version.size
@@ -164,12 +163,11 @@ class _Replicator(_EngineCore):
         return frozenset(down)
 
     def _apply(self, task: ReplicationTask) -> StepResult:
-        keys = self._objects.get(task.source_bucket) or {}
-        chain = keys.get(task.key)
-        if chain is None or chain[0].version_id != task.version_id:
-            version = _store.find(chain, task.version_id)
+        head = self._store.head(task.source_bucket, task.key)
+        if head is None or head.version_id != task.version_id:
+            version = self._store.find(task.source_bucket, task.key, task.version_id)
         else:
-            version = chain[0]  # the usual case: the key's head, no walk
+            version = head  # the usual case: the key's head, no walk
             plan = (
                 policy.object_plan(self._world(), task, version)
                 if self._faults_quiet and self._plans
@@ -181,11 +179,13 @@ class _Replicator(_EngineCore):
                 # only for an ObjectVersion, which mypy cannot see: hence the ignores.)
                 dest = plan.destination
                 replica = plan.replica.build(version, self._read_clock)  # type: ignore[arg-type]
-                dest_keys = self._objects[dest.name]
-                dest_keys[task.key] = _store.place(
-                    dest_keys.get(task.key), replica, by_source_time=plan.by_source_time
+                self._store.place(dest.name, task.key, replica, by_source_time=plan.by_source_time)
+                self._store.replace(
+                    task.source_bucket,
+                    task.key,
+                    task.version_id,
+                    plan.completed(version),  # type: ignore[arg-type]
                 )
-                keys[task.key] = (plan.completed(version), chain[1])  # type: ignore[arg-type]
                 if self._deferred_expirations:
                     self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
                 return new_step_result(task, _COMPLETED)
@@ -221,12 +221,7 @@ class _Replicator(_EngineCore):
 
     def _delete_replica(self, task: ReplicationTask) -> None:
         """Apply a routed delete by version id (only a broken policy routes one, R-103)."""
-        keys = self._objects[task.destination_bucket]
-        rest = _store.remove(keys.get(task.key), task.version_id)
-        if rest is None:
-            keys.pop(task.key, None)
-        else:
-            keys[task.key] = rest
+        self._store.remove(task.destination_bucket, task.key, task.version_id)
 
     def _write_replica(
         self,
@@ -238,12 +233,11 @@ class _Replicator(_EngineCore):
     ) -> None:
         world = self._world()
         dest = self._buckets[task.destination_bucket]
-        keys = self._objects[dest.name]
-        chain = keys.get(task.key)
         if task.kind is _METADATA:
             assert isinstance(version, ObjectVersion)
-            keys[task.key] = _store.replace(
-                chain,
+            self._store.change(
+                dest.name,
+                task.key,
                 task.version_id,
                 lambda old: (
                     policy.metadata_update(old, version, drop_tags=drop_tags)
@@ -259,8 +253,11 @@ class _Replicator(_EngineCore):
             replica = policy.build_replica(
                 world, version, rule, dest, self._read_clock, drop_tags=drop_tags
             )
-        keys[task.key] = _store.place(
-            chain, replica, by_source_time=policy.orders_by_source_time(self.profile)
+        self._store.place(
+            dest.name,
+            task.key,
+            replica,
+            by_source_time=policy.orders_by_source_time(self.profile),
         )
         if isinstance(replica, ObjectVersion):
             # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
@@ -281,9 +278,7 @@ class _Replicator(_EngineCore):
         """
         if version is None or not policy.outcome_changes_status(task):
             return
-        keys = self._objects[task.source_bucket]
-        chain = keys.get(task.key)
-        if chain is None:
+        if self._store.head(task.source_bucket, task.key) is None:
             return
 
         def change(current: Version) -> Version:
@@ -295,10 +290,7 @@ class _Replicator(_EngineCore):
                 replica_sync=task.replica_modification,
             )
 
-        if chain[0] is version:  # the usual case: the key's head, no walk
-            keys[task.key] = (change(version), chain[1])
-        else:
-            keys[task.key] = _store.replace(chain, task.version_id, change)
+        self._store.change(task.source_bucket, task.key, task.version_id, change)
         if self._deferred_expirations:
             self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
 
@@ -306,7 +298,7 @@ class _Replicator(_EngineCore):
         marker = (bucket, key, version_id)
         if marker not in self._deferred_expirations:
             return
-        version = _store.find(self._objects[bucket].get(key), version_id)
+        version = self._store.find(bucket, key, version_id)
         if version is not None and policy.lifecycle_may_expire(version):
             del self._deferred_expirations[marker]
             self.expire_object(bucket, key)
@@ -351,8 +343,7 @@ class _Replicator(_EngineCore):
             return None
         if not policy.rtc_applies(self._rule(task), task):
             return None
-        keys = self._objects.get(task.source_bucket, {})
-        version = _store.find(keys.get(task.key), task.version_id)
+        version = self._store.find(task.source_bucket, task.key, task.version_id)
         if version is None or self._age_us(version) <= _RTC_THRESHOLD_US:
             return None
         return version
@@ -389,8 +380,7 @@ class _Replicator(_EngineCore):
         )
 
     def _event(self, name: str, task: ReplicationTask, **fields: Any) -> ReplicationEvent:
-        keys = self._objects.get(task.source_bucket, {})
-        version = _store.find(keys.get(task.key), task.version_id)
+        version = self._store.find(task.source_bucket, task.key, task.version_id)
         request_time = version.last_modified if version is not None else self.now
         operation = "OBJECT_DELETE" if task.kind is TaskKind.DELETE_MARKER else "OBJECT_PUT"
         return ReplicationEvent(
