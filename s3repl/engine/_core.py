@@ -363,7 +363,11 @@ class _EngineCore:
                 sequence,
                 replica_modification,
             )
-            heapq.heappush(self._queue, (self._clock_us, sequence, task))
+            self._push_task(task)
+
+    def _push_task(self, task: ReplicationTask) -> None:
+        """Queue a task, ordered by (due time, sequence): every task enters here."""
+        heapq.heappush(self._queue, (task.due_us, task.sequence, task))
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
         """Implemented by the object operations."""

@@ -194,7 +194,7 @@ class _Replicator(_EngineCore):
         verdict = outcome.verdict
         if verdict is _RETRY:
             retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
-            heapq.heappush(self._queue, (retry.due_us, retry.sequence, retry))
+            self._push_task(retry)
             return new_step_result(task, ReplicationStatus.PENDING)
         if verdict is _FAILED_VERDICT:
             self._record(task, _FAILED, outcome.reason, version)
