@@ -33,7 +33,6 @@ from s3repl.iam._documents import (
 #: The message S3 returns from PutBucketPolicy for a document that is not JSON.
 INVALID_JSON_MESSAGE = "Policies must be valid JSON and the first byte must be '{'"
 
-# --- parsing --------------------------------------------------------------------------
 
 _TOP_LEVEL_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (
