@@ -33,6 +33,14 @@ def _world(engine_or_world: EngineOrWorld) -> World:
     return engine_or_world.snapshot()
 
 
+def _find(world: World, bucket: str, key: str, version_id: str) -> Version | None:
+    """The version ``version_id`` of ``bucket/key``, or ``None``."""
+    for version in world.versions(bucket, key):
+        if version.version_id == version_id:
+            return version
+    return None
+
+
 def _chain_versions(world: World) -> Iterator[tuple[str, str, int, Version]]:
     """Yield ``(bucket, key, position, version)`` for every stored version, newest first."""
     for bucket, keys in world.objects.items():

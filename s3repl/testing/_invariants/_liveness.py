@@ -16,10 +16,10 @@ from s3repl.testing._invariants._index import (
     _REPLICA,
     EngineOrWorld,
     _chain_versions,
+    _find,
     _world,
 )
 from s3repl.testing._invariants._violations import ConvergenceViolation
-from s3repl.testing._invariants._writes import _find
 
 
 def check_converged(

@@ -27,6 +27,7 @@ from s3repl.testing._invariants._index import (
     _PENDING,
     _REPLICA,
     EngineOrWorld,
+    _find,
     _kind,
     _world,
 )
@@ -137,13 +138,6 @@ def _cross_account_marker_off(world: World, source: Bucket, dest_name: str) -> b
         return False
     dest = world.bucket(dest_name)
     return dest is not None and dest.owner != source.owner
-
-
-def _find(world: World, bucket: str, key: str, version_id: str) -> Version | None:
-    for version in world.versions(bucket, key):
-        if version.version_id == version_id:
-            return version
-    return None
 
 
 def check_routing(engine_or_world: EngineOrWorld, bucket: str, key: str, version_id: str) -> None:

@@ -140,7 +140,11 @@ _OPTIONAL_OVERRIDES = st.none() | st.just(AccessControlTranslation())
 @st.composite
 def _destinations(draw: st.DrawFn, names: st.SearchStrategy[str]) -> Destination:
     name = draw(names)
-    account = draw(_OPTIONAL_ACCOUNTS)
+    return _destination_in(draw, name, account=draw(_OPTIONAL_ACCOUNTS))
+
+
+def _destination_in(draw: st.DrawFn, name: str, *, account: str | None) -> Destination:
+    """A destination in bucket ``name`` naming ``account``; storage class and override drawn."""
     storage_class = draw(_OPTIONAL_STORAGE_CLASSES)
     # R-041: the owner override needs Account.
     override = None if account is None else draw(_OPTIONAL_OVERRIDES)

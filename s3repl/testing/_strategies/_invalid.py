@@ -112,36 +112,43 @@ def _tag_filter_with_delete_markers(draw: st.DrawFn, config: dict[str, Any]) -> 
     return _INVALID_REQUEST
 
 
+def _replication_time(minutes: int = _RTC_MINUTES, *, status: str = "Enabled") -> dict[str, Any]:
+    """A boto3 ``ReplicationTime`` member (valid with the defaults, R-028)."""
+    return {"Status": status, "Time": {"Minutes": minutes}}
+
+
+def _metrics(minutes: int = _RTC_MINUTES) -> dict[str, Any]:
+    """A boto3 ``Metrics`` member with an event threshold (valid with the default, R-028)."""
+    return {"Status": "Enabled", "EventThreshold": {"Minutes": minutes}}
+
+
 def _rtc_minutes(draw: st.DrawFn, config: dict[str, Any]) -> str:
     destination = _first(config)["Destination"]  # R-028
-    destination["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": draw(_NOT_FIFTEEN)}}
-    destination["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": _RTC_MINUTES}}
+    destination["ReplicationTime"] = _replication_time(draw(_NOT_FIFTEEN))
+    destination["Metrics"] = _metrics()
     return _INVALID_ARGUMENT
 
 
 def _event_threshold_minutes(draw: st.DrawFn, config: dict[str, Any]) -> str:
     destination = _first(config)["Destination"]  # R-028
-    destination["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": _RTC_MINUTES}}
-    destination["Metrics"] = {
-        "Status": "Enabled",
-        "EventThreshold": {"Minutes": draw(_NOT_FIFTEEN)},
-    }
+    destination["ReplicationTime"] = _replication_time()
+    destination["Metrics"] = _metrics(draw(_NOT_FIFTEEN))
     return _INVALID_ARGUMENT
 
 
 def _event_threshold_without_rtc(draw: st.DrawFn, config: dict[str, Any]) -> str:
     destination = _first(config)["Destination"]  # R-029: RTC absent or Disabled
     if draw(st.booleans()):
-        destination["ReplicationTime"] = {"Status": "Disabled", "Time": {"Minutes": _RTC_MINUTES}}
+        destination["ReplicationTime"] = _replication_time(status="Disabled")
     else:
         destination.pop("ReplicationTime", None)
-    destination["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": _RTC_MINUTES}}
+    destination["Metrics"] = _metrics()
     return _INVALID_ARGUMENT
 
 
 def _rtc_without_metrics(_draw: st.DrawFn, config: dict[str, Any]) -> str:
     destination = _first(config)["Destination"]  # R-030
-    destination["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": _RTC_MINUTES}}
+    destination["ReplicationTime"] = _replication_time()
     destination.pop("Metrics", None)
     return _INVALID_REQUEST
 

@@ -22,8 +22,7 @@ from s3repl.model.names import DEFAULT_ACCOUNT, is_opt_in_region
 from s3repl.model.replication import Destination, ReplicationConfiguration, SchemaVersion
 from s3repl.profile import Profile
 from s3repl.testing._strategies._configurations import (
-    _OPTIONAL_OVERRIDES,
-    _OPTIONAL_STORAGE_CLASSES,
+    _destination_in,
     _schema,
     replication_configurations,
 )
@@ -295,14 +294,7 @@ def _enabled_regions(source: BucketSpec, destinations: Sequence[BucketSpec]) -> 
 def _world_destinations(draw: st.DrawFn, owners: tuple[tuple[str, str], ...]) -> Destination:
     name, owner = draw(st.sampled_from(owners))
     account = draw(st.none() | st.just(owner))  # Account, when named, is the real owner
-    storage_class = draw(_OPTIONAL_STORAGE_CLASSES)
-    override = None if account is None else draw(_OPTIONAL_OVERRIDES)
-    return Destination(
-        bucket=f"arn:aws:s3:::{name}",
-        account=account,
-        storage_class=storage_class,
-        access_control_translation=override,
-    )
+    return _destination_in(draw, name, account=account)
 
 
 def _with_world_keys(
