@@ -232,14 +232,13 @@ def test_layer_table_points_down() -> None:
             assert layer not in LAYERS[lower], f"{layer} and {lower} may import each other"
 
 
-def test_import_s3repl_does_not_import_hypothesis() -> None:
-    """``import s3repl`` in a fresh interpreter loads no Hypothesis (it is an optional extra)."""
+def _modules_after(statement: str, *, package: str) -> set[str]:
+    """The modules of ``package`` a fresh interpreter holds after running ``statement``."""
     code = (
         "import sys\n"
-        "import s3repl\n"
-        "leaked = sorted(m for m in sys.modules if m == 'hypothesis' or "
-        "m.startswith('hypothesis.'))\n"
-        "print(','.join(leaked))\n"
+        f"{statement}\n"
+        f"print(' '.join(m for m in sys.modules if m == {package!r} "
+        f"or m.startswith({package + '.'!r})))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -249,7 +248,13 @@ def test_import_s3repl_does_not_import_hypothesis() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "", f"import s3repl imported {result.stdout.strip()}"
+    return set(result.stdout.split())
+
+
+def test_import_s3repl_does_not_import_hypothesis() -> None:
+    """``import s3repl`` in a fresh interpreter loads no Hypothesis (it is an optional extra)."""
+    leaked = _modules_after("import s3repl", package="hypothesis")
+    assert not leaked, f"import s3repl imported {','.join(sorted(leaked))}"
 
 
 @pytest.mark.parametrize("module", _IDS)
@@ -275,24 +280,6 @@ def test_oversized_allow_list_is_current(allowed: str) -> None:
     )
 
 
-def _s3repl_modules_after(statement: str) -> set[str]:
-    """The ``s3repl`` modules a fresh interpreter holds after running ``statement``."""
-    code = (
-        "import sys\n"
-        f"{statement}\n"
-        "print(' '.join(m for m in sys.modules if m == 's3repl' or m.startswith('s3repl.')))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return set(result.stdout.split())
-
-
 #: The modules the Hypothesis plugin hook may add to those ``import s3repl`` loads.
 _HOOK_MODULES = {"s3repl.testing", "s3repl.testing._hypothesis_setup"}
 
@@ -305,8 +292,8 @@ def test_hypothesis_plugin_hook_imports_nothing_of_its_own() -> None:
 
     In particular not the testing kit: the strategies are imported when first drawn.
     """
-    facade = _s3repl_modules_after("import s3repl")
-    extra = _s3repl_modules_after("import hypothesis") - facade
+    facade = _modules_after("import s3repl", package="s3repl")
+    extra = _modules_after("import hypothesis", package="s3repl") - facade
     assert extra <= _HOOK_MODULES, (
         f"import hypothesis also imported {sorted(extra - _HOOK_MODULES)}"
     )
@@ -321,7 +308,7 @@ def test_hypothesis_plugin_hook_imports_nothing_of_its_own() -> None:
 )
 def test_import_hypothesis_imports_a_handful_of_s3repl_modules() -> None:
     """Installing s3repl keeps ``import hypothesis`` cheap in every project (issue 13)."""
-    loaded = _s3repl_modules_after("import hypothesis")
+    loaded = _modules_after("import hypothesis", package="s3repl")
     assert len(loaded) <= _HOOK_MODULES_MAX, (
         f"import hypothesis imported {len(loaded)} s3repl modules: {sorted(loaded)}"
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeAlias
 
 import attrs
@@ -293,38 +293,39 @@ def _sorted_conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
     return tuple(sorted(value, key=lambda c: (c.operator, c.key)))
 
 
-def _check_actions(
-    instance: Statement,
-    attribute: attrs.Attribute[tuple[str, ...] | None],
-    value: tuple[str, ...] | None,
-) -> None:
-    if value is None:
-        return
-    if not value:
-        msg = f"{attribute.name}: must name at least one action"
-        raise MalformedPolicy(msg, element="Action")
-    for action in value:
-        problem = _action_problem(action)
-        if problem is not None:
-            msg = f"{attribute.name}: {problem}"
-            raise MalformedPolicy(msg, element="Action")
+#: A check returning why an entry is invalid, or ``None``.
+_Checker: TypeAlias = Callable[[object], "str | None"]
+
+#: An attrs validator of a statement's optional tuple of patterns.
+_PatternsValidator: TypeAlias = Callable[
+    ["Statement", "attrs.Attribute[tuple[str, ...] | None]", "tuple[str, ...] | None"], None
+]
 
 
-def _check_resources(
-    instance: Statement,
-    attribute: attrs.Attribute[tuple[str, ...] | None],
-    value: tuple[str, ...] | None,
-) -> None:
-    if value is None:
-        return
-    if not value:
-        msg = f"{attribute.name}: must name at least one resource"
-        raise MalformedPolicy(msg, element="Resource")
-    for resource in value:
-        problem = _resource_problem(resource)
-        if problem is not None:
-            msg = f"{attribute.name}: {problem}"
-            raise MalformedPolicy(msg, element="Resource")
+def _patterns_check(what: str, element: str, problem_of: _Checker) -> _PatternsValidator:
+    """An attrs validator for a statement's action or resource patterns (``None``: absent)."""
+
+    def check(
+        instance: Statement,
+        attribute: attrs.Attribute[tuple[str, ...] | None],
+        value: tuple[str, ...] | None,
+    ) -> None:
+        if value is None:
+            return
+        if not value:
+            msg = f"{attribute.name}: must name at least one {what}"
+            raise MalformedPolicy(msg, element=element)
+        for pattern in value:
+            problem = problem_of(pattern)
+            if problem is not None:
+                msg = f"{attribute.name}: {problem}"
+                raise MalformedPolicy(msg, element=element)
+
+    return check
+
+
+_check_actions = _patterns_check("action", "Action", _action_problem)
+_check_resources = _patterns_check("resource", "Resource", _resource_problem)
 
 
 @attrs.frozen(kw_only=True)

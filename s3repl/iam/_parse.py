@@ -10,8 +10,8 @@ the canonical JSON shape back.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, NoReturn, TypeAlias
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 from s3repl.errors import MalformedPolicy, UnsupportedConditionError
 from s3repl.iam._documents import (
@@ -24,6 +24,7 @@ from s3repl.iam._documents import (
     Statement,
     _action_problem,
     _aws_principal_problem,
+    _Checker,
     _has_wildcard,
     _parse_operator,
     _resource_problem,
@@ -53,9 +54,6 @@ _PRINCIPAL_TYPES = {
     "CanonicalUser": "canonical_user",
 }
 _JSON_WHITESPACE = " \t\r\n"
-
-#: A check returning why an entry is invalid, or ``None``.
-_Checker: TypeAlias = Callable[[object], "str | None"]
 
 
 def _fail(path: str, text: str) -> NoReturn:
