@@ -42,6 +42,7 @@ from s3repl.model.names import check_bucket_name, check_object_key, is_opt_in_re
 from s3repl.model.tagging import METADATA_BYTES_MAX, check_metadata, check_tags
 from s3repl.profile import Profile
 from s3repl.testing import strategies
+from s3repl.testing._strategies import _invalid, _values
 from s3repl.testing.strategies import (
     BucketSpec,
     DeleteObject,
@@ -176,7 +177,7 @@ def test_bucket_names_follow_s3_naming_rules(name: str) -> None:
 @pytest.mark.parametrize("name", ["xn--abc", "sthree-a", "abc-s3alias", "a--x-s3"])
 def test_reserved_bucket_names_are_filtered_out(name: str) -> None:
     """Names the character pattern allows but S3 reserves are filtered out (R-047)."""
-    from s3repl.testing.strategies import _valid_bucket_name
+    from s3repl.testing._strategies._values import _valid_bucket_name
 
     assert not _valid_bucket_name(name)
 
@@ -376,7 +377,7 @@ def fitting_engine(names: Iterable[str], *, not_or: bool = False) -> tuple[Engin
     source = next(name for name in ("src", "src0", "src1") if name not in wanted)
     engine.create_bucket(source, versioning=True)
     for name in sorted(wanted):
-        if strategies._valid_bucket_name(name):
+        if _values._valid_bucket_name(name):
             engine.create_bucket(name, versioning=True)
     return engine, source
 
@@ -742,12 +743,12 @@ _BREAK_BASES = {
 # The too-many-rules break draws 1,001 rules: its repr is large (Hypothesis warns) and
 # validating it can pass the dev profile's deadline, so neither applies here.
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
-@pytest.mark.parametrize("brk", strategies._BREAKS, ids=lambda b: b[1].__name__.strip("_"))
+@pytest.mark.parametrize("brk", _invalid._BREAKS, ids=lambda b: b[1].__name__.strip("_"))
 def test_every_break_gives_its_code(brk: Any) -> None:
     """Each way of breaking a configuration gets its code, alone (R-020..R-047, R-055)."""
 
     @settings(max_examples=5, deadline=None)
-    @given(strategies._invalid_configurations(_BREAK_BASES, breaks=(brk,)))
+    @given(_invalid._invalid_configurations(_BREAK_BASES, breaks=(brk,)))
     def check(pair: tuple[dict[str, Any], str]) -> None:
         config, expected = pair
         assert put_code(config) == (expected, 1)

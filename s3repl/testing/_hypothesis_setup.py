@@ -6,9 +6,10 @@ strategies are the shipped ones (:mod:`s3repl.testing.strategies`), so
 ``st.from_type(ReplicationRule)`` yields only valid rules, as ``replication_rules()``
 does, instead of whatever attrs' field types would allow.
 
-The hook imports the strategies module lazily (when a strategy is first resolved),
-so importing Hypothesis stays cheap and no import cycle can form when the
-strategies module itself imports Hypothesis first.
+Every ``import hypothesis`` runs this hook, in every project that has s3repl
+installed, so it must stay cheap: it registers a function, and the strategies kit is
+imported only when Hypothesis first resolves one of the types (which also means no
+import cycle can form when the strategies module itself imports Hypothesis first).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from hypothesis import strategies as st
 __all__: list[str] = []
 
 
-def _strategy_for(thing: type[Any]) -> st.SearchStrategy[Any]:
-    """The shipped strategy for one of the registered types."""
+def _shipped_factories() -> dict[type[Any], str]:
+    """The registered model types, each with the name of its shipped strategy."""
     from s3repl.model.replication import (
         Destination,
         Filter,
@@ -29,16 +30,21 @@ def _strategy_for(thing: type[Any]) -> st.SearchStrategy[Any]:
         ReplicationRule,
         Tag,
     )
+
+    return {
+        Tag: "tags",
+        Filter: "filters",
+        Destination: "destinations",
+        ReplicationRule: "replication_rules",
+        ReplicationConfiguration: "replication_configurations",
+    }
+
+
+def _strategy_for(thing: type[Any]) -> st.SearchStrategy[Any]:
+    """The shipped strategy for one of the registered types."""
     from s3repl.testing import strategies
 
-    factories: dict[type[Any], Any] = {
-        Tag: strategies.tags,
-        Filter: strategies.filters,
-        Destination: strategies.destinations,
-        ReplicationRule: strategies.replication_rules,
-        ReplicationConfiguration: strategies.replication_configurations,
-    }
-    strategy: st.SearchStrategy[Any] = factories[thing]()
+    strategy: st.SearchStrategy[Any] = getattr(strategies, _shipped_factories()[thing])()
     return strategy
 
 
@@ -49,13 +55,5 @@ def _hypothesis_setup_hook() -> None:
     ``ReplicationConfiguration`` (from ``s3repl.model``).  ``WorldSpec`` registers
     itself when :mod:`s3repl.testing.strategies` is imported (the only way to hold one).
     """
-    from s3repl.model.replication import (
-        Destination,
-        Filter,
-        ReplicationConfiguration,
-        ReplicationRule,
-        Tag,
-    )
-
-    for thing in (Tag, Filter, Destination, ReplicationRule, ReplicationConfiguration):
+    for thing in _shipped_factories():
         st.register_type_strategy(thing, _strategy_for)
