@@ -136,8 +136,16 @@ def moto_bucket() -> tuple[Any, str]:
 
 
 def moto_reset(_state: object = None) -> None:
-    """Drop moto's buckets and close the temporary file moto opens per version."""
+    """Drop moto's buckets, close the temporary file moto opens per version, and forget them.
+
+    moto also keeps every model instance in a class-level list (for its dashboard), which
+    only ``mock_aws().stop()`` empties; left alone, a long run keeps every version of every
+    batch alive and each ``gc.collect()`` between batches slows down.
+    """
+    from moto.core.model_instances import reset_model_data
+
     moto_backend().reset()
+    reset_model_data()
 
 
 def moto_put(backend: Any, bucket: str, keys: list[str]) -> None:
