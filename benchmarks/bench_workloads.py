@@ -958,50 +958,49 @@ def report(results: dict[str, Any], plan: Plan) -> None:
     )
     print()
     if results.get("workloads"):
-        print("## Workloads (s3repl speed as a multiple of the contender's; higher is better)")
-        print()
-        print(
-            "| workload | ops/batch | s3repl µs/op | moto µs/op | minimal µs/op "
-            "| s3repl/moto min | median | paired | s3repl/minimal min / median | target | met "
-            "| check |"
+        table(
+            "Workloads (s3repl speed as a multiple of the contender's; higher is better)",
+            "workload | ops/batch> | s3repl µs/op> | moto µs/op> | minimal µs/op> "
+            "| s3repl/moto min> | median> | paired> | s3repl/minimal min / median> | target "
+            "| met | check",
+            results["workloads"],
+            lambda row: [
+                row["name"],
+                f"{row['ops_per_batch']:,}",
+                pair(row["us_per_op"]["s3repl"], ""),
+                pair(row["us_per_op"]["moto"], ""),
+                pair(row["us_per_op"]["minimal"], ""),
+                f"{fmt(row['vs_moto']['min'])}x",
+                f"{fmt(row['vs_moto']['median'])}x",
+                f"{fmt(row['vs_moto_paired_median'])}x",
+                pair(row["vs_minimal"]),
+                row.get("target", "none"),
+                row.get("met", ""),
+                row["check"],
+            ],
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
         for row in results["workloads"]:
-            if "error" in row:
-                print(f"| {row['name']} | error: {row['error']} |")
-                continue
-            us = row["us_per_op"]
-            print(
-                f"| {row['name']} | {row['ops_per_batch']:,} | {pair(us['s3repl'], '')} "
-                f"| {pair(us['moto'], '')} | {pair(us['minimal'], '')} "
-                f"| {fmt(row['vs_moto']['min'])}x | {fmt(row['vs_moto']['median'])}x "
-                f"| {fmt(row['vs_moto_paired_median'])}x | {pair(row['vs_minimal'])} "
-                f"| {row.get('target', 'none')} | {row.get('met', '')} | {row['check']} |"
-            )
-        print()
-        for row in results["workloads"]:
-            print(f"- **{row['name']}**: {row['line']}")
+            if "line" in row:
+                print(f"- **{row['name']}**: {row['line']}")
         print()
     if results.get("hotkey"):
-        print("## Lagging hot key: k puts on one key, then run() (all-keys rule, 1 destination)")
-        print()
-        print(
-            "| k | s3repl hot µs/op | s3repl distinct keys µs/op | hot / distinct min "
-            "| median | minimal hot µs/op | s3repl hot / moto distinct | target | met |"
+        table(
+            "Lagging hot key: k puts on one key, then run() (all-keys rule, 1 destination)",
+            "k> | s3repl hot µs/op> | s3repl distinct keys µs/op> | hot / distinct min> "
+            "| median> | minimal hot µs/op> | s3repl hot / moto distinct> | target | met",
+            results["hotkey"],
+            lambda row: [
+                f"{row['k']:,}",
+                pair(row["us_per_op"]["hot"], ""),
+                pair(row["us_per_op"]["s3repl"], ""),
+                f"{fmt(row['hot_vs_distinct']['min'])}x",
+                f"{fmt(row['hot_vs_distinct']['median'])}x",
+                pair(row["us_per_op"]["minimal_hot"], ""),
+                pair(row["hot_vs_moto"]),
+                row["target"],
+                row["met"],
+            ],
         )
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
-        for row in results["hotkey"]:
-            if "error" in row:
-                print(f"| error: {row['error']} |")
-                continue
-            us = row["us_per_op"]
-            print(
-                f"| {row['k']:,} | {pair(us['hot'], '')} | {pair(us['s3repl'], '')} "
-                f"| {fmt(row['hot_vs_distinct']['min'])}x "
-                f"| {fmt(row['hot_vs_distinct']['median'])}x | {pair(us['minimal_hot'], '')} "
-                f"| {pair(row['hot_vs_moto'])} | {row['target']} | {row['met']} |"
-            )
-        print()
         print(
             "Per-op cost of k puts on one key then run(), over k puts on distinct keys then "
             "run() (lower is better). moto runs on distinct keys only (its put scans the "
@@ -1009,23 +1008,23 @@ def report(results: dict[str, Any], plan: Plan) -> None:
         )
         print()
     if results.get("memory"):
-        print("## Memory (tracemalloc; keys, bodies and metadata dicts made before tracing)")
-        print()
-        print("| workload | puts | stored versions | bytes per stored version | target | met |")
-        print("| --- | ---: | ---: | ---: | --- | --- |")
-        for row in results["memory"]:
-            if "error" in row:
-                print(f"| error: {row['error']} |")
-                continue
-            simple = row["workload"] == "simple"
-            met = "yes" if row["bytes_per_version"] <= 400 else "no"
-            print(
-                f"| {row['workload']} ({'put + step' if simple else 'puts, then run()'}) "
-                f"| {row['puts']:,} "
-                f"| {row['versions']:,} | {fmt(row['bytes_per_version'])} "
-                f"| {'<= 400 B' if simple else 'none'} | {met if simple else ''} |"
-            )
-        print()
+        table(
+            "Memory (tracemalloc; keys, bodies and metadata dicts made before tracing)",
+            "workload | puts> | stored versions> | bytes per stored version> | target | met",
+            results["memory"],
+            lambda row: [
+                f"{row['workload']} "
+                f"({'put + step' if row['workload'] == 'simple' else 'puts, then run()'})",
+                f"{row['puts']:,}",
+                f"{row['versions']:,}",
+                fmt(row["bytes_per_version"]),
+                *(
+                    ("<= 400 B", "yes" if row["bytes_per_version"] <= 400 else "no")
+                    if row["workload"] == "simple"
+                    else ("none", "")
+                ),
+            ],
+        )
     if results.get("fork"):
         row = results["fork"]
         print("## fork()")
@@ -1041,24 +1040,44 @@ def report(results: dict[str, Any], plan: Plan) -> None:
             )
         print()
     if results.get("queue"):
-        small, large = plan.queue_sizes
-        print(f"## Queue calls against the queue's size ({small:,} and {large:,} pending)")
-        print()
-        print(
-            f"| call | µs per call, {small:,} pending | µs per call, {large:,} pending "
-            "| growth min / median | target | met |"
+        small, large = (str(size) for size in plan.queue_sizes)
+        table(
+            f"Queue calls against the queue's size ({int(small):,} and {int(large):,} pending)",
+            f"call | µs per call, {int(small):,} pending> | µs per call, {int(large):,} "
+            "pending> | growth min / median> | target | met",
+            results["queue"],
+            lambda row: [
+                f"{row['call']}()",
+                pair(row["us_per_call"][small], ""),
+                pair(row["us_per_call"][large], ""),
+                pair(row["growth"]),
+                row["target"],
+                row["met"],
+            ],
         )
-        print("| --- | ---: | ---: | ---: | --- | --- |")
-        for row in results["queue"]:
-            if "error" in row:
-                print(f"| {row['call']} | error: {row['error']} |")
-                continue
-            us = row["us_per_call"]
-            print(
-                f"| {row['call']}() | {pair(us[str(small)], '')} | {pair(us[str(large)], '')} "
-                f"| {pair(row['growth'])} | {row['target']} | {row['met']} |"
-            )
-        print()
+
+
+def table(
+    title: str,
+    header: str,
+    rows: list[dict[str, Any]],
+    cells: Callable[[dict[str, Any]], list[str]],
+) -> None:
+    """Print a Markdown table; ``header`` names the columns (``>``: right-aligned).
+
+    A row that holds an ``error`` (an engine without some API) prints that error.
+    """
+    names = [name.strip() for name in header.split("|")]
+    print(f"## {title}")
+    print()
+    print("| " + " | ".join(name.rstrip(">") for name in names) + " |")
+    print("| " + " | ".join("---:" if name.endswith(">") else "---" for name in names) + " |")
+    for row in rows:
+        if "error" in row:
+            print(f"| {row.get('name', row.get('call', ''))} | error: {row['error']} |")
+        else:
+            print("| " + " | ".join(cells(row)) + " |")
+    print()
 
 
 def profile(workload: Workload, plan: Plan) -> None:
