@@ -1,0 +1,277 @@
+"""attrs validators for the object and task values: each refusal names its class and field.
+
+Why a module of its own: ``objects.py`` and ``tasks.py`` share these checks, and each
+check states one fact of SPEC.md or AWS's API reference in one place.  They raise plain
+``TypeError`` (wrong type) and ``ValueError`` (right type, impossible value), not S3
+errors: a value built by hand is a programming error, not a request S3 would answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from s3repl.errors import InvalidBucketName
+from s3repl.model._frozenmap import EMPTY, FrozenMap
+from s3repl.model.enums import FailureReason, ReplicationStatus
+from s3repl.model.names import check_bucket_name
+
+__all__ = [
+    "CONVERTERS_KEEPING_VALID_VALUES",
+    "KEY_BYTES_MAX",
+    "RULE_ID_MAX",
+    "VERSION_ID_BYTES_MAX",
+    "account_id",
+    "aware_datetime",
+    "boolean",
+    "bucket_name",
+    "destination_status_map",
+    "etag",
+    "failure_reason_map",
+    "frozen_map",
+    "instance_of",
+    "member_of",
+    "non_empty_text",
+    "non_negative_int",
+    "object_key",
+    "optional",
+    "rule_id",
+    "string_map",
+    "text",
+    "version_id",
+]
+
+#: An object key is at most 1024 bytes of UTF-8.
+KEY_BYTES_MAX = 1024
+#: Version ids are opaque strings; AWS documents them as at most 1024 bytes.
+VERSION_ID_BYTES_MAX = 1024
+#: ``"<32 hex>"`` (single-part) or ``"<32 hex>-N"`` (multipart, N parts, 1..10,000).
+_ETAG_RE = re.compile(r'"[0-9a-f]{32}(?:-([1-9][0-9]{0,4}))?"')
+_PARTS_MAX = 10_000
+#: A replication rule id holds at most 255 characters (R-021, R-044).
+RULE_ID_MAX = 255
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+# Per destination a version is PENDING, COMPLETED or FAILED; REPLICA is a header only.
+_DESTINATION_STATUSES = frozenset(
+    {ReplicationStatus.PENDING, ReplicationStatus.COMPLETED, ReplicationStatus.FAILED}
+)
+
+_Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _type_error(
+    instance: object, attribute: attrs.Attribute[Any], wanted: str, value: object
+) -> TypeError:
+    return TypeError(
+        f"{_where(instance, attribute)} must be {wanted}, got {type(value).__name__} {value!r}"
+    )
+
+
+def _value_error(
+    instance: object, attribute: attrs.Attribute[Any], problem: str, value: object
+) -> ValueError:
+    return ValueError(f"{_where(instance, attribute)} {problem}, got {value!r}")
+
+
+def _utf8_size(value: str) -> int | None:
+    """The UTF-8 size of ``value``, or ``None`` when it holds lone surrogates."""
+    if value.isascii():  # the usual case: its length is its size, no encoding needed
+        return len(value)
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
+
+
+def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Any ``str``."""
+    if not isinstance(value, str):
+        raise _type_error(instance, attribute, "a str", value)
+
+
+def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-empty ``str``."""
+    text(instance, attribute, value)
+    if not value:
+        raise _value_error(instance, attribute, "must not be empty", value)
+
+
+def boolean(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``True`` or ``False`` (not ``0``, ``1`` or ``None``)."""
+    if type(value) is not bool:
+        raise _type_error(instance, attribute, "a bool", value)
+
+
+def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An ``int`` >= 0 (a ``bool`` is refused: it is an int only by accident)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _type_error(instance, attribute, "an int", value)
+    if value < 0:
+        raise _value_error(instance, attribute, "must be >= 0", value)
+
+
+def object_key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An object key: 1 to 1024 bytes of UTF-8."""
+    non_empty_text(instance, attribute, value)
+    assert isinstance(value, str)
+    size = _utf8_size(value)
+    if size is None:
+        raise _value_error(instance, attribute, "must be valid UTF-8", value)
+    if size > KEY_BYTES_MAX:
+        problem = f"must be at most {KEY_BYTES_MAX} bytes of UTF-8 (is {size})"
+        raise _value_error(instance, attribute, problem, value)
+
+
+def version_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A version id: ``"null"`` or an opaque, non-empty string of at most 1024 bytes.
+
+    The engine draws 32 characters of ``[A-Za-z0-9._]``, but AWS promises no shape, so a
+    world built by hand may use any id S3 could return.
+    """
+    non_empty_text(instance, attribute, value)
+    assert isinstance(value, str)
+    size = _utf8_size(value)
+    if size is None:
+        raise _value_error(instance, attribute, "must be valid UTF-8", value)
+    if size > VERSION_ID_BYTES_MAX:
+        problem = f"must be at most {VERSION_ID_BYTES_MAX} bytes of UTF-8 (is {size})"
+        raise _value_error(instance, attribute, problem, value)
+
+
+def etag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An S3 ETag: ``'"<32 lower-case hex>"'``, or ``'"<32 hex>-N"'`` for N parts."""
+    text(instance, attribute, value)
+    assert isinstance(value, str)
+    match = _ETAG_RE.fullmatch(value)
+    if match is None or (match[1] is not None and int(match[1]) > _PARTS_MAX):
+        problem = (
+            'must be a quoted MD5 hex digest ("<32 hex>") or a multipart ETag '
+            f'("<32 hex>-N", 1 <= N <= {_PARTS_MAX})'
+        )
+        raise _value_error(instance, attribute, problem, value)
+
+
+def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A timezone-aware ``datetime`` (S3 times are instants, not wall-clock readings)."""
+    if not isinstance(value, dt.datetime):
+        raise _type_error(instance, attribute, "a datetime", value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _value_error(instance, attribute, "must be timezone-aware", value)
+
+
+def account_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A 12-digit AWS account id."""
+    text(instance, attribute, value)
+    assert isinstance(value, str)
+    if not _ACCOUNT_RE.fullmatch(value):
+        raise _value_error(instance, attribute, "must be a 12-digit AWS account id", value)
+
+
+def member_of(enum_class: type[enum.Enum]) -> _Validator:
+    """A member of ``enum_class`` (its string value is refused: there is no converter)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is not enum_class:
+            raise _type_error(instance, attribute, f"a {enum_class.__name__}", value)
+
+    return check
+
+
+def optional(validator: _Validator) -> _Validator:
+    """``None``, or what ``validator`` accepts."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            validator(instance, attribute, value)
+
+    return check
+
+
+def _frozen_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, FrozenMap):
+        raise _type_error(instance, attribute, "a FrozenMap (wrap a dict: FrozenMap({...}))", value)
+
+
+def frozen_map(value: Any) -> Any:
+    """Freeze a mapping given for a map field (``tags={"a": "b"}``); keep a FrozenMap as is.
+
+    So that a value's repr (which shows its maps as dict literals) builds it again.  An
+    empty mapping becomes the shared ``EMPTY``; anything else is left for the validator.
+    """
+    if type(value) is FrozenMap:
+        return value
+    if isinstance(value, Mapping):
+        return FrozenMap(value) if value else EMPTY
+    return value
+
+
+#: Converters that return a value they would accept unchanged (``frozen_map``), so a
+#: trusted builder may skip them as it skips validators: it is handed stored values.
+CONVERTERS_KEEPING_VALID_VALUES: frozenset[Callable[[Any], Any]] = frozenset({frozen_map})
+
+
+def string_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A ``FrozenMap`` of ``str`` to ``str`` (metadata, tags)."""
+    _frozen_map(instance, attribute, value)
+    for key, item in value.items():  # type: ignore[attr-defined]
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise _type_error(instance, attribute, "a map of str to str", value)
+
+
+def destination_status_map(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """A ``FrozenMap`` of destination bucket name to PENDING, COMPLETED or FAILED."""
+    _frozen_map(instance, attribute, value)
+    for key, item in value.items():  # type: ignore[attr-defined]
+        if not isinstance(key, str) or type(item) is not ReplicationStatus:
+            raise _type_error(instance, attribute, "a map of str to ReplicationStatus", value)
+        if item not in _DESTINATION_STATUSES:
+            problem = "may hold only PENDING, COMPLETED or FAILED per destination"
+            raise _value_error(instance, attribute, problem, value)
+
+
+def failure_reason_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A ``FrozenMap`` of destination bucket name to ``FailureReason``."""
+    _frozen_map(instance, attribute, value)
+    for key, item in value.items():  # type: ignore[attr-defined]
+        if not isinstance(key, str) or type(item) is not FailureReason:
+            raise _type_error(instance, attribute, "a map of str to FailureReason", value)
+
+
+def instance_of(cls: type[Any]) -> _Validator:
+    """An instance of ``cls`` (or of a subclass)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            raise _type_error(instance, attribute, f"a {cls.__name__}", value)
+
+    return check
+
+
+def bucket_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A bucket name that follows S3's naming rules."""
+    text(instance, attribute, value)
+    assert isinstance(value, str)
+    try:
+        check_bucket_name(value)
+    except InvalidBucketName as err:
+        raise _value_error(instance, attribute, "must be a valid bucket name", value) from err
+
+
+def rule_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A replication rule id: 1 to 255 characters."""
+    non_empty_text(instance, attribute, value)
+    assert isinstance(value, str)
+    if len(value) > RULE_ID_MAX:
+        problem = f"must be at most {RULE_ID_MAX} characters (is {len(value)})"
+        raise _value_error(instance, attribute, problem, value)
