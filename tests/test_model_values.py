@@ -4,7 +4,7 @@ Every public value refuses invalid fields in ``__init__`` (and so in ``attrs.evo
 naming the class and the field (STYLE habit 3).  The engine builds the same values from
 parts it has already checked with the trusted builders of ``s3repl.model._fastbuild``,
 which skip those checks: for valid parts they must build exactly what ``__init__`` and
-``attrs.evolve`` build.
+``attrs.evolve`` build.  ACLs, buckets, lock configurations and ARNs check their fields too.
 """
 
 from __future__ import annotations
@@ -22,18 +22,25 @@ from hypothesis import strategies as st
 from s3repl import Engine
 from s3repl.model import (
     Acl,
+    Bucket,
+    BucketArn,
+    DefaultEncryption,
     DeleteMarker,
     FailureReason,
     FrozenMap,
     Grant,
     Grantee,
     GranteeType,
+    KmsKeyArn,
+    ObjectLockConfiguration,
     ObjectLockLegalHoldStatus,
     ObjectLockMode,
     ObjectVersion,
+    Partition,
     Permission,
     ReplicationStatus,
     ReplicationTask,
+    RoleArn,
     ServerSideEncryption,
     StepResult,
     StorageClass,
@@ -400,7 +407,7 @@ _REFUSED: list[tuple[type[Any], dict[str, Any], str, type[Exception]]] = [
     (
         ReplicationTask,
         {"source_bucket": "s"},
-        "ReplicationTask.source_bucket must be a valid bucket name",
+        "ReplicationTask.source_bucket is not a valid bucket name: must be between 3 and 63",
         ValueError,
     ),
     (
@@ -610,3 +617,157 @@ def test_the_engine_stores_only_values_that_validate() -> None:
         assert attrs.evolve(version) == version
     for task in engine.pending():
         attrs.evolve(task)
+
+
+# --- the other values that used to take any field ---------------------------------------------
+
+_KEY_ARN = {
+    "partition": Partition.AWS,
+    "region": "eu-west-1",
+    "account": OWNER,
+    "resource": "key/1234abcd-12ab-34cd-56ef-1234567890ab",
+}
+_ROLE_ARN = {"partition": Partition.AWS, "account": OWNER, "path": "service/", "name": "repl"}
+_OTHERS: list[tuple[type[Any], dict[str, Any], dict[str, Any], str, type[Exception]]] = [
+    (
+        Grantee,
+        {"type": GranteeType.CANONICAL_USER, "id": OWNER},
+        {"id": ""},
+        "Grantee.id",
+        ValueError,
+    ),
+    (
+        Grant,
+        {"grantee": Grantee.account(OWNER), "permission": Permission.READ},
+        {"grantee": OWNER},
+        "Grant.grantee must be a Grantee",
+        TypeError,
+    ),
+    (Acl, {"owner": OWNER}, {"owner": None}, "Acl.owner must be a str", TypeError),
+    (
+        Acl,
+        {"owner": OWNER},
+        {"grants": ("READ",)},
+        "Acl.grants must be a tuple of Grant",
+        TypeError,
+    ),
+    (
+        DefaultEncryption,
+        {"sse_algorithm": "AES256"},
+        {"bucket_key_enabled": "true"},
+        "DefaultEncryption.bucket_key_enabled must be a bool",
+        TypeError,
+    ),
+    (
+        DefaultEncryption,
+        {"sse_algorithm": "aws:kms"},
+        {"kms_master_key_id": ""},
+        "DefaultEncryption.kms_master_key_id must not be empty",
+        ValueError,
+    ),
+    (
+        Bucket,
+        {"name": "src", "owner": OWNER},
+        {"object_lock_enabled": 1},
+        "Bucket.object_lock_enabled must be a bool",
+        TypeError,
+    ),
+    (
+        Bucket,
+        {"name": "src", "owner": OWNER},
+        {"requester_pays": None},
+        "Bucket.requester_pays must be a bool",
+        TypeError,
+    ),
+    (
+        Bucket,
+        {"name": "src", "owner": OWNER},
+        {"object_lock": {}},
+        "Bucket.object_lock must be a ObjectLockConfiguration",
+        TypeError,
+    ),
+    (
+        Bucket,
+        {"name": "src", "owner": OWNER},
+        {"default_encryption": "AES256"},
+        "Bucket.default_encryption",
+        TypeError,
+    ),
+    (
+        Bucket,
+        {"name": "src", "owner": OWNER},
+        {"replication": {"Rules": []}},
+        "Bucket.replication",
+        TypeError,
+    ),
+    (
+        ObjectLockConfiguration,
+        {},
+        {"default_retention": 30},
+        "ObjectLockConfiguration.default_retention",
+        TypeError,
+    ),
+    (
+        BucketArn,
+        {"partition": Partition.AWS, "bucket": "src"},
+        {"partition": "aws"},
+        "BucketArn.partition must be a Partition",
+        TypeError,
+    ),
+    (
+        BucketArn,
+        {"partition": Partition.AWS, "bucket": "src"},
+        {"bucket": "a..b"},
+        "BucketArn.bucket is not a valid bucket name: must not contain two adjacent",
+        ValueError,
+    ),
+    (RoleArn, _ROLE_ARN, {"account": "1234"}, "RoleArn.account must be a 12-digit", ValueError),
+    (RoleArn, _ROLE_ARN, {"path": "service"}, "RoleArn.path must be an IAM path", ValueError),
+    (RoleArn, _ROLE_ARN, {"name": ""}, "RoleArn.name must be an IAM role name", ValueError),
+    (RoleArn, _ROLE_ARN, {"name": "r" * 65}, "RoleArn.name", ValueError),
+    (KmsKeyArn, _KEY_ARN, {"region": ""}, "KmsKeyArn.region must be a region name", ValueError),
+    (KmsKeyArn, _KEY_ARN, {"account": 123456789012}, "KmsKeyArn.account must be a str", TypeError),
+    (
+        KmsKeyArn,
+        _KEY_ARN,
+        {"resource": "1234abcd"},
+        "KmsKeyArn.resource must be 'key/<id>' or 'alias/<name>'",
+        ValueError,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "valid", "bad", "message", "error"),
+    _OTHERS,
+    ids=[f"{cls.__name__}-{next(iter(bad))}" for cls, _, bad, _, _ in _OTHERS],
+)
+def test_other_values_refuse_invalid_fields(
+    cls: type[Any], valid: dict[str, Any], bad: dict[str, Any], message: str, error: type[Exception]
+) -> None:
+    """ACLs, buckets, lock configurations and ARNs built from parts check their fields as
+    the parsers do (STYLE habit 3), naming the class and the field."""
+    value = cls(**valid)
+    with pytest.raises(error, match=message):
+        cls(**(valid | bad))
+    with pytest.raises(error, match=message):
+        attrs.evolve(value, **bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arn:aws:s3:::src",
+        "arn:aws-cn:s3:::logs.example-1",
+        "arn:aws:iam::123456789012:role/repl",
+        "arn:aws:iam::123456789012:role/service-role/a/b/Repl+=,.@-",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:us-east-1:123456789012:alias/a/b_c-d",
+    ],
+)
+def test_parsed_arns_pass_their_own_checks(text: str) -> None:
+    """Every ARN the parsers accept is a value the constructors accept, and prints back."""
+    cls = {"s3": BucketArn, "iam": RoleArn, "kms": KmsKeyArn}[text.split(":")[2]]
+    arn = cls.parse(text)  # type: ignore[attr-defined]
+    assert attrs.evolve(arn) == arn
+    assert str(arn) == text

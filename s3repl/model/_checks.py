@@ -16,10 +16,8 @@ from typing import Any
 
 import attrs
 
-from s3repl.errors import InvalidBucketName
 from s3repl.model._frozenmap import EMPTY, FrozenMap
 from s3repl.model.enums import FailureReason, ReplicationStatus
-from s3repl.model.names import check_bucket_name
 
 __all__ = [
     "CONVERTERS_KEEPING_VALID_VALUES",
@@ -29,12 +27,12 @@ __all__ = [
     "account_id",
     "aware_datetime",
     "boolean",
-    "bucket_name",
     "destination_status_map",
     "etag",
     "failure_reason_map",
     "frozen_map",
     "instance_of",
+    "items_of",
     "member_of",
     "non_empty_text",
     "non_negative_int",
@@ -43,6 +41,7 @@ __all__ = [
     "rule_id",
     "string_map",
     "text",
+    "value_error",
     "version_id",
 ]
 
@@ -76,7 +75,7 @@ def _type_error(
     )
 
 
-def _value_error(
+def value_error(
     instance: object, attribute: attrs.Attribute[Any], problem: str, value: object
 ) -> ValueError:
     return ValueError(f"{_where(instance, attribute)} {problem}, got {value!r}")
@@ -102,7 +101,7 @@ def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: obj
     """A non-empty ``str``."""
     text(instance, attribute, value)
     if not value:
-        raise _value_error(instance, attribute, "must not be empty", value)
+        raise value_error(instance, attribute, "must not be empty", value)
 
 
 def boolean(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -116,7 +115,7 @@ def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: o
     if not isinstance(value, int) or isinstance(value, bool):
         raise _type_error(instance, attribute, "an int", value)
     if value < 0:
-        raise _value_error(instance, attribute, "must be >= 0", value)
+        raise value_error(instance, attribute, "must be >= 0", value)
 
 
 def object_key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -125,10 +124,10 @@ def object_key(instance: object, attribute: attrs.Attribute[Any], value: object)
     assert isinstance(value, str)
     size = _utf8_size(value)
     if size is None:
-        raise _value_error(instance, attribute, "must be valid UTF-8", value)
+        raise value_error(instance, attribute, "must be valid UTF-8", value)
     if size > KEY_BYTES_MAX:
         problem = f"must be at most {KEY_BYTES_MAX} bytes of UTF-8 (is {size})"
-        raise _value_error(instance, attribute, problem, value)
+        raise value_error(instance, attribute, problem, value)
 
 
 def version_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -141,10 +140,10 @@ def version_id(instance: object, attribute: attrs.Attribute[Any], value: object)
     assert isinstance(value, str)
     size = _utf8_size(value)
     if size is None:
-        raise _value_error(instance, attribute, "must be valid UTF-8", value)
+        raise value_error(instance, attribute, "must be valid UTF-8", value)
     if size > VERSION_ID_BYTES_MAX:
         problem = f"must be at most {VERSION_ID_BYTES_MAX} bytes of UTF-8 (is {size})"
-        raise _value_error(instance, attribute, problem, value)
+        raise value_error(instance, attribute, problem, value)
 
 
 def etag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -157,7 +156,7 @@ def etag(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
             'must be a quoted MD5 hex digest ("<32 hex>") or a multipart ETag '
             f'("<32 hex>-N", 1 <= N <= {_PARTS_MAX})'
         )
-        raise _value_error(instance, attribute, problem, value)
+        raise value_error(instance, attribute, problem, value)
 
 
 def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -165,7 +164,7 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
     if not isinstance(value, dt.datetime):
         raise _type_error(instance, attribute, "a datetime", value)
     if value.tzinfo is None or value.utcoffset() is None:
-        raise _value_error(instance, attribute, "must be timezone-aware", value)
+        raise value_error(instance, attribute, "must be timezone-aware", value)
 
 
 def account_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -173,7 +172,7 @@ def account_id(instance: object, attribute: attrs.Attribute[Any], value: object)
     text(instance, attribute, value)
     assert isinstance(value, str)
     if not _ACCOUNT_RE.fullmatch(value):
-        raise _value_error(instance, attribute, "must be a 12-digit AWS account id", value)
+        raise value_error(instance, attribute, "must be a 12-digit AWS account id", value)
 
 
 def member_of(enum_class: type[enum.Enum]) -> _Validator:
@@ -237,7 +236,7 @@ def destination_status_map(
             raise _type_error(instance, attribute, "a map of str to ReplicationStatus", value)
         if item not in _DESTINATION_STATUSES:
             problem = "may hold only PENDING, COMPLETED or FAILED per destination"
-            raise _value_error(instance, attribute, problem, value)
+            raise value_error(instance, attribute, problem, value)
 
 
 def failure_reason_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -258,20 +257,20 @@ def instance_of(cls: type[Any]) -> _Validator:
     return check
 
 
-def bucket_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A bucket name that follows S3's naming rules."""
-    text(instance, attribute, value)
-    assert isinstance(value, str)
-    try:
-        check_bucket_name(value)
-    except InvalidBucketName as err:
-        raise _value_error(instance, attribute, "must be a valid bucket name", value) from err
-
-
 def rule_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A replication rule id: 1 to 255 characters."""
     non_empty_text(instance, attribute, value)
     assert isinstance(value, str)
     if len(value) > RULE_ID_MAX:
         problem = f"must be at most {RULE_ID_MAX} characters (is {len(value)})"
-        raise _value_error(instance, attribute, problem, value)
+        raise value_error(instance, attribute, problem, value)
+
+
+def items_of(cls: type[Any]) -> _Validator:
+    """A tuple whose every item is an instance of ``cls``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(item, cls) for item in value):
+            raise _type_error(instance, attribute, f"a tuple of {cls.__name__}", value)
+
+    return check

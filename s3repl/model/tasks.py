@@ -13,6 +13,7 @@ import attrs
 
 from s3repl.model import _checks
 from s3repl.model.enums import FailureReason, ReplicationStatus, S3Enum
+from s3repl.model.names import bucket_name_field
 
 __all__ = ["ReplicationTask", "StepResult", "TaskKind"]
 
@@ -47,8 +48,8 @@ class ReplicationTask:
         replica_modification: whether this syncs a replica's metadata back (R-088).
     """
 
-    source_bucket: str = attrs.field(validator=_checks.bucket_name)
-    destination_bucket: str = attrs.field(validator=_checks.bucket_name)
+    source_bucket: str = attrs.field(validator=bucket_name_field)
+    destination_bucket: str = attrs.field(validator=bucket_name_field)
     key: str = attrs.field(validator=_checks.object_key)
     version_id: str = attrs.field(validator=_checks.version_id)
     rule_id: str = attrs.field(validator=_checks.rule_id)
