@@ -54,7 +54,8 @@ _ETAG_RE = re.compile(r'"[0-9a-f]{32}(?:-([1-9][0-9]{0,4}))?"')
 _PARTS_MAX = 10_000
 #: A replication rule id holds at most 255 characters (R-021, R-044).
 RULE_ID_MAX = 255
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+_SINGLE_PART_ETAG_LENGTH = 34
+_LOWER_HEX = "0123456789abcdef"
 # Per destination a version is PENDING, COMPLETED or FAILED; REPLICA is a header only.
 _DESTINATION_STATUSES = frozenset(
     {ReplicationStatus.PENDING, ReplicationStatus.COMPLETED, ReplicationStatus.FAILED}
@@ -91,14 +92,21 @@ def _utf8_size(value: str) -> int | None:
         return None
 
 
+# Each check below tests the usual valid value first, in one expression, and returns:
+# ``head_object`` and ``list_object_versions`` rebuild a version through ``__init__`` on
+# every read, so validating a 23-field version must stay a few microseconds.
+
+
 def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Any ``str``."""
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         raise _type_error(instance, attribute, "a str", value)
 
 
 def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A non-empty ``str``."""
+    if type(value) is str and value:
+        return
     text(instance, attribute, value)
     if not value:
         raise value_error(instance, attribute, "must not be empty", value)
@@ -112,22 +120,33 @@ def boolean(instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An ``int`` >= 0 (a ``bool`` is refused: it is an int only by accident)."""
+    if type(value) is int and value >= 0:
+        return
     if not isinstance(value, int) or isinstance(value, bool):
         raise _type_error(instance, attribute, "an int", value)
     if value < 0:
         raise value_error(instance, attribute, "must be >= 0", value)
 
 
-def object_key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An object key: 1 to 1024 bytes of UTF-8."""
+def _bounded_text(
+    instance: object, attribute: attrs.Attribute[Any], value: object, size_max: int
+) -> None:
+    """A non-empty ``str`` of at most ``size_max`` bytes of UTF-8."""
     non_empty_text(instance, attribute, value)
     assert isinstance(value, str)
     size = _utf8_size(value)
     if size is None:
         raise value_error(instance, attribute, "must be valid UTF-8", value)
-    if size > KEY_BYTES_MAX:
-        problem = f"must be at most {KEY_BYTES_MAX} bytes of UTF-8 (is {size})"
+    if size > size_max:
+        problem = f"must be at most {size_max} bytes of UTF-8 (is {size})"
         raise value_error(instance, attribute, problem, value)
+
+
+def object_key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An object key: 1 to 1024 bytes of UTF-8."""
+    if type(value) is str and 0 < len(value) <= KEY_BYTES_MAX and value.isascii():
+        return
+    _bounded_text(instance, attribute, value, KEY_BYTES_MAX)
 
 
 def version_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -136,18 +155,20 @@ def version_id(instance: object, attribute: attrs.Attribute[Any], value: object)
     The engine draws 32 characters of ``[A-Za-z0-9._]``, but AWS promises no shape, so a
     world built by hand may use any id S3 could return.
     """
-    non_empty_text(instance, attribute, value)
-    assert isinstance(value, str)
-    size = _utf8_size(value)
-    if size is None:
-        raise value_error(instance, attribute, "must be valid UTF-8", value)
-    if size > VERSION_ID_BYTES_MAX:
-        problem = f"must be at most {VERSION_ID_BYTES_MAX} bytes of UTF-8 (is {size})"
-        raise value_error(instance, attribute, problem, value)
+    if type(value) is str and 0 < len(value) <= VERSION_ID_BYTES_MAX and value.isascii():
+        return
+    _bounded_text(instance, attribute, value, VERSION_ID_BYTES_MAX)
 
 
 def etag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An S3 ETag: ``'"<32 lower-case hex>"'``, or ``'"<32 hex>-N"'`` for N parts."""
+    if (
+        type(value) is str
+        and len(value) == _SINGLE_PART_ETAG_LENGTH
+        and value[0] == '"' == value[-1]
+        and not value[1:-1].strip(_LOWER_HEX)  # a C loop: about 5x faster than a regex
+    ):
+        return
     text(instance, attribute, value)
     assert isinstance(value, str)
     match = _ETAG_RE.fullmatch(value)
@@ -161,6 +182,8 @@ def etag(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A timezone-aware ``datetime`` (S3 times are instants, not wall-clock readings)."""
+    if type(value) is dt.datetime and value.tzinfo is dt.UTC:
+        return
     if not isinstance(value, dt.datetime):
         raise _type_error(instance, attribute, "a datetime", value)
     if value.tzinfo is None or value.utcoffset() is None:
@@ -169,18 +192,19 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 def account_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A 12-digit AWS account id."""
+    if type(value) is str and len(value) == 12 and value.isascii() and value.isdigit():
+        return
     text(instance, attribute, value)
-    assert isinstance(value, str)
-    if not _ACCOUNT_RE.fullmatch(value):
-        raise value_error(instance, attribute, "must be a 12-digit AWS account id", value)
+    raise value_error(instance, attribute, "must be a 12-digit AWS account id", value)
 
 
-def member_of(enum_class: type[enum.Enum]) -> _Validator:
-    """A member of ``enum_class`` (its string value is refused: there is no converter)."""
+def member_of(enum_class: type[enum.Enum], *, optional: bool = False) -> _Validator:
+    """A member of ``enum_class`` (or ``None`` if ``optional``); its string is refused."""
+    wanted = f"a {enum_class.__name__}" + (" or None" if optional else "")
 
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if type(value) is not enum_class:
-            raise _type_error(instance, attribute, f"a {enum_class.__name__}", value)
+        if type(value) is not enum_class and not (optional and value is None):
+            raise _type_error(instance, attribute, wanted, value)
 
     return check
 
@@ -220,8 +244,10 @@ CONVERTERS_KEEPING_VALID_VALUES: frozenset[Callable[[Any], Any]] = frozenset({fr
 
 def string_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A ``FrozenMap`` of ``str`` to ``str`` (metadata, tags)."""
+    if value is EMPTY:
+        return
     _frozen_map(instance, attribute, value)
-    for key, item in value.items():  # type: ignore[attr-defined]
+    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
         if not isinstance(key, str) or not isinstance(item, str):
             raise _type_error(instance, attribute, "a map of str to str", value)
 
@@ -230,8 +256,10 @@ def destination_status_map(
     instance: object, attribute: attrs.Attribute[Any], value: object
 ) -> None:
     """A ``FrozenMap`` of destination bucket name to PENDING, COMPLETED or FAILED."""
+    if value is EMPTY:
+        return
     _frozen_map(instance, attribute, value)
-    for key, item in value.items():  # type: ignore[attr-defined]
+    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
         if not isinstance(key, str) or type(item) is not ReplicationStatus:
             raise _type_error(instance, attribute, "a map of str to ReplicationStatus", value)
         if item not in _DESTINATION_STATUSES:
@@ -241,8 +269,10 @@ def destination_status_map(
 
 def failure_reason_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A ``FrozenMap`` of destination bucket name to ``FailureReason``."""
+    if value is EMPTY:
+        return
     _frozen_map(instance, attribute, value)
-    for key, item in value.items():  # type: ignore[attr-defined]
+    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
         if not isinstance(key, str) or type(item) is not FailureReason:
             raise _type_error(instance, attribute, "a map of str to FailureReason", value)
 

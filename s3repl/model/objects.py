@@ -83,7 +83,7 @@ class ObjectVersion:
         default=EMPTY, converter=_checks.frozen_map, validator=_checks.string_map
     )
     replication_status: ReplicationStatus | None = attrs.field(
-        default=None, validator=_checks.optional(_checks.member_of(ReplicationStatus))
+        default=None, validator=_checks.member_of(ReplicationStatus, optional=True)
     )
     server_side_encryption: ServerSideEncryption = attrs.field(
         default=ServerSideEncryption.SSE_S3, validator=_checks.member_of(ServerSideEncryption)
@@ -92,13 +92,13 @@ class ObjectVersion:
         default=None, validator=_checks.optional(_checks.non_empty_text)
     )
     object_lock_mode: ObjectLockMode | None = attrs.field(
-        default=None, validator=_checks.optional(_checks.member_of(ObjectLockMode))
+        default=None, validator=_checks.member_of(ObjectLockMode, optional=True)
     )
     object_lock_retain_until_date: dt.datetime | None = attrs.field(
         default=None, validator=_checks.optional(_checks.aware_datetime)
     )
     object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None = attrs.field(
-        default=None, validator=_checks.optional(_checks.member_of(ObjectLockLegalHoldStatus))
+        default=None, validator=_checks.member_of(ObjectLockLegalHoldStatus, optional=True)
     )
     is_latest: bool = attrs.field(default=False, validator=_checks.boolean)
     content_type: str = attrs.field(default="binary/octet-stream", validator=_checks.text)
@@ -156,7 +156,7 @@ class DeleteMarker:
     owner: str = attrs.field(validator=_checks.account_id)
     is_latest: bool = attrs.field(default=False, validator=_checks.boolean)
     replication_status: ReplicationStatus | None = attrs.field(
-        default=None, validator=_checks.optional(_checks.member_of(ReplicationStatus))
+        default=None, validator=_checks.member_of(ReplicationStatus, optional=True)
     )
     sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
     by_lifecycle: bool = attrs.field(default=False, validator=_checks.boolean)
