@@ -219,11 +219,6 @@ def optional(validator: _Validator) -> _Validator:
     return check
 
 
-def _frozen_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, FrozenMap):
-        raise _type_error(instance, attribute, "a FrozenMap (wrap a dict: FrozenMap({...}))", value)
-
-
 def frozen_map(value: Any) -> Any:
     """Freeze a mapping given for a map field (``tags={"a": "b"}``); keep a FrozenMap as is.
 
@@ -242,14 +237,22 @@ def frozen_map(value: Any) -> Any:
 CONVERTERS_KEEPING_VALID_VALUES: frozenset[Callable[[Any], Any]] = frozenset({frozen_map})
 
 
+def _map_of(
+    instance: object, attribute: attrs.Attribute[Any], value: object, item_type: type[Any]
+) -> None:
+    """A ``FrozenMap`` from ``str`` to ``item_type``."""
+    if not isinstance(value, FrozenMap):
+        wanted = "a FrozenMap (wrap a dict: FrozenMap({...}))"
+        raise _type_error(instance, attribute, wanted, value)
+    for key, item in value._data.items():  # dict speed, not the Mapping view's
+        if not isinstance(key, str) or not isinstance(item, item_type):
+            raise _type_error(instance, attribute, f"a map of str to {item_type.__name__}", value)
+
+
 def string_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A ``FrozenMap`` of ``str`` to ``str`` (metadata, tags)."""
-    if value is EMPTY:
-        return
-    _frozen_map(instance, attribute, value)
-    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise _type_error(instance, attribute, "a map of str to str", value)
+    if value is not EMPTY:
+        _map_of(instance, attribute, value, str)
 
 
 def destination_status_map(
@@ -258,23 +261,16 @@ def destination_status_map(
     """A ``FrozenMap`` of destination bucket name to PENDING, COMPLETED or FAILED."""
     if value is EMPTY:
         return
-    _frozen_map(instance, attribute, value)
-    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
-        if not isinstance(key, str) or type(item) is not ReplicationStatus:
-            raise _type_error(instance, attribute, "a map of str to ReplicationStatus", value)
-        if item not in _DESTINATION_STATUSES:
-            problem = "may hold only PENDING, COMPLETED or FAILED per destination"
-            raise value_error(instance, attribute, problem, value)
+    _map_of(instance, attribute, value, ReplicationStatus)
+    if not _DESTINATION_STATUSES.issuperset(value.values()):  # type: ignore[attr-defined]
+        problem = "may hold only PENDING, COMPLETED or FAILED per destination"
+        raise value_error(instance, attribute, problem, value)
 
 
 def failure_reason_map(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A ``FrozenMap`` of destination bucket name to ``FailureReason``."""
-    if value is EMPTY:
-        return
-    _frozen_map(instance, attribute, value)
-    for key, item in value._data.items():  # type: ignore[attr-defined]  # dict speed
-        if not isinstance(key, str) or type(item) is not FailureReason:
-            raise _type_error(instance, attribute, "a map of str to FailureReason", value)
+    if value is not EMPTY:
+        _map_of(instance, attribute, value, FailureReason)
 
 
 def instance_of(cls: type[Any]) -> _Validator:
