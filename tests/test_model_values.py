@@ -147,14 +147,27 @@ _FIELDS = {
 }
 
 
+def _kms_key_only_with_kms(fields: dict[str, Any]) -> dict[str, Any]:
+    """A KMS key id belongs to SSE-KMS and DSSE-KMS objects only."""
+    encryption = fields.get("server_side_encryption", ServerSideEncryption.SSE_S3)
+    if fields.get("sse_kms_key_id") is not None and not encryption.uses_kms:
+        return fields | {"sse_kms_key_id": None}
+    return fields
+
+
 def _fields(cls: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries(_FIELDS[cls])
+    fields = st.fixed_dictionaries(_FIELDS[cls])
+    return fields.map(_kms_key_only_with_kms) if cls is ObjectVersion else fields
 
 
-def _changes(data: st.DataObject, cls: type[Any]) -> dict[str, Any]:
+def _changes(data: st.DataObject, cls: type[Any], value: Any) -> dict[str, Any]:
     strategies = _FIELDS[cls]
     names = data.draw(st.lists(st.sampled_from(sorted(strategies)), unique=True), label="changed")
-    return {name: data.draw(strategies[name], label=name) for name in names}
+    changes = {name: data.draw(strategies[name], label=name) for name in names}
+    if cls is ObjectVersion:  # keep the result valid: a key id only on KMS objects
+        merged = _kms_key_only_with_kms(attrs.asdict(value, recurse=False) | changes)
+        changes["sse_kms_key_id"] = merged["sse_kms_key_id"]
+    return changes
 
 
 def _step_results(task: ReplicationTask) -> st.SearchStrategy[dict[str, Any]]:
@@ -194,7 +207,7 @@ def test_trusted_version_builders_match_init_and_evolve(
     ordered = [fields[field.name] for field in attrs.fields(ObjectVersion)]
     _same(new_object_version(**fields), reference)
     _same(new_object_version(*ordered), reference)  # positionally, as the put path
-    changes = _changes(data, ObjectVersion)
+    changes = _changes(data, ObjectVersion, reference)
     _same(evolve_version(reference, **changes), attrs.evolve(reference, **changes))
     _same(
         copier(ObjectVersion, tuple(changes))(reference, **changes),
@@ -225,7 +238,7 @@ def test_trusted_marker_builders_match_init_and_evolve(
     reference = DeleteMarker(**fields)
     build, _ = builders(DeleteMarker)
     _same(build(**fields), reference)
-    changes = _changes(data, DeleteMarker)
+    changes = _changes(data, DeleteMarker, reference)
     _same(evolve_version(reference, **changes), attrs.evolve(reference, **changes))
     _same(
         with_statuses(
@@ -350,6 +363,12 @@ _REFUSED: list[tuple[type[Any], dict[str, Any], str, type[Exception]]] = [
         {"object_lock_legal_hold_status": "ON"},
         "object_lock_legal_hold_status",
         TypeError,
+    ),
+    (
+        ObjectVersion,
+        {"sse_kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/k"},
+        "ObjectVersion.sse_kms_key_id is only for SSE-KMS and DSSE-KMS objects",
+        ValueError,
     ),
     (
         ObjectVersion,

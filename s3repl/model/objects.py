@@ -119,6 +119,19 @@ class ObjectVersion:
     )
     owner_overridden: bool = attrs.field(default=False, validator=_checks.boolean)
 
+    @sse_kms_key_id.validator
+    def _check_kms_key_goes_with_kms(
+        self, attribute: attrs.Attribute[str | None], value: str | None
+    ) -> None:
+        # attrs runs validators once every field is set, in field order: the encryption
+        # kind, declared earlier, is already checked here.
+        if value is not None and not self.server_side_encryption.uses_kms:
+            msg = (
+                f"ObjectVersion.sse_kms_key_id is only for SSE-KMS and DSSE-KMS objects, "
+                f"got {value!r} with {self.server_side_encryption!r}"
+            )
+            raise ValueError(msg)
+
     @property
     def parts_count(self) -> int | None:
         """The number of parts of a multipart upload (read off the ``"...-N"`` ETag)."""
