@@ -271,6 +271,23 @@ def test_trusted_task_builders_match_init(fields: dict[str, Any], data: st.DataO
     assert new_step_result(task, result["status"], result["failure_reason"]) == reference
 
 
+def test_the_domain_modules_hold_only_validating_classes() -> None:
+    """The trusted builders live in one private module; the modules that define the
+    public values offer no way around their checks (issue 9)."""
+    from s3repl.model import objects, tasks
+
+    trusted = {
+        "new_object_version",
+        "evolve_version",
+        "with_statuses",
+        "new_task",
+        "new_step_result",
+    }
+    for module in (objects, tasks):
+        assert trusted.isdisjoint(vars(module)), module.__name__
+        assert "_fastbuild" not in module.__dict__
+
+
 def test_step_results_accept_boto3_strings() -> None:
     """``StepResult`` (and ``ReplicationTask.kind``) keep converting S3's strings, as before."""
     task = ReplicationTask(

@@ -17,9 +17,10 @@ purpose, and so are converters that return a valid value unchanged (listed in
 (other converters, factories, ``__attrs_pre_init__``/``__attrs_post_init__``,
 ``init=False`` fields) would change the value, so :func:`builders` and :func:`copier`
 refuse such a class, except for converters the caller names as ``trusted`` (it then
-passes converted values only).  Why one module:
-the domain modules (``objects.py``, ``tasks.py``) hold only the validating classes, and
-every way around their checks is here, in sight.
+passes converted values only).
+
+Why one module: the domain modules (``objects.py``, ``tasks.py``) hold only the
+validating classes, and every way around their checks is here, in sight.
 """
 
 from __future__ import annotations
