@@ -68,9 +68,7 @@ from _harness import (
 from s3repl import Engine, ReplicationStatus
 from s3repl.engine import EPOCH
 from s3repl.model import FrozenMap, ObjectVersion, ServerSideEncryption, StorageClass, TaskKind
-from s3repl.model._fastbuild import copier
-from s3repl.model.objects import new_object_version
-from s3repl.model.tasks import new_step_result, new_task
+from s3repl.model._fastbuild import copier, new_object_version, new_step_result, new_task
 
 REPLICATION = {
     "Role": ROLE,

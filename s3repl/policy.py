@@ -65,12 +65,11 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
-from s3repl.model._fastbuild import copier
+from s3repl.model._fastbuild import copier, evolve_version, with_statuses
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.acl import Permission
 from s3repl.model.enums import VersioningStatus
 from s3repl.model.names import partition_of_region
-from s3repl.model.objects import evolve_version, with_statuses
 from s3repl.profile import DestinationVersionOrder, MissingTagReadPermission, Profile
 from s3repl.world import Role, Version, World
 

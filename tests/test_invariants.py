@@ -178,7 +178,7 @@ def test_violations_are_assertion_errors_naming_where_and_the_requirement() -> N
         {"metadata": FrozenMap({"colour": "blue"})},
         {"content_type": "text/plain"},
         {"body": b"other", "size": 5},
-        {"etag": '"0000"'},
+        {"etag": f'"{"0" * 32}"'},
     ],
     ids=["creation-time", "metadata", "content-type", "body", "etag"],
 )
@@ -198,7 +198,7 @@ def test_identity_allows_another_etag_for_an_unencrypted_source() -> None:
     source = changed(
         world, "src", "logs/a", version_id, server_side_encryption=ServerSideEncryption.NONE
     )
-    broken = changed(source, "dst2", "logs/a", version_id, etag='"0000"')
+    broken = changed(source, "dst2", "logs/a", version_id, etag=f'"{"0" * 32}"')
     check_version_identity(broken)
 
 

@@ -219,7 +219,7 @@ def test_lifecycle_waits_for_pending(status: ReplicationStatus | None, *, may: b
         key="k",
         version_id="v",
         last_modified=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        etag='"x"',
+        etag='"9dd4e461268c8034f5c8564e155c67a6"',
         size=0,
         owner="123456789012",
         replication_status=status,
@@ -250,8 +250,8 @@ def test_which_outcomes_change_status() -> None:
 
     def task(kind: str, *, sync: bool = False) -> ReplicationTask:
         return ReplicationTask(
-            source_bucket="s",
-            destination_bucket="d",
+            source_bucket="src",
+            destination_bucket="dst",
             key="k",
             version_id="v",
             rule_id="r",

@@ -35,10 +35,10 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
+from s3repl.model._fastbuild import new_task
 from s3repl.model.names import (
     check_account_id,
 )
-from s3repl.model.tasks import new_task
 from s3repl.profile import Profile
 from s3repl.world import Account, KmsKey, Role, Version, World
 

@@ -48,11 +48,11 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
+from s3repl.model._fastbuild import evolve_version, new_object_version
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_object_key,
 )
-from s3repl.model.objects import evolve_version, new_object_version
 from s3repl.model.tagging import check_metadata, check_tags
 
 _E = TypeVar("_E", bound=enum.Enum)

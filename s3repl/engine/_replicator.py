@@ -31,7 +31,7 @@ from s3repl.model import (
     StepResult,
     TaskKind,
 )
-from s3repl.model.tasks import new_step_result
+from s3repl.model._fastbuild import new_step_result
 from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()

@@ -1,30 +1,61 @@
-"""Build and copy frozen, slotted attrs values without attrs' per-field ``__setattr__``.
+"""The trusted builders: values built from parts that are already valid, without checks.
 
-Why: a frozen attrs ``__init__`` stores every field through ``object.__setattr__``, a
-bound-method call per field (about 2.7 µs for a 23-field ``ObjectVersion``), and the
-engine builds three versions and a task for every replicated put.  A builder fills a
-plain twin class with the same ``__slots__`` (ordinary slot stores) and then gives the
-instance its real class, which CPython allows because the two layouts are identical
-(about 0.7 µs).  Only classes whose ``__init__`` does nothing but store its arguments
-qualify (no validators, converters, factories or ``__attrs_post_init__``): anything else
-would let a builder skip a check, so :func:`builders` refuses such a class, except for
-converters the caller names as ``trusted`` (it then passes converted values only).
+For callers that build from parts that are already valid (the engine and policy): every
+public value validates itself in ``__init__``, and ``attrs.evolve`` runs those checks
+again.  The engine builds three versions, a task and a step result for every replicated
+put, from fields it has already checked (keys and bodies at the API edge, ids and times
+it drew itself), so here those values are built without the validators and without
+attrs' per-field ``__setattr__``.  Anyone else should call the class.
+
+How: a frozen attrs ``__init__`` stores every field through ``object.__setattr__``, a
+bound-method call per field (about 2.7 µs for a 23-field ``ObjectVersion``), then runs
+its validators.  A builder fills a plain twin class with the same ``__slots__``
+(ordinary slot stores) and then gives the instance its real class, which CPython allows
+because the two layouts are identical (about 0.7 µs).  Validators are skipped on
+purpose, and so are converters that return a valid value unchanged (listed in
+``_checks.CONVERTERS_KEEPING_VALID_VALUES``).  Everything else an ``__init__`` may do
+(other converters, factories, ``__attrs_pre_init__``/``__attrs_post_init__``,
+``init=False`` fields) would change the value, so :func:`builders` and :func:`copier`
+refuse such a class, except for converters the caller names as ``trusted`` (it then
+passes converted values only).
+
+Why one module: the domain modules (``objects.py``, ``tasks.py``) hold only the
+validating classes, and every way around their checks is here, in sight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-__all__ = ["builders", "copier"]
+from s3repl.model._checks import CONVERTERS_KEEPING_VALID_VALUES
+from s3repl.model._frozenmap import FrozenMap
+from s3repl.model.enums import FailureReason, ReplicationStatus
+from s3repl.model.objects import DeleteMarker, ObjectVersion
+from s3repl.model.tasks import ReplicationTask, StepResult
+
+__all__ = [
+    "builders",
+    "copier",
+    "evolve_version",
+    "new_object_version",
+    "new_step_result",
+    "new_task",
+    "with_statuses",
+]
 
 _UNCHANGED: Any = object()
 
 
 def _check_plain(cls: type[Any], trusted: frozenset[str]) -> list[attrs.Attribute[Any]]:
-    """The fields of ``cls``, after checking that its ``__init__`` only stores them."""
+    """The fields of ``cls``, after checking that its ``__init__`` only stores and checks them.
+
+    Validators are allowed (a trusted builder skips them on purpose), and so are the
+    converters that keep a valid value as it is; other converters only for the fields
+    in ``trusted``.
+    """
     if not attrs.has(cls) or "__slots__" not in cls.__dict__:
         msg = f"{cls.__name__} is not a slotted attrs class"
         raise TypeError(msg)
@@ -34,12 +65,15 @@ def _check_plain(cls: type[Any], trusted: frozenset[str]) -> list[attrs.Attribut
     fields = list(attrs.fields(cls))
     for field in fields:
         if (
-            field.validator is not None
-            or (field.converter is not None and field.name not in trusted)
+            (
+                field.converter is not None
+                and field.converter not in CONVERTERS_KEEPING_VALID_VALUES
+                and field.name not in trusted
+            )
             or isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
             or not field.init
         ):
-            msg = f"{cls.__name__}.{field.name} is validated, converted or computed"
+            msg = f"{cls.__name__}.{field.name} is converted or computed"
             raise TypeError(msg)
     if tuple(field.name for field in fields) != tuple(cls.__dict__["__slots__"]):
         # CPython refuses the class hand-over when the layout has a __weakref__ slot.
@@ -71,17 +105,18 @@ def _parameters(fields: list[attrs.Attribute[Any]]) -> str:
 def builders(
     cls: type[Any], *, trusted: tuple[str, ...] = ()
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """Return ``(build, evolve)`` for ``cls``.
+    """Return ``(build, evolve)`` for ``cls``, trusted: neither runs its validators.
 
     ``build(**fields)`` takes the same keywords and defaults as ``cls(...)`` and returns
-    an equal instance; it also takes the fields positionally, in field order (hot paths
-    do: on CPython 3.11 each keyword argument costs about 60 ns to bind).
+    an equal instance for valid fields; it also takes the fields positionally, in field
+    order (hot paths do: on CPython 3.11 each keyword argument costs about 60 ns to bind).
     ``evolve(value, **changes)`` is ``attrs.evolve`` for ``cls``.  Both are generated
     once, one parameter per field, with no loop at run time.  Fields named in
     ``trusted`` skip their converter: the caller passes values already converted.
 
     Raises:
-        TypeError: when ``cls.__init__`` does more than store its arguments.
+        TypeError: when ``cls.__init__`` does more than store and validate its
+            arguments (converters outside ``trusted``, factories, hooks).
     """
     fields = _check_plain(cls, frozenset(trusted))
     names = [field.name for field in fields]
@@ -117,16 +152,17 @@ def builders(
 
 
 def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
-    """Return ``copy(value, **changes)`` for one fixed set of ``changed`` fields.
+    """Return ``copy(value, **changes)`` for one fixed set of ``changed`` fields, trusted.
 
-    ``copy(value, a=1, b=2)`` equals ``attrs.evolve(value, a=1, b=2)`` when ``changed`` is
-    ``("a", "b")``; every changed field must be given, by keyword or positionally in the
-    order of ``changed``.  Generated for hot paths that always change the same fields:
-    no per-field test, about half the cost of ``evolve``.
+    ``copy(value, a=1, b=2)`` equals ``attrs.evolve(value, a=1, b=2)`` for valid changes
+    when ``changed`` is ``("a", "b")``, without running the validators; every changed
+    field must be given, by keyword or positionally in the order of ``changed``.
+    Generated for hot paths that always change the same fields: no per-field test,
+    about half the cost of ``evolve``.
 
     Raises:
-        TypeError: when ``cls.__init__`` does more than store its arguments, or
-            ``changed`` names a field ``cls`` does not have.
+        TypeError: when ``cls.__init__`` does more than store and validate its
+            arguments, or ``changed`` names a field ``cls`` does not have.
     """
     fields = _check_plain(cls, frozenset())
     names = [field.name for field in fields]
@@ -150,3 +186,53 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
     copy: Callable[..., Any] = namespace["copy"]
     copy.__doc__ = f"``attrs.evolve`` of a ``{cls.__name__}`` changing {', '.join(changed)}."
     return copy
+
+
+# --- the trusted builders of the public values --------------------------------------------
+
+#: ``ObjectVersion(**fields)`` without its checks, for the engine's put path, which builds
+#: three versions per replicated put; it also takes the fields positionally, in field
+#: order, as the put path passes them.
+new_object_version: Callable[..., ObjectVersion]
+new_object_version, _evolve_object_version = builders(ObjectVersion)
+
+#: ``ReplicationTask(...)`` and ``StepResult(...)`` without their checks, for the engine,
+#: which builds one of each per step, passes enums only (the converters are skipped), and
+#: passes the fields positionally in field order.
+new_task: Callable[..., ReplicationTask]
+new_step_result: Callable[..., StepResult]
+new_task, _ = builders(ReplicationTask, trusted=("kind",))
+new_step_result, _ = builders(StepResult, trusted=("status", "failure_reason"))
+
+_EVOLVERS: dict[type[Any], Callable[..., Any]] = {
+    ObjectVersion: _evolve_object_version,
+    DeleteMarker: builders(DeleteMarker)[1],
+}
+_VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
+_STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")
+_WITH_STATUSES: dict[type[Any], Callable[..., Any]] = {
+    cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)
+}
+
+
+def with_statuses(
+    version: _VersionT,
+    destination_statuses: FrozenMap[str, ReplicationStatus],
+    failure_reasons: FrozenMap[str, FailureReason],
+    replication_status: ReplicationStatus | None,
+) -> _VersionT:
+    """A copy of ``version`` with new replication statuses (every step records one), trusted."""
+    new: _VersionT = _WITH_STATUSES[type(version)](
+        version, destination_statuses, failure_reasons, replication_status
+    )
+    return new
+
+
+def evolve_version(version: _VersionT, **changes: Any) -> _VersionT:
+    """``attrs.evolve`` of a version or delete marker, trusted: ``changes`` are not checked.
+
+    Raises:
+        TypeError: when ``changes`` names a field the class does not have.
+    """
+    new: _VersionT = _EVOLVERS[type(version)](version, **changes)
+    return new

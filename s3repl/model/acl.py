@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from s3repl.errors import InvalidArgument
+from s3repl.model import _checks
 from s3repl.model.enums import S3Enum
 
 __all__ = ["Acl", "CannedAcl", "Grant", "Grantee", "GranteeType", "Permission"]
@@ -41,7 +42,7 @@ class Grantee:
     """A grantee; s3repl names accounts by their 12-digit id instead of a canonical id."""
 
     type: GranteeType = attrs.field(converter=GranteeType)
-    id: str
+    id: str = attrs.field(validator=_checks.non_empty_text)
 
     def __attrs_post_init__(self) -> None:
         """Check that a group grantee names one of S3's predefined groups."""
@@ -59,7 +60,7 @@ class Grantee:
 class Grant:
     """One ACL grant."""
 
-    grantee: Grantee
+    grantee: Grantee = attrs.field(validator=_checks.instance_of(Grantee))
     permission: Permission = attrs.field(converter=Permission)
 
 
@@ -83,8 +84,10 @@ def _grants(value: Iterable[Grant]) -> tuple[Grant, ...]:
 class Acl:
     """An object or bucket ACL: an owner and its grants."""
 
-    owner: str
-    grants: tuple[Grant, ...] = attrs.field(default=(), converter=_grants)
+    owner: str = attrs.field(validator=_checks.non_empty_text)
+    grants: tuple[Grant, ...] = attrs.field(
+        default=(), converter=_grants, validator=_checks.items_of(Grant)
+    )
 
     @classmethod
     def canned(cls, canned: CannedAcl | str, *, owner: str, bucket_owner: str) -> Acl:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from s3repl.errors import InvalidArgument
+from s3repl.model import _checks
 from s3repl.model.enums import ObjectOwnership, ServerSideEncryption, VersioningStatus
 from s3repl.model.lock import ObjectLockConfiguration
 from s3repl.model.names import check_account_id, check_bucket_name, check_region
@@ -18,8 +19,10 @@ class DefaultEncryption:
     """A bucket's default encryption (``ServerSideEncryptionConfiguration``)."""
 
     sse_algorithm: ServerSideEncryption = attrs.field(converter=ServerSideEncryption)
-    kms_master_key_id: str | None = None
-    bucket_key_enabled: bool = False
+    kms_master_key_id: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.non_empty_text)
+    )
+    bucket_key_enabled: bool = attrs.field(default=False, validator=_checks.boolean)
 
     def __attrs_post_init__(self) -> None:
         """Only SSE-S3, SSE-KMS and DSSE-KMS can be defaults; a key needs a KMS algorithm."""
@@ -53,16 +56,21 @@ class Bucket:
     versioning: VersioningStatus = attrs.field(
         default=VersioningStatus.UNVERSIONED, converter=VersioningStatus
     )
-    object_lock_enabled: bool = False
-    object_lock: ObjectLockConfiguration | None = None
+    object_lock_enabled: bool = attrs.field(default=False, validator=_checks.boolean)
+    object_lock: ObjectLockConfiguration | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(ObjectLockConfiguration))
+    )
     ownership: ObjectOwnership = attrs.field(
         default=ObjectOwnership.BUCKET_OWNER_ENFORCED, converter=ObjectOwnership
     )
-    requester_pays: bool = False
+    requester_pays: bool = attrs.field(default=False, validator=_checks.boolean)
     default_encryption: DefaultEncryption = attrs.field(
-        factory=lambda: DefaultEncryption(sse_algorithm=ServerSideEncryption.SSE_S3)
+        factory=lambda: DefaultEncryption(sse_algorithm=ServerSideEncryption.SSE_S3),
+        validator=_checks.instance_of(DefaultEncryption),
     )
-    replication: ReplicationConfiguration | None = None
+    replication: ReplicationConfiguration | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(ReplicationConfiguration))
+    )
 
     def __attrs_post_init__(self) -> None:
         """An Object Lock bucket is always versioned."""

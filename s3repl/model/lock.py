@@ -7,6 +7,7 @@ import datetime as dt
 import attrs
 
 from s3repl.errors import InvalidArgument, MalformedXML
+from s3repl.model import _checks
 from s3repl.model.enums import ObjectLockMode
 
 __all__ = ["DefaultRetention", "ObjectLockConfiguration", "Retention"]
@@ -40,7 +41,9 @@ class DefaultRetention:
 class ObjectLockConfiguration:
     """A bucket's Object Lock configuration (enabled, with an optional default rule)."""
 
-    default_retention: DefaultRetention | None = None
+    default_retention: DefaultRetention | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(DefaultRetention))
+    )
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[dt.datetime], value: dt.datetime) -> None:

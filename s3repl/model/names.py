@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 import attrs
 
 from s3repl.errors import InvalidArgument, InvalidBucketName
+from s3repl.model import _checks
 from s3repl.model.enums import S3Enum
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "Partition",
     "Region",
     "RoleArn",
+    "bucket_name_field",
     "check_account_id",
     "check_bucket_name",
     "check_object_key",
@@ -152,6 +155,21 @@ def _bucket_name_problem(name: object) -> str | None:
     return None
 
 
+def bucket_name_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Check, as an attrs validator, that a bucket name follows S3's naming rules.
+
+    Raises:
+        TypeError: when ``value`` is not a ``str``.
+        ValueError: naming the class, the field and the rule.
+    """
+    _checks.text(instance, attribute, value)
+    problem = _bucket_name_problem(value)
+    if problem is not None:
+        raise _checks.value_error(
+            instance, attribute, f"is not a valid bucket name: {problem}", value
+        )
+
+
 def check_object_key(key: str) -> str:
     """Return ``key`` if it is a valid object key (1 to 1024 bytes of UTF-8).
 
@@ -183,14 +201,31 @@ _ROLE_ARN_RE = re.compile(
 _KMS_ARN_RE = re.compile(
     rf"arn:({_PARTITIONS}):kms:([a-z0-9-]+):(\d{{12}}):(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
 )
+# The parts of the ARNs above, for values built from parts rather than parsed.
+_ROLE_PATH_RE = re.compile(r"(?:[\w+=,.@-]+/)*")
+_ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}")
+_KMS_REGION_RE = re.compile(r"[a-z0-9-]+")
+_KMS_RESOURCE_RE = re.compile(r"key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+")
+
+
+def _pattern(pattern: re.Pattern[str], shape: str) -> Any:
+    """Check, as an attrs validator, that ``pattern`` matches a ``str`` in full."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        _checks.text(instance, attribute, value)
+        assert isinstance(value, str)
+        if not pattern.fullmatch(value):
+            raise _checks.value_error(instance, attribute, f"must be {shape}", value)
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
 class BucketArn:
     """A bucket ARN, ``arn:<partition>:s3:::<bucket>``."""
 
-    partition: Partition
-    bucket: str
+    partition: Partition = attrs.field(validator=_checks.member_of(Partition))
+    bucket: str = attrs.field(validator=bucket_name_field)
 
     @classmethod
     def parse(cls, text: str) -> BucketArn:
@@ -219,10 +254,12 @@ class BucketArn:
 class RoleArn:
     """An IAM role ARN, ``arn:<partition>:iam::<account>:role/<path><name>``."""
 
-    partition: Partition
-    account: str
-    path: str
-    name: str
+    partition: Partition = attrs.field(validator=_checks.member_of(Partition))
+    account: str = attrs.field(validator=_checks.account_id)
+    path: str = attrs.field(validator=_pattern(_ROLE_PATH_RE, "an IAM path ('' or 'a/b/')"))
+    name: str = attrs.field(
+        validator=_pattern(_ROLE_NAME_RE, "an IAM role name (1 to 64 of [\\w+=,.@-])")
+    )
 
     @classmethod
     def parse(cls, text: str) -> RoleArn:
@@ -246,10 +283,12 @@ class RoleArn:
 class KmsKeyArn:
     """A KMS key or alias ARN, ``arn:<partition>:kms:<region>:<account>:key/<id>``."""
 
-    partition: Partition
-    region: str
-    account: str
-    resource: str
+    partition: Partition = attrs.field(validator=_checks.member_of(Partition))
+    region: str = attrs.field(validator=_pattern(_KMS_REGION_RE, "a region name"))
+    account: str = attrs.field(validator=_checks.account_id)
+    resource: str = attrs.field(
+        validator=_pattern(_KMS_RESOURCE_RE, "'key/<id>' or 'alias/<name>'")
+    )
 
     @property
     def is_alias(self) -> bool:

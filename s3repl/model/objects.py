@@ -3,17 +3,19 @@
 A stored version never changes; the engine replaces it with an evolved copy when its
 replication status or metadata changes.  ``is_latest`` is filled in when the engine
 answers a read, because it depends on the version's neighbours, not on the version.
+
+Both classes validate every field when built (``ObjectVersion(...)``, ``attrs.evolve``),
+with the checks of ``_checks``; the engine and policy, which build from parts that are
+already valid, use the trusted builders of ``_fastbuild`` instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import attrs
 
-from s3repl.model._fastbuild import builders, copier
+from s3repl.model import _checks
 from s3repl.model._frozenmap import EMPTY, FrozenMap
 from s3repl.model.acl import Acl
 from s3repl.model.enums import (
@@ -25,14 +27,7 @@ from s3repl.model.enums import (
     StorageClass,
 )
 
-__all__ = [
-    "NULL_VERSION_ID",
-    "DeleteMarker",
-    "ObjectVersion",
-    "evolve_version",
-    "new_object_version",
-    "with_statuses",
-]
+__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion"]
 
 #: The version id of versions written while versioning is off or suspended.
 NULL_VERSION_ID = "null"
@@ -72,29 +67,70 @@ class ObjectVersion:
             later ACL changes of its source never reach it (R-151, R-153).
     """
 
-    key: str
-    version_id: str
-    last_modified: dt.datetime
-    etag: str
-    size: int
-    owner: str
-    storage_class: StorageClass = StorageClass.STANDARD
-    metadata: FrozenMap[str, str] = EMPTY
-    tags: FrozenMap[str, str] = EMPTY
-    replication_status: ReplicationStatus | None = None
-    server_side_encryption: ServerSideEncryption = ServerSideEncryption.SSE_S3
-    sse_kms_key_id: str | None = None
-    object_lock_mode: ObjectLockMode | None = None
-    object_lock_retain_until_date: dt.datetime | None = None
-    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None = None
-    is_latest: bool = False
-    content_type: str = "binary/octet-stream"
-    acl: Acl | None = None
-    body: bytes = attrs.field(default=b"", repr=False)
-    sequence: int = 0
-    destination_statuses: FrozenMap[str, ReplicationStatus] = _NO_STATUSES
-    failure_reasons: FrozenMap[str, FailureReason] = _NO_REASONS
-    owner_overridden: bool = False
+    key: str = attrs.field(validator=_checks.object_key)
+    version_id: str = attrs.field(validator=_checks.version_id)
+    last_modified: dt.datetime = attrs.field(validator=_checks.aware_datetime)
+    etag: str = attrs.field(validator=_checks.etag)
+    size: int = attrs.field(validator=_checks.non_negative_int)
+    owner: str = attrs.field(validator=_checks.account_id)
+    storage_class: StorageClass = attrs.field(
+        default=StorageClass.STANDARD, validator=_checks.member_of(StorageClass)
+    )
+    metadata: FrozenMap[str, str] = attrs.field(
+        default=EMPTY, converter=_checks.frozen_map, validator=_checks.string_map
+    )
+    tags: FrozenMap[str, str] = attrs.field(
+        default=EMPTY, converter=_checks.frozen_map, validator=_checks.string_map
+    )
+    replication_status: ReplicationStatus | None = attrs.field(
+        default=None, validator=_checks.member_of(ReplicationStatus, optional=True)
+    )
+    server_side_encryption: ServerSideEncryption = attrs.field(
+        default=ServerSideEncryption.SSE_S3, validator=_checks.member_of(ServerSideEncryption)
+    )
+    sse_kms_key_id: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.non_empty_text)
+    )
+    object_lock_mode: ObjectLockMode | None = attrs.field(
+        default=None, validator=_checks.member_of(ObjectLockMode, optional=True)
+    )
+    object_lock_retain_until_date: dt.datetime | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.aware_datetime)
+    )
+    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None = attrs.field(
+        default=None, validator=_checks.member_of(ObjectLockLegalHoldStatus, optional=True)
+    )
+    is_latest: bool = attrs.field(default=False, validator=_checks.boolean)
+    content_type: str = attrs.field(default="binary/octet-stream", validator=_checks.text)
+    acl: Acl | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(Acl))
+    )
+    body: bytes = attrs.field(default=b"", repr=False, validator=_checks.instance_of(bytes))
+    sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
+    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
+        default=_NO_STATUSES,
+        converter=_checks.frozen_map,
+        validator=_checks.destination_status_map,
+    )
+    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
+        default=_NO_REASONS,
+        converter=_checks.frozen_map,
+        validator=_checks.failure_reason_map,
+    )
+    owner_overridden: bool = attrs.field(default=False, validator=_checks.boolean)
+
+    @sse_kms_key_id.validator
+    def _check_kms_key_goes_with_kms(
+        self, attribute: attrs.Attribute[str | None], value: str | None
+    ) -> None:
+        # attrs runs validators once every field is set, in field order: the encryption
+        # kind, declared earlier, is already checked here.
+        if value is not None and not self.server_side_encryption.uses_kms:
+            msg = (
+                f"ObjectVersion.sse_kms_key_id is only for SSE-KMS and DSSE-KMS objects, "
+                f"got {value!r} with {self.server_side_encryption!r}"
+            )
+            raise ValueError(msg)
 
     @property
     def parts_count(self) -> int | None:
@@ -127,57 +163,28 @@ class DeleteMarker:
         failure_reasons: the failure reason per failed destination bucket.
     """
 
-    key: str
-    version_id: str
-    last_modified: dt.datetime
-    owner: str
-    is_latest: bool = False
-    replication_status: ReplicationStatus | None = None
-    sequence: int = 0
-    by_lifecycle: bool = False
-    destination_statuses: FrozenMap[str, ReplicationStatus] = _NO_STATUSES
-    failure_reasons: FrozenMap[str, FailureReason] = _NO_REASONS
+    key: str = attrs.field(validator=_checks.object_key)
+    version_id: str = attrs.field(validator=_checks.version_id)
+    last_modified: dt.datetime = attrs.field(validator=_checks.aware_datetime)
+    owner: str = attrs.field(validator=_checks.account_id)
+    is_latest: bool = attrs.field(default=False, validator=_checks.boolean)
+    replication_status: ReplicationStatus | None = attrs.field(
+        default=None, validator=_checks.member_of(ReplicationStatus, optional=True)
+    )
+    sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
+    by_lifecycle: bool = attrs.field(default=False, validator=_checks.boolean)
+    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
+        default=_NO_STATUSES,
+        converter=_checks.frozen_map,
+        validator=_checks.destination_status_map,
+    )
+    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
+        default=_NO_REASONS,
+        converter=_checks.frozen_map,
+        validator=_checks.failure_reason_map,
+    )
 
     @property
     def is_delete_marker(self) -> bool:
         """Always ``True``: this is a delete marker."""
         return True
-
-
-#: ``ObjectVersion(**fields)``, generated to skip attrs' per-field ``__setattr__``: the
-#: engine builds three versions per replicated put (see ``_fastbuild``).  It also takes
-#: the fields positionally, in field order, as the put path passes them.
-new_object_version: Callable[..., ObjectVersion]
-new_object_version, _evolve_object_version = builders(ObjectVersion)
-_EVOLVERS: dict[type[Any], Callable[..., Any]] = {
-    ObjectVersion: _evolve_object_version,
-    DeleteMarker: builders(DeleteMarker)[1],
-}
-_VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
-_STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")
-_WITH_STATUSES: dict[type[Any], Callable[..., Any]] = {
-    cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)
-}
-
-
-def with_statuses(
-    version: _VersionT,
-    destination_statuses: FrozenMap[str, ReplicationStatus],
-    failure_reasons: FrozenMap[str, FailureReason],
-    replication_status: ReplicationStatus | None,
-) -> _VersionT:
-    """A copy of ``version`` with new replication statuses (every step records one)."""
-    new: _VersionT = _WITH_STATUSES[type(version)](
-        version, destination_statuses, failure_reasons, replication_status
-    )
-    return new
-
-
-def evolve_version(version: _VersionT, **changes: Any) -> _VersionT:
-    """Return a copy of a version or delete marker with ``changes`` (as ``attrs.evolve``).
-
-    Raises:
-        TypeError: when ``changes`` names a field the class does not have.
-    """
-    new: _VersionT = _EVOLVERS[type(version)](version, **changes)
-    return new

@@ -1,15 +1,21 @@
-"""Replication tasks (what the engine's queue holds) and step results."""
+"""Replication tasks (what the engine's queue holds) and step results.
+
+Both validate every field when built (``ReplicationTask(...)``, ``attrs.evolve``); the
+engine, which builds them from parts that are already valid, uses the trusted builders
+of ``s3repl.model._fastbuild`` instead.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-from s3repl.model._fastbuild import builders
+from s3repl.model import _checks
 from s3repl.model.enums import FailureReason, ReplicationStatus, S3Enum
+from s3repl.model.names import bucket_name_field
 
-__all__ = ["ReplicationTask", "StepResult", "TaskKind", "new_step_result", "new_task"]
+__all__ = ["ReplicationTask", "StepResult", "TaskKind"]
 
 
 class TaskKind(S3Enum):
@@ -42,15 +48,15 @@ class ReplicationTask:
         replica_modification: whether this syncs a replica's metadata back (R-088).
     """
 
-    source_bucket: str
-    destination_bucket: str
-    key: str
-    version_id: str
-    rule_id: str
+    source_bucket: str = attrs.field(validator=bucket_name_field)
+    destination_bucket: str = attrs.field(validator=bucket_name_field)
+    key: str = attrs.field(validator=_checks.object_key)
+    version_id: str = attrs.field(validator=_checks.version_id)
+    rule_id: str = attrs.field(validator=_checks.rule_id)
     kind: TaskKind = attrs.field(converter=TaskKind)
-    due_us: int = 0
-    sequence: int = 0
-    replica_modification: bool = False
+    due_us: int = attrs.field(default=0, validator=_checks.non_negative_int)
+    sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
+    replica_modification: bool = attrs.field(default=False, validator=_checks.boolean)
 
     @property
     def order_key(self) -> tuple[int, int]:
@@ -69,17 +75,35 @@ class StepResult:
         failure_reason: the documented reason of a failure, else ``None``.
     """
 
-    task: ReplicationTask
+    task: ReplicationTask = attrs.field(validator=_checks.instance_of(ReplicationTask))
     status: ReplicationStatus = attrs.field(converter=ReplicationStatus)
     failure_reason: FailureReason | None = attrs.field(
         default=None, converter=attrs.converters.optional(FailureReason)
     )
 
+    @status.validator
+    def _check_status(self, attribute: attrs.Attribute[Any], value: ReplicationStatus) -> None:
+        if value not in _STEP_STATUSES:
+            msg = f"StepResult.status must be COMPLETED, FAILED or PENDING, got {value!r}"
+            raise ValueError(msg)
 
-#: ``ReplicationTask(...)`` and ``StepResult(...)`` built the fast way, for the engine,
-#: which builds one of each per step, passes enums only, and passes the fields
-#: positionally in field order (see ``_fastbuild``).
-new_task: Callable[..., ReplicationTask]
-new_step_result: Callable[..., StepResult]
-new_task, _ = builders(ReplicationTask, trusted=("kind",))
-new_step_result, _ = builders(StepResult, trusted=("status", "failure_reason"))
+    @failure_reason.validator
+    def _check_failure_reason(
+        self, attribute: attrs.Attribute[Any], value: FailureReason | None
+    ) -> None:
+        # attrs runs validators once every field is set, so the status can be read here.
+        failed = self.status is ReplicationStatus.FAILED
+        if failed and value is None:
+            msg = "StepResult.failure_reason is required when the status is FAILED (R-127)"
+            raise ValueError(msg)
+        if not failed and value is not None:
+            msg = (
+                f"StepResult.failure_reason must be None unless the status is FAILED, "
+                f"got {value!r} with {self.status!r}"
+            )
+            raise ValueError(msg)
+
+
+_STEP_STATUSES = frozenset(
+    {ReplicationStatus.COMPLETED, ReplicationStatus.FAILED, ReplicationStatus.PENDING}
+)
