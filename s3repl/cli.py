@@ -57,7 +57,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model.names import check_account_id, check_bucket_name
-from s3repl.policy import rule_matches, winning_rules
+from s3repl.policy import kms_opt_in, rule_matches, winning_rules
 from s3repl.validate import Finding, Problem, check_requirements, validate_replication
 
 __all__ = ["main", "permissive_world"]
@@ -476,11 +476,6 @@ def _tags(pairs: Sequence[str]) -> dict[str, str]:
     return tags
 
 
-def _kms_opt_in(rule: ReplicationRule) -> bool:
-    criteria = rule.source_selection_criteria
-    return criteria is not None and criteria.sse_kms_encrypted_objects is Status.ENABLED
-
-
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     decoded = _decode(args.config)
     if decoded.config is None:
@@ -508,7 +503,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
             verdict = "disabled (R-065)"
         elif not rule_matches(rule, args.key, tags):
             verdict = "does not match (R-060, R-061)"
-        elif args.kms and not _kms_opt_in(rule):
+        elif args.kms and not kms_opt_in(rule):
             verdict = "matches, but has no SSE-KMS opt-in (R-067)"
         else:
             verdict = "matches, outranked by a higher priority (R-063)"

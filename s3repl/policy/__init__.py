@@ -1,0 +1,151 @@
+"""THE replication rules of s3repl: every "does this replicate, and how" decision.
+
+Theory of operation.  The engine asks this package four questions, and stores and
+schedules whatever the answers say; it never decides semantics itself.
+
+1. *Routing* (``_routing``; when a version, delete marker or metadata change is
+   created): which destinations does it go to, and under which winning rule?
+   ``route_object``, ``route_delete_marker``, ``route_metadata``.  Rule 1: only
+   enabled rules count (R-065); rule 2: a rule matches by prefix, tags and ``Not``
+   (R-060, R-061, R-069); rule 3: per destination, the matching rule with the highest
+   priority wins, ties broken by rule order (R-063, R-066); rule 4: eligibility gates
+   are applied before priority (replicas never, archived classes never, SSE-KMS only
+   with the opt-in, SSE-C by profile: R-101, R-105, R-067, R-081).
+2. *Applying* (``_apply``; when the engine steps a task): does it succeed, fail with
+   which documented reason, or wait (transient)?  ``apply_outcome`` walks the checks
+   of R-158 in the order S3 meets them (assume the role, find the destination, read
+   the source, write the destination).  Which permission the role needs, on which
+   side, for which rules, and the failure reason its absence causes, is one table,
+   ``PERMISSION_NEEDS`` (``_checks``, rows named by their ``R-nnn``): the checks read
+   its rows, and ``permission_needs`` hands the same rows to ``s3repl.validate``'s
+   findings.  Whether the role may do an action is ``_permissions``' job (IAM).
+3. *Shaping* the replica (``_shape``): ``build_replica`` (R-082..R-089,
+   R-150..R-154), through a ``ReplicaShape``: what a rule and destination give every
+   replica of one storage class and encryption kind.
+4. *Status* (``_status``): ``aggregate_status`` (R-123), ``status_after`` (R-122),
+   the RTC rules (R-129, R-132), the destination's version order (R-143) and
+   ``lifecycle_may_expire`` (R-125).
+
+Plans.  Most tasks are plain objects whose checks all pass; deciding each one again
+would cost more than storing it.  ``object_plan`` asks ``apply_outcome`` once per world
+view and routing, on the first such version, and hands the engine an ``ObjectPlan``
+(destination, replica shape, version order) that covers every plain version routed
+alike.  The plan is the general path's answer, cached; it never decides anything else.
+
+Every function is a function over a :class:`~s3repl.world.World` and frozen values;
+the modules are private, this facade is the public face.
+"""
+
+from __future__ import annotations
+
+from s3repl.policy._apply import (
+    ApplyOutcome,
+    ObjectPlan,
+    Verdict,
+    apply_outcome,
+    object_plan,
+)
+from s3repl.policy._checks import (
+    PERMISSION_NEEDS,
+    R010_READ_LEGAL_HOLD,
+    R010_READ_RETENTION,
+    R151_OVERRIDE_OWNER,
+    R155_READ_ACL,
+    R155_READ_OBJECT,
+    R155_READ_TAGS,
+    R155_REPLICATE_DELETE,
+    R155_REPLICATE_OBJECT,
+    R158_PUT_LEGAL_HOLD,
+    NeedWhen,
+    PermissionNeed,
+    permission_needs,
+)
+from s3repl.policy._permissions import (
+    object_arn,
+    permission_decision,
+    role_allows,
+    role_may,
+)
+from s3repl.policy._routing import (
+    Route,
+    delete_markers_replicate,
+    filter_matches,
+    kms_opt_in,
+    route_delete_marker,
+    route_metadata,
+    route_new_object,
+    route_object,
+    route_version_delete,
+    rule_matches,
+    winning_rules,
+)
+from s3repl.policy._shape import (
+    ReplicaShape,
+    build_marker_replica,
+    build_replica,
+    metadata_update,
+    replica_shape,
+)
+from s3repl.policy._status import (
+    aggregate_status,
+    lifecycle_may_expire,
+    orders_by_source_time,
+    outcome_changes_status,
+    pending_statuses,
+    rtc_applies,
+    rtc_enabled,
+    sends_failure_events,
+    status_after,
+    version_after_outcome,
+)
+
+__all__ = [
+    "PERMISSION_NEEDS",
+    "R010_READ_LEGAL_HOLD",
+    "R010_READ_RETENTION",
+    "R151_OVERRIDE_OWNER",
+    "R155_READ_ACL",
+    "R155_READ_OBJECT",
+    "R155_READ_TAGS",
+    "R155_REPLICATE_DELETE",
+    "R155_REPLICATE_OBJECT",
+    "R158_PUT_LEGAL_HOLD",
+    "ApplyOutcome",
+    "NeedWhen",
+    "ObjectPlan",
+    "PermissionNeed",
+    "ReplicaShape",
+    "Route",
+    "Verdict",
+    "aggregate_status",
+    "apply_outcome",
+    "build_marker_replica",
+    "build_replica",
+    "delete_markers_replicate",
+    "filter_matches",
+    "kms_opt_in",
+    "lifecycle_may_expire",
+    "metadata_update",
+    "object_arn",
+    "object_plan",
+    "orders_by_source_time",
+    "outcome_changes_status",
+    "pending_statuses",
+    "permission_decision",
+    "permission_needs",
+    "replica_shape",
+    "role_allows",
+    "role_may",
+    "route_delete_marker",
+    "route_metadata",
+    "route_new_object",
+    "route_object",
+    "route_version_delete",
+    "rtc_applies",
+    "rtc_enabled",
+    "rule_matches",
+    "sends_failure_events",
+    "status_after",
+    "version_after_outcome",
+    "winning_rules",
+]
