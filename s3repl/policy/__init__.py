@@ -11,14 +11,14 @@ schedules whatever the answers say; it never decides semantics itself.
    priority wins, ties broken by rule order (R-063, R-066); rule 4: eligibility gates
    are applied before priority (replicas never, archived classes never, SSE-KMS only
    with the opt-in, SSE-C by profile: R-101, R-105, R-067, R-081).
-2. *Applying* (``_apply``; when the engine steps a task): does it succeed, fail with
-   which documented reason, or wait (transient)?  ``apply_outcome`` walks the checks
-   of R-158 in the order S3 meets them (assume the role, find the destination, read
-   the source, write the destination).  Which permission the role needs, on which
-   side, for which rules, and the failure reason its absence causes, is one table,
-   ``PERMISSION_NEEDS`` (``_checks``, rows named by their ``R-nnn``): the checks read
-   its rows, and ``permission_needs`` hands the same rows to ``s3repl.validate``'s
-   findings.  Whether the role may do an action is ``_permissions``' job (IAM).
+2. *Applying* (``_apply``, ``_checks``; when the engine steps a task): does it
+   succeed, fail with which documented reason, or wait (transient)?  ``apply_outcome``
+   walks ``CHECKS``, one ordered table of every check S3 meets (stage, condition or
+   permission, which tasks and objects, failure reason, ``R-nnn``): assume the role,
+   find the destination, read the source, write the destination.  Its permission rows
+   (``PERMISSION_NEEDS``) and their ``when`` column, read by ``rule_needs``, are what
+   ``s3repl.validate``'s findings read too: one reading for both.  Whether the role
+   may do an action is ``_permissions``' job (IAM).
 3. *Shaping* the replica (``_shape``): ``build_replica`` (R-082..R-089,
    R-150..R-154), through a ``ReplicaShape``: what a rule and destination give every
    replica of one storage class and encryption kind.
@@ -39,13 +39,12 @@ the modules are private, this facade is the public face.
 from __future__ import annotations
 
 from s3repl.policy._apply import (
-    ApplyOutcome,
     ObjectPlan,
-    Verdict,
     apply_outcome,
     object_plan,
 )
 from s3repl.policy._checks import (
+    CHECKS,
     PERMISSION_NEEDS,
     R010_READ_LEGAL_HOLD,
     R010_READ_RETENTION,
@@ -56,9 +55,18 @@ from s3repl.policy._checks import (
     R155_REPLICATE_DELETE,
     R155_REPLICATE_OBJECT,
     R158_PUT_LEGAL_HOLD,
+    ApplyOutcome,
+    Check,
+    Condition,
+    Effect,
     NeedWhen,
+    Objects,
     PermissionNeed,
+    Stage,
+    Subject,
+    Verdict,
     permission_needs,
+    rule_needs,
 )
 from s3repl.policy._permissions import (
     object_arn,
@@ -100,6 +108,7 @@ from s3repl.policy._status import (
 )
 
 __all__ = [
+    "CHECKS",
     "PERMISSION_NEEDS",
     "R010_READ_LEGAL_HOLD",
     "R010_READ_RETENTION",
@@ -111,11 +120,17 @@ __all__ = [
     "R155_REPLICATE_OBJECT",
     "R158_PUT_LEGAL_HOLD",
     "ApplyOutcome",
+    "Check",
+    "Condition",
+    "Effect",
     "NeedWhen",
     "ObjectPlan",
+    "Objects",
     "PermissionNeed",
     "ReplicaShape",
     "Route",
+    "Stage",
+    "Subject",
     "Verdict",
     "aggregate_status",
     "apply_outcome",
@@ -144,6 +159,7 @@ __all__ = [
     "rtc_applies",
     "rtc_enabled",
     "rule_matches",
+    "rule_needs",
     "sends_failure_events",
     "status_after",
     "version_after_outcome",
