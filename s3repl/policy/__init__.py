@@ -26,22 +26,30 @@ schedules whatever the answers say; it never decides semantics itself.
    the RTC rules (R-129, R-132), the destination's version order (R-143) and
    ``lifecycle_may_expire`` (R-125).
 
-Plans.  Most tasks are plain objects whose checks all pass; deciding each one again
-would cost more than storing it.  ``object_plan`` asks ``apply_outcome`` once per world
-view and routing, on the first such version, and hands the engine an ``ObjectPlan``
-(destination, replica shape, version order) that covers every plain version routed
-alike.  The plan is the general path's answer, cached; it never decides anything else.
+5. *One step, one answer* (``_apply``): ``apply`` returns an ``Applied``, every effect
+   of a step (verdict, reason, the replica and where it goes, the source's new
+   statuses, events, failed operations, retry time, reroutes); the engine writes it.
 
-Every function is a function over a :class:`~s3repl.world.World` and frozen values;
+No caches.  Policy remembers nothing between calls: no module-level state, no
+memo on the world.  Answers that an owner of state may remember are asked through
+``Answers`` (``apply``'s ``answers=``); the engine passes its own caches there.
+
+Every function is a pure function over a :class:`~s3repl.world.World` and frozen values;
 the modules are private, this facade is the public face.
 """
 
 from __future__ import annotations
 
 from s3repl.policy._apply import (
-    ObjectPlan,
+    PURE_ANSWERS,
+    Answers,
+    Applied,
+    Write,
+    apply,
     apply_outcome,
-    object_plan,
+    decide,
+    outcome_key,
+    rule_by_id,
 )
 from s3repl.policy._checks import (
     CHECKS,
@@ -69,6 +77,7 @@ from s3repl.policy._checks import (
     rule_needs,
 )
 from s3repl.policy._permissions import (
+    keys_alike,
     object_arn,
     permission_decision,
     role_allows,
@@ -85,6 +94,7 @@ from s3repl.policy._routing import (
     route_object,
     route_version_delete,
     rule_matches,
+    selects_every_key,
     winning_rules,
 )
 from s3repl.policy._shape import (
@@ -95,21 +105,31 @@ from s3repl.policy._shape import (
     replica_shape,
 )
 from s3repl.policy._status import (
+    MISSED_THRESHOLD,
+    RTC_THRESHOLD_MINUTES,
+    Notification,
     aggregate_status,
+    failure_notifications,
     lifecycle_may_expire,
     orders_by_source_time,
     outcome_changes_status,
     pending_statuses,
+    retry_delay_us,
     rtc_applies,
     rtc_enabled,
+    rtc_late,
+    rtc_notifications,
     sends_failure_events,
     status_after,
+    statuses_after,
     version_after_outcome,
 )
 
 __all__ = [
     "CHECKS",
+    "MISSED_THRESHOLD",
     "PERMISSION_NEEDS",
+    "PURE_ANSWERS",
     "R010_READ_LEGAL_HOLD",
     "R010_READ_RETENTION",
     "R151_OVERRIDE_OWNER",
@@ -119,12 +139,15 @@ __all__ = [
     "R155_REPLICATE_DELETE",
     "R155_REPLICATE_OBJECT",
     "R158_PUT_LEGAL_HOLD",
+    "RTC_THRESHOLD_MINUTES",
+    "Answers",
+    "Applied",
     "ApplyOutcome",
     "Check",
     "Condition",
     "Effect",
     "NeedWhen",
-    "ObjectPlan",
+    "Notification",
     "Objects",
     "PermissionNeed",
     "ReplicaShape",
@@ -132,23 +155,29 @@ __all__ = [
     "Stage",
     "Subject",
     "Verdict",
+    "Write",
     "aggregate_status",
+    "apply",
     "apply_outcome",
     "build_marker_replica",
     "build_replica",
+    "decide",
     "delete_markers_replicate",
+    "failure_notifications",
     "filter_matches",
+    "keys_alike",
     "kms_opt_in",
     "lifecycle_may_expire",
     "metadata_update",
     "object_arn",
-    "object_plan",
     "orders_by_source_time",
     "outcome_changes_status",
+    "outcome_key",
     "pending_statuses",
     "permission_decision",
     "permission_needs",
     "replica_shape",
+    "retry_delay_us",
     "role_allows",
     "role_may",
     "route_delete_marker",
@@ -158,10 +187,15 @@ __all__ = [
     "route_version_delete",
     "rtc_applies",
     "rtc_enabled",
+    "rtc_late",
+    "rtc_notifications",
+    "rule_by_id",
     "rule_matches",
     "rule_needs",
+    "selects_every_key",
     "sends_failure_events",
     "status_after",
+    "statuses_after",
     "version_after_outcome",
     "winning_rules",
 ]

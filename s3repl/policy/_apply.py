@@ -1,8 +1,26 @@
-"""Applying a task: the checks of R-158 in the order S3 meets them (R-124, R-127, R-158)."""
+"""Applying a task: every effect of one step, decided at once as one value (R-124, R-158).
+
+Theory.  ``apply(world, task, version)`` re-reads the world (R-124), walks the checks
+table (``_checks.CHECKS``), and returns an :class:`Applied`: the verdict and reason,
+the replica to write and where it goes in the destination's order (R-142, R-143), the
+source version with its new statuses (R-122..R-124), the events (R-129), the failed
+operations to count (R-131), the retry time of a transient problem (R-124) and where
+the replica goes on (never anywhere: R-101).  The engine writes what it says and
+decides nothing.
+
+Why an :class:`Answers` object.  Some answers depend only on a few of their inputs
+(the outcome of a plain object on its routing, a replica shape on its rule and
+destination, a status transition on the maps): an owner of state may remember them.
+Policy remembers nothing: :class:`Answers` computes every answer; the engine
+subclasses it with its caches (``s3repl.engine._caches``), dropped whenever the world
+changes.  ``outcome_key`` says what an object's outcome depends on.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Callable
 
 import attrs
 
@@ -10,41 +28,212 @@ from s3repl.model import (
     Bucket,
     DeleteMarker,
     FailureReason,
+    FrozenMap,
     ObjectVersion,
     ReplicationConfiguration,
     ReplicationRule,
     ReplicationStatus,
     ReplicationTask,
+    ServerSideEncryption,
+    StorageClass,
     TaskKind,
 )
-from s3repl.model._frozenmap import EMPTY
 from s3repl.model.objects import with_statuses
-from s3repl.policy._checks import OK, ApplyOutcome, Subject, Verdict, run_checks
-from s3repl.policy._permissions import (
-    _EVERY_KEY,
-    _key_for_memo,
-)
-from s3repl.policy._routing import route_object
+from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
+from s3repl.policy._routing import Route, _find_version, route_object
 from s3repl.policy._shape import (
     ReplicaShape,
+    build_marker_replica,
     build_replica,
+    metadata_update,
     replica_shape,
 )
-from s3repl.policy._status import orders_by_source_time, rtc_applies, version_after_outcome
+from s3repl.policy._status import (
+    Notification,
+    failure_notifications,
+    orders_by_source_time,
+    outcome_changes_status,
+    retry_delay_us,
+    rtc_applies,
+    rtc_notifications,
+    statuses_after,
+)
 from s3repl.world import Version, World
 
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
 # CPython 3.11); the functions every step runs read these module constants instead.
 _COMPLETED = ReplicationStatus.COMPLETED
+_FAILED = ReplicationStatus.FAILED
 _OBJECT_TASK = TaskKind.OBJECT
+_METADATA_TASK = TaskKind.METADATA
 _VERSION_DELETE_TASK = TaskKind.VERSION_DELETE
-
-# --- applying a task (R-124, R-127, R-158) ---------------------------------------------
-
-
-_OK = OK
 _RETRY = ApplyOutcome(verdict=Verdict.RETRY)
+_COMPLETED_VERDICT = Verdict.COMPLETED
+_FAILED_VERDICT = Verdict.FAILED
+_RETRY_VERDICT = Verdict.RETRY
 F = FailureReason
+
+_StatusChange = tuple[
+    FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
+]
+
+
+class Write(enum.Enum):
+    """What a step does to the destination."""
+
+    def __repr__(self) -> str:
+        """Return ``ClassName.MEMBER``."""
+        return f"{type(self).__name__}.{self.name}"
+
+    #: Nothing (a failure, a retry).
+    NOTHING = "nothing"
+    #: Place a new replica among the key's versions (R-142, R-143).
+    PLACE = "place"
+    #: Replace the replica of the same version id (a metadata change, R-085).
+    REPLACE = "replace"
+    #: Remove the replica of the version id (a routed version delete, R-103).
+    REMOVE = "remove"
+
+
+@attrs.frozen(kw_only=True)
+class Applied:
+    """Every effect of applying one task; the engine writes it and decides nothing.
+
+    Attributes:
+        verdict: completed, failed, or retry (a transient problem keeps it queued).
+        reason: the failure reason of a failed task (R-127), else ``None``.
+        write: what happens to the destination.
+        destination: the destination bucket's name.
+        replica: the replica to place or the replica after a metadata change.
+        by_source_time: where a placed replica goes: by the source's creation order
+            (``True``) or on top as it arrives (R-143).
+        source: the source version with the outcome recorded in its statuses
+            (R-122..R-124); ``None`` when its status does not change.
+        notifications: the events the step sends, in order (R-129).
+        failures: the failed operations the step counts, by reason (R-131).
+        reroutes: where the written replica is replicated on (R-101: nowhere).
+        retry_at_us: for a retry, when the task is due again (simulated microseconds).
+    """
+
+    verdict: Verdict
+    reason: FailureReason | None = None
+    write: Write = Write.NOTHING
+    destination: str = ""
+    replica: Version | None = None
+    by_source_time: bool = True
+    source: Version | None = None
+    notifications: tuple[Notification, ...] = ()
+    failures: tuple[FailureReason | None, ...] = ()
+    reroutes: tuple[Route, ...] = ()
+    retry_at_us: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse effects that contradict the verdict."""
+        failed = self.verdict is Verdict.FAILED
+        if failed != (self.reason is not None):
+            msg = "a failed step has a reason, and only a failed step has one"
+            raise ValueError(msg)
+        if (self.verdict is Verdict.RETRY) != (self.retry_at_us is not None):
+            msg = "a retry has a due time, and only a retry has one"
+            raise ValueError(msg)
+        if (self.write in (Write.PLACE, Write.REPLACE)) != (self.replica is not None):
+            msg = "a replica is written exactly when the step places or replaces one"
+            raise ValueError(msg)
+        if self.write is not Write.NOTHING and self.verdict is not Verdict.COMPLETED:
+            msg = "only a completed step writes to the destination"
+            raise ValueError(msg)
+
+
+class Answers:
+    """The answers :func:`apply` asks for, computed afresh on every call.
+
+    Every method is a pure function of its arguments.  An owner of state may subclass
+    this and remember answers (see the module docstring); policy keeps nothing.
+    """
+
+    def rule(self, world: World, source: str, rule_id: str) -> ReplicationRule | None:
+        """The rule ``rule_id`` of ``source``'s configuration, if it still has it."""
+        bucket = world.buckets.get(source)
+        if bucket is None or bucket.replication is None:
+            return None
+        return rule_by_id(bucket.replication, rule_id)
+
+    def outcome(
+        self,
+        world: World,
+        task: ReplicationTask,
+        version: ObjectVersion | DeleteMarker,
+        source: Bucket,
+        config: ReplicationConfiguration,
+    ) -> ApplyOutcome:
+        """The checks' answer for a task whose version exists (:data:`CHECKS`)."""
+        return decide(world, task, version, source, config)
+
+    def shape(
+        self,
+        source: str,
+        rule: ReplicationRule | None,
+        dest: Bucket,
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> ReplicaShape:
+        """The shape of replicas from ``source`` under ``rule`` into ``dest``."""
+        del source  # the rule is the source's; a cache needs the name to tell rules apart
+        return replica_shape(rule, dest, storage_class, encryption)
+
+    def statuses_after(
+        self,
+        statuses: FrozenMap[str, ReplicationStatus],
+        reasons: FrozenMap[str, FailureReason],
+        destination: str,
+        status: ReplicationStatus,
+        reason: FailureReason | None,
+        *,
+        replica_sync: bool,
+    ) -> _StatusChange:
+        """:func:`~s3repl.policy.statuses_after`."""
+        return statuses_after(
+            statuses, reasons, destination, status, reason, replica_sync=replica_sync
+        )
+
+
+#: The answers computed afresh (no state: the instance holds nothing).
+PURE_ANSWERS = Answers()
+
+
+def outcome_key(
+    task: ReplicationTask, version: ObjectVersion | DeleteMarker, source: Bucket
+) -> tuple[object, ...] | None:
+    """What an object or marker task's outcome depends on, or ``None`` when it is more.
+
+    When no policy can tell keys apart (:func:`~s3repl.policy.keys_alike`), the checks
+    read of an object only whether it has tags, its KMS key, its legal hold and
+    whether it came in parts; of a marker nothing.  Metadata changes (which look for
+    the replica), version deletes and objects of another owner (whose ACL decides,
+    R-008) depend on more.
+
+    Args:
+        task: the task.
+        version: the version it carries.
+        source: the source bucket.
+    """
+    kind = task.kind
+    if type(version) is DeleteMarker:
+        return (task.source_bucket, task.destination_bucket, task.rule_id, None)
+    if kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
+        return None
+    if version.owner != source.owner:
+        return None
+    return (
+        task.source_bucket,
+        task.destination_bucket,
+        task.rule_id,
+        version.server_side_encryption,
+        version.sse_kms_key_id,
+        not version.tags,
+        version.object_lock_legal_hold_status,
+        "-" in version.etag,  # parts_count, without the property's call
+    )
 
 
 def apply_outcome(
@@ -61,6 +250,16 @@ def apply_outcome(
         version: the source version (or marker) the task carries, ``None`` if it is gone.
         unavailable: bucket names that are temporarily unreachable (fault injection).
     """
+    return _outcome(world, task, version, unavailable, PURE_ANSWERS)
+
+
+def _outcome(
+    world: World,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker | None,
+    unavailable: frozenset[str],
+    answers: Answers,
+) -> ApplyOutcome:
     source = world.buckets.get(task.source_bucket)
     if source is None:
         return ApplyOutcome.fail(F.SRC_BUCKET_NOT_FOUND)
@@ -68,97 +267,52 @@ def apply_outcome(
     if config is None:
         return ApplyOutcome.fail(F.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
     if task.kind is _VERSION_DELETE_TASK:
-        return _version_delete_outcome(world, task, config)
+        return _version_delete_outcome(world, task, source, config)
     if version is None:
         return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
-    if task.destination_bucket in unavailable or task.source_bucket in unavailable:
+    if unavailable and (
+        task.destination_bucket in unavailable or task.source_bucket in unavailable
+    ):
         return _RETRY
-    plain = _plain_object(task, version, source)
-    if plain is not None:
-        cached = world.memo.get(plain)
-        if isinstance(cached, ApplyOutcome):
-            return cached
-    outcome = _decide(world, task, version, source, config)
-    if plain is not None and _keys_alike(world, config.role, source, task.destination_bucket):
-        world.memo[plain] = outcome
-    return outcome
+    return answers.outcome(world, task, version, source, config)
 
 
 def _version_delete_outcome(
-    world: World, task: ReplicationTask, config: ReplicationConfiguration
+    world: World, task: ReplicationTask, source: Bucket, config: ReplicationConfiguration
 ) -> ApplyOutcome:
     """A routed version delete (never routed by this policy, R-103) needs what a marker needs."""
-    source = world.buckets[task.source_bucket]  # apply_outcome has found it
     return run_checks(
         world,
         Subject.VERSION_DELETE,
         source,
         config.role,
         task.destination_bucket,
-        _rule_by_id(config, task.rule_id),
+        rule_by_id(config, task.rule_id),
         None,
         task.key,
         task.version_id,
     )
 
 
-def _plain_object(
-    task: ReplicationTask, version: ObjectVersion | DeleteMarker, source: Bucket
-) -> tuple[object, ...] | None:
-    """A memo key for an object task whose outcome cannot depend on the object itself.
-
-    Plain: an object version owned by the bucket owner, without tags, KMS key, legal
-    hold or parts, so only the buckets, the rule and the encryption kind decide.
-    """
-    if (
-        task.kind is not _OBJECT_TASK
-        or not isinstance(version, ObjectVersion)
-        or not _plain_version(version, source.owner)
-    ):
-        return None
-    return (
-        "outcome",
-        task.source_bucket,
-        task.destination_bucket,
-        task.rule_id,
-        version.server_side_encryption,
-    )
-
-
-def _plain_version(version: ObjectVersion, owner: str) -> bool:
-    """Whether only the buckets, the rule and the encryption kind decide ``version``'s outcome.
-
-    Owned by the source bucket's ``owner``, without tags, KMS key, legal hold or parts.
-    """
-    return (
-        version.owner == owner
-        and version.sse_kms_key_id is None
-        and version.object_lock_legal_hold_status is None
-        and (version.tags is EMPTY or not version.tags)
-        and "-" not in version.etag  # no parts_count, without the property's call
-    )
-
-
-def _keys_alike(world: World, role_arn: str, source: Bucket, destination: str) -> bool:
-    """Whether no policy involved can tell two object keys apart (see ``role_may``)."""
-    role = world.roles.get(role_arn)
-    dest = world.bucket(destination)
-    if role is None or dest is None:
-        return True  # the outcome did not depend on any key
-    return all(_key_for_memo(world, role, bucket, "") is _EVERY_KEY for bucket in (source, dest))
-
-
-def _decide(
+def decide(
     world: World,
     task: ReplicationTask,
     version: ObjectVersion | DeleteMarker,
     source: Bucket,
     config: ReplicationConfiguration,
 ) -> ApplyOutcome:
-    """The checks of R-158 in the order S3 meets them (:data:`CHECKS`)."""
+    """The checks of R-158 in the order S3 meets them (:data:`CHECKS`).
+
+    Args:
+        world: the world now.
+        task: the task (not a version delete).
+        version: the version it carries.
+        source: the source bucket.
+        config: the source's configuration.
+    """
     if isinstance(version, DeleteMarker):
         subject = Subject.DELETE_MARKER
-    elif task.kind is TaskKind.METADATA:
+    elif task.kind is _METADATA_TASK:
         subject = Subject.METADATA
     else:
         subject = Subject.OBJECT
@@ -168,142 +322,133 @@ def _decide(
         source,
         config.role,
         task.destination_bucket,
-        _rule_by_id(config, task.rule_id),
+        rule_by_id(config, task.rule_id),
         version,
         task.key,
         task.version_id,
     )
 
 
-def _rule_by_id(config: ReplicationConfiguration, rule_id: str) -> ReplicationRule | None:
+def rule_by_id(config: ReplicationConfiguration, rule_id: str) -> ReplicationRule | None:
+    """The rule called ``rule_id`` in ``config``, or ``None``."""
     for rule in config.rules:
         if rule.id == rule_id:
             return rule
     return None
 
 
-# --- the common case, decided once per world view (R-101, R-124, R-158) ---------------
+def apply(
+    world: World,
+    task: ReplicationTask,
+    version: Version | None,
+    *,
+    clock: Callable[[], dt.datetime],
+    now_us: int,
+    unavailable: frozenset[str] = frozenset(),
+    missed_reported: bool = False,
+    answers: Answers = PURE_ANSWERS,
+) -> Applied:
+    """Every effect of applying ``task`` now, as one :class:`Applied` (R-124, R-158).
 
-
-@attrs.frozen
-class ObjectPlan:
-    """How an object task to one destination completes, for every version it covers.
-
-    Decided once per world view and routing (source, destination, rule, encryption
-    kind, storage class) by the general decision, :func:`apply_outcome`, so that the
-    engine can apply the usual task (a plain object that completes) in a few lines.
-
-    Attributes:
-        source_owner: the source bucket's owner; covered versions are owned by it.
-        destination: the destination bucket.
-        replica: the shape of the replicas (R-082, R-086, R-089, R-150..R-154).
-        by_source_time: whether the destination orders versions by source time (R-143).
+    Args:
+        world: the world now.
+        task: the task being applied.
+        version: the source version (or marker) it carries, ``None`` if it is gone.
+        clock: the simulated time, read only when a rule needs it (a default
+            retention, R-086; an RTC threshold, R-129).
+        now_us: the simulated time in microseconds (a retry's due time counts from it).
+        unavailable: bucket names that are temporarily unreachable (fault injection).
+        missed_reported: whether ``OperationMissedThreshold`` was already sent for the
+            task (by the engine's ``advance``).
+        answers: where the answers come from (see :class:`Answers`).
     """
-
-    source_owner: str
-    destination: Bucket
-    replica: ReplicaShape
-    by_source_time: bool
-    # The status maps a completion turns each (interned) pair of maps into; a cache.
-    _completions: dict[int, tuple[object, ...]] = attrs.field(
-        factory=dict, init=False, eq=False, hash=False, repr=False
-    )
-
-    def completed(self, version: ObjectVersion) -> ObjectVersion:
-        """``version`` with the destination ``COMPLETED`` (R-123, R-124).
-
-        :func:`version_after_outcome`, memoised by the identity of the version's
-        status maps, which are interned and few.
-        """
-        statuses, reasons = version.destination_statuses, version.failure_reasons
-        entry = self._completions.get(id(statuses))
-        if entry is None or entry[0] is not statuses or entry[1] is not reasons:
-            done = version_after_outcome(
-                version, self.destination.name, _COMPLETED, None, replica_sync=False
-            )
-            self._completions[id(statuses)] = (
-                statuses,
-                reasons,
-                done.destination_statuses,
-                done.failure_reasons,
-                done.replication_status,
-            )
-            return done
-        return with_statuses(version, entry[2], entry[3], entry[4])  # type: ignore[arg-type]
-
-
-_NO_PLAN = object()
-
-
-def object_plan(world: World, task: ReplicationTask, version: Version | None) -> ObjectPlan | None:
-    """The plan that applies ``task`` to ``version``, or ``None`` for the general path.
-
-    A plan exists when the general decision for a plain object is "completed, tags
-    and all", whatever its key, and nothing else happens on completion: no RTC
-    threshold events (R-129), no replica re-routed (a replica never is, R-101), no
-    replication into the source bucket itself.  Task kinds other than objects, and
-    fault injection (which the engine checks), always take the general path.
-    """
-    if task.kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
-        return None
-    source, destination, rule_id = task.source_bucket, task.destination_bucket, task.rule_id
-    encryption, storage_class = version.server_side_encryption, version.storage_class
-    # Steps repeat one routing back to back: the last one is checked by identity before
-    # the memo's tuple key is built and hashed.
-    last: tuple[object, ...] | None = world.memo.get(_LAST_PLAN)  # type: ignore[assignment]
-    if (
-        last is not None
-        and last[0] is source
-        and last[1] is destination
-        and last[2] is rule_id
-        and last[3] is encryption
-        and last[4] is storage_class
-    ):
-        plan = last[5]
-    else:
-        memo_key = (_PLAN_MEMO, source, destination, rule_id, encryption, storage_class)
-        plan = world.memo.get(memo_key)
-        if plan is None:
-            plan = world.memo[memo_key] = _new_object_plan(world, task, version) or _NO_PLAN
-        world.memo[_LAST_PLAN] = (source, destination, rule_id, encryption, storage_class, plan)
-    if plan is _NO_PLAN or task.replica_modification:
-        return None
-    found: ObjectPlan = plan  # type: ignore[assignment]
-    return found if _plain_version(version, found.source_owner) else None
-
-
-_PLAN_MEMO = "object plan"
-_LAST_PLAN = "last object plan"
-
-
-def _new_object_plan(
-    world: World, task: ReplicationTask, version: ObjectVersion
-) -> ObjectPlan | None:
-    source = world.buckets.get(task.source_bucket)
-    dest = world.buckets.get(task.destination_bucket)
-    if source is None or source.replication is None or dest is None or dest is source:
-        return None
-    # A sample of the versions the plan covers: the decision must be the plain one.
-    if _plain_object(task, version, source) is None:
-        return None
-    rule = _rule_by_id(source.replication, task.rule_id)
-    if apply_outcome(world, task, version) != _OK or rtc_applies(rule, task):
-        return None
-    if not _keys_alike(world, source.replication.role, source, dest.name):
-        return None
-    shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
-
-    # build_replica stays the judge of the replica, and replicas never replicate again
-    # (R-101): a plan must agree with both on its sample.
-    def clock() -> dt.datetime:
-        return version.last_modified
-
-    replica = build_replica(world, version, rule, dest, clock)
-    if shape.build(version, clock) != replica or route_object(world, dest.name, replica):
-        return None
-    return ObjectPlan(
-        source_owner=source.owner,
-        destination=dest,
-        replica=shape,
+    outcome = _outcome(world, task, version, unavailable, answers)
+    verdict = outcome.verdict
+    if verdict is _RETRY_VERDICT:
+        return Applied(verdict=verdict, retry_at_us=now_us + retry_delay_us(world.profile))
+    rule = answers.rule(world, task.source_bucket, task.rule_id)
+    destination = task.destination_bucket
+    if verdict is _FAILED_VERDICT:
+        reasons = (outcome.reason,)
+        return Applied(
+            verdict=verdict,
+            reason=outcome.reason,
+            destination=destination,
+            source=_recorded(task, version, _FAILED, outcome.reason, answers),
+            notifications=failure_notifications(rule, reasons),
+            failures=reasons,
+        )
+    if task.kind is _VERSION_DELETE_TASK:
+        return Applied(verdict=verdict, write=Write.REMOVE, destination=destination)
+    assert version is not None  # only a version delete completes without its version
+    write, replica = _replica(world, task, version, rule, outcome, clock, answers)
+    failures = () if outcome.metadata_failure is None else (outcome.metadata_failure,)
+    notifications = failure_notifications(rule, failures)
+    if rtc_applies(rule, task):
+        notifications += rtc_notifications(
+            rule, task, version, clock(), missed_reported=missed_reported
+        )
+    reroutes: tuple[Route, ...] = ()
+    if write is Write.PLACE and type(replica) is ObjectVersion:
+        # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
+        reroutes = route_object(world, destination, replica)
+    return Applied(
+        verdict=verdict,
+        write=write,
+        destination=destination,
+        replica=replica,
         by_source_time=orders_by_source_time(world.profile),
+        source=_recorded(task, version, _COMPLETED, None, answers),
+        notifications=notifications,
+        failures=failures,
+        reroutes=reroutes,
     )
+
+
+def _replica(
+    world: World,
+    task: ReplicationTask,
+    version: Version,
+    rule: ReplicationRule | None,
+    outcome: ApplyOutcome,
+    clock: Callable[[], dt.datetime],
+    answers: Answers,
+) -> tuple[Write, Version | None]:
+    """What a completed task writes into the destination (R-082..R-089, R-085)."""
+    if isinstance(version, DeleteMarker):
+        return Write.PLACE, build_marker_replica(version)
+    destination = task.destination_bucket
+    if task.kind is _METADATA_TASK:
+        old = _find_version(world, destination, task.key, task.version_id)
+        if not isinstance(old, ObjectVersion):
+            return Write.NOTHING, None  # a marker there: nothing to carry it onto
+        return Write.REPLACE, metadata_update(old, version, drop_tags=outcome.drop_tags)
+    dest = world.buckets[destination]  # the checks found it
+    shape = answers.shape(
+        task.source_bucket, rule, dest, version.storage_class, version.server_side_encryption
+    )
+    replica = build_replica(
+        world, version, rule, dest, clock, drop_tags=outcome.drop_tags, shape=shape
+    )
+    return Write.PLACE, replica
+
+
+def _recorded(
+    task: ReplicationTask,
+    version: Version | None,
+    status: ReplicationStatus,
+    reason: FailureReason | None,
+    answers: Answers,
+) -> Version | None:
+    """The source version with the destination's outcome recorded (R-122..R-124)."""
+    if version is None or not outcome_changes_status(task):
+        return None
+    statuses, reasons, header = answers.statuses_after(
+        version.destination_statuses,
+        version.failure_reasons,
+        task.destination_bucket,
+        status,
+        reason,
+        replica_sync=task.replica_modification,
+    )
+    return with_statuses(version, statuses, reasons, header)

@@ -711,14 +711,10 @@ def _replica_of(world: World, bucket: str, key: str, version_id: str) -> bool:
 
 def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool:
     """R-001, R-013, R-176: opt-in region off for either owner, or cross-account Requester Pays."""
-    memo_key = ("unsupported", source.name, dest.name)
-    cached = world.memo.get(memo_key)
-    if cached is None:
-        source_account = world.account(source.owner)
-        cached = world.memo[memo_key] = (
-            not source_account.region_enabled(source.region)
-            or not source_account.region_enabled(dest.region)
-            or not world.account(dest.owner).region_enabled(dest.region)
-            or (dest.requester_pays and dest.owner != source.owner)
-        )
-    return cached is True
+    source_account = world.account(source.owner)
+    return (
+        not source_account.region_enabled(source.region)
+        or not source_account.region_enabled(dest.region)
+        or not world.account(dest.owner).region_enabled(dest.region)
+        or (dest.requester_pays and dest.owner != source.owner)
+    )

@@ -97,37 +97,36 @@ def role_may(world: World, role: Role, action: str, bucket: Bucket, key: str | N
     Same account: the role policy or the bucket policy may allow; another account:
     both must allow; an explicit deny anywhere wins (R-012, R-158).
     """
-    memo_key = ("may", role.arn, action, bucket.name, _key_for_memo(world, role, bucket, key))
-    cached = world.memo.get(memo_key)
-    if cached is not None:
-        return cached is True
     decision = permission_decision(world, role, action, object_arn(bucket, key))
-    allowed = decision is iam.Decision.ALLOW
-    if memo_key[-1] is not _UNCACHED:
-        world.memo[memo_key] = allowed
-    return allowed
+    return decision is iam.Decision.ALLOW
 
 
-# Decisions are memoised per world view (the engine drops the view on every change to
-# roles, policies or buckets).  An object-level decision is cached per bucket, not per
-# key, only when no policy involved can tell two keys of the bucket apart.
-_UNCACHED = object()
-_EVERY_KEY = "*"
+def keys_alike(world: World, role_arn: str, source: Bucket, destination: str) -> bool:
+    """Whether no policy a task meets can tell two object keys of its buckets apart.
 
+    When they cannot, every object check decides alike for every key, so an answer
+    for one object serves every object of the same kind (the engine's caches rely on
+    it).  Conditions, or resource patterns that cut inside the bucket, make keys differ.
 
-def _key_for_memo(world: World, role: Role, bucket: Bucket, key: str | None) -> object:
-    if key is None:
-        return None
-    uniform_key = ("uniform", role.arn, bucket.name)
-    uniform = world.memo.get(uniform_key)
-    if uniform is None:
+    Args:
+        world: the world.
+        role_arn: the replication role.
+        source: the source bucket.
+        destination: the destination bucket's name.
+    """
+    role = world.roles.get(role_arn)
+    dest = world.bucket(destination)
+    if role is None or dest is None:
+        return True  # the outcome does not get as far as any key
+    for bucket in (source, dest):
         documents = [role.policy]
         resource_policy = world.bucket_policies.get(bucket.name)
         if resource_policy is not None:
             documents.append(resource_policy)
-        uniform = all(_key_uniform(doc, object_arn(bucket, "")) for doc in documents)
-        world.memo[uniform_key] = uniform
-    return _EVERY_KEY if uniform else _UNCACHED
+        prefix = object_arn(bucket, "")
+        if not all(_key_uniform(document, prefix) for document in documents):
+            return False
+    return True
 
 
 def _key_uniform(document: iam.PolicyDocument, prefix: str) -> bool:
@@ -160,12 +159,9 @@ def _covers_no_key(pattern: str, prefix: str) -> bool:
 
 
 def _assumable(world: World, role: Role) -> bool:
-    """Whether S3 may assume the role (R-006), memoised per world view."""
-    memo_key = ("assume", role.arn)
-    cached = world.memo.get(memo_key)
-    if cached is None:
-        cached = world.memo[memo_key] = iam.can_assume(role.trust_policy)
-    return cached is True
+    """Whether S3 may assume the role (R-006)."""
+    del world  # the trust policy alone decides
+    return iam.can_assume(role.trust_policy)
 
 
 def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, key: str) -> bool:
@@ -180,14 +176,6 @@ def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, ke
 
 
 def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
-    memo_key = ("kms", role.arn, action, key_arn)
-    cached = world.memo.get(memo_key)
-    if cached is not None:
-        return cached is True
-    key = world.kms_keys.get(key_arn)
-    if key is None:
+    if world.kms_keys.get(key_arn) is None:
         return False
-    decision = permission_decision(world, role, action, key_arn)
-    allowed = decision is iam.Decision.ALLOW
-    world.memo[memo_key] = allowed
-    return allowed
+    return permission_decision(world, role, action, key_arn) is iam.Decision.ALLOW

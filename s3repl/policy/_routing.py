@@ -177,45 +177,24 @@ def route_new_object(
     The engine asks before it builds the version, so the version is built once, with
     its replication status already in place.
     """
-    # Routes of a configuration that selects every key depend on nothing but these.  The
-    # last ones are checked by identity first: puts repeat one bucket back to back.
-    last: tuple[object, ...] | None = world.memo.get(_LAST_ROUTES)  # type: ignore[assignment]
-    if (
-        last is not None
-        and last[0] is bucket
-        and last[1] is storage_class
-        and last[2] is encryption
-    ):
-        return last[3]  # type: ignore[return-value]
-    memo_key = ("routes", bucket, storage_class, encryption)
-    cached = world.memo.get(memo_key)
-    if isinstance(cached, tuple):
-        world.memo[_LAST_ROUTES] = (bucket, storage_class, encryption, cached)
-        return cached
     source = world.bucket(bucket)
     if source is None or source.replication is None:
-        routes: tuple[Route, ...] = ()
-    elif storage_class in UNREPLICATED_CLASSES or (
+        return ()
+    if storage_class in UNREPLICATED_CLASSES or (
         encryption is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication
     ):
-        routes = ()
-    else:
-        kms = encryption in KMS_KINDS
-        routes = winning_rules(source.replication, key, tags, kms_encrypted=kms)
-        every_key = world.memo.get(("every key", bucket))
-        if every_key is None:
-            every_key = world.memo[("every key", bucket)] = _selects_every_key(source.replication)
-        if every_key is not True:
-            return routes
-    world.memo[memo_key] = routes
-    return routes
+        return ()
+    kms = encryption in KMS_KINDS
+    return winning_rules(source.replication, key, tags, kms_encrypted=kms)
 
 
-_LAST_ROUTES = "last routes"
+def selects_every_key(config: ReplicationConfiguration) -> bool:
+    """Whether every enabled rule selects every object (R-023, R-060).
 
-
-def _selects_every_key(config: ReplicationConfiguration) -> bool:
-    """Whether every enabled rule selects every object (routes then depend on nothing)."""
+    Then routes depend on the object's storage class and encryption only, never on
+    its key or tags, so one answer serves every put of the bucket (the engine caches
+    by it).
+    """
     return all(
         not rule.is_enabled
         or (rule.filter is None and not rule.prefix)

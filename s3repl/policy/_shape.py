@@ -191,6 +191,7 @@ def build_replica(
     clock: Callable[[], dt.datetime],
     *,
     drop_tags: bool = False,
+    shape: ReplicaShape | None = None,
 ) -> ObjectVersion:
     """The replica of ``version`` as written into ``dest`` under ``rule``.
 
@@ -199,10 +200,12 @@ def build_replica(
     the destination's default for unencrypted sources, which changes the ETag (R-082);
     the owner and ACL per R-150, R-151, R-154; lock settings copied, else the
     destination's default retention from the moment of writing (R-086), which
-    ``clock`` tells (read only then).
+    ``clock`` tells (read only then).  ``shape``, when given, is
+    :func:`replica_shape` of the same rule, destination, class and encryption.
     """
     del world  # the replica depends only on the version, the rule and the destination
-    shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
+    if shape is None:
+        shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
     return shape.build(version, clock, drop_tags=drop_tags)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
+
+import attrs
 
 from s3repl.model import (
     DeleteMarker,
@@ -26,6 +29,7 @@ from s3repl.profile import DestinationVersionOrder, Profile
 _PENDING = ReplicationStatus.PENDING
 _METADATA_TASK = TaskKind.METADATA
 _BY_SOURCE_TIME = DestinationVersionOrder.SOURCE_TIMESTAMP
+_NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
 
 # --- status (R-120..R-125) -----------------------------------------------------------
 
@@ -84,47 +88,39 @@ def version_after_outcome(
     Its status map gains the destination's status, its failure reasons the reason (if
     any), and its header becomes :func:`status_after` of the new map.
     """
-    statuses: FrozenMap[str, ReplicationStatus] = version.destination_statuses
-    reasons: FrozenMap[str, FailureReason] = version.failure_reasons
-    memo_key = (id(statuses), id(reasons), destination, status, reason, replica_sync)
-    found = _STATUS_MEMO.get(memo_key)
-    if found is None or found[0] is not statuses or found[1] is not reasons:
-        found = _STATUS_MEMO[memo_key] = (
-            statuses,
-            reasons,
-            *_statuses_after(statuses, reasons, destination, status, reason, replica_sync),
-        )
-        if len(_STATUS_MEMO) > _STATUS_MEMO_MAX:
-            _STATUS_MEMO.clear()
-            _STATUS_MEMO[memo_key] = found
-    return with_statuses(version, found[2], found[3], found[4])
+    statuses, reasons, header = statuses_after(
+        version.destination_statuses,
+        version.failure_reasons,
+        destination,
+        status,
+        reason,
+        replica_sync=replica_sync,
+    )
+    return with_statuses(version, statuses, reasons, header)
 
 
-# Status maps are interned and few, and every step records one outcome: the memo is
-# keyed by the maps' identities (checked on a hit, since the entry keeps them alive,
-# an id is never reused while its entry exists); FrozenMap's own hash is Python-level.
-_STATUS_MEMO: dict[
-    tuple[int, int, str, ReplicationStatus, FailureReason | None, bool],
-    tuple[
-        FrozenMap[str, ReplicationStatus],
-        FrozenMap[str, FailureReason],
-        FrozenMap[str, ReplicationStatus],
-        FrozenMap[str, FailureReason],
-        ReplicationStatus,
-    ],
-] = {}
-_STATUS_MEMO_MAX = 4096
-_NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
-
-
-def _statuses_after(
+def statuses_after(
     statuses: FrozenMap[str, ReplicationStatus],
     reasons: FrozenMap[str, FailureReason],
     destination: str,
     status: ReplicationStatus,
     reason: FailureReason | None,
-    replica_sync: bool,  # noqa: FBT001 - a memo key part
+    *,
+    replica_sync: bool,
 ) -> tuple[FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus]:
+    """A version's status map, failure reasons and header after one outcome (R-122..R-124).
+
+    Args:
+        statuses: the per-destination statuses before.
+        reasons: the per-destination failure reasons before.
+        destination: the destination whose outcome is recorded.
+        status: its new status.
+        reason: its failure reason, if it failed.
+        replica_sync: whether the version is a replica syncing its change back (R-122).
+
+    Returns:
+        The new statuses, the new reasons and the new header (:func:`status_after`).
+    """
     new_statuses = {**statuses, destination: status}
     new_reasons = (
         reasons if reason is None else FrozenMap.interned({**reasons, destination: reason})
@@ -167,6 +163,101 @@ def rtc_applies(rule: ReplicationRule | None, task: ReplicationTask) -> bool:
     the SLA.
     """
     return task.kind is TaskKind.OBJECT and rtc_enabled(rule)
+
+
+#: The RTC threshold in minutes (R-129, R-132): replication within 15 minutes.
+RTC_THRESHOLD_MINUTES = 15
+_RTC_THRESHOLD = dt.timedelta(minutes=RTC_THRESHOLD_MINUTES)
+_SECOND = dt.timedelta(seconds=1)
+
+
+@attrs.frozen(kw_only=True)
+class Notification:
+    """An ``s3:Replication:*`` event a step sends (R-128..R-130), without its envelope.
+
+    The engine adds what every event carries (time, bucket, key, version, rule,
+    destination, operation).
+
+    Attributes:
+        kind: ``OperationFailedReplication``, ``OperationMissedThreshold`` or
+            ``OperationReplicatedAfterThreshold``.
+        failure_reason: the failure reason of a failure event.
+        threshold: the RTC threshold in minutes, for threshold events.
+        replication_time_seconds: how long a late replication took, in seconds.
+    """
+
+    kind: str = attrs.field(
+        validator=attrs.validators.in_(
+            (
+                "OperationFailedReplication",
+                "OperationMissedThreshold",
+                "OperationReplicatedAfterThreshold",
+            )
+        )
+    )
+    failure_reason: FailureReason | None = None
+    threshold: int | None = None
+    replication_time_seconds: int | None = None
+
+
+#: ``OperationMissedThreshold`` (R-129): an RTC operation still pending after 15 minutes.
+MISSED_THRESHOLD = Notification(kind="OperationMissedThreshold", threshold=RTC_THRESHOLD_MINUTES)
+
+
+def failure_notifications(
+    rule: ReplicationRule | None, reasons: tuple[FailureReason | None, ...]
+) -> tuple[Notification, ...]:
+    """The ``OperationFailedReplication`` events of failed operations (R-129).
+
+    Sent only under a rule with replication metrics enabled.
+    """
+    if not reasons or not sends_failure_events(rule):
+        return ()
+    return tuple(
+        Notification(kind="OperationFailedReplication", failure_reason=reason) for reason in reasons
+    )
+
+
+def rtc_late(
+    rule: ReplicationRule | None,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker | None,
+    now: dt.datetime,
+) -> bool:
+    """Whether an RTC operation has missed its 15 minutes at ``now`` (R-129, R-132)."""
+    return (
+        version is not None
+        and rtc_applies(rule, task)
+        and now - version.last_modified > _RTC_THRESHOLD
+    )
+
+
+def rtc_notifications(
+    rule: ReplicationRule | None,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker | None,
+    now: dt.datetime,
+    *,
+    missed_reported: bool,
+) -> tuple[Notification, ...]:
+    """The threshold events of an operation replicated at ``now`` (R-129, R-132).
+
+    Late: ``OperationMissedThreshold`` first unless ``advance`` has already reported
+    it, then ``OperationReplicatedAfterThreshold`` with the time it took.
+    """
+    if version is None or not rtc_late(rule, task, version, now):
+        return ()
+    after = Notification(
+        kind="OperationReplicatedAfterThreshold",
+        threshold=RTC_THRESHOLD_MINUTES,
+        replication_time_seconds=(now - version.last_modified) // _SECOND,
+    )
+    return (after,) if missed_reported else (MISSED_THRESHOLD, after)
+
+
+def retry_delay_us(profile: Profile) -> int:
+    """How long a transiently failed task waits, in microseconds (R-124, a Profile switch)."""
+    return profile.retry_delay_seconds * 1_000_000
 
 
 def orders_by_source_time(profile: Profile) -> bool:

@@ -1,0 +1,194 @@
+"""The engine's caches of policy answers: one object, named caches, dropped on every change.
+
+Why: policy is pure and remembers nothing, and most steps and puts ask it what it has
+just answered (the same routing, the same checks, the same replica shape).  The
+engine owns the state those answers depend on, so it owns the memory of them: one
+:class:`PolicyCache` per world view, replaced whenever a bucket, role, policy, key or
+account changes (``_EngineCore._changed``).  Objects do not invalidate it: an answer is
+cached only under a key that names everything of an object it depends on
+(``policy.outcome_key``); answers that read other objects (a metadata change looks for
+its replica) are never cached.
+
+Enum members hash in Python (``Enum.__hash__``); keys use their ``id()`` instead, which
+is fixed for the life of the process (members are singletons).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from s3repl import policy
+from s3repl.model import (
+    Bucket,
+    DeleteMarker,
+    FailureReason,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationStatus,
+    ReplicationTask,
+    ServerSideEncryption,
+    StorageClass,
+)
+from s3repl.world import World
+
+_StatusChange = tuple[
+    FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
+]
+#: Status maps are interned and few; past this many transitions the cache starts over.
+_STATUS_CHANGES_MAX = 4096
+
+
+class PolicyCache(policy.Answers):
+    """Policy's answers for one world view, remembered by the engine.
+
+    Attributes:
+        rules: ``(source, rule id)`` -> the rule, or ``None`` when it is gone.
+        outcomes: ``policy.outcome_key`` -> the checks' answer (only while keys are
+            alike, ``policy.keys_alike``).
+        keys_alike: ``(role, source, destination)`` -> ``policy.keys_alike``.
+        shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
+        status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
+            the new maps and header (the maps themselves are kept, and checked).
+        every_key: source -> ``policy.selects_every_key`` of its configuration.
+        routes: ``(source, class, encryption)`` -> routes, for sources whose rules
+            select every key.
+        rtc_sources: source -> whether any rule of it has RTC enabled.
+        put_defaults: bucket -> what a put without options resolves to there.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.rules: dict[tuple[str, str], ReplicationRule | None] = {}
+        self.outcomes: dict[tuple[object, ...], policy.ApplyOutcome] = {}
+        self.keys_alike: dict[tuple[str, str, str], bool] = {}
+        self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
+        self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self.every_key: dict[str, bool] = {}
+        self.routes: dict[tuple[str, int, int], tuple[policy.Route, ...]] = {}
+        self.rtc_sources: dict[str, bool] = {}
+        self.put_defaults: dict[str, Any] = {}
+
+    # --- policy.Answers, remembered --------------------------------------------------
+
+    def rule(self, world: World, source: str, rule_id: str) -> ReplicationRule | None:
+        """:meth:`policy.Answers.rule`, remembered per source and rule id."""
+        key = (source, rule_id)
+        try:
+            return self.rules[key]
+        except KeyError:
+            found = self.rules[key] = super().rule(world, source, rule_id)
+            return found
+
+    def outcome(
+        self,
+        world: World,
+        task: ReplicationTask,
+        version: ObjectVersion | DeleteMarker,
+        source: Bucket,
+        config: ReplicationConfiguration,
+    ) -> policy.ApplyOutcome:
+        """:meth:`policy.Answers.outcome`, remembered by ``policy.outcome_key``."""
+        key = policy.outcome_key(task, version, source)
+        if key is None:
+            return super().outcome(world, task, version, source, config)
+        found = self.outcomes.get(key)
+        if found is None:
+            found = super().outcome(world, task, version, source, config)
+            if self._keys_alike(world, config.role, source, task.destination_bucket):
+                self.outcomes[key] = found
+        return found
+
+    def _keys_alike(self, world: World, role: str, source: Bucket, destination: str) -> bool:
+        key = (role, source.name, destination)
+        alike = self.keys_alike.get(key)
+        if alike is None:
+            alike = self.keys_alike[key] = policy.keys_alike(world, role, source, destination)
+        return alike
+
+    def shape(
+        self,
+        source: str,
+        rule: ReplicationRule | None,
+        dest: Bucket,
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> policy.ReplicaShape:
+        """:meth:`policy.Answers.shape`, remembered per source, rule and destination."""
+        key = (
+            source,
+            None if rule is None else rule.id,
+            dest.name,
+            id(storage_class),
+            id(encryption),
+        )
+        found = self.shapes.get(key)
+        if found is None:
+            found = self.shapes[key] = super().shape(source, rule, dest, storage_class, encryption)
+        return found
+
+    def statuses_after(
+        self,
+        statuses: FrozenMap[str, ReplicationStatus],
+        reasons: FrozenMap[str, FailureReason],
+        destination: str,
+        status: ReplicationStatus,
+        reason: FailureReason | None,
+        *,
+        replica_sync: bool,
+    ) -> _StatusChange:
+        """:meth:`policy.Answers.statuses_after`, remembered by the maps' identities.
+
+        The entry keeps both maps alive, so their ids are not reused while it exists;
+        a hit is checked against them all the same.
+        """
+        key = (id(statuses), id(reasons), destination, id(status), id(reason), replica_sync)
+        found = self.status_changes.get(key)
+        if found is None or found[0] is not statuses or found[1] is not reasons:
+            if len(self.status_changes) >= _STATUS_CHANGES_MAX:
+                self.status_changes.clear()
+            change = super().statuses_after(
+                statuses, reasons, destination, status, reason, replica_sync=replica_sync
+            )
+            found = self.status_changes[key] = (statuses, reasons, change)
+        return found[2]  # type: ignore[return-value]
+
+    # --- routing -------------------------------------------------------------------
+
+    def new_object_routes(
+        self,
+        world: World,
+        bucket: str,
+        key: str,
+        tags: Mapping[str, str],
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> tuple[policy.Route, ...]:
+        """``policy.route_new_object``, remembered when the routes cannot depend on the key."""
+        every_key = self.every_key.get(bucket)
+        if every_key is None:
+            source = world.buckets.get(bucket)
+            config = None if source is None else source.replication
+            every_key = self.every_key[bucket] = config is None or policy.selects_every_key(config)
+        if not every_key:
+            return policy.route_new_object(world, bucket, key, tags, storage_class, encryption)
+        memo_key = (bucket, id(storage_class), id(encryption))
+        routes = self.routes.get(memo_key)
+        if routes is None:
+            routes = self.routes[memo_key] = policy.route_new_object(
+                world, bucket, key, tags, storage_class, encryption
+            )
+        return routes
+
+    def uses_rtc(self, world: World, bucket: str) -> bool:
+        """Whether any rule of the bucket's configuration has RTC enabled (R-132)."""
+        found = self.rtc_sources.get(bucket)
+        if found is None:
+            source = world.buckets.get(bucket)
+            config = None if source is None else source.replication
+            found = self.rtc_sources[bucket] = config is not None and any(
+                policy.rtc_enabled(rule) for rule in config.rules
+            )
+        return found
