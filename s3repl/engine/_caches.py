@@ -63,6 +63,7 @@ class PolicyCache(policy.Answers):
         """Start empty."""
         self.rules: dict[tuple[str, str], ReplicationRule | None] = {}
         self.outcomes: dict[tuple[object, ...], policy.ApplyOutcome] = {}
+        self._last_outcome: tuple[object, policy.ApplyOutcome] = ((), policy.OK)
         self.keys_alike: dict[tuple[str, str, str], bool] = {}
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
@@ -94,11 +95,17 @@ class PolicyCache(policy.Answers):
         key = policy.outcome_key(task, version, source)
         if key is None:
             return super().outcome(world, task, version, source, config)
+        # Steps repeat one routing back to back: comparing with the last key is cheaper
+        # than hashing it (its enum members hash in Python).
+        if key == self._last_outcome[0]:
+            return self._last_outcome[1]
         found = self.outcomes.get(key)
         if found is None:
             found = super().outcome(world, task, version, source, config)
-            if self._keys_alike(world, config.role, source, task.destination_bucket):
-                self.outcomes[key] = found
+            if not self._keys_alike(world, config.role, source, task.destination_bucket):
+                return found
+            self.outcomes[key] = found
+        self._last_outcome = (key, found)
         return found
 
     def _keys_alike(self, world: World, role: str, source: Bucket, destination: str) -> bool:

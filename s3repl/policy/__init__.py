@@ -53,6 +53,7 @@ from s3repl.policy._apply import (
 )
 from s3repl.policy._checks import (
     CHECKS,
+    OK,
     PERMISSION_NEEDS,
     R010_READ_LEGAL_HOLD,
     R010_READ_RETENTION,
@@ -128,6 +129,7 @@ from s3repl.policy._status import (
 __all__ = [
     "CHECKS",
     "MISSED_THRESHOLD",
+    "OK",
     "PERMISSION_NEEDS",
     "PURE_ANSWERS",
     "R010_READ_LEGAL_HOLD",

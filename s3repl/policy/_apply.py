@@ -38,6 +38,7 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
+from s3repl.model._fastbuild import builders
 from s3repl.model.objects import with_statuses
 from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
 from s3repl.policy._routing import Route, _find_version, route_object
@@ -95,7 +96,7 @@ class Write(enum.Enum):
     REMOVE = "remove"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Applied:
     """Every effect of applying one task; the engine writes it and decides nothing.
 
@@ -127,21 +128,13 @@ class Applied:
     reroutes: tuple[Route, ...] = ()
     retry_at_us: int | None = None
 
-    def __attrs_post_init__(self) -> None:
-        """Refuse effects that contradict the verdict."""
-        failed = self.verdict is Verdict.FAILED
-        if failed != (self.reason is not None):
-            msg = "a failed step has a reason, and only a failed step has one"
-            raise ValueError(msg)
-        if (self.verdict is Verdict.RETRY) != (self.retry_at_us is not None):
-            msg = "a retry has a due time, and only a retry has one"
-            raise ValueError(msg)
-        if (self.write in (Write.PLACE, Write.REPLACE)) != (self.replica is not None):
-            msg = "a replica is written exactly when the step places or replaces one"
-            raise ValueError(msg)
-        if self.write is not Write.NOTHING and self.verdict is not Verdict.COMPLETED:
-            msg = "only a completed step writes to the destination"
-            raise ValueError(msg)
+
+# Every step builds one: positionally, without attrs' per-field ``__setattr__`` (see
+# ``_fastbuild``).  Applied has no validators for that reason; what holds for every
+# value ``apply`` returns (a reason exactly when failed, a due time exactly for a retry,
+# a replica exactly when one is placed or replaced, writes only when completed) is
+# pinned by ``tests/test_apply.py`` over every task kind and verdict.
+_new_applied: Callable[..., Applied] = builders(Applied)[0]
 
 
 class Answers:
@@ -266,14 +259,14 @@ def _outcome(
     config = source.replication
     if config is None:
         return ApplyOutcome.fail(F.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
+    if unavailable and (
+        task.destination_bucket in unavailable or task.source_bucket in unavailable
+    ):
+        return _RETRY  # a transient outage holds back every kind of task (R-124)
     if task.kind is _VERSION_DELETE_TASK:
         return _version_delete_outcome(world, task, source, config)
     if version is None:
         return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
-    if unavailable and (
-        task.destination_bucket in unavailable or task.source_bucket in unavailable
-    ):
-        return _RETRY
     return answers.outcome(world, task, version, source, config)
 
 
@@ -365,12 +358,12 @@ def apply(
     outcome = _outcome(world, task, version, unavailable, answers)
     verdict = outcome.verdict
     if verdict is _RETRY_VERDICT:
-        return Applied(verdict=verdict, retry_at_us=now_us + retry_delay_us(world.profile))
+        return _new_applied(verdict=verdict, retry_at_us=now_us + retry_delay_us(world.profile))
     rule = answers.rule(world, task.source_bucket, task.rule_id)
     destination = task.destination_bucket
     if verdict is _FAILED_VERDICT:
         reasons = (outcome.reason,)
-        return Applied(
+        return _new_applied(
             verdict=verdict,
             reason=outcome.reason,
             destination=destination,
@@ -379,7 +372,7 @@ def apply(
             failures=reasons,
         )
     if task.kind is _VERSION_DELETE_TASK:
-        return Applied(verdict=verdict, write=Write.REMOVE, destination=destination)
+        return _new_applied(verdict=verdict, write=Write.REMOVE, destination=destination)
     assert version is not None  # only a version delete completes without its version
     write, replica = _replica(world, task, version, rule, outcome, clock, answers)
     failures = () if outcome.metadata_failure is None else (outcome.metadata_failure,)
@@ -392,7 +385,7 @@ def apply(
     if write is Write.PLACE and type(replica) is ObjectVersion:
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
         reroutes = route_object(world, destination, replica)
-    return Applied(
+    return _new_applied(
         verdict=verdict,
         write=write,
         destination=destination,
