@@ -15,11 +15,13 @@ from typing import Any
 
 import attrs
 import pytest
+from worlds import two_way
 
 from s3repl import Engine, Profile, policy
 from s3repl.model import (
     DeleteMarker,
     FailureReason,
+    FrozenMap,
     ObjectVersion,
     ReplicationStatus,
     ReplicationTask,
@@ -513,3 +515,32 @@ def test_every_check_row_names_a_requirement(check: policy.Check) -> None:
     """Every row of the checks table names the SPEC requirement it implements."""
     assert check.requirement.startswith("R-")
     assert len(check.requirement) == 5
+
+
+# --- metadata changes (R-122) -------------------------------------------------------------
+
+
+def test_a_replica_syncing_its_change_back_reads_pending() -> None:
+    """R-122, R-172: a replica whose bucket syncs replica modifications back reads PENDING
+    while its change travels to the source."""
+    engine = two_way()
+    engine.put_object("east", "k", b"x")
+    engine.run()
+    replica = engine.head_object("west", "k")
+    assert replica.replication_status is ReplicationStatus.REPLICA
+    changed = attrs.evolve(replica, tags=FrozenMap({"t": "1"}))
+    routed = policy.metadata_change(engine.snapshot(), "west", changed)
+    assert routed.replica_sync
+    assert routed.version.replication_status is ReplicationStatus.PENDING
+    assert [route.destination_bucket for route in routed.routes] == ["east"]
+
+
+def test_a_replica_without_a_way_back_stays_replica() -> None:
+    """R-122: without replica modification sync a changed replica still reads REPLICA."""
+    engine = world_with_put()
+    engine.run()
+    replica = engine.head_object("dst", "k")
+    changed = attrs.evolve(replica, tags=FrozenMap({"t": "1"}))
+    routed = policy.metadata_change(engine.snapshot(), "dst", changed)
+    assert (routed.routes, routed.replica_sync) == ((), False)
+    assert routed.version.replication_status is ReplicationStatus.REPLICA

@@ -67,6 +67,7 @@ class PolicyCache(policy.Answers):
         self.keys_alike: dict[tuple[str, str, str], bool] = {}
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._last_status_change: tuple[object, ...] = (None,) * 7
         self.every_key: dict[str, bool] = {}
         self.routes: dict[tuple[str, int, int], tuple[policy.Route, ...]] = {}
         self.rtc_sources: dict[str, bool] = {}
@@ -151,6 +152,16 @@ class PolicyCache(policy.Answers):
         The entry keeps both maps alive, so their ids are not reused while it exists;
         a hit is checked against them all the same.
         """
+        last = self._last_status_change
+        if (
+            statuses is last[0]
+            and reasons is last[1]
+            and status is last[3]
+            and reason is last[4]
+            and replica_sync is last[5]
+            and destination == last[2]
+        ):
+            return last[6]  # type: ignore[return-value]
         key = (id(statuses), id(reasons), destination, id(status), id(reason), replica_sync)
         found = self.status_changes.get(key)
         if found is None or found[0] is not statuses or found[1] is not reasons:
@@ -160,6 +171,15 @@ class PolicyCache(policy.Answers):
                 statuses, reasons, destination, status, reason, replica_sync=replica_sync
             )
             found = self.status_changes[key] = (statuses, reasons, change)
+        self._last_status_change = (
+            statuses,
+            reasons,
+            destination,
+            status,
+            reason,
+            replica_sync,
+            found[2],
+        )
         return found[2]  # type: ignore[return-value]
 
     # --- routing -------------------------------------------------------------------

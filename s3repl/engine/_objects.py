@@ -567,17 +567,16 @@ class _ObjectOperations(_EngineCore):
         version = self._resolve(bucket, key, version_id)
         updated = change(version)
         self._tick()
-        routes = policy.route_metadata(self._world(), bucket, updated, acl_changed=acl_changed)
-        replica_sync = updated.replication_status is ReplicationStatus.REPLICA and bool(routes)
-        if replica_sync:
-            # a replica shows PENDING while its change travels back.
-            updated = evolve_version(
-                updated,
-                replication_status=ReplicationStatus.PENDING,
-                destination_statuses=self._pending_for(routes),
-            )
+        routed = policy.metadata_change(self._world(), bucket, updated, acl_changed=acl_changed)
+        updated = routed.version
         self._store.replace(bucket, key, version.version_id, updated)
-        self._enqueue(bucket, updated, routes, TaskKind.METADATA, replica_modification=replica_sync)
+        self._enqueue(
+            bucket,
+            updated,
+            routed.routes,
+            TaskKind.METADATA,
+            replica_modification=routed.replica_sync,
+        )
         return updated
 
     def put_object_tagging(

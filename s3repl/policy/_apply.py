@@ -129,6 +129,11 @@ class Applied:
     retry_at_us: int | None = None
 
 
+_PLACE = Write.PLACE
+_REPLACE = Write.REPLACE
+_REMOVE = Write.REMOVE
+_NOTHING = Write.NOTHING
+
 # Every step builds one: positionally, without attrs' per-field ``__setattr__`` (see
 # ``_fastbuild``).  Applied has no validators for that reason; what holds for every
 # value ``apply`` returns (a reason exactly when failed, a due time exactly for a retry,
@@ -372,29 +377,34 @@ def apply(
             failures=reasons,
         )
     if task.kind is _VERSION_DELETE_TASK:
-        return _new_applied(verdict=verdict, write=Write.REMOVE, destination=destination)
+        return _new_applied(verdict=verdict, write=_REMOVE, destination=destination)
     assert version is not None  # only a version delete completes without its version
     write, replica = _replica(world, task, version, rule, outcome, clock, answers)
-    failures = () if outcome.metadata_failure is None else (outcome.metadata_failure,)
-    notifications = failure_notifications(rule, failures)
+    failures: tuple[FailureReason | None, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    if outcome.metadata_failure is not None:
+        failures = (outcome.metadata_failure,)
+        notifications = failure_notifications(rule, failures)
     if rtc_applies(rule, task):
         notifications += rtc_notifications(
             rule, task, version, clock(), missed_reported=missed_reported
         )
     reroutes: tuple[Route, ...] = ()
-    if write is Write.PLACE and type(replica) is ObjectVersion:
+    if write is _PLACE and type(replica) is ObjectVersion:
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
         reroutes = route_object(world, destination, replica)
+    # Positionally, in Applied's field order (see _new_applied).
     return _new_applied(
-        verdict=verdict,
-        write=write,
-        destination=destination,
-        replica=replica,
-        by_source_time=orders_by_source_time(world.profile),
-        source=_recorded(task, version, _COMPLETED, None, answers),
-        notifications=notifications,
-        failures=failures,
-        reroutes=reroutes,
+        verdict,
+        None,  # reason
+        write,
+        destination,
+        replica,
+        orders_by_source_time(world.profile),  # by_source_time
+        _recorded(task, version, _COMPLETED, None, answers),  # source
+        notifications,
+        failures,
+        reroutes,
     )
 
 
@@ -409,13 +419,13 @@ def _replica(
 ) -> tuple[Write, Version | None]:
     """What a completed task writes into the destination (R-082..R-089, R-085)."""
     if isinstance(version, DeleteMarker):
-        return Write.PLACE, build_marker_replica(version)
+        return _PLACE, build_marker_replica(version)
     destination = task.destination_bucket
     if task.kind is _METADATA_TASK:
         old = _find_version(world, destination, task.key, task.version_id)
         if not isinstance(old, ObjectVersion):
-            return Write.NOTHING, None  # a marker there: nothing to carry it onto
-        return Write.REPLACE, metadata_update(old, version, drop_tags=outcome.drop_tags)
+            return _NOTHING, None  # a marker there: nothing to carry it onto
+        return _REPLACE, metadata_update(old, version, drop_tags=outcome.drop_tags)
     dest = world.buckets[destination]  # the checks found it
     shape = answers.shape(
         task.source_bucket, rule, dest, version.storage_class, version.server_side_encryption
@@ -423,7 +433,7 @@ def _replica(
     replica = build_replica(
         world, version, rule, dest, clock, drop_tags=outcome.drop_tags, shape=shape
     )
-    return Write.PLACE, replica
+    return _PLACE, replica
 
 
 def _recorded(

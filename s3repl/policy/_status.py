@@ -20,9 +20,10 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model._frozenmap import EMPTY
-from s3repl.model.objects import with_statuses
-from s3repl.policy._routing import Route
+from s3repl.model.objects import evolve_version, with_statuses
+from s3repl.policy._routing import Route, route_metadata
 from s3repl.profile import DestinationVersionOrder, Profile
+from s3repl.world import World
 
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
 # CPython 3.11); the functions every step runs read these module constants instead.
@@ -130,6 +131,48 @@ def statuses_after(
         new_reasons,
         status_after(new_statuses, replica_sync=replica_sync),
     )
+
+
+@attrs.frozen(kw_only=True)
+class MetadataChange:
+    """A metadata change of a stored version: where it goes and what the version reads.
+
+    Attributes:
+        routes: the destinations the change travels to (R-085, R-088).
+        version: the changed version as it is stored: a replica sending its change
+            back reads ``PENDING`` per destination (R-122).
+        replica_sync: whether the change is a replica modification sync (R-122, R-172).
+    """
+
+    routes: tuple[Route, ...]
+    version: ObjectVersion
+    replica_sync: bool
+
+
+def metadata_change(
+    world: World, bucket: str, updated: ObjectVersion, *, acl_changed: bool = False
+) -> MetadataChange:
+    """Route a metadata change (tags, ACL, retention, legal hold) and set its status.
+
+    R-122: a replica shows ``PENDING`` while its change travels back to its source
+    (under ``ReplicaModifications``), and ``REPLICA`` again once every sync is done
+    (:func:`status_after`).
+
+    Args:
+        world: the world.
+        bucket: the bucket holding the version.
+        updated: the version with the change applied.
+        acl_changed: whether the change is an ACL change (R-151..R-154).
+    """
+    routes = route_metadata(world, bucket, updated, acl_changed=acl_changed)
+    replica_sync = updated.replication_status is ReplicationStatus.REPLICA and bool(routes)
+    if replica_sync:
+        updated = evolve_version(
+            updated,
+            replication_status=_PENDING,
+            destination_statuses=pending_statuses(routes),
+        )
+    return MetadataChange(routes=routes, version=updated, replica_sync=replica_sync)
 
 
 def outcome_changes_status(task: ReplicationTask) -> bool:
