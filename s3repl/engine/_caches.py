@@ -37,6 +37,7 @@ from s3repl.world import World
 _StatusChange = tuple[
     FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
 ]
+_NO_TAGS: FrozenMap[str, str] = FrozenMap()
 #: Status maps are interned and few; past this many transitions the cache starts over.
 _STATUS_CHANGES_MAX = 4096
 
@@ -55,6 +56,10 @@ class PolicyCache(policy.Answers):
         every_key: source -> ``policy.selects_every_key`` of its configuration.
         routes: ``(source, class, encryption)`` -> routes, for sources whose rules
             select every key.
+        routes_by_parts: ``(source, KMS-encrypted, policy.taking_part)`` -> routes, for
+            sources with filters (the rules taking part decide the winners).
+        marker_routes: ``(source, by lifecycle, policy.taking_part)`` -> the routes of
+            a delete marker.
         rtc_sources: source -> whether any rule of it has RTC enabled.
         put_defaults: bucket -> what a put without options resolves to there.
     """
@@ -70,6 +75,12 @@ class PolicyCache(policy.Answers):
         self._last_status_change: tuple[object, ...] = (None,) * 7
         self.every_key: dict[str, bool] = {}
         self.routes: dict[tuple[str, int, int], tuple[policy.Route, ...]] = {}
+        self.routes_by_parts: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
+        self.marker_routes: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
+        self._object_kinds: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self._pending: dict[
+            int, tuple[tuple[policy.Route, ...], FrozenMap[str, ReplicationStatus]]
+        ] = {}
         self.rtc_sources: dict[str, bool] = {}
         self.put_defaults: dict[str, Any] = {}
 
@@ -199,15 +210,62 @@ class PolicyCache(policy.Answers):
             source = world.buckets.get(bucket)
             config = None if source is None else source.replication
             every_key = self.every_key[bucket] = config is None or policy.selects_every_key(config)
-        if not every_key:
-            return policy.route_new_object(world, bucket, key, tags, storage_class, encryption)
-        memo_key = (bucket, id(storage_class), id(encryption))
-        routes = self.routes.get(memo_key)
+        if every_key:
+            memo_key = (bucket, id(storage_class), id(encryption))
+            routes = self.routes.get(memo_key)
+            if routes is None:
+                routes = self.routes[memo_key] = policy.route_new_object(
+                    world, bucket, key, tags, storage_class, encryption
+                )
+            return routes
+        # Filters: the routes depend on the object only through the rules taking part.
+        kind = self._object_kinds.get((id(storage_class), id(encryption)))
+        if kind is None:
+            kind = self._object_kinds[(id(storage_class), id(encryption))] = (
+                policy.eligible(world, storage_class, encryption),
+                encryption.uses_kms,
+            )
+        if not kind[0]:
+            return ()
+        config = world.buckets[bucket].replication
+        assert config is not None  # every_key is True without a configuration
+        parts = (bucket, kind[1], policy.taking_part(config, key, tags, kms_encrypted=kind[1]))
+        routes = self.routes_by_parts.get(parts)
         if routes is None:
-            routes = self.routes[memo_key] = policy.route_new_object(
+            routes = self.routes_by_parts[parts] = policy.route_new_object(
                 world, bucket, key, tags, storage_class, encryption
             )
         return routes
+
+    def delete_marker_routes(
+        self, world: World, bucket: str, marker: DeleteMarker
+    ) -> tuple[policy.Route, ...]:
+        """``policy.route_delete_marker``, remembered by the rules taking part.
+
+        A marker carries no tags; its routes depend on it only through its key's
+        matching rules and whether lifecycle wrote it.
+        """
+        source = world.buckets.get(bucket)
+        if source is None or source.replication is None:
+            return ()
+        parts = (
+            bucket,
+            marker.by_lifecycle,
+            policy.taking_part(source.replication, marker.key, _NO_TAGS),
+        )
+        routes = self.marker_routes.get(parts)
+        if routes is None:
+            routes = self.marker_routes[parts] = policy.route_delete_marker(world, bucket, marker)
+        return routes
+
+    def pending_statuses(
+        self, routes: tuple[policy.Route, ...]
+    ) -> FrozenMap[str, ReplicationStatus]:
+        """``policy.pending_statuses``, remembered per routes tuple (this cache holds them)."""
+        found = self._pending.get(id(routes))
+        if found is None or found[0] is not routes:
+            found = self._pending[id(routes)] = (routes, policy.pending_statuses(routes))
+        return found[1]
 
     def uses_rtc(self, world: World, bucket: str) -> bool:
         """Whether any rule of the bucket's configuration has RTC enabled (R-132)."""

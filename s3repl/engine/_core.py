@@ -155,10 +155,8 @@ class _EngineCore:
         self._view: World | None = None
         # Policy's answers for this world view, remembered; a new one on every change.
         self._caches = PolicyCache()
-        # A simulator writes one body many times, and policy shares the routes of a
-        # configuration: one ETag string and one PENDING map serve them all.
+        # A simulator writes one body many times: one ETag string serves them all.
         self._etag_of = _LastResult(_etag).get
-        self._pending_for = _LastResult(policy.pending_statuses).get
 
     @property
     def faults(self) -> FaultPlan:

@@ -365,7 +365,7 @@ class _ObjectOperations(_EngineCore):
             acl,
             data,  # body
             sequence,
-            self._pending_for(routes),  # destination_statuses
+            self._caches.pending_statuses(routes),  # destination_statuses
         )
         self._store.push(bucket, key, version)
         self._enqueue(bucket, version, routes, _OBJECT)
@@ -486,12 +486,12 @@ class _ObjectOperations(_EngineCore):
             owner=caller,
             sequence=self._next_sequence(),
         )
-        routes = policy.route_delete_marker(self._world(), bucket, marker)
+        routes = self._caches.delete_marker_routes(self._world(), bucket, marker)
         if routes:
             marker = evolve_version(
                 marker,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=self._pending_for(routes),
+                destination_statuses=self._caches.pending_statuses(routes),
             )
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)

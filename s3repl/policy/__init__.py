@@ -86,7 +86,10 @@ from s3repl.policy._permissions import (
 )
 from s3repl.policy._routing import (
     Route,
+    Standing,
     delete_markers_replicate,
+    eligible,
+    explain_routing,
     filter_matches,
     kms_opt_in,
     route_delete_marker,
@@ -96,6 +99,7 @@ from s3repl.policy._routing import (
     route_version_delete,
     rule_matches,
     selects_every_key,
+    taking_part,
     winning_rules,
 )
 from s3repl.policy._shape import (
@@ -158,6 +162,7 @@ __all__ = [
     "ReplicaShape",
     "Route",
     "Stage",
+    "Standing",
     "Subject",
     "Verdict",
     "Write",
@@ -168,6 +173,8 @@ __all__ = [
     "build_replica",
     "decide",
     "delete_markers_replicate",
+    "eligible",
+    "explain_routing",
     "failure_notifications",
     "filter_matches",
     "keys_alike",
@@ -202,6 +209,7 @@ __all__ = [
     "sends_failure_events",
     "status_after",
     "statuses_after",
+    "taking_part",
     "version_after_outcome",
     "winning_rules",
 ]

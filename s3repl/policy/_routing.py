@@ -10,6 +10,7 @@ R-105, R-067, R-081).
 
 from __future__ import annotations
 
+import enum
 import sys
 from collections.abc import Mapping
 
@@ -40,6 +41,7 @@ UNREPLICATED_CLASSES = frozenset({StorageClass.GLACIER, StorageClass.DEEP_ARCHIV
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
 # CPython 3.11); the functions every step runs read these module constants instead.
 _REPLICA = ReplicationStatus.REPLICA
+_ENABLED = Status.ENABLED
 
 
 @attrs.frozen(kw_only=True)
@@ -91,14 +93,18 @@ def filter_matches(flt: Filter, key: str, tags: Mapping[str, str]) -> bool:
     """Whether a V2 filter selects an object with ``key`` and ``tags``.
 
     An empty filter selects everything (R-023); prefixes are case-sensitive string
-    prefixes (R-060); every filter tag must be on the object, extra tags are fine
-    (R-061); ``Not`` excludes what it names (R-069).
+    prefixes, never substrings (R-060); every filter tag must be on the object, extra
+    tags are fine (R-061); ``Not`` excludes what it names (R-069).
     """
-    prefix = flt.prefix if flt.prefix is not None else (flt.and_.prefix if flt.and_ else None)
+    and_ = flt.and_
+    prefix = flt.prefix if flt.prefix is not None else (and_.prefix if and_ else None)
     if prefix and not key.startswith(prefix):
         return False
-    if not all(_has_tag(tags, t.key, t.value) for t in flt.tags):
-        return False
+    for tag in flt.tags:
+        if tags.get(tag.key) != tag.value:
+            return False
+    if flt.not_ is None and (and_ is None or and_.not_ is None):
+        return True  # nothing excluded (most filters): skip building the Not list
     return not _not_matches(flt, key, tags)
 
 
@@ -107,6 +113,29 @@ def rule_matches(rule: ReplicationRule, key: str, tags: Mapping[str, str]) -> bo
     if rule.filter is None:
         return key.startswith(rule.prefix or "")
     return filter_matches(rule.filter, key, tags)
+
+
+def taking_part(
+    config: ReplicationConfiguration,
+    key: str,
+    tags: Mapping[str, str],
+    *,
+    kms_encrypted: bool = False,
+) -> tuple[int, ...]:
+    """The positions of the rules that take part in routing an object (R-060..R-067).
+
+    Enabled (R-065), selecting the object (R-060, R-061, R-069) and, for a
+    KMS-encrypted object, opted in (R-067).  The winners are decided among these
+    alone (:func:`winning_rules`), so routes depend on nothing else of the object:
+    the engine remembers routes by this tuple.
+    """
+    return tuple(
+        index
+        for index, rule in enumerate(config.rules)
+        if rule.status is _ENABLED
+        and rule_matches(rule, key, tags)
+        and (not kms_encrypted or kms_opt_in(rule))
+    )
 
 
 def winning_rules(
@@ -122,18 +151,70 @@ def winning_rules(
     rules with the SSE-KMS opt-in take part (R-067); per destination the highest
     priority wins, ties going to the earlier rule (R-063, R-066).
     """
+    return _winners(config, taking_part(config, key, tags, kms_encrypted=kms_encrypted))
+
+
+def _winners(config: ReplicationConfiguration, indices: tuple[int, ...]) -> tuple[Route, ...]:
+    """Per destination, the highest-priority rule among ``indices`` (R-063, R-066)."""
     best: dict[str, tuple[int, int, ReplicationRule]] = {}
-    for index, rule in enumerate(config.rules):
-        if not rule.is_enabled or not rule_matches(rule, key, tags):
-            continue
-        if kms_encrypted and not kms_opt_in(rule):
-            continue
+    for index in indices:
+        rule = config.rules[index]
         rank = (rule.priority if rule.priority is not None else 0, -index)
         dest = sys.intern(rule.destination.bucket_name)
         held = best.get(dest)
         if held is None or rank > held[:2]:
             best[dest] = (rank[0], rank[1], rule)
     return tuple(Route(destination_bucket=d, rule=r) for d, (_, _, r) in best.items())
+
+
+class Standing(enum.Enum):
+    """Where a rule stands for one object (:func:`explain_routing`), with its R-nnn."""
+
+    def __repr__(self) -> str:
+        """Return ``ClassName.MEMBER``."""
+        return f"{type(self).__name__}.{self.name}"
+
+    #: It wins its destination (R-063, R-064).
+    WINS = "wins"
+    #: Disabled: it neither wins nor shadows (R-065).
+    DISABLED = "disabled (R-065)"
+    #: Its prefix or filter does not select the object (R-060, R-061, R-069).
+    NO_MATCH = "does not match (R-060, R-061)"
+    #: It selects a KMS-encrypted object but has no SSE-KMS opt-in (R-067).
+    NO_KMS_OPT_IN = "matches, but has no SSE-KMS opt-in (R-067)"
+    #: It takes part, but a rule of higher priority wins its destination (R-063, R-066).
+    OUTRANKED = "matches, outranked by a higher priority (R-063)"
+
+
+def explain_routing(
+    config: ReplicationConfiguration,
+    key: str,
+    tags: Mapping[str, str],
+    *,
+    kms_encrypted: bool = False,
+) -> tuple[tuple[ReplicationRule, Standing], ...]:
+    """Every rule of ``config`` in document order, with where it stands for the object.
+
+    The same reading as :func:`winning_rules` (it decides the winners), spelled out
+    for people: the ``s3repl explain`` command prints it.
+    """
+    winners = {
+        id(route.rule) for route in winning_rules(config, key, tags, kms_encrypted=kms_encrypted)
+    }
+    standings = []
+    for rule in config.rules:
+        if id(rule) in winners:
+            standing = Standing.WINS
+        elif rule.status is not _ENABLED:
+            standing = Standing.DISABLED
+        elif not rule_matches(rule, key, tags):
+            standing = Standing.NO_MATCH
+        elif kms_encrypted and not kms_opt_in(rule):
+            standing = Standing.NO_KMS_OPT_IN
+        else:
+            standing = Standing.OUTRANKED
+        standings.append((rule, standing))
+    return tuple(standings)
 
 
 def kms_opt_in(rule: ReplicationRule) -> bool:
@@ -180,12 +261,20 @@ def route_new_object(
     source = world.bucket(bucket)
     if source is None or source.replication is None:
         return ()
-    if storage_class in UNREPLICATED_CLASSES or (
-        encryption is ServerSideEncryption.SSE_C and not world.profile.sse_c_replication
-    ):
+    if not eligible(world, storage_class, encryption):
         return ()
     kms = encryption in KMS_KINDS
     return winning_rules(source.replication, key, tags, kms_encrypted=kms)
+
+
+def eligible(world: World, storage_class: StorageClass, encryption: ServerSideEncryption) -> bool:
+    """Whether a new version of this class and encryption may replicate at all.
+
+    Archived classes never (R-105); SSE-C only under ``sse_c_replication`` (R-081).
+    """
+    if storage_class in UNREPLICATED_CLASSES:
+        return False
+    return encryption is not ServerSideEncryption.SSE_C or world.profile.sse_c_replication
 
 
 def selects_every_key(config: ReplicationConfiguration) -> bool:
