@@ -317,3 +317,31 @@ def test_which_outcomes_change_status() -> None:
     assert policy.outcome_changes_status(task("metadata", sync=True))
     assert policy.rtc_applies(None, task("object")) is False
     assert policy.sends_failure_events(None) is False
+
+
+def test_explain_routing_gives_each_rule_its_standing() -> None:
+    """R-060, R-063, R-065, R-067: explain_routing labels every rule, in document order,
+    as winner, disabled, not matching, without the SSE-KMS opt-in, or outranked."""
+    cfg = config(
+        v2(Filter(prefix="a/"), rule_id="low", priority=1),
+        v2(Filter(prefix="a/"), rule_id="high", priority=5, kms=True),
+        v2(Filter(prefix="a/"), rule_id="off", priority=9, status="Disabled"),
+        v2(Filter(prefix="b/"), rule_id="other", priority=7),
+        v2(Filter(prefix="a/"), rule_id="plain", priority=3, dest="d2"),
+    )
+    standings = {
+        rule.id: standing
+        for rule, standing in policy.explain_routing(cfg, "a/x", FrozenMap(), kms_encrypted=True)
+    }
+    assert standings == {
+        "low": policy.Standing.NO_KMS_OPT_IN,
+        "high": policy.Standing.WINS,
+        "off": policy.Standing.DISABLED,
+        "other": policy.Standing.NO_MATCH,
+        "plain": policy.Standing.NO_KMS_OPT_IN,
+    }
+    plain = {
+        rule.id: standing for rule, standing in policy.explain_routing(cfg, "a/x", FrozenMap())
+    }
+    assert plain["low"] is policy.Standing.OUTRANKED
+    assert plain["plain"] is policy.Standing.WINS
