@@ -129,23 +129,23 @@ class PolicyCache(policy.Answers):
 
     def shape(
         self,
-        source: str,
+        world: World,
+        task: ReplicationTask,
         rule: ReplicationRule | None,
-        dest: Bucket,
         storage_class: StorageClass,
         encryption: ServerSideEncryption,
     ) -> policy.ReplicaShape:
-        """:meth:`policy.Answers.shape`, remembered per source, rule and destination."""
+        """:meth:`policy.Answers.shape`, remembered per source, rule id and destination."""
         key = (
-            source,
-            None if rule is None else rule.id,
-            dest.name,
+            task.source_bucket,
+            task.rule_id,
+            task.destination_bucket,
             id(storage_class),
             id(encryption),
         )
         found = self.shapes.get(key)
         if found is None:
-            found = self.shapes[key] = super().shape(source, rule, dest, storage_class, encryption)
+            found = self.shapes[key] = super().shape(world, task, rule, storage_class, encryption)
         return found
 
     def statuses_after(

@@ -169,14 +169,17 @@ class Answers:
 
     def shape(
         self,
-        source: str,
+        world: World,
+        task: ReplicationTask,
         rule: ReplicationRule | None,
-        dest: Bucket,
         storage_class: StorageClass,
         encryption: ServerSideEncryption,
     ) -> ReplicaShape:
-        """The shape of replicas from ``source`` under ``rule`` into ``dest``."""
-        del source  # the rule is the source's; a cache needs the name to tell rules apart
+        """The shape of replicas of ``task``'s source under ``rule`` into its destination.
+
+        It depends on the task only through its source, rule id and destination.
+        """
+        dest = world.buckets[task.destination_bucket]  # the checks found it
         return replica_shape(rule, dest, storage_class, encryption)
 
     def statuses_after(
@@ -426,10 +429,9 @@ def _replica(
         if not isinstance(old, ObjectVersion):
             return _NOTHING, None  # a marker there: nothing to carry it onto
         return _REPLACE, metadata_update(old, version, drop_tags=outcome.drop_tags)
-    dest = world.buckets[destination]  # the checks found it
-    shape = answers.shape(
-        task.source_bucket, rule, dest, version.storage_class, version.server_side_encryption
-    )
+    shape = answers.shape(world, task, rule, version.storage_class, version.server_side_encryption)
+    dest = shape.destination
+    assert dest is not None  # replica_shape names it
     replica = build_replica(
         world, version, rule, dest, clock, drop_tags=outcome.drop_tags, shape=shape
     )

@@ -129,13 +129,15 @@ def taking_part(
     alone (:func:`winning_rules`), so routes depend on nothing else of the object:
     the engine remembers routes by this tuple.
     """
-    return tuple(
-        index
-        for index, rule in enumerate(config.rules)
-        if rule.status is _ENABLED
-        and rule_matches(rule, key, tags)
-        and (not kms_encrypted or kms_opt_in(rule))
-    )
+    taking: list[int] = []
+    for index, rule in enumerate(config.rules):  # a loop: every put runs it (no generator)
+        if (
+            rule.status is _ENABLED
+            and rule_matches(rule, key, tags)
+            and (not kms_encrypted or kms_opt_in(rule))
+        ):
+            taking.append(index)
+    return tuple(taking)
 
 
 def winning_rules(

@@ -82,6 +82,7 @@ class ReplicaShape:
         acl: the replica's ACL when ``owner`` is set (``None``: ACLs are disabled).
         owner_overridden: whether the owner override made the replica the
             destination owner's (R-151); later ACL changes then stay on the source.
+        destination: the destination bucket the shape was read from.
         default_retention: the destination's default retention, applied from the
             moment of writing to versions without lock settings of their own (R-086).
     """
@@ -94,6 +95,7 @@ class ReplicaShape:
     acl: Acl | None
     owner_overridden: bool
     default_retention: DefaultRetention | None
+    destination: Bucket | None = attrs.field(default=None, eq=False, repr=False)
 
     def build(
         self,
@@ -180,6 +182,7 @@ def replica_shape(
         acl=acl,
         owner_overridden=override and not enforced,
         default_retention=None if lock is None else lock.default_retention,
+        destination=dest,
     )
 
 
