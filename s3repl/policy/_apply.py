@@ -272,33 +272,18 @@ def _outcome(
     ):
         return _RETRY  # a transient outage holds back every kind of task (R-124)
     if task.kind is _VERSION_DELETE_TASK:
-        return _version_delete_outcome(world, task, source, config)
+        # A routed version delete (never routed by this policy, R-103) carries no
+        # version: it needs what a marker needs.
+        return decide(world, task, None, source, config)
     if version is None:
         return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
     return answers.outcome(world, task, version, source, config)
 
 
-def _version_delete_outcome(
-    world: World, task: ReplicationTask, source: Bucket, config: ReplicationConfiguration
-) -> ApplyOutcome:
-    """A routed version delete (never routed by this policy, R-103) needs what a marker needs."""
-    return run_checks(
-        world,
-        Subject.VERSION_DELETE,
-        source,
-        config.role,
-        task.destination_bucket,
-        rule_by_id(config, task.rule_id),
-        None,
-        task.key,
-        task.version_id,
-    )
-
-
 def decide(
     world: World,
     task: ReplicationTask,
-    version: ObjectVersion | DeleteMarker,
+    version: ObjectVersion | DeleteMarker | None,
     source: Bucket,
     config: ReplicationConfiguration,
 ) -> ApplyOutcome:
@@ -306,12 +291,14 @@ def decide(
 
     Args:
         world: the world now.
-        task: the task (not a version delete).
-        version: the version it carries.
+        task: the task.
+        version: the version it carries (``None`` for a version delete).
         source: the source bucket.
         config: the source's configuration.
     """
-    if isinstance(version, DeleteMarker):
+    if task.kind is _VERSION_DELETE_TASK:
+        subject = Subject.VERSION_DELETE
+    elif isinstance(version, DeleteMarker):
         subject = Subject.DELETE_MARKER
     elif task.kind is _METADATA_TASK:
         subject = Subject.METADATA
