@@ -13,7 +13,7 @@ Theory of operation.  Every subcommand is a thin shell around the library:
   place, and the engine only stores configurations AWS accepts, so findings are only
   evaluated for a configuration without problems; the output says so.
 - ``explain CONFIG --key KEY`` shows which rules select an object and where a put
-  would replicate to (:func:`s3repl.policy.winning_rules`).
+  would replicate to (:func:`s3repl.policy.explain_routing`).
 - ``demo`` runs an embedded scenario step by step and prints its timeline and the
   final contents of every bucket.
 
@@ -57,7 +57,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model.names import check_account_id, check_bucket_name
-from s3repl.policy import rule_matches, winning_rules
+from s3repl.policy import explain_routing, winning_rules
 from s3repl.validate import Finding, Problem, check_requirements, validate_replication
 
 __all__ = ["main", "permissive_world"]
@@ -476,11 +476,6 @@ def _tags(pairs: Sequence[str]) -> dict[str, str]:
     return tags
 
 
-def _kms_opt_in(rule: ReplicationRule) -> bool:
-    criteria = rule.source_selection_criteria
-    return criteria is not None and criteria.sse_kms_encrypted_objects is Status.ENABLED
-
-
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     decoded = _decode(args.config)
     if decoded.config is None:
@@ -497,23 +492,14 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     shown = ", ".join(f"{k}={v}" for k, v in tags.items()) or "none"
     print(f"Object {args.key!r} (tags: {shown}, SSE-KMS: {'yes' if args.kms else 'no'})", file=out)
     print(file=out)
-    routes = winning_rules(config, args.key, tags, kms_encrypted=args.kms)
+    standings = explain_routing(config, args.key, tags, kms_encrypted=args.kms)
     print("Rules, in document order (the configuration itself is not validated here):", file=out)
-    for index, rule in enumerate(config.rules, 1):
+    for index, (rule, standing) in enumerate(standings, 1):
         label = rule.id or "(no ID)"
         priority = "-" if rule.priority is None else str(rule.priority)
-        if any(route.rule is rule for route in routes):
-            verdict = "wins"
-        elif not rule.is_enabled:
-            verdict = "disabled (R-065)"
-        elif not rule_matches(rule, args.key, tags):
-            verdict = "does not match (R-060, R-061)"
-        elif args.kms and not _kms_opt_in(rule):
-            verdict = "matches, but has no SSE-KMS opt-in (R-067)"
-        else:
-            verdict = "matches, outranked by a higher priority (R-063)"
         target = rule.destination.bucket_name
-        print(f"{index:>3}. {label} (priority {priority}) -> {target}: {verdict}", file=out)
+        print(f"{index:>3}. {label} (priority {priority}) -> {target}: {standing.value}", file=out)
+    routes = winning_rules(config, args.key, tags, kms_encrypted=args.kms)
     print(file=out)
     if not routes:
         print("A put of this object would not replicate.", file=out)

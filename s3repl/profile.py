@@ -84,6 +84,10 @@ class Profile:
         converter=DestinationVersionOrder,
     )
 
+    #: R-124: how long a task kept queued by a transient problem waits before it is
+    #: tried again (AWS documents no figure; a minute).
+    retry_delay_seconds: int = attrs.field(default=60, validator=_non_negative)
+
     @classmethod
     def aws(cls) -> Profile:
         """Return today's AWS behaviour (every switch at its documented default)."""

@@ -112,9 +112,6 @@ class World:
     #: The engine's private state (seed, order, random generators, fault plan, events,
     #: counters), carried so that ``Engine.from_snapshot`` continues exactly; opaque.
     rng_state: tuple[object, ...] = ()
-    #: A cache for ``policy`` (permission decisions); not part of the value: never
-    #: compared, hashed or shown, and empty in every snapshot.
-    memo: dict[object, object] = attrs.field(factory=dict, eq=False, hash=False, repr=False)
 
     def bucket(self, name: str) -> Bucket | None:
         """Return the bucket called ``name``, or ``None``."""

@@ -165,8 +165,6 @@ MODULE_LINES_MAX = 800
 #: (test_oversized_allow_list_is_current fails once an entry is no longer needed).
 OVERSIZED: frozenset[str] = frozenset(
     {
-        "s3repl/policy.py",  # split by the data-plane redesign (issue 9)
-        "s3repl/validate.py",  # split by the data-plane redesign (issue 9)
         "s3repl/cli.py",  # split by the data-plane redesign (issue 9)
     }
 )
@@ -294,3 +292,71 @@ def test_hypothesis_plugin_hook_imports_nothing_of_its_own() -> None:
     assert extra <= _HOOK_MODULES, (
         f"import hypothesis also imported {sorted(extra - _HOOK_MODULES)}"
     )
+
+
+# --- no state outside the engine (issue 9: policy is pure, World is a value) -------------
+
+_MUTABLE_CALLS = frozenset({"dict", "list", "set", "bytearray", "defaultdict", "OrderedDict"})
+_CACHE_DECORATORS = frozenset({"cache", "lru_cache", "cached_property"})
+
+
+def _policy_modules() -> list[Path]:
+    return sorted((PACKAGE_DIR / "policy").glob("*.py"))
+
+
+def _is_mutable_value(node: ast.expr | None) -> bool:
+    if isinstance(node, ast.Dict | ast.List | ast.Set | ast.DictComp | ast.ListComp | ast.SetComp):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in _MUTABLE_CALLS
+    return False
+
+
+@pytest.mark.parametrize("path", _policy_modules(), ids=lambda p: p.name)
+def test_policy_holds_no_module_level_state(path: Path) -> None:
+    """Policy keeps no cache: no module-level dict, list or set (a table is a tuple)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if [ast.unparse(target) for target in targets] == ["__all__"]:
+            continue  # the export list, by convention a list
+        assert not _is_mutable_value(value), f"{path.name}:{node.lineno} holds mutable state"
+
+
+@pytest.mark.parametrize("path", _policy_modules(), ids=lambda p: p.name)
+def test_policy_memoises_nothing(path: Path) -> None:
+    """Policy keeps no cache: no functools.cache / lru_cache, no memo on the world."""
+    text = path.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Attribute):
+            assert node.attr not in _CACHE_DECORATORS, f"{path.name}:{node.lineno}"
+            assert node.attr != "memo", f"{path.name}:{node.lineno} reads a memo"
+        if isinstance(node, ast.Name):
+            assert node.id not in _CACHE_DECORATORS, f"{path.name}:{node.lineno}"
+        if isinstance(node, ast.ImportFrom) and node.module == "functools":
+            names = {alias.name for alias in node.names}
+            assert not names & _CACHE_DECORATORS, f"{path.name}:{node.lineno}"
+
+
+def test_policy_does_not_import_the_engine() -> None:
+    """Policy answers; the engine stores: no module of policy imports the engine."""
+    for path in _policy_modules():
+        module = _module_name(path)
+        assert not [name for _, name in imports_of(module) if _is_within(name, _ENGINE)]
+
+
+def test_world_has_no_mutable_field() -> None:
+    """World is a plain frozen value: every field is immutable (no cache rides on it)."""
+    import attrs
+
+    from s3repl.world import World
+
+    world = World()
+    for field in attrs.fields(World):
+        value = getattr(world, field.name)
+        assert not isinstance(value, dict | list | set | bytearray), field.name
+        assert "dict[" not in str(field.type), field.name
+        assert "list[" not in str(field.type), field.name

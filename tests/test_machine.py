@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
-from worlds import two_way
+from worlds import break_policy, two_way
 
 from s3repl import Profile
-from s3repl import policy as policy_module
 from s3repl.testing.invariants import RoutingViolation
 from s3repl.testing.machine import (
     DEFAULT_ROLE,
@@ -57,7 +56,7 @@ def _failing_program(error: BaseException) -> str:
 
 def test_a_failing_run_prints_a_program_that_replays_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """A failing run is printed as Python that reproduces the failure when executed."""
-    monkeypatch.setattr(policy_module, "_kms_opt_in", lambda rule: True)  # R-067 broken
+    break_policy(monkeypatch, "kms_opt_in", lambda rule: True)  # R-067 broken
     with pytest.raises(RoutingViolation) as caught:
         run_state_machine_as_test(ReplicationMachine, settings=CI_BUDGET)
     program = _failing_program(caught.value)

@@ -18,6 +18,7 @@ import attrs
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
+from worlds import break_policy
 
 from s3repl import policy
 from s3repl.engine import Engine
@@ -65,7 +66,7 @@ def lowest_priority_wins(
     for rule in config.rules:
         if not rule.is_enabled or not policy.rule_matches(rule, key, tags):
             continue
-        if kms_encrypted and not policy._kms_opt_in(rule):
+        if kms_encrypted and not policy.kms_opt_in(rule):
             continue
         held = best.get(rule.destination.bucket_name)
         if held is None or (rule.priority or 0) < (held.priority or 0):
@@ -83,14 +84,14 @@ def every_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[polic
 
 def test_ignoring_priority_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lowest-priority rule winning a destination breaks routing (R-063, R-064)."""
-    monkeypatch.setattr(policy, "winning_rules", lowest_priority_wins)
+    break_policy(monkeypatch, "winning_rules", lowest_priority_wins)
     with pytest.raises(RoutingViolation):
         run_machine()
 
 
 def test_skipping_the_sse_kms_opt_in_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """SSE-KMS objects replicated under rules without the opt-in break routing (R-067, R-109)."""
-    monkeypatch.setattr(policy, "_kms_opt_in", lambda rule: True)
+    break_policy(monkeypatch, "kms_opt_in", lambda rule: True)
     with pytest.raises(RoutingViolation, match="went to"):
         run_machine()
 
@@ -104,7 +105,7 @@ def test_re_replicating_replicas_is_caught(monkeypatch: pytest.MonkeyPatch) -> N
     ``policy``; the ReplicaModifications gate of ``route_metadata`` is where replicas
     are kept from travelling on.
     """
-    monkeypatch.setattr(policy, "_replica_modifications", lambda rule: True)
+    break_policy(monkeypatch, "_replica_modifications", lambda rule: True)
     with pytest.raises(StatusTransitionViolation, match="replicas are not replicated"):
         run_machine()
 
@@ -113,7 +114,7 @@ def test_replicating_delete_markers_against_the_rule_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Delete markers replicated where DeleteMarkerReplication is Disabled (R-087, R-110)."""
-    monkeypatch.setattr(policy, "route_delete_marker", every_marker)
+    break_policy(monkeypatch, "route_delete_marker", every_marker)
     with pytest.raises(RoutingViolation, match="new delete marker went to"):
         run_machine()
 
@@ -128,7 +129,7 @@ def test_replicating_deletes_by_version_id_is_caught(monkeypatch: pytest.MonkeyP
             return ()
         return policy.winning_rules(source.replication, version.key, FrozenMap())
 
-    monkeypatch.setattr(policy, "route_version_delete", propagating)
+    break_policy(monkeypatch, "route_version_delete", propagating)
     with pytest.raises(DeletePropagationViolation, match="R-103"):
         run_machine()
 
@@ -138,14 +139,14 @@ def test_a_late_older_version_becoming_current_is_caught(
 ) -> None:
     """Replicas stacked by arrival while the profile says source order (R-143, T-76):
     ``policy.orders_by_source_time`` answers no."""
-    monkeypatch.setattr(policy, "orders_by_source_time", lambda _profile: False)
+    break_policy(monkeypatch, "orders_by_source_time", lambda _profile: False)
     with pytest.raises(VersionOrderViolation):
         run_machine()
 
 
 def test_expiring_a_pending_version_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """A lifecycle expiration that does not wait for a PENDING version (R-125, T-74)."""
-    monkeypatch.setattr(policy, "lifecycle_may_expire", lambda version: True)
+    break_policy(monkeypatch, "lifecycle_may_expire", lambda version: True)
     with pytest.raises(LifecycleViolation, match="while it was PENDING"):
         run_machine()
 
@@ -158,7 +159,7 @@ def test_replicas_not_marked_replica_are_caught(monkeypatch: pytest.MonkeyPatch)
         replica = original(*args, **kwargs)
         return attrs.evolve(replica, replication_status=args[1].replication_status)
 
-    monkeypatch.setattr(policy, "build_replica", unmarked)
+    break_policy(monkeypatch, "build_replica", unmarked)
     # Unmarked, the replica is routed again like a new version: either an invariant
     # fires first, or the copies chase each other until the bounded run gives up.
     with pytest.raises((InvariantViolation, StepLimitExceededError)):
@@ -176,7 +177,7 @@ def test_rereplicating_replicas_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
             version = attrs.evolve(version, replication_status=None)
         return original(world, bucket, version)
 
-    monkeypatch.setattr(policy, "route_object", routes_replicas)
+    break_policy(monkeypatch, "route_object", routes_replicas)
     eng = Engine(seed=5)
     role = "arn:aws:iam::123456789012:role/chain"
     for name in ("a-bucket", "b-bucket", "c-bucket"):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from s3repl import policy
+from s3repl import Engine, policy
 from s3repl.model import (
     AndOperator,
     Destination,
@@ -62,6 +62,29 @@ FILTER_TABLE = [
     (Filter(prefix="Tax"), "Tax/document1", {}, True, "R-060 prefix"),
     (Filter(prefix="Tax"), "document3", {}, False, "R-060 prefix"),
     (Filter(prefix="Tax/"), "tax/x", {}, False, "R-060 case-sensitive"),
+    (Filter(prefix="logs/"), "app/logs/x", {}, False, "R-060 a prefix, not a substring"),
+    (Filter(prefix="logs/"), "logs", {}, False, "R-060 the key must be at least the prefix"),
+    (
+        Filter(and_=AndOperator(prefix="p/", tags=(T_A1,))),
+        "x/p/y",
+        {"a": "1"},
+        False,
+        "R-060 And prefix, not a substring",
+    ),
+    (
+        Filter(not_=NotOperator(prefix="tmp/")),
+        "a/tmp/x",
+        {},
+        True,
+        "R-069 Not prefix, not substring",
+    ),
+    (
+        Filter(not_=NotOperator(or_=OrOperator(prefixes=("x/",), tags=(T_B2,)))),
+        "a/x/1",
+        {},
+        True,
+        "R-069 Or prefix, not a substring",
+    ),
     (Filter(tag=T_A1), "k", {"a": "1", "z": "9"}, True, "R-061 extra tags allowed"),
     (Filter(tag=T_A1), "k", {"a": "2"}, False, "R-061 exact value"),
     (
@@ -128,6 +151,35 @@ def test_v1_prefix_rule() -> None:
     )
     assert policy.rule_matches(rule, "a/x", FrozenMap())
     assert not policy.rule_matches(rule, "b/x", FrozenMap())
+    assert not policy.rule_matches(rule, "b/a/x", FrozenMap())  # a prefix, not a substring
+
+
+def test_a_prefix_rule_routes_only_keys_that_start_with_it() -> None:
+    """R-060: through the engine, ``Prefix="logs/"`` replicates ``logs/x`` and not
+    ``app/logs/x`` (the prefix is never matched as a substring)."""
+    engine = Engine(seed=1)
+    engine.create_bucket("src", versioning=True)
+    engine.create_bucket("dst", versioning=True)
+    engine.create_role("arn:aws:iam::123456789012:role/r")
+    engine.put_bucket_replication(
+        "src",
+        {
+            "Role": "arn:aws:iam::123456789012:role/r",
+            "Rules": [
+                {
+                    "ID": "logs",
+                    "Priority": 1,
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "logs/"},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::dst"},
+                }
+            ],
+        },
+    )
+    assert engine.put_object("src", "logs/x").replication_status is ReplicationStatus.PENDING
+    assert engine.put_object("src", "app/logs/x").replication_status is None
+    assert [task.key for task in engine.pending()] == ["logs/x"]
 
 
 def config(*rules: ReplicationRule) -> ReplicationConfiguration:
@@ -265,3 +317,31 @@ def test_which_outcomes_change_status() -> None:
     assert policy.outcome_changes_status(task("metadata", sync=True))
     assert policy.rtc_applies(None, task("object")) is False
     assert policy.sends_failure_events(None) is False
+
+
+def test_explain_routing_gives_each_rule_its_standing() -> None:
+    """R-060, R-063, R-065, R-067: explain_routing labels every rule, in document order,
+    as winner, disabled, not matching, without the SSE-KMS opt-in, or outranked."""
+    cfg = config(
+        v2(Filter(prefix="a/"), rule_id="low", priority=1),
+        v2(Filter(prefix="a/"), rule_id="high", priority=5, kms=True),
+        v2(Filter(prefix="a/"), rule_id="off", priority=9, status="Disabled"),
+        v2(Filter(prefix="b/"), rule_id="other", priority=7),
+        v2(Filter(prefix="a/"), rule_id="plain", priority=3, dest="d2"),
+    )
+    standings = {
+        rule.id: standing
+        for rule, standing in policy.explain_routing(cfg, "a/x", FrozenMap(), kms_encrypted=True)
+    }
+    assert standings == {
+        "low": policy.Standing.NO_KMS_OPT_IN,
+        "high": policy.Standing.WINS,
+        "off": policy.Standing.DISABLED,
+        "other": policy.Standing.NO_MATCH,
+        "plain": policy.Standing.NO_KMS_OPT_IN,
+    }
+    plain = {
+        rule.id: standing for rule, standing in policy.explain_routing(cfg, "a/x", FrozenMap())
+    }
+    assert plain["low"] is policy.Standing.OUTRANKED
+    assert plain["plain"] is policy.Standing.WINS

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 from s3repl import Engine
 from s3repl.testing.machine import DEFAULT_ROLE
+
+
+def break_policy(monkeypatch: pytest.MonkeyPatch, name: str, broken: object) -> None:
+    """Replace the policy rule ``name`` by ``broken`` wherever policy binds it.
+
+    policy is a package: a rule is defined in one private module and also bound in
+    the modules that call it and in the facade, so a mutation patches every binding.
+    """
+    bound = False
+    for module_name, module in sorted(sys.modules.items()):
+        in_policy = module_name == "s3repl.policy" or module_name.startswith("s3repl.policy.")
+        if in_policy and hasattr(module, name):
+            monkeypatch.setattr(module, name, broken)
+            bound = True
+    assert bound, f"policy has no rule called {name}"
 
 
 def two_way() -> Engine:

@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, Self, TypeVar
 import attrs
 
 from s3repl import iam, policy
+from s3repl.engine._caches import PolicyCache
 from s3repl.engine._store import ObjectStore
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import DeleteResult, ReplicationEvent
@@ -45,8 +46,6 @@ from s3repl.world import Account, KmsKey, Role, Version, World
 #: Simulated time zero.
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _TICK_US = 1_000  # every API call advances the clock by one millisecond
-_RETRY_US = 60_000_000  # a transiently failed task is retried a minute later
-_RTC_THRESHOLD_US = 15 * 60 * 1_000_000
 _NOT_OWNER_ENFORCED_ACL = "The bucket does not allow ACLs"
 _LOCKED_MESSAGE = "Access Denied because object protected by object lock."
 # Base64's "+" and "/" become "." and "_": version ids are URL-safe without quoting.
@@ -133,9 +132,6 @@ class _EngineCore:
         self.order: OrderPolicy = order
         self._faults = FaultPlan.none()
         self._faults_quiet = True
-        # Whether puts and steps may take their planned paths: a put's memoised bucket
-        # defaults, a step's policy plan (tests switch them off to compare the paths).
-        self._plans = True
         self._ids = random.Random(f"{seed}:ids")
         self._version_ids: list[str] = []  # drawn from _ids, not yet handed out
         self._interleave = random.Random(f"{seed}:order")
@@ -157,13 +153,10 @@ class _EngineCore:
         # R-052: configuration changes waiting to take effect, with steps left.
         self._propagating: dict[str, tuple[ReplicationConfiguration | None, int]] = {}
         self._view: World | None = None
-        # What a put without options resolves to, per bucket, until the world changes
-        # (an _objects._WriteSettings; this layer does not import that one).
-        self._write_defaults: dict[str, Any] = {}
-        # A simulator writes one body many times, and policy shares the routes of a
-        # configuration: one ETag string and one PENDING map serve them all.
+        # Policy's answers for this world view, remembered; a new one on every change.
+        self._caches = PolicyCache()
+        # A simulator writes one body many times: one ETag string serves them all.
         self._etag_of = _LastResult(_etag).get
-        self._pending_for = _LastResult(policy.pending_statuses).get
 
     @property
     def faults(self) -> FaultPlan:
@@ -190,8 +183,9 @@ class _EngineCore:
         return self._view
 
     def _changed(self) -> None:
+        """Forget the world view and every answer read from it (buckets, roles, ...)."""
         self._view = None
-        self._write_defaults.clear()
+        self._caches = PolicyCache()
 
     def snapshot(self) -> World:
         """Return an immutable :class:`World` holding the whole state, queue included."""

@@ -7,8 +7,9 @@ advances a simulated clock by one millisecond.  Whenever a call creates somethin
 that may replicate (a version, a delete marker, a metadata change), the engine asks
 ``s3repl.policy`` where it goes and queues one :class:`ReplicationTask` per
 destination in a heap ordered by (due time, sequence).  ``step()`` pops exactly one
-task, asks ``policy.apply_outcome`` what happens *now*, and writes the replica or
-records the failure.  The engine never decides semantics itself.
+task, asks ``policy.apply`` once what happens *now* (an ``Applied``: every effect of
+the step) and writes exactly that.  The engine never decides semantics itself; what
+it remembers of policy's answers lives in one ``PolicyCache`` per world view.
 
 Determinism: ids come from ``random.Random`` instances seeded from the engine seed
 (one per subsystem), time from the simulated clock, and iteration only over dicts in

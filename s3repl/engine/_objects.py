@@ -128,28 +128,6 @@ class _ObjectOperations(_EngineCore):
         Returns:
             the new version, with its replication status (``PENDING`` when eligible).
         """
-        if (
-            metadata is None
-            and tags is None
-            and acl is None
-            and storage_class is _STANDARD
-            and server_side_encryption is None
-            and sse_kms_key_id is None
-            and sse_customer_algorithm is None
-            and sse_customer_key is None
-            and object_lock_mode is None
-            and object_lock_retain_until_date is None
-            and object_lock_legal_hold_status is None
-            and account is None
-            and content_type == _BINARY
-            and self._plans
-        ):
-            # The usual put: the bucket's defaults, resolved once per world view.
-            target = self._bucket(bucket)
-            check_object_key(key)
-            data = body if type(body) is bytes else _bytes(body, bucket)
-            settings = self._write_defaults.get(bucket) or self._defaults_of(target)
-            return self._write(target, key, data, None, settings)
         # Positional: on CPython 3.11 binding 16 keyword arguments costs about 1 µs.
         return self._write_object(
             bucket,
@@ -247,28 +225,6 @@ class _ObjectOperations(_EngineCore):
             account=account,
             parts=parts,
         )
-
-    def _defaults_of(self, target: Bucket) -> _WriteSettings:
-        """What a put without options resolves to in ``target``, by its owner.
-
-        Kept until a bucket, policy, role or key changes, unless Object Lock is
-        configured: a default retention runs from the moment of writing.
-        """
-        settings = self._resolve_write(
-            target,
-            target.owner,
-            None,  # metadata
-            None,  # tags
-            _BINARY,
-            None,  # acl
-            _STANDARD,
-            None,  # server_side_encryption
-            None,  # sse_kms_key_id
-            sse_customer=False,
-        )
-        if target.object_lock is None:
-            self._write_defaults[target.name] = settings
-        return settings
 
     def _write_object(
         self,
@@ -385,7 +341,7 @@ class _ObjectOperations(_EngineCore):
             etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
         bucket = target.name
         # Positional, as every call on this path (see the note in put_object).
-        routes = policy.route_new_object(self._world(), bucket, key, tags, klass, sse)
+        routes = self._caches.new_object_routes(self._world(), bucket, key, tags, klass, sse)
         self._sequence = sequence = self._sequence + 1
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
         version = new_object_version(
@@ -409,7 +365,7 @@ class _ObjectOperations(_EngineCore):
             acl,
             data,  # body
             sequence,
-            self._pending_for(routes),  # destination_statuses
+            self._caches.pending_statuses(routes),  # destination_statuses
         )
         self._store.push(bucket, key, version)
         self._enqueue(bucket, version, routes, _OBJECT)
@@ -530,12 +486,12 @@ class _ObjectOperations(_EngineCore):
             owner=caller,
             sequence=self._next_sequence(),
         )
-        routes = policy.route_delete_marker(self._world(), bucket, marker)
+        routes = self._caches.delete_marker_routes(self._world(), bucket, marker)
         if routes:
             marker = evolve_version(
                 marker,
                 replication_status=ReplicationStatus.PENDING,
-                destination_statuses=self._pending_for(routes),
+                destination_statuses=self._caches.pending_statuses(routes),
             )
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
@@ -611,17 +567,16 @@ class _ObjectOperations(_EngineCore):
         version = self._resolve(bucket, key, version_id)
         updated = change(version)
         self._tick()
-        routes = policy.route_metadata(self._world(), bucket, updated, acl_changed=acl_changed)
-        replica_sync = updated.replication_status is ReplicationStatus.REPLICA and bool(routes)
-        if replica_sync:
-            # R-122: a replica shows PENDING while its change travels back.
-            updated = evolve_version(
-                updated,
-                replication_status=ReplicationStatus.PENDING,
-                destination_statuses=self._pending_for(routes),
-            )
+        routed = policy.metadata_change(self._world(), bucket, updated, acl_changed=acl_changed)
+        updated = routed.version
         self._store.replace(bucket, key, version.version_id, updated)
-        self._enqueue(bucket, updated, routes, TaskKind.METADATA, replica_modification=replica_sync)
+        self._enqueue(
+            bucket,
+            updated,
+            routed.routes,
+            TaskKind.METADATA,
+            replica_modification=routed.replica_sync,
+        )
         return updated
 
     def put_object_tagging(

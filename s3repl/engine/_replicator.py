@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import heapq
-from typing import Any
 
 import attrs
 
 from s3repl import policy
-from s3repl.engine._core import (
-    _RETRY_US,
-    _RTC_THRESHOLD_US,
-    EPOCH,
-    _EngineCore,
-)
+from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
@@ -22,27 +16,26 @@ from s3repl.errors import (
     UnknownTaskError,
 )
 from s3repl.model import (
-    DeleteMarker,
-    FailureReason,
     ObjectVersion,
-    ReplicationRule,
     ReplicationStatus,
     ReplicationTask,
     StepResult,
     TaskKind,
 )
 from s3repl.model._fastbuild import new_step_result
-from s3repl.world import Version
 
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
 _COMPLETED = ReplicationStatus.COMPLETED
 _FAILED = ReplicationStatus.FAILED
+_PENDING = ReplicationStatus.PENDING
 _RETRY = policy.Verdict.RETRY
 _FAILED_VERDICT = policy.Verdict.FAILED
 _OBJECT = TaskKind.OBJECT
-_METADATA = TaskKind.METADATA
-_VERSION_DELETE = TaskKind.VERSION_DELETE
+_PLACE = policy.Write.PLACE
+_REPLACE = policy.Write.REPLACE
+_REMOVE = policy.Write.REMOVE
+_AFTER_THRESHOLD = "OperationReplicatedAfterThreshold"
 
 
 class _Replicator(_EngineCore):
@@ -163,136 +156,54 @@ class _Replicator(_EngineCore):
         return frozenset(down)
 
     def _apply(self, task: ReplicationTask) -> StepResult:
-        head = self._store.head(task.source_bucket, task.key)
-        if head is None or head.version_id != task.version_id:
-            version = self._store.find(task.source_bucket, task.key, task.version_id)
-        else:
-            version = head  # the usual case: the key's head, no walk
-            plan = (
-                policy.object_plan(self._world(), task, version)
-                if self._faults_quiet and self._plans
-                else None
-            )
-            if plan is not None:
-                # Planned: the general path's writes, in its order, with its decisions
-                # already taken: the replica, then the source's status.  (A plan exists
-                # only for an ObjectVersion, which mypy cannot see: hence the ignores.)
-                dest = plan.destination
-                replica = plan.replica.build(version, self._read_clock)  # type: ignore[arg-type]
-                self._store.place(dest.name, task.key, replica, by_source_time=plan.by_source_time)
-                self._store.replace(
-                    task.source_bucket,
-                    task.key,
-                    task.version_id,
-                    plan.completed(version),  # type: ignore[arg-type]
-                )
-                if self._deferred_expirations:
-                    self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
-                return new_step_result(task, _COMPLETED)
-        unavailable = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
-        outcome = policy.apply_outcome(self._world(), task, version, unavailable)
-        verdict = outcome.verdict
-        if verdict is _RETRY:
-            retry = attrs.evolve(task, due_us=self._clock_us + _RETRY_US)
-            self._push_task(retry)
-            return new_step_result(task, ReplicationStatus.PENDING)
-        if verdict is _FAILED_VERDICT:
-            self._record(task, _FAILED, outcome.reason, version)
-            self._count_failure(task, outcome.reason)
-            return new_step_result(task, _FAILED, outcome.reason)
-        if task.kind is _VERSION_DELETE:
-            self._delete_replica(task)
-            return new_step_result(task, _COMPLETED)
-        assert version is not None
-        rule = self._rule(task)
-        self._write_replica(task, version, rule, drop_tags=outcome.drop_tags)
-        self._record(task, _COMPLETED, None, version)
-        if outcome.metadata_failure is not None:
-            self._count_failure(task, outcome.metadata_failure)
-        if policy.rtc_applies(rule, task):
-            self._emit_threshold(task)
-        return new_step_result(task, _COMPLETED)
-
-    def _count_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
-        """Count a failed operation in the metrics (R-131) and send its event (R-129)."""
-        counter = (task.source_bucket, task.rule_id, task.destination_bucket)
-        self._failed_operations[counter] = self._failed_operations.get(counter, 0) + 1
-        self._emit_failure(task, reason)
-
-    def _delete_replica(self, task: ReplicationTask) -> None:
-        """Apply a routed delete by version id (only a broken policy routes one, R-103)."""
-        self._store.remove(task.destination_bucket, task.key, task.version_id)
-
-    def _write_replica(
-        self,
-        task: ReplicationTask,
-        version: Version,
-        rule: ReplicationRule | None,
-        *,
-        drop_tags: bool,
-    ) -> None:
-        world = self._world()
-        dest = self._buckets[task.destination_bucket]
-        if task.kind is _METADATA:
-            assert isinstance(version, ObjectVersion)
-            self._store.change(
-                dest.name,
-                task.key,
-                task.version_id,
-                lambda old: (
-                    policy.metadata_update(old, version, drop_tags=drop_tags)
-                    if isinstance(old, ObjectVersion)
-                    else old
-                ),
-            )
-            return
-        replica: Version
-        if isinstance(version, DeleteMarker):
-            replica = policy.build_marker_replica(version)
-        else:
-            replica = policy.build_replica(
-                world, version, rule, dest, self._read_clock, drop_tags=drop_tags
-            )
-        self._store.place(
-            dest.name,
-            task.key,
-            replica,
-            by_source_time=policy.orders_by_source_time(self.profile),
+        """Ask policy once what the task does now, and write what it says."""
+        applied = policy.apply(
+            self._world(),
+            task,
+            self._store.find(task.source_bucket, task.key, task.version_id),
+            clock=self._read_clock,
+            now_us=self._clock_us,
+            unavailable=_NOTHING_DOWN if self._faults_quiet else self._unavailable(task),
+            missed_reported=task.sequence in self._missed_threshold,
+            answers=self._caches,
         )
-        if isinstance(replica, ObjectVersion):
-            # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
-            routes = policy.route_object(world, dest.name, replica)
-            if routes:
-                self._enqueue(dest.name, replica, routes, _OBJECT)
+        return self._commit(task, applied)
 
-    def _record(
-        self,
-        task: ReplicationTask,
-        status: ReplicationStatus,
-        reason: FailureReason | None,
-        version: Version | None,
-    ) -> None:
-        """Record a destination's outcome on the source version and re-aggregate (R-123).
-
-        ``version`` is the source version the task was applied to (``None`` if gone).
-        """
-        if version is None or not policy.outcome_changes_status(task):
-            return
-        if self._store.head(task.source_bucket, task.key) is None:
-            return
-
-        def change(current: Version) -> Version:
-            return policy.version_after_outcome(
-                current,
-                task.destination_bucket,
-                status,
-                reason,
-                replica_sync=task.replica_modification,
-            )
-
-        self._store.change(task.source_bucket, task.key, task.version_id, change)
-        if self._deferred_expirations:
-            self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
+    def _commit(self, task: ReplicationTask, applied: policy.Applied) -> StepResult:
+        """Write every effect of one step (the only way a step changes state)."""
+        verdict = applied.verdict
+        if verdict is _RETRY:
+            assert applied.retry_at_us is not None  # Applied refuses a retry without it
+            self._push_task(attrs.evolve(task, due_us=applied.retry_at_us))
+            return new_step_result(task, _PENDING)
+        write = applied.write
+        replica = applied.replica
+        if write is _PLACE:
+            assert replica is not None  # Applied refuses a placement without a replica
+            dest = applied.destination
+            self._store.place(dest, task.key, replica, by_source_time=applied.by_source_time)
+            if applied.reroutes:
+                self._enqueue(dest, replica, applied.reroutes, _OBJECT)
+        elif write is _REPLACE:
+            assert replica is not None  # as above
+            self._store.replace(applied.destination, task.key, task.version_id, replica)
+        elif write is _REMOVE:
+            self._store.remove(applied.destination, task.key, task.version_id)
+        if applied.source is not None:
+            self._store.replace(task.source_bucket, task.key, task.version_id, applied.source)
+            if self._deferred_expirations:
+                self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
+        if applied.failures:
+            counter = (task.source_bucket, task.rule_id, task.destination_bucket)
+            failed = self._failed_operations
+            failed[counter] = failed.get(counter, 0) + len(applied.failures)
+        for notification in applied.notifications:
+            if notification.kind == _AFTER_THRESHOLD:
+                self._missed_threshold.pop(task.sequence, None)
+            self._events.append(self._event(notification, task))
+        if verdict is _FAILED_VERDICT:
+            return new_step_result(task, _FAILED, applied.reason)
+        return new_step_result(task, _COMPLETED)
 
     def _run_deferred_expiration(self, bucket: str, key: str, version_id: str) -> None:
         marker = (bucket, key, version_id)
@@ -302,24 +213,6 @@ class _Replicator(_EngineCore):
         if version is not None and policy.lifecycle_may_expire(version):
             del self._deferred_expirations[marker]
             self.expire_object(bucket, key)
-
-    def _rule(self, task: ReplicationTask) -> ReplicationRule | None:
-        """The rule the task was routed by, if the source's configuration still has it."""
-        memo = self._world().memo
-        memo_key = ("rule", task.source_bucket, task.rule_id)
-        if memo_key in memo:
-            return memo[memo_key]  # type: ignore[return-value]
-        source = self._buckets.get(task.source_bucket)
-        rule = None
-        if source is not None and source.replication is not None:
-            rule = next((r for r in source.replication.rules if r.id == task.rule_id), None)
-        memo[memo_key] = rule
-        return rule
-
-    def _emit_failure(self, task: ReplicationTask, reason: FailureReason | None) -> None:
-        if not policy.sends_failure_events(self._rule(task)):
-            return
-        self._events.append(self._event("OperationFailedReplication", task, failure_reason=reason))
 
     def advance(self, *, seconds: float) -> None:
         """Move the simulated clock forward by ``seconds``.
@@ -331,60 +224,27 @@ class _Replicator(_EngineCore):
             msg = "seconds must be >= 0"
             raise ValueError(msg)
         self._clock_us += round(seconds * 1_000_000)
+        world, caches, now = self._world(), self._caches, self.now
         for _, _, task in sorted(self._queue):
-            version = self._late_rtc_version(task)
-            if version is not None and task.sequence not in self._missed_threshold:
+            if task.sequence in self._missed_threshold or not caches.uses_rtc(
+                world, task.source_bucket
+            ):
+                continue
+            rule = caches.rule(world, task.source_bucket, task.rule_id)
+            if not policy.rtc_applies(rule, task):
+                continue
+            version = self._store.find(task.source_bucket, task.key, task.version_id)
+            if policy.rtc_late(rule, task, version, now):
                 self._missed_threshold[task.sequence] = None
-                self._events.append(self._event("OperationMissedThreshold", task, threshold=15))
+                self._events.append(self._event(policy.MISSED_THRESHOLD, task))
 
-    def _late_rtc_version(self, task: ReplicationTask) -> Version | None:
-        """The task's version if its rule has RTC on and 15 minutes have passed (R-132)."""
-        if not self._uses_rtc(task.source_bucket):
-            return None
-        if not policy.rtc_applies(self._rule(task), task):
-            return None
-        version = self._store.find(task.source_bucket, task.key, task.version_id)
-        if version is None or self._age_us(version) <= _RTC_THRESHOLD_US:
-            return None
-        return version
-
-    def _uses_rtc(self, bucket: str) -> bool:
-        """Whether any rule of the bucket's configuration has RTC enabled (memoised)."""
-        memo = self._world().memo
-        memo_key = ("rtc", bucket)
-        cached = memo.get(memo_key)
-        if cached is None:
-            source = self._buckets.get(bucket)
-            config = None if source is None else source.replication
-            cached = memo[memo_key] = config is not None and any(
-                policy.rtc_enabled(rule) for rule in config.rules
-            )
-        return cached is True
-
-    def _age_us(self, version: Version) -> int:
-        return self._clock_us - round((version.last_modified - EPOCH).total_seconds() * 1e6)
-
-    def _emit_threshold(self, task: ReplicationTask) -> None:
-        version = self._late_rtc_version(task)
-        if version is None:
-            return
-        if self._missed_threshold.pop(task.sequence, "unreported") is not None:
-            self._events.append(self._event("OperationMissedThreshold", task, threshold=15))
-        self._events.append(
-            self._event(
-                "OperationReplicatedAfterThreshold",
-                task,
-                threshold=15,
-                replication_time_seconds=self._age_us(version) // 1_000_000,
-            )
-        )
-
-    def _event(self, name: str, task: ReplicationTask, **fields: Any) -> ReplicationEvent:
+    def _event(self, notification: policy.Notification, task: ReplicationTask) -> ReplicationEvent:
+        """The event notification, with what every event carries (R-128..R-130)."""
         version = self._store.find(task.source_bucket, task.key, task.version_id)
         request_time = version.last_modified if version is not None else self.now
         operation = "OBJECT_DELETE" if task.kind is TaskKind.DELETE_MARKER else "OBJECT_PUT"
         return ReplicationEvent(
-            event_name=f"Replication:{name}",
+            event_name=f"Replication:{notification.kind}",
             event_time=self.now,
             source_bucket=task.source_bucket,
             key=task.key,
@@ -393,5 +253,7 @@ class _Replicator(_EngineCore):
             destination_bucket=f"arn:aws:s3:::{task.destination_bucket}",
             s3_operation=operation,
             request_time=request_time,
-            **fields,
+            failure_reason=notification.failure_reason,
+            threshold=notification.threshold,
+            replication_time_seconds=notification.replication_time_seconds,
         )

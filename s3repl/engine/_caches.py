@@ -1,0 +1,279 @@
+"""The engine's caches of policy answers: one object, named caches, dropped on every change.
+
+Why: policy is pure and remembers nothing, and most steps and puts ask it what it has
+just answered (the same routing, the same checks, the same replica shape).  The
+engine owns the state those answers depend on, so it owns the memory of them: one
+:class:`PolicyCache` per world view, replaced whenever a bucket, role, policy, key or
+account changes (``_EngineCore._changed``).  Objects do not invalidate it: an answer is
+cached only under a key that names everything of an object it depends on
+(``policy.outcome_key``); answers that read other objects (a metadata change looks for
+its replica) are never cached.
+
+Enum members hash in Python (``Enum.__hash__``); keys use their ``id()`` instead, which
+is fixed for the life of the process (members are singletons).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from s3repl import policy
+from s3repl.model import (
+    Bucket,
+    DeleteMarker,
+    FailureReason,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationStatus,
+    ReplicationTask,
+    ServerSideEncryption,
+    StorageClass,
+)
+from s3repl.world import World
+
+_StatusChange = tuple[
+    FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
+]
+_NO_TAGS: FrozenMap[str, str] = FrozenMap()
+#: Status maps are interned and few; past this many transitions the cache starts over.
+_STATUS_CHANGES_MAX = 4096
+
+
+class PolicyCache(policy.Answers):
+    """Policy's answers for one world view, remembered by the engine.
+
+    Attributes:
+        rules: ``(source, rule id)`` -> the rule, or ``None`` when it is gone.
+        outcomes: ``policy.outcome_key`` -> the checks' answer (only while keys are
+            alike, ``policy.keys_alike``).
+        keys_alike: ``(role, source, destination)`` -> ``policy.keys_alike``.
+        shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
+        status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
+            the new maps and header (the maps themselves are kept, and checked).
+        every_key: source -> ``policy.selects_every_key`` of its configuration.
+        routes: ``(source, class, encryption)`` -> routes, for sources whose rules
+            select every key.
+        routes_by_parts: ``(source, KMS-encrypted, policy.taking_part)`` -> routes, for
+            sources with filters (the rules taking part decide the winners).
+        marker_routes: ``(source, by lifecycle, policy.taking_part)`` -> the routes of
+            a delete marker.
+        rtc_sources: source -> whether any rule of it has RTC enabled.
+        put_defaults: bucket -> what a put without options resolves to there.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.rules: dict[tuple[str, str], ReplicationRule | None] = {}
+        self.outcomes: dict[tuple[object, ...], policy.ApplyOutcome] = {}
+        self._last_outcome: tuple[object, policy.ApplyOutcome] = ((), policy.OK)
+        self.keys_alike: dict[tuple[str, str, str], bool] = {}
+        self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
+        self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._last_status_change: tuple[object, ...] = (None,) * 7
+        self.every_key: dict[str, bool] = {}
+        self.routes: dict[tuple[str, int, int], tuple[policy.Route, ...]] = {}
+        self.routes_by_parts: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
+        self.marker_routes: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
+        self._object_kinds: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self._pending: dict[
+            int, tuple[tuple[policy.Route, ...], FrozenMap[str, ReplicationStatus]]
+        ] = {}
+        self.rtc_sources: dict[str, bool] = {}
+        self.put_defaults: dict[str, Any] = {}
+
+    # --- policy.Answers, remembered --------------------------------------------------
+
+    def rule(self, world: World, source: str, rule_id: str) -> ReplicationRule | None:
+        """:meth:`policy.Answers.rule`, remembered per source and rule id."""
+        key = (source, rule_id)
+        try:
+            return self.rules[key]
+        except KeyError:
+            found = self.rules[key] = super().rule(world, source, rule_id)
+            return found
+
+    def outcome(
+        self,
+        world: World,
+        task: ReplicationTask,
+        version: ObjectVersion | DeleteMarker,
+        source: Bucket,
+        config: ReplicationConfiguration,
+    ) -> policy.ApplyOutcome:
+        """:meth:`policy.Answers.outcome`, remembered by ``policy.outcome_key``."""
+        key = policy.outcome_key(task, version, source)
+        if key is None:
+            return super().outcome(world, task, version, source, config)
+        # Steps repeat one routing back to back: comparing with the last key is cheaper
+        # than hashing it (its enum members hash in Python).
+        if key == self._last_outcome[0]:
+            return self._last_outcome[1]
+        found = self.outcomes.get(key)
+        if found is None:
+            found = super().outcome(world, task, version, source, config)
+            if not self._keys_alike(world, config.role, source, task.destination_bucket):
+                return found
+            self.outcomes[key] = found
+        self._last_outcome = (key, found)
+        return found
+
+    def _keys_alike(self, world: World, role: str, source: Bucket, destination: str) -> bool:
+        key = (role, source.name, destination)
+        alike = self.keys_alike.get(key)
+        if alike is None:
+            alike = self.keys_alike[key] = policy.keys_alike(world, role, source, destination)
+        return alike
+
+    def shape(
+        self,
+        world: World,
+        task: ReplicationTask,
+        rule: ReplicationRule | None,
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> policy.ReplicaShape:
+        """:meth:`policy.Answers.shape`, remembered per source, rule id and destination."""
+        key = (
+            task.source_bucket,
+            task.rule_id,
+            task.destination_bucket,
+            id(storage_class),
+            id(encryption),
+        )
+        found = self.shapes.get(key)
+        if found is None:
+            found = self.shapes[key] = super().shape(world, task, rule, storage_class, encryption)
+        return found
+
+    def statuses_after(
+        self,
+        statuses: FrozenMap[str, ReplicationStatus],
+        reasons: FrozenMap[str, FailureReason],
+        destination: str,
+        status: ReplicationStatus,
+        reason: FailureReason | None,
+        *,
+        replica_sync: bool,
+    ) -> _StatusChange:
+        """:meth:`policy.Answers.statuses_after`, remembered by the maps' identities.
+
+        The entry keeps both maps alive, so their ids are not reused while it exists;
+        a hit is checked against them all the same.
+        """
+        last = self._last_status_change
+        if (
+            statuses is last[0]
+            and reasons is last[1]
+            and status is last[3]
+            and reason is last[4]
+            and replica_sync is last[5]
+            and destination == last[2]
+        ):
+            return last[6]  # type: ignore[return-value]
+        key = (id(statuses), id(reasons), destination, id(status), id(reason), replica_sync)
+        found = self.status_changes.get(key)
+        if found is None or found[0] is not statuses or found[1] is not reasons:
+            if len(self.status_changes) >= _STATUS_CHANGES_MAX:
+                self.status_changes.clear()
+            change = super().statuses_after(
+                statuses, reasons, destination, status, reason, replica_sync=replica_sync
+            )
+            found = self.status_changes[key] = (statuses, reasons, change)
+        self._last_status_change = (
+            statuses,
+            reasons,
+            destination,
+            status,
+            reason,
+            replica_sync,
+            found[2],
+        )
+        return found[2]  # type: ignore[return-value]
+
+    # --- routing -------------------------------------------------------------------
+
+    def new_object_routes(
+        self,
+        world: World,
+        bucket: str,
+        key: str,
+        tags: Mapping[str, str],
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> tuple[policy.Route, ...]:
+        """``policy.route_new_object``, remembered when the routes cannot depend on the key."""
+        every_key = self.every_key.get(bucket)
+        if every_key is None:
+            source = world.buckets.get(bucket)
+            config = None if source is None else source.replication
+            every_key = self.every_key[bucket] = config is None or policy.selects_every_key(config)
+        if every_key:
+            memo_key = (bucket, id(storage_class), id(encryption))
+            routes = self.routes.get(memo_key)
+            if routes is None:
+                routes = self.routes[memo_key] = policy.route_new_object(
+                    world, bucket, key, tags, storage_class, encryption
+                )
+            return routes
+        # Filters: the routes depend on the object only through the rules taking part.
+        kind = self._object_kinds.get((id(storage_class), id(encryption)))
+        if kind is None:
+            kind = self._object_kinds[(id(storage_class), id(encryption))] = (
+                policy.eligible(world, storage_class, encryption),
+                encryption.uses_kms,
+            )
+        if not kind[0]:
+            return ()
+        config = world.buckets[bucket].replication
+        assert config is not None  # every_key is True without a configuration
+        parts = (bucket, kind[1], policy.taking_part(config, key, tags, kms_encrypted=kind[1]))
+        routes = self.routes_by_parts.get(parts)
+        if routes is None:
+            routes = self.routes_by_parts[parts] = policy.route_new_object(
+                world, bucket, key, tags, storage_class, encryption
+            )
+        return routes
+
+    def delete_marker_routes(
+        self, world: World, bucket: str, marker: DeleteMarker
+    ) -> tuple[policy.Route, ...]:
+        """``policy.route_delete_marker``, remembered by the rules taking part.
+
+        A marker carries no tags; its routes depend on it only through its key's
+        matching rules and whether lifecycle wrote it.
+        """
+        source = world.buckets.get(bucket)
+        if source is None or source.replication is None:
+            return ()
+        parts = (
+            bucket,
+            marker.by_lifecycle,
+            policy.taking_part(source.replication, marker.key, _NO_TAGS),
+        )
+        routes = self.marker_routes.get(parts)
+        if routes is None:
+            routes = self.marker_routes[parts] = policy.route_delete_marker(world, bucket, marker)
+        return routes
+
+    def pending_statuses(
+        self, routes: tuple[policy.Route, ...]
+    ) -> FrozenMap[str, ReplicationStatus]:
+        """``policy.pending_statuses``, remembered per routes tuple (this cache holds them)."""
+        found = self._pending.get(id(routes))
+        if found is None or found[0] is not routes:
+            found = self._pending[id(routes)] = (routes, policy.pending_statuses(routes))
+        return found[1]
+
+    def uses_rtc(self, world: World, bucket: str) -> bool:
+        """Whether any rule of the bucket's configuration has RTC enabled (R-132)."""
+        found = self.rtc_sources.get(bucket)
+        if found is None:
+            source = world.buckets.get(bucket)
+            config = None if source is None else source.replication
+            found = self.rtc_sources[bucket] = config is not None and any(
+                policy.rtc_enabled(rule) for rule in config.rules
+            )
+        return found

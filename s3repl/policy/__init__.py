@@ -1,0 +1,215 @@
+"""THE replication rules of s3repl: every "does this replicate, and how" decision.
+
+Theory of operation.  The engine asks this package four questions, and stores and
+schedules whatever the answers say; it never decides semantics itself.
+
+1. *Routing* (``_routing``; when a version, delete marker or metadata change is
+   created): which destinations does it go to, and under which winning rule?
+   ``route_object``, ``route_delete_marker``, ``route_metadata``.  Rule 1: only
+   enabled rules count (R-065); rule 2: a rule matches by prefix, tags and ``Not``
+   (R-060, R-061, R-069); rule 3: per destination, the matching rule with the highest
+   priority wins, ties broken by rule order (R-063, R-066); rule 4: eligibility gates
+   are applied before priority (replicas never, archived classes never, SSE-KMS only
+   with the opt-in, SSE-C by profile: R-101, R-105, R-067, R-081).
+2. *Applying* (``_apply``, ``_checks``; when the engine steps a task): does it
+   succeed, fail with which documented reason, or wait (transient)?  ``apply_outcome``
+   walks ``CHECKS``, one ordered table of every check S3 meets (stage, condition or
+   permission, which tasks and objects, failure reason, ``R-nnn``): assume the role,
+   find the destination, read the source, write the destination.  Its permission rows
+   (``PERMISSION_NEEDS``) and their ``when`` column, read by ``rule_needs``, are what
+   ``s3repl.validate``'s findings read too: one reading for both.  Whether the role
+   may do an action is ``_permissions``' job (IAM).
+3. *Shaping* the replica (``_shape``): ``build_replica`` (R-082..R-089,
+   R-150..R-154), through a ``ReplicaShape``: what a rule and destination give every
+   replica of one storage class and encryption kind.
+4. *Status* (``_status``): ``aggregate_status`` (R-123), ``status_after`` (R-122),
+   the RTC rules (R-129, R-132), the destination's version order (R-143) and
+   ``lifecycle_may_expire`` (R-125).
+
+5. *One step, one answer* (``_apply``): ``apply`` returns an ``Applied``, every effect
+   of a step (verdict, reason, the replica and where it goes, the source's new
+   statuses, events, failed operations, retry time, reroutes); the engine writes it.
+
+No caches.  Policy remembers nothing between calls: no module-level state, no
+memo on the world.  Answers that an owner of state may remember are asked through
+``Answers`` (``apply``'s ``answers=``); the engine passes its own caches there.
+
+Every function is a pure function over a :class:`~s3repl.world.World` and frozen values;
+the modules are private, this facade is the public face.
+"""
+
+from __future__ import annotations
+
+from s3repl.policy._apply import (
+    PURE_ANSWERS,
+    Answers,
+    Applied,
+    Write,
+    apply,
+    apply_outcome,
+    decide,
+    outcome_key,
+    rule_by_id,
+)
+from s3repl.policy._checks import (
+    CHECKS,
+    OK,
+    PERMISSION_NEEDS,
+    R010_READ_LEGAL_HOLD,
+    R010_READ_RETENTION,
+    R151_OVERRIDE_OWNER,
+    R155_READ_ACL,
+    R155_READ_OBJECT,
+    R155_READ_TAGS,
+    R155_REPLICATE_DELETE,
+    R155_REPLICATE_OBJECT,
+    R158_PUT_LEGAL_HOLD,
+    ApplyOutcome,
+    Check,
+    Condition,
+    Effect,
+    NeedWhen,
+    Objects,
+    PermissionNeed,
+    Stage,
+    Subject,
+    Verdict,
+    permission_needs,
+    rule_needs,
+)
+from s3repl.policy._permissions import (
+    keys_alike,
+    object_arn,
+    permission_decision,
+    role_allows,
+    role_may,
+)
+from s3repl.policy._routing import (
+    Route,
+    Standing,
+    delete_markers_replicate,
+    eligible,
+    explain_routing,
+    filter_matches,
+    kms_opt_in,
+    route_delete_marker,
+    route_metadata,
+    route_new_object,
+    route_object,
+    route_version_delete,
+    rule_matches,
+    selects_every_key,
+    taking_part,
+    winning_rules,
+)
+from s3repl.policy._shape import (
+    ReplicaShape,
+    build_marker_replica,
+    build_replica,
+    metadata_update,
+    replica_shape,
+)
+from s3repl.policy._status import (
+    MISSED_THRESHOLD,
+    RTC_THRESHOLD_MINUTES,
+    MetadataChange,
+    Notification,
+    aggregate_status,
+    failure_notifications,
+    lifecycle_may_expire,
+    metadata_change,
+    orders_by_source_time,
+    outcome_changes_status,
+    pending_statuses,
+    retry_delay_us,
+    rtc_applies,
+    rtc_enabled,
+    rtc_late,
+    rtc_notifications,
+    sends_failure_events,
+    status_after,
+    statuses_after,
+    version_after_outcome,
+)
+
+__all__ = [
+    "CHECKS",
+    "MISSED_THRESHOLD",
+    "OK",
+    "PERMISSION_NEEDS",
+    "PURE_ANSWERS",
+    "R010_READ_LEGAL_HOLD",
+    "R010_READ_RETENTION",
+    "R151_OVERRIDE_OWNER",
+    "R155_READ_ACL",
+    "R155_READ_OBJECT",
+    "R155_READ_TAGS",
+    "R155_REPLICATE_DELETE",
+    "R155_REPLICATE_OBJECT",
+    "R158_PUT_LEGAL_HOLD",
+    "RTC_THRESHOLD_MINUTES",
+    "Answers",
+    "Applied",
+    "ApplyOutcome",
+    "Check",
+    "Condition",
+    "Effect",
+    "MetadataChange",
+    "NeedWhen",
+    "Notification",
+    "Objects",
+    "PermissionNeed",
+    "ReplicaShape",
+    "Route",
+    "Stage",
+    "Standing",
+    "Subject",
+    "Verdict",
+    "Write",
+    "aggregate_status",
+    "apply",
+    "apply_outcome",
+    "build_marker_replica",
+    "build_replica",
+    "decide",
+    "delete_markers_replicate",
+    "eligible",
+    "explain_routing",
+    "failure_notifications",
+    "filter_matches",
+    "keys_alike",
+    "kms_opt_in",
+    "lifecycle_may_expire",
+    "metadata_change",
+    "metadata_update",
+    "object_arn",
+    "orders_by_source_time",
+    "outcome_changes_status",
+    "outcome_key",
+    "pending_statuses",
+    "permission_decision",
+    "permission_needs",
+    "replica_shape",
+    "retry_delay_us",
+    "role_allows",
+    "role_may",
+    "route_delete_marker",
+    "route_metadata",
+    "route_new_object",
+    "route_object",
+    "route_version_delete",
+    "rtc_applies",
+    "rtc_enabled",
+    "rtc_late",
+    "rtc_notifications",
+    "rule_by_id",
+    "rule_matches",
+    "rule_needs",
+    "selects_every_key",
+    "sends_failure_events",
+    "status_after",
+    "statuses_after",
+    "taking_part",
+    "version_after_outcome",
+    "winning_rules",
+]

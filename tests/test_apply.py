@@ -1,0 +1,546 @@
+"""``policy.apply`` as tables: the checks table, the profiles, and totality (R-124, R-158).
+
+Each row of :data:`APPLY_TABLE` builds one world (a source, a destination, a role and
+one rule), changes one thing after the put, and states what ``policy.apply`` decides
+for the queued task: verdict and failure reason as SPEC R-158 / R-127 name them.  The
+totality test applies every task kind in a world where it completes, one where it
+fails and one where it must wait, and checks the effects every :class:`Applied` must
+agree on.  Expected values come from SPEC.md, not from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+from worlds import two_way
+
+from s3repl import Engine, Profile, policy
+from s3repl.model import (
+    DeleteMarker,
+    FailureReason,
+    FrozenMap,
+    ObjectVersion,
+    ReplicationStatus,
+    ReplicationTask,
+    TaskKind,
+)
+from s3repl.world import World
+
+ROLE = "arn:aws:iam::123456789012:role/repl"
+F = FailureReason
+V = policy.Verdict
+REPLICATION_ACTIONS = (
+    "s3:GetObjectVersionForReplication",
+    "s3:GetObjectVersionAcl",
+    "s3:GetObjectVersionTagging",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:ReplicateTags",
+)
+
+
+def role_policy(*missing: str) -> dict[str, Any]:
+    """A role policy allowing the replication actions on every resource but ``missing``."""
+    actions = [action for action in REPLICATION_ACTIONS if action not in missing]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
+
+
+def world_with_put(
+    *, profile: Profile | None = None, tags: dict[str, str] | None = None, metrics: bool = False
+) -> Engine:
+    """src -> dst under one rule for every key, one object put (its task queued)."""
+    engine = Engine(seed=3, profile=profile)
+    engine.create_bucket("src", versioning=True)
+    engine.create_bucket("dst", region="eu-west-1", versioning=True)
+    engine.create_role(ROLE)
+    destination: dict[str, Any] = {"Bucket": "arn:aws:s3:::dst"}
+    if metrics:
+        destination["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
+        destination["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": 15}}
+    engine.put_bucket_replication(
+        "src",
+        {
+            "Role": ROLE,
+            "Rules": [
+                {
+                    "ID": "all",
+                    "Priority": 1,
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "DeleteMarkerReplication": {"Status": "Enabled"},
+                    "Destination": destination,
+                }
+            ],
+        },
+    )
+    engine.put_object("src", "k", b"body", tags=tags)
+    return engine
+
+
+def version_of(world: World, task: ReplicationTask) -> ObjectVersion | DeleteMarker | None:
+    """The version a task carries, read from a snapshot."""
+    for version in world.versions(task.source_bucket, task.key):
+        if version.version_id == task.version_id:
+            return version
+    return None
+
+
+def apply_next(
+    engine: Engine,
+    *,
+    unavailable: frozenset[str] = frozenset(),
+    task: ReplicationTask | None = None,
+) -> policy.Applied:
+    """What ``policy.apply`` decides for the next queued task (or ``task``) in a snapshot."""
+    world = engine.snapshot()
+    chosen = task if task is not None else engine.pending()[0]
+    return policy.apply(
+        world,
+        chosen,
+        version_of(world, chosen),
+        clock=lambda: engine.now,
+        now_us=world.clock_us,
+        unavailable=unavailable,
+    )
+
+
+def deny_tags_at_destination(engine: Engine) -> None:
+    """The destination owner explicitly refuses ``s3:ReplicateTags`` (R-157)."""
+    engine.put_bucket_policy(
+        "dst",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": ROLE},
+                    "Action": "s3:ReplicateTags",
+                    "Resource": "arn:aws:s3:::dst/*",
+                }
+            ],
+        },
+    )
+
+
+Tweak = Callable[[Engine], object]
+
+# (name, profile, tagged, tweak after the put, verdict, reason, replica tags kept,
+#  failed metadata operation, requirement)
+APPLY_TABLE: list[tuple[str, Profile | None, bool, Tweak, V, F | None, bool, F | None, str]] = [
+    ("all allowed", None, True, lambda e: None, V.COMPLETED, None, True, None, "R-124"),
+    (
+        "role deleted",
+        None,
+        False,
+        lambda e: e.delete_role(ROLE),
+        V.FAILED,
+        F.ASSUME_ROLE_NOT_PERMITTED,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "role not trusted by S3",
+        None,
+        False,
+        lambda e: e.create_role(ROLE, trusted=False),
+        V.FAILED,
+        F.ASSUME_ROLE_NOT_PERMITTED,
+        False,
+        None,
+        "R-006",
+    ),
+    (
+        "destination deleted",
+        None,
+        False,
+        lambda e: e.delete_bucket("dst"),
+        V.FAILED,
+        F.DST_BUCKET_NOT_FOUND,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "destination versioning suspended",
+        None,
+        False,
+        lambda e: e.put_bucket_versioning("dst", "Suspended"),
+        V.FAILED,
+        F.DST_BUCKET_UNVERSIONED,
+        False,
+        None,
+        "R-005",
+    ),
+    (
+        "configuration deleted",
+        None,
+        False,
+        lambda e: e.delete_bucket_replication("src"),
+        V.FAILED,
+        F.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+        False,
+        None,
+        "R-127",
+    ),
+    (
+        "no s3:GetObjectVersionForReplication",
+        None,
+        False,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:GetObjectVersionForReplication")),
+        V.FAILED,
+        F.SRC_GET_OBJECT_NOT_PERMITTED,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "no s3:GetObjectVersionAcl",
+        None,
+        False,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:GetObjectVersionAcl")),
+        V.FAILED,
+        F.SRC_GET_ACL_NOT_PERMITTED,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "no s3:ReplicateObject",
+        None,
+        False,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:ReplicateObject")),
+        V.FAILED,
+        F.DST_PUT_OBJECT_NOT_PERMITTED,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "no s3:GetObjectVersionTagging, default profile: replicated without tags",
+        None,
+        True,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:GetObjectVersionTagging")),
+        V.COMPLETED,
+        None,
+        False,
+        F.SRC_GET_TAGGING_NOT_PERMITTED,
+        "R-158",
+    ),
+    (
+        "no s3:GetObjectVersionTagging, profile fail",
+        Profile.aws().evolve(missing_tag_read_permission="fail"),
+        True,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:GetObjectVersionTagging")),
+        V.FAILED,
+        F.SRC_GET_TAGGING_NOT_PERMITTED,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "no s3:GetObjectVersionTagging, untagged object: nothing to read",
+        None,
+        False,
+        lambda e: e.create_role(ROLE, policy=role_policy("s3:GetObjectVersionTagging")),
+        V.COMPLETED,
+        None,
+        False,
+        None,
+        "R-158",
+    ),
+    (
+        "s3:ReplicateTags denied by the destination",
+        None,
+        True,
+        deny_tags_at_destination,
+        V.COMPLETED,
+        None,
+        False,
+        F.DST_PUT_TAGGING_NOT_PERMITTED,
+        "R-157",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "profile", "tagged", "tweak", "verdict", "reason", "tags_kept", "metadata", "req"),
+    APPLY_TABLE,
+    ids=[row[0] for row in APPLY_TABLE],
+)
+def test_apply_table(
+    name: str,
+    profile: Profile | None,
+    tweak: Tweak,
+    verdict: V,
+    reason: F | None,
+    metadata: F | None,
+    req: str,
+    *,
+    tagged: bool,
+    tags_kept: bool,
+) -> None:
+    """R-005, R-006, R-124, R-127, R-157, R-158: each row's verdict, reason and tag fate."""
+    engine = world_with_put(profile=profile, tags={"team": "x"} if tagged else None)
+    tweak(engine)
+    applied = apply_next(engine)
+    assert (applied.verdict, applied.reason) == (verdict, reason), (name, req)
+    failed_operations = () if metadata is None else (metadata,)
+    if verdict is V.FAILED:
+        failed_operations = (reason,)
+    assert applied.failures == failed_operations, (name, req)
+    if verdict is V.COMPLETED:
+        assert isinstance(applied.replica, ObjectVersion)
+        assert applied.replica.replication_status is ReplicationStatus.REPLICA  # R-120
+        assert bool(applied.replica.tags) is tags_kept, (name, req)
+
+
+def test_a_failure_is_recorded_on_the_source() -> None:
+    """R-123, R-124, R-127: a failed task turns the source FAILED, with its reason."""
+    engine = world_with_put()
+    engine.delete_bucket("dst")
+    applied = apply_next(engine)
+    assert applied.source is not None
+    assert applied.source.replication_status is ReplicationStatus.FAILED
+    assert applied.source.failure_reasons == {"dst": F.DST_BUCKET_NOT_FOUND}
+
+
+def test_a_completion_is_recorded_on_the_source() -> None:
+    """R-123, R-124: completing the only destination turns the source COMPLETED."""
+    applied = apply_next(world_with_put())
+    assert applied.source is not None
+    assert applied.source.replication_status is ReplicationStatus.COMPLETED
+    assert applied.source.destination_statuses == {"dst": ReplicationStatus.COMPLETED}
+
+
+@pytest.mark.parametrize(("seconds", "profile"), [(60, None), (5, {"retry_delay_seconds": 5})])
+def test_a_transient_problem_waits_the_profile_delay(
+    seconds: int, profile: dict[str, int] | None
+) -> None:
+    """R-124: an unreachable destination keeps the task queued; it is due again after
+    ``Profile.retry_delay_seconds`` (default a minute, INF), and nothing is written."""
+    engine = world_with_put(profile=Profile.aws().evolve(**(profile or {})))
+    now_us = engine.snapshot().clock_us
+    applied = apply_next(engine, unavailable=frozenset({"dst"}))
+    assert applied.verdict is V.RETRY
+    assert applied.retry_at_us == now_us + seconds * 1_000_000
+    assert applied.write is policy.Write.NOTHING
+    assert applied.source is None
+
+
+def test_failures_send_events_only_under_metrics() -> None:
+    """R-129, R-131: a failure counts as a failed operation; its event needs metrics."""
+    for metrics, events in ((False, ()), (True, ("OperationFailedReplication",))):
+        engine = world_with_put(metrics=metrics)
+        engine.delete_role(ROLE)
+        applied = apply_next(engine)
+        assert applied.failures == (F.ASSUME_ROLE_NOT_PERMITTED,)
+        assert tuple(n.kind for n in applied.notifications) == events
+
+
+def test_a_late_rtc_replication_reports_the_threshold() -> None:
+    """R-129, R-132: replicated after 15 minutes under RTC: OperationMissedThreshold, then
+    OperationReplicatedAfterThreshold with the time it took; within 15 minutes, nothing."""
+    engine = world_with_put(metrics=True)
+    assert apply_next(engine).notifications == ()
+    engine.advance(seconds=20 * 60)
+    late = apply_next(engine, task=engine.pending()[0])
+    kinds = [n.kind for n in late.notifications]
+    assert kinds == ["OperationMissedThreshold", "OperationReplicatedAfterThreshold"]
+    assert late.notifications[1].threshold == 15
+    seconds_taken = late.notifications[1].replication_time_seconds
+    assert seconds_taken is not None
+    assert 20 * 60 <= seconds_taken < 20 * 60 + 1
+
+
+def test_replicas_are_never_rerouted() -> None:
+    """R-101: the replica a step writes goes nowhere further, even into a bucket that
+    replicates on."""
+    engine = world_with_put()
+    engine.put_bucket_replication(
+        "dst",
+        {
+            "Role": ROLE,
+            "Rules": [
+                {
+                    "ID": "on",
+                    "Priority": 1,
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "DeleteMarkerReplication": {"Status": "Enabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::src"},
+                }
+            ],
+        },
+    )
+    applied = apply_next(engine)
+    assert applied.write is policy.Write.PLACE
+    assert applied.reroutes == ()
+
+
+@pytest.mark.parametrize(
+    ("order", "by_source_time"), [("source_timestamp", True), ("arrival", False)]
+)
+def test_the_destination_order_follows_the_profile(order: str, *, by_source_time: bool) -> None:
+    """R-143, T-76: the replica is placed by source time, or as it arrives, by the profile."""
+    engine = world_with_put(profile=Profile.aws().evolve(destination_version_order=order))
+    assert apply_next(engine).by_source_time is by_source_time
+
+
+# --- totality ----------------------------------------------------------------------------
+
+
+def task_of_kind(engine: Engine, kind: TaskKind) -> ReplicationTask:
+    """A queued task of ``kind`` (a version delete, which policy never routes, is built)."""
+    if kind is TaskKind.OBJECT:
+        return engine.pending()[0]
+    engine.run()
+    if kind is TaskKind.DELETE_MARKER:
+        engine.delete_object("src", "k")
+    elif kind is TaskKind.METADATA:
+        engine.put_object_tagging("src", "k", {"team": "y"})
+    else:
+        version = engine.head_object("src", "k")
+        return ReplicationTask(
+            source_bucket="src",
+            destination_bucket="dst",
+            key="k",
+            version_id=version.version_id,
+            rule_id="all",
+            kind=TaskKind.VERSION_DELETE,
+        )
+    (task,) = engine.pending()
+    assert task.kind is kind
+    return task
+
+
+def check_applied(applied: policy.Applied) -> None:
+    """What every Applied agrees on (see ``policy.Applied``)."""
+    assert (applied.verdict is V.FAILED) == (applied.reason is not None)
+    assert (applied.verdict is V.RETRY) == (applied.retry_at_us is not None)
+    placed = applied.write in (policy.Write.PLACE, policy.Write.REPLACE)
+    assert placed == (applied.replica is not None)
+    if applied.write is not policy.Write.NOTHING:
+        assert applied.verdict is V.COMPLETED
+    if applied.verdict is V.FAILED:
+        assert applied.failures == (applied.reason,)
+    if applied.verdict is V.RETRY:
+        assert applied.source is None
+        assert applied.failures == ()
+        assert applied.notifications == ()
+
+
+def _fails(engine: Engine) -> None:
+    engine.delete_role(ROLE)
+
+
+@pytest.mark.parametrize("kind", list(TaskKind))
+@pytest.mark.parametrize("verdict", list(V))
+def test_every_task_kind_reaches_every_verdict(kind: TaskKind, verdict: V) -> None:
+    """R-124, R-158: apply answers every task kind with each verdict, never raising, and
+    every answer is consistent (a reason exactly when failed, a due time exactly for a
+    retry, writes only when completed)."""
+    engine = world_with_put()
+    task = task_of_kind(engine, kind)
+    if verdict is V.FAILED:
+        _fails(engine)
+    unavailable = frozenset({"dst"}) if verdict is V.RETRY else frozenset()
+    applied = apply_next(engine, unavailable=unavailable, task=task)
+    assert applied.verdict is verdict
+    check_applied(applied)
+    expected_write = {
+        TaskKind.OBJECT: policy.Write.PLACE,
+        TaskKind.DELETE_MARKER: policy.Write.PLACE,
+        TaskKind.METADATA: policy.Write.REPLACE,
+        TaskKind.VERSION_DELETE: policy.Write.REMOVE,
+    }[kind]
+    if verdict is V.COMPLETED:
+        assert applied.write is expected_write
+    else:
+        assert applied.write is policy.Write.NOTHING
+
+
+def test_the_engine_writes_what_apply_says() -> None:
+    """R-124: a step changes the world exactly as its Applied says (one write path)."""
+    engine = world_with_put()
+    applied = apply_next(engine)
+    engine.step()
+    assert applied.replica is not None
+    assert applied.source is not None
+    replica = engine.head_object("dst", "k")
+    assert attrs.evolve(replica, is_latest=False) == attrs.evolve(applied.replica, is_latest=False)
+    assert engine.head_object("src", "k").replication_status is applied.source.replication_status
+
+
+# --- the checks table --------------------------------------------------------------------
+
+
+def test_checks_run_stage_by_stage() -> None:
+    """R-158: the table lists its checks in the order S3 meets them: role, destination,
+    source reads, destination writes."""
+    stages = list(policy.Stage)
+    order = [stages.index(check.stage) for check in policy.CHECKS]
+    assert order == sorted(order)
+    assert policy.CHECKS[0].condition is policy.Condition.ROLE_ASSUMABLE
+
+
+def test_permission_needs_are_the_tables_permission_rows() -> None:
+    """R-155, R-158: findings and apply read one table: PERMISSION_NEEDS is exactly the
+    permission rows of CHECKS, in order."""
+    rows = [check.need for check in policy.CHECKS if check.condition is policy.Condition.PERMITTED]
+    assert list(policy.PERMISSION_NEEDS) == rows
+
+
+def test_a_permission_row_names_its_need() -> None:
+    """A checks row that tests a permission must say which (the table refuses otherwise)."""
+    with pytest.raises(ValueError, match="PERMITTED"):
+        policy.Check(
+            stage=policy.Stage.ROLE,
+            requirement="R-158",
+            condition=policy.Condition.PERMITTED,
+            reason=F.DST_PUT_OBJECT_NOT_PERMITTED,
+        )
+
+
+@pytest.mark.parametrize(
+    "check", policy.CHECKS, ids=lambda c: f"{c.requirement}-{c.condition.name}"
+)
+def test_every_check_row_names_a_requirement(check: policy.Check) -> None:
+    """Every row of the checks table names the SPEC requirement it implements."""
+    assert check.requirement.startswith("R-")
+    assert len(check.requirement) == 5
+
+
+# --- metadata changes (R-122) -------------------------------------------------------------
+
+
+def test_a_replica_syncing_its_change_back_reads_pending() -> None:
+    """R-122, R-172: a replica whose bucket syncs replica modifications back reads PENDING
+    while its change travels to the source."""
+    engine = two_way()
+    engine.put_object("east", "k", b"x")
+    engine.run()
+    replica = engine.head_object("west", "k")
+    assert replica.replication_status is ReplicationStatus.REPLICA
+    changed = attrs.evolve(replica, tags=FrozenMap({"t": "1"}))
+    routed = policy.metadata_change(engine.snapshot(), "west", changed)
+    assert routed.replica_sync
+    assert routed.version.replication_status is ReplicationStatus.PENDING
+    assert [route.destination_bucket for route in routed.routes] == ["east"]
+
+
+def test_a_replica_without_a_way_back_stays_replica() -> None:
+    """R-122: without replica modification sync a changed replica still reads REPLICA."""
+    engine = world_with_put()
+    engine.run()
+    replica = engine.head_object("dst", "k")
+    changed = attrs.evolve(replica, tags=FrozenMap({"t": "1"}))
+    routed = policy.metadata_change(engine.snapshot(), "dst", changed)
+    assert (routed.routes, routed.replica_sync) == ((), False)
+    assert routed.version.replication_status is ReplicationStatus.REPLICA
