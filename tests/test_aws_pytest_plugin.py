@@ -1,0 +1,57 @@
+"""The pytest plugin: declared as an entry point, cheap to import, inert until asked.
+
+Its fixtures serve clients from a fresh engine per test. The suites run in a subprocess
+with this checkout first on ``PYTHONPATH``, the plugin named with ``-p`` (so the tests
+hold whether or not the entry point is installed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = "s3repl.aws.pytest_plugin"
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    return lambda: pytester.runpytest_subprocess("-p", PLUGIN, "-p", "no:cacheprovider")
+
+
+def test_the_plugin_is_declared_as_a_pytest11_entry_point() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["entry-points"]["pytest11"] == {"s3repl": PLUGIN}
+
+
+def test_importing_the_plugin_imports_neither_botocore_nor_boto3() -> None:
+    code = (
+        f"import sys, {PLUGIN}; print(sorted(m for m in ('botocore', 'boto3') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_suite_that_asks_for_nothing_never_imports_botocore(
+    pytester: pytest.Pytester, run: Any
+) -> None:
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_plain():
+            assert "botocore" not in sys.modules
+        """
+    )
+    result = run()
+    result.assert_outcomes(passed=1)
