@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from xml.sax.saxutils import escape
 
 from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
+from s3repl.aws._operations import AwsBackend
 from s3repl.aws._routing import Route, route
 from s3repl.model import DEFAULT_ACCOUNT
 
@@ -114,8 +115,7 @@ def _default_protocol() -> WireProtocol:
 
 
 def _default_backend(engine: Engine) -> Backend:
-    operations = importlib.import_module("s3repl.aws._operations")
-    return cast("Backend", operations.AwsBackend(engine))
+    return AwsBackend(engine)
 
 
 class Gateway:
