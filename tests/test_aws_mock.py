@@ -18,6 +18,7 @@ import botocore.config
 import botocore.exceptions
 import botocore.handlers
 import pytest
+from aws_env import no_aws_env  # noqa: F401 - a fixture, used by name
 from aws_fakes import FakeBackend, FakeProtocol
 from botocore.awsrequest import AWSPreparedRequest
 
@@ -28,23 +29,6 @@ from s3repl.aws._mock import FAKE_ACCESS_KEY_ID, _before_send
 
 def faked(engine: Engine) -> Any:
     return mock(engine, protocol=FakeProtocol(), backend=FakeBackend(engine))
-
-
-@pytest.fixture
-def no_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return
 
 
 @pytest.mark.usefixtures("no_aws_env")
@@ -73,8 +57,9 @@ def test_fake_credentials_and_region_exist_only_while_active() -> None:
     assert all(a is b for a, b in zip(botocore.handlers.BUILTIN_HANDLERS, handlers, strict=True))
 
 
+@pytest.mark.usefixtures("no_aws_env")
 def test_configured_credentials_are_kept_and_name_the_account(
-    no_aws_env: None, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "210987654321")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
