@@ -55,3 +55,32 @@ def test_a_suite_that_asks_for_nothing_never_imports_botocore(
     )
     result = run()
     result.assert_outcomes(passed=1)
+
+
+def test_the_fixtures_serve_every_client_from_one_fresh_engine(
+    pytester: pytest.Pytester, run: Any
+) -> None:
+    pytester.makepyfile(
+        """
+        import json
+
+        TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+        def test_world(s3repl_engine, s3_client, iam_client, kms_client, sts_client):
+            s3_client.create_bucket(Bucket="made-with-fixtures")
+            assert s3repl_engine.get_bucket("made-with-fixtures").name == "made-with-fixtures"
+            assert sts_client.get_caller_identity()["Account"] == "123456789012"
+            iam_client.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+            assert kms_client.create_key()["KeyMetadata"]["KeyId"]
+            assert s3_client.meta.region_name == "us-east-1"
+
+        def test_fresh_engine_each_time(s3_client):
+            assert s3_client.list_buckets()["Buckets"] == []
+
+        def test_the_mock_yields_the_engine(s3repl_mock, s3repl_engine):
+            assert s3repl_mock is s3repl_engine
+        """
+    )
+    result = run()
+    result.assert_outcomes(passed=3)

@@ -29,7 +29,6 @@ engine's determinism contract reaches the wire).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import threading
@@ -37,6 +36,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from xml.sax.saxutils import escape
 
+from s3repl.aws import _protocol
 from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._operations import AwsBackend
 from s3repl.aws._routing import Route, route
@@ -110,8 +110,7 @@ class Backend(Protocol):
 
 
 def _default_protocol() -> WireProtocol:
-    # Bound at first use: tests give the gateway small fakes of the layers below.
-    return cast("WireProtocol", importlib.import_module("s3repl.aws._protocol"))
+    return cast("WireProtocol", _protocol)
 
 
 def _default_backend(engine: Engine) -> Backend:
