@@ -18,10 +18,15 @@ AWS_VARIABLES = (
 )
 
 
-@pytest.fixture
-def no_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def hide_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset every AWS variable and point botocore's files at nothing, for one test."""
     for name in AWS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def no_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    hide_aws_env(monkeypatch)
