@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http
+import logging
 import signal
 import sys
 import threading
@@ -28,6 +29,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 from urllib.parse import parse_qsl, quote
 
+import waitress.channel
 import waitress.server
 
 from s3repl.aws._control import CONTROL_PREFIX, control, encode
@@ -161,6 +163,24 @@ class S3ReplApp:
         return [b""] if head else [response.body]
 
 
+class _Channel(waitress.channel.HTTPChannel):
+    """waitress's connection, minus a hang on ``Expect: 100-continue`` with an empty body.
+
+    Why: waitress 3.0 answers ``100 Continue`` to a request that is already complete
+    (``Content-Length: 0``, as boto3 sends for an empty ``put_object``) and then marks it
+    incomplete, waiting for a body that never comes.  A complete request needs no
+    ``100 Continue`` (RFC 9110 10.1.1 lets the server answer it directly), so this
+    channel skips it and the request is served at once.
+    """
+
+    def send_continue(self) -> None:
+        """Send ``100 Continue`` unless the request already arrived whole."""
+        if self.request is not None and self.request.completed:
+            self.request.expect_continue = False
+            return
+        super().send_continue()
+
+
 class Server:
     """A bound waitress server around an :class:`S3ReplApp`; :meth:`run` serves it.
 
@@ -224,7 +244,7 @@ def make_server(
         gateway: a gateway to serve through (default: a new one with these limits).
 
     Raises:
-        OSError: the address cannot be bound.
+        OSError: the address cannot be bound, or names several addresses.
     """
     if gateway is None:
         gateway = Gateway(
@@ -245,6 +265,11 @@ def make_server(
         max_request_header_size=4 * gateway.header_bytes_max,
         clear_untrusted_proxy_headers=True,
     )
+    if not isinstance(waitress_server, waitress.server.BaseWSGIServer):
+        waitress_server.close()
+        msg = f"{host!r} names several addresses; give one (for example 127.0.0.1)"
+        raise OSError(msg)
+    waitress_server.channel_class = _Channel
     return Server(app, waitress_server, channels)
 
 
@@ -264,6 +289,8 @@ def serve(
         0, the exit status of a clean stop.
     """
     server = make_server(engine, host=host, port=port, replicate=replicate)
+    # One worker thread by design: requests queueing up is normal, not a warning.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     print(f"listening on {server.url}", file=out or sys.stdout, flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
