@@ -251,6 +251,8 @@ def make_server(
             engine, body_limit_bytes=body_limit_bytes, header_bytes_max=header_bytes_max
         )
     app = S3ReplApp(gateway, replicate=replicate)
+    # One worker thread by design: requests queueing up is normal, not a warning.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     channels: dict[Any, Any] = {}
     # waitress's own limits sit above the gateway's, so that the gateway answers an
     # oversized request with S3's error XML; waitress cuts off anything far larger.
@@ -289,8 +291,6 @@ def serve(
         0, the exit status of a clean stop.
     """
     server = make_server(engine, host=host, port=port, replicate=replicate)
-    # One worker thread by design: requests queueing up is normal, not a warning.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     print(f"listening on {server.url}", file=out or sys.stdout, flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
