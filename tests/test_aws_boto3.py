@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -501,3 +503,14 @@ def test_an_unmodelled_operation_answers_not_implemented(aws: Aws) -> None:
     assert error_of(caught) == ("NotImplemented", 501)
     assert "GetBucketWebsite" in caught.value.response["Error"]["Message"]
     assert aws.engine.snapshot() == before
+
+
+def test_the_readme_boto3_quick_start_replicates(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hide_aws_env(monkeypatch)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    (quick_start,) = [block for block in blocks if "s3repl.aws import mock" in block]
+    exec(compile(quick_start, "README.md", "exec"), {})  # the README's own code, as written
+    assert capsys.readouterr().out.strip() == "REPLICA"
