@@ -130,7 +130,7 @@ def serialized_request(
     return to_http_request(prepared)
 
 
-class _Headers(dict[str, str]):
+class Headers(dict[str, str]):
     """Case-insensitive lookups, as botocore's HTTPHeaders."""
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
@@ -151,7 +151,7 @@ def botocore_parse(protocol: str, shape: Shape | None, response: HttpResponse) -
     parsed: dict[str, Any] = create_parser(protocol).parse(
         {
             "status_code": response.status,
-            "headers": _Headers(response.headers),
+            "headers": Headers(response.headers),
             "body": response.body,
         },
         shape,
@@ -179,8 +179,9 @@ WHOLE_SECOND_TIMESTAMPS = TIMESTAMPS.map(lambda value: value.replace(microsecond
 
 def _scalar(shape: Shape, location: str | None) -> st.SearchStrategy[Any]:
     in_header = location in ("header", "headers")
-    if shape.enum:
-        return st.sampled_from(list(shape.enum))
+    enum = getattr(shape, "enum", None)
+    if enum:
+        return st.sampled_from(list(enum))
     type_name = shape.type_name
     if type_name == "string":
         return HEADER_TEXT if in_header else SAFE_TEXT
@@ -191,7 +192,8 @@ def _scalar(shape: Shape, location: str | None) -> st.SearchStrategy[Any]:
     if type_name in ("float", "double"):
         return st.floats(allow_nan=False, allow_infinity=False, width=32)
     if type_name == "timestamp":
-        return WHOLE_SECOND_TIMESTAMPS if in_header else TIMESTAMPS
+        whole_seconds = in_header or shape.serialization.get("timestampFormat") == "rfc822"
+        return WHOLE_SECOND_TIMESTAMPS if whole_seconds else TIMESTAMPS
     if type_name == "blob":
         return st.binary(min_size=1, max_size=16)
     msg = f"no strategy for {type_name}"
@@ -236,3 +238,26 @@ def inputs(
         values = inputs(shape.value, location=location, depth=depth + 1)
         return st.dictionaries(keys, values, min_size=1, max_size=3)
     return _scalar(shape, location)
+
+
+def minimal_value(shape: Shape) -> Any:
+    """The smallest valid-looking value of ``shape``: required members only."""
+    if isinstance(shape, StructureShape):
+        return {name: minimal_value(shape.members[name]) for name in shape.required_members}
+    if isinstance(shape, ListShape):
+        return [minimal_value(shape.member)]
+    if isinstance(shape, MapShape):
+        return {"k": minimal_value(shape.value)}
+    enum = getattr(shape, "enum", None)
+    if enum:
+        return enum[0]
+    return {
+        "string": "route",
+        "boolean": True,
+        "integer": 1,
+        "long": 1,
+        "float": 1.5,
+        "double": 1.5,
+        "timestamp": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "blob": b"x",
+    }[shape.type_name]

@@ -94,6 +94,7 @@ _URL_ENCODED: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
 _COPY_SOURCE = "x-amz-copy-source"
 _MISSING_BODY = "MissingRequestBodyError"
 _CONTENT_ENCODING = "Content-Encoding"
+_QUERY = "query parameter"
 _VERSION_SUFFIX = "?versionId="
 
 
@@ -125,7 +126,7 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
         location = member.serialization.get("location")
         wire = str(member.serialization.get("name", name))
         if location == "uri" and wire in uri_values:
-            params[name] = _from_text(member, uri_values[wire], f"URI label {wire}")
+            params[name] = _from_text(member, uri_values[wire], wire, where="URI label")
         elif location == "querystring":
             value = _query_member(member, wire, query, operation)
             if value is not None:
@@ -156,10 +157,10 @@ def _not_implemented(request: HttpRequest) -> ServiceError:
     )
 
 
-def _invalid_argument(element: str, text: str, err: Exception) -> ServiceError:
+def _invalid_argument(element: str, text: str, err: Exception, *, where: str) -> ServiceError:
     return ServiceError(
         "InvalidArgument",
-        f"Invalid value for {element}: {err}",
+        f"Invalid value for {where} {element}: {err}",
         fields={"ArgumentName": element, "ArgumentValue": text},
     )
 
@@ -174,7 +175,7 @@ def _headers_and_body(request: HttpRequest) -> tuple[dict[str, str], bytes]:
     try:
         body, trailers = decode_aws_chunked(request.body)
     except ChunkedBodyError as err:
-        raise _invalid_argument(_CONTENT_ENCODING, "aws-chunked", err) from err
+        raise _invalid_argument(_CONTENT_ENCODING, "aws-chunked", err, where="header") from err
     headers.update(trailers)
     encodings = [
         part.strip()
@@ -188,11 +189,11 @@ def _headers_and_body(request: HttpRequest) -> tuple[dict[str, str], bytes]:
     return headers, body
 
 
-def _from_text(member: Shape, text: str, element: str) -> Any:
+def _from_text(member: Shape, text: str, element: str, *, where: str) -> Any:
     try:
         return parse_scalar(member, text)
     except BadValue as err:
-        raise _invalid_argument(element, text, err) from err
+        raise _invalid_argument(element, text, err, where=where) from err
 
 
 def _query_member(
@@ -202,14 +203,13 @@ def _query_member(
         claimed = _claimed_query_names(operation)
         found = {key: values[0] for key, values in query.items() if key not in claimed}
         return {
-            key: _from_text(member.value, value, f"query parameter {key}")
-            for key, value in found.items()
+            key: _from_text(member.value, value, key, where=_QUERY) for key, value in found.items()
         } or None
     if wire not in query:
         return None
     if isinstance(member, ListShape):
-        return [_from_text(member.member, text, f"query parameter {wire}") for text in query[wire]]
-    return _from_text(member, query[wire][0], f"query parameter {wire}")
+        return [_from_text(member.member, text, wire, where=_QUERY) for text in query[wire]]
+    return _from_text(member, query[wire][0], wire, where=_QUERY)
 
 
 def _claimed_query_names(operation: OperationModel) -> frozenset[str]:
@@ -227,12 +227,12 @@ def _claimed_query_names(operation: OperationModel) -> frozenset[str]:
 
 def _header_member(member: Shape, text: str, wire: str) -> Any:
     if isinstance(member, ListShape):
-        return [_from_text(member.member, item, f"header {wire}") for item in _split_list(text)]
+        return [_from_text(member.member, item, wire, where="header") for item in _split_list(text)]
     if wire.lower() == _COPY_SOURCE:
         # S3: botocore percent-encodes the bucket/key part (handle_copy_source_param).
         source, suffix, version = text.partition(_VERSION_SUFFIX)
         return urllib.parse.unquote(source) + suffix + version
-    return _from_text(member, text, f"header {wire}")
+    return _from_text(member, text, wire, where="header")
 
 
 def _split_list(text: str) -> list[str]:
@@ -272,7 +272,7 @@ def _body_params(operation: OperationModel, shape: StructureShape, body: bytes) 
             try:
                 return {payload: body.decode("utf-8")}
             except UnicodeDecodeError as err:
-                raise _invalid_argument(payload, "(body)", err) from err
+                raise _invalid_argument(payload, "(body)", err, where="body of") from err
         root_name = str(member.serialization.get("name", payload))
         return {payload: _read_document(member, body, root_name)}
     body_members = [
@@ -370,7 +370,8 @@ def serialize_result(
     else:
         body, content_type = _document_body(service, shape, operation, values)
     if body and str(model.http.get("method")) != "HEAD":
-        headers.append(("Content-Type", content_type))
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", content_type))
     else:
         body = b""  # no body on HEAD
     if not any(name.lower() == "content-length" for name, _ in headers):
