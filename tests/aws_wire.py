@@ -86,6 +86,10 @@ def to_aws_response(url: str, response: HttpResponse) -> AWSResponse:
     return AWSResponse(url, response.status, dict(response.headers), _Raw(response.body))
 
 
+class _Captured(Exception):
+    """Stops a call once its request is captured."""
+
+
 class Wire:
     """A boto3 client whose requests stop at us and whose answers we write."""
 
@@ -99,18 +103,24 @@ class Wire:
             config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}),
         )
         self.requests: list[HttpRequest] = []
-        self.answer = HttpResponse(status=200)
+        self.answer: HttpResponse | None = None
         self.client.meta.events.register("before-send", self._before_send)
 
     def _before_send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         self.requests.append(to_http_request(request))
+        if self.answer is None:
+            raise _Captured
         return to_aws_response(request.url, self.answer)
 
     def request_of(self, operation: str, params: dict[str, Any]) -> HttpRequest:
-        """The request a boto3 call sends (answered with an empty 200)."""
-        self.answer = HttpResponse(status=200, headers=(("x-amzn-RequestId", "r"),))
-        self.call(operation, params)
-        return self.requests[-1]
+        """The request a boto3 call sends (never answered: the call stops there)."""
+        self.answer = None
+        try:
+            self.call(operation, params)
+        except _Captured:
+            return self.requests[-1]
+        msg = "the call was not sent"
+        raise AssertionError(msg)
 
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         """Call ``operation`` through the client (snake_case method of the model name)."""
@@ -228,7 +238,9 @@ def inputs(
             else:
                 strategy = inputs(member, location=member_location, depth=depth + 1)
             (required if name in shape.required_members else optional)[name] = strategy
-        return st.fixed_dictionaries(required, optional=optional)
+        structures = st.fixed_dictionaries(required, optional=optional)
+        # An empty nested structure leaves no trace in a query form: never generate one.
+        return structures if depth == 0 or required else structures.filter(bool)
     if isinstance(shape, ListShape):
         return st.lists(
             inputs(shape.member, location=location, depth=depth + 1), min_size=1, max_size=3

@@ -854,13 +854,11 @@ KEYS = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_s
 def project_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     operation = draw(st.sampled_from(PROJECT_OPERATIONS))
     shape = S3.operation_model(operation).input_shape
-    params = draw(
-        inputs(
-            shape,
-            skip=frozenset({"ContentLength", "ContentMD5"}),
-            special={"Bucket": BUCKETS, "Key": KEYS},
-        )
-    )
+    special = {"Bucket": BUCKETS, "Key": KEYS}
+    payload = shape.serialization.get("payload")
+    if payload is not None and shape.members[payload].type_name == "string":
+        special[payload] = KEYS  # an empty raw payload is no payload at all
+    params = draw(inputs(shape, skip=frozenset({"ContentLength", "ContentMD5"}), special=special))
     return operation, params
 
 
