@@ -605,6 +605,8 @@ def test_unknown_output_members_are_a_bug_not_silence() -> None:
         serialize_result(S3, "PutObject", {"Colour": "blue"}, request_id="r")
     with pytest.raises(ValueError, match="Colour"):
         serialize_result(S3, "ListObjectsV2", {"Contents": [{"Colour": "x"}]}, request_id="r")
+    with pytest.raises(ValueError, match="Colour"):
+        serialize_result(S3, "GetObject", {"Body": b"", "Colour": "x"}, request_id="r")
 
 
 def test_boto3_reads_results_through_its_handlers(wire: Wire) -> None:

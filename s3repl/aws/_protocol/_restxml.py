@@ -345,19 +345,12 @@ def serialize_result(
             msg = f"{operation} has no output, got {sorted(values)}"
             raise ValueError(msg)
         return HttpResponse(status=status, headers=tuple(headers))
+    unknown = sorted(set(values) - set(shape.members))
+    if unknown:
+        msg = f"{shape.name} has no member(s) {unknown}"
+        raise ValueError(msg)
     values = _url_encode_listing(operation, values)
-    body = b""
-    for name, member in shape.members.items():
-        if name not in values or values[name] is None:
-            continue
-        location = member.serialization.get("location")
-        wire = str(member.serialization.get("name", name))
-        if location == "statusCode":
-            status = int(values[name])
-        elif location == "header":
-            headers.append((wire, _header_text(member, values[name])))
-        elif location == "headers":
-            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+    status = _write_located(shape, values, headers) or status
     payload = shape.serialization.get("payload")
     if payload is not None:
         body, content_type = _payload_body(service, shape.members[payload], payload, values)
@@ -377,6 +370,25 @@ def serialize_result(
     if not any(name.lower() == "content-length" for name, _ in headers):
         headers.append(("Content-Length", str(len(body))))
     return HttpResponse(status=status, headers=tuple(headers), body=body)
+
+
+def _write_located(
+    shape: StructureShape, values: Mapping[str, Any], headers: list[tuple[str, str]]
+) -> int | None:
+    """Append the header members of ``values`` to ``headers``; the status member's value."""
+    status = None
+    for name, member in shape.members.items():
+        if values.get(name) is None:
+            continue
+        location = member.serialization.get("location")
+        wire = str(member.serialization.get("name", name))
+        if location == "statusCode":
+            status = int(values[name])
+        elif location == "header":
+            headers.append((wire, _header_text(member, values[name])))
+        elif location == "headers":
+            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+    return status
 
 
 def _header_text(member: Shape, value: Any) -> str:
