@@ -146,6 +146,7 @@ def _call(target: str, body: bytes) -> HttpRequest:
         (_call("", b"{}"), "UnknownOperationException", "(none)"),
         (_call("TrentService.CreateKey", b"{nope"), "SerializationException", "JSON"),
         (_call("TrentService.CreateKey", b"[]"), "SerializationException", "object"),
+        (_call("TrentService.CreateKey", b"[" * 100_000), "SerializationException", "JSON"),
         (
             _call("TrentService.CreateKey", b'{"MultiRegion": "yes"}'),
             "SerializationException",

@@ -274,6 +274,11 @@ REQUESTS: list[tuple[str, dict[str, Any], frozenset[str]]] = [
         CHECKSUM,
     ),
     ("GetObjectTagging", {"Bucket": "src", "Key": "a"}, frozenset()),
+    (  # a list in one header (x-amz-object-attributes)
+        "GetObjectAttributes",
+        {"Bucket": "src", "Key": "a", "ObjectAttributes": ["ETag", "ObjectSize", "StorageClass"]},
+        frozenset(),
+    ),
     ("DeleteObjectTagging", {"Bucket": "src", "Key": "a", "VersionId": "v1"}, frozenset()),
     ("PutObjectAcl", {"Bucket": "src", "Key": "a", "ACL": "public-read"}, CHECKSUM),
     ("PutObjectAcl", {"Bucket": "src", "Key": "a", "AccessControlPolicy": ACL}, CHECKSUM),
@@ -771,6 +776,7 @@ def test_wrong_types_in_xml_are_malformed_xml_naming_the_element() -> None:
             "x-amz-server-side-encryption-bucket-key-enabled",
         ),
         ((), (("content-length", "12abc"),), "Content-Length"),
+        ((), (("content-length", "9" * 5000),), "Content-Length"),
     ],
 )
 def test_wrong_typed_values_are_invalid_argument(

@@ -49,7 +49,7 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
     shape = service.operation_model(operation).input_shape
     try:
         document = json.loads(request.body) if request.body.strip() else {}
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         raise ServiceError(_SERIALIZATION, f"The request body is not valid JSON: {err}") from err
     if shape is None:
         return ParsedRequest(operation=operation, params={})

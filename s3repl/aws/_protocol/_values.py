@@ -129,7 +129,10 @@ def parse_scalar(shape: Shape, text: str) -> Any:
     if type_name in _INTEGER_TYPES:
         if not _INTEGER.fullmatch(text.strip()):
             raise BadValue(kind="integer", text=text)
-        return int(text)
+        try:
+            return int(text)
+        except ValueError as err:  # more digits than Python converts
+            raise BadValue(kind="integer", text=text) from err
     if type_name in _FLOAT_TYPES:
         if text in _FLOAT_WORDS:
             return _FLOAT_WORDS[text]
