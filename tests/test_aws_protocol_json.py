@@ -7,7 +7,15 @@ import json
 from typing import Any
 
 import pytest
-from aws_wire import Wire, botocore_parse, inputs, serialized_request
+from aws_wire import (
+    MILLISECOND_TIMESTAMPS,
+    Wire,
+    botocore_parse,
+    inputs,
+    other_service,
+    outputs,
+    serialized_request,
+)
 from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -219,3 +227,55 @@ def test_random_requests_raise_only_service_errors(target: str, body: bytes) -> 
     except ServiceError as err:
         status = err.http_status
     assert status == 400
+
+
+@st.composite
+def project_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(sorted({operation for operation, _ in RESULTS})))
+    model = KMS.operation_model(operation)
+    return operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS))
+
+
+@given(project_results())
+def test_generated_results_parse_back(result: tuple[str, dict[str, Any]]) -> None:
+    """Any output of these operations reads back through botocore's JSON parser."""
+    operation, output = result
+    response = serialize_result(KMS, operation, output, request_id="r")
+    assert botocore_parse("json", KMS.operation_model(operation).output_shape, response) == output
+
+
+DYNAMODB = other_service("dynamodb")
+DYNAMODB_OPERATIONS = ["PutItem", "Query", "UpdateTable", "BatchWriteItem"]
+
+
+@st.composite
+def dynamodb_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(DYNAMODB_OPERATIONS))
+    model = DYNAMODB.operation_model(operation)
+    shape = model.input_shape
+    return operation, draw(inputs(shape, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+
+
+@given(dynamodb_calls())
+def test_maps_blobs_and_nesting_parse_back(call: tuple[str, dict[str, Any]]) -> None:
+    """DynamoDB's maps, blobs, booleans and nested values parse back as sent."""
+    operation, params = call
+    model = DYNAMODB.operation_model(operation)
+    request = serialized_request("json", model, params, "https://dynamodb.us-east-1.amazonaws.com")
+    assert parse_request(DYNAMODB, request).params == params
+
+
+@st.composite
+def dynamodb_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(["GetItem", "DescribeTable", "Query"]))
+    model = DYNAMODB.operation_model(operation)
+    return operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+
+
+@given(dynamodb_results())
+def test_result_maps_blobs_and_numbers_parse_back(result: tuple[str, dict[str, Any]]) -> None:
+    """Maps, blobs, floats and timestamps in results read back through botocore's parser."""
+    operation, output = result
+    response = serialize_result(DYNAMODB, operation, output, request_id="r")
+    shape = DYNAMODB.operation_model(operation).output_shape
+    assert botocore_parse("json", shape, response) == output

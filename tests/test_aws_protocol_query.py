@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_wire import Wire, botocore_parse, inputs, serialized_request
+from aws_wire import Wire, botocore_parse, inputs, other_service, outputs, serialized_request
 from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -291,3 +291,52 @@ def test_random_requests_raise_only_service_errors(
     except ServiceError as err:
         status = err.http_status
     assert status == 400
+
+
+@st.composite
+def project_results(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
+    service, operation = draw(st.sampled_from(sorted({(s, o) for s, o, _ in RESULTS})))
+    return service, operation, draw(outputs(SERVICES[service].operation_model(operation)))
+
+
+@given(project_results())
+def test_generated_results_parse_back(result: tuple[str, str, dict[str, Any]]) -> None:
+    """Any output of these operations reads back through botocore's query parser."""
+    service, operation, output = result
+    model = SERVICES[service]
+    response = serialize_result(model, operation, output, request_id="r")
+    shape = model.operation_model(operation).output_shape
+    assert botocore_parse("query", shape, response) == output
+
+
+SNS = other_service("sns")
+SNS_OPERATIONS = ["CreateTopic", "Publish", "PublishBatch", "SetTopicAttributes", "Subscribe"]
+
+
+@st.composite
+def sns_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(SNS_OPERATIONS))
+    return operation, draw(inputs(SNS.operation_model(operation).input_shape))
+
+
+@given(sns_calls())
+def test_maps_and_nested_lists_parse_back(call: tuple[str, dict[str, Any]]) -> None:
+    """SNS's maps (``entry.N.key``) of structures with blobs parse back as sent."""
+    operation, params = call
+    model = SNS.operation_model(operation)
+    request = serialized_request("query", model, params, "https://sns.us-east-1.amazonaws.com")
+    assert parse_request(SNS, request).params == params
+
+
+@st.composite
+def sns_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(["GetTopicAttributes", "ListTopics", "PublishBatch"]))
+    return operation, draw(outputs(SNS.operation_model(operation)))
+
+
+@given(sns_results())
+def test_result_maps_parse_back(result: tuple[str, dict[str, Any]]) -> None:
+    """Maps and lists of structures in results read back through botocore's parser."""
+    operation, output = result
+    response = serialize_result(SNS, operation, output, request_id="r")
+    assert botocore_parse("query", SNS.operation_model(operation).output_shape, response) == output

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from s3repl.aws._http import HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._protocol._chunked import ChunkedBodyError, decode_aws_chunked, is_aws_chunked
@@ -128,7 +128,7 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
         if location == "uri" and wire in uri_values:
             params[name] = _from_text(member, uri_values[wire], wire, where="URI label")
         elif location == "querystring":
-            value = _query_member(member, wire, query, operation)
+            value = _query_member(member, wire, query)
             if value is not None:
                 params[name] = value
         elif location == "header" and wire.lower() in headers:
@@ -196,33 +196,13 @@ def _from_text(member: Shape, text: str, element: str, *, where: str) -> Any:
         raise _invalid_argument(element, text, err, where=where) from err
 
 
-def _query_member(
-    member: Shape, wire: str, query: dict[str, list[str]], operation: OperationModel
-) -> Any:
-    if isinstance(member, MapShape):
-        claimed = _claimed_query_names(operation)
-        found = {key: values[0] for key, values in query.items() if key not in claimed}
-        return {
-            key: _from_text(member.value, value, key, where=_QUERY) for key, value in found.items()
-        } or None
+def _query_member(member: Shape, wire: str, query: dict[str, list[str]]) -> Any:
+    # No rest-xml model puts a map in the query string; lists repeat the parameter.
     if wire not in query:
         return None
     if isinstance(member, ListShape):
         return [_from_text(member.member, text, wire, where=_QUERY) for text in query[wire]]
     return _from_text(member, query[wire][0], wire, where=_QUERY)
-
-
-def _claimed_query_names(operation: OperationModel) -> frozenset[str]:
-    shape = operation.input_shape
-    names = {
-        str(member.serialization.get("name", name))
-        for name, member in (shape.members.items() if shape is not None else ())
-        if member.serialization.get("location") == "querystring"
-    }
-    request_uri = str(operation.http["requestUri"])
-    flags = request_uri.partition("?")[2]
-    names.update(item.partition("=")[0] for item in flags.split("&") if item)
-    return frozenset(names)
 
 
 def _header_member(member: Shape, text: str, wire: str) -> Any:
