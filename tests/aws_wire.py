@@ -13,16 +13,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, create_request_object
 from botocore.awsrequest import prepare_request_dict as botocore_prepare
 from botocore.config import Config
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    ServiceModel,
+    Shape,
+    StructureShape,
+)
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 from hypothesis import strategies as st
@@ -86,6 +95,10 @@ def to_aws_response(url: str, response: HttpResponse) -> AWSResponse:
     return AWSResponse(url, response.status, dict(response.headers), _Raw(response.body))
 
 
+class _Captured(Exception):
+    """Stops a call once its request is captured."""
+
+
 class Wire:
     """A boto3 client whose requests stop at us and whose answers we write."""
 
@@ -99,18 +112,24 @@ class Wire:
             config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}),
         )
         self.requests: list[HttpRequest] = []
-        self.answer = HttpResponse(status=200)
+        self.answer: HttpResponse | None = None
         self.client.meta.events.register("before-send", self._before_send)
 
     def _before_send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         self.requests.append(to_http_request(request))
+        if self.answer is None:
+            raise _Captured
         return to_aws_response(request.url, self.answer)
 
     def request_of(self, operation: str, params: dict[str, Any]) -> HttpRequest:
-        """The request a boto3 call sends (answered with an empty 200)."""
-        self.answer = HttpResponse(status=200, headers=(("x-amzn-RequestId", "r"),))
-        self.call(operation, params)
-        return self.requests[-1]
+        """The request a boto3 call sends (never answered: the call stops there)."""
+        self.answer = None
+        try:
+            self.call(operation, params)
+        except _Captured:
+            return self.requests[-1]
+        msg = "the call was not sent"
+        raise AssertionError(msg)
 
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         """Call ``operation`` through the client (snake_case method of the model name)."""
@@ -130,7 +149,7 @@ def serialized_request(
     return to_http_request(prepared)
 
 
-class _Headers(dict[str, str]):
+class Headers(dict[str, str]):
     """Case-insensitive lookups, as botocore's HTTPHeaders."""
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
@@ -151,7 +170,7 @@ def botocore_parse(protocol: str, shape: Shape | None, response: HttpResponse) -
     parsed: dict[str, Any] = create_parser(protocol).parse(
         {
             "status_code": response.status,
-            "headers": _Headers(response.headers),
+            "headers": Headers(response.headers),
             "body": response.body,
         },
         shape,
@@ -175,12 +194,19 @@ TIMESTAMPS = st.datetimes(
     timezones=st.just(dt.UTC),
 )
 WHOLE_SECOND_TIMESTAMPS = TIMESTAMPS.map(lambda value: value.replace(microsecond=0))
+#: Epoch seconds are floats: beyond milliseconds they do not round-trip exactly.
+MILLISECOND_TIMESTAMPS = TIMESTAMPS.map(
+    lambda value: value.replace(microsecond=value.microsecond // 1000 * 1000)
+)
 
 
-def _scalar(shape: Shape, location: str | None) -> st.SearchStrategy[Any]:
+def _scalar(
+    shape: Shape, location: str | None, timestamps: st.SearchStrategy[dt.datetime] | None
+) -> st.SearchStrategy[Any]:
     in_header = location in ("header", "headers")
-    if shape.enum:
-        return st.sampled_from(list(shape.enum))
+    enum = getattr(shape, "enum", None)
+    if enum:
+        return st.sampled_from(list(enum))
     type_name = shape.type_name
     if type_name == "string":
         return HEADER_TEXT if in_header else SAFE_TEXT
@@ -191,7 +217,10 @@ def _scalar(shape: Shape, location: str | None) -> st.SearchStrategy[Any]:
     if type_name in ("float", "double"):
         return st.floats(allow_nan=False, allow_infinity=False, width=32)
     if type_name == "timestamp":
-        return WHOLE_SECOND_TIMESTAMPS if in_header else TIMESTAMPS
+        whole_seconds = in_header or shape.serialization.get("timestampFormat") == "rfc822"
+        if whole_seconds:
+            return WHOLE_SECOND_TIMESTAMPS
+        return timestamps if timestamps is not None else TIMESTAMPS
     if type_name == "blob":
         return st.binary(min_size=1, max_size=16)
     msg = f"no strategy for {type_name}"
@@ -205,6 +234,8 @@ def inputs(
     depth: int = 0,
     skip: frozenset[str] = frozenset(),
     special: dict[str, st.SearchStrategy[Any]] | None = None,
+    timestamps: st.SearchStrategy[dt.datetime] | None = None,
+    depth_max: int = 4,
 ) -> st.SearchStrategy[Any]:
     """Values of ``shape``: required members always, optional ones sometimes.
 
@@ -221,18 +252,103 @@ def inputs(
             member_location = member.serialization.get("location", location)
             if special and name in special:
                 strategy = special[name]
-            elif depth > 4 and name not in shape.required_members:
+            elif depth > depth_max and name not in shape.required_members:
                 continue
             else:
-                strategy = inputs(member, location=member_location, depth=depth + 1)
+                strategy = inputs(
+                    member,
+                    location=member_location,
+                    depth=depth + 1,
+                    timestamps=timestamps,
+                    depth_max=depth_max,
+                )
             (required if name in shape.required_members else optional)[name] = strategy
-        return st.fixed_dictionaries(required, optional=optional)
-    if isinstance(shape, ListShape):
-        return st.lists(
-            inputs(shape.member, location=location, depth=depth + 1), min_size=1, max_size=3
+        if getattr(shape, "is_tagged_union", False) and optional:  # exactly one member
+            return st.one_of([st.fixed_dictionaries({n: s}) for n, s in optional.items()])
+        if depth == 0 or required or not optional:
+            return st.fixed_dictionaries(required, optional=optional)
+        # An empty nested structure leaves no trace in a query form: one member at least.
+        return st.sampled_from(sorted(optional)).flatmap(
+            lambda first: st.fixed_dictionaries(
+                {first: optional[first]},
+                optional={n: s for n, s in optional.items() if n != first},
+            )
         )
+    if isinstance(shape, ListShape):
+        items = inputs(
+            shape.member,
+            location=location,
+            depth=depth + 1,
+            timestamps=timestamps,
+            depth_max=depth_max,
+        )
+        return st.lists(items, min_size=1, max_size=3)
     if isinstance(shape, MapShape):
         keys = st.text(st.sampled_from("abcdefghij"), min_size=1, max_size=6)
-        values = inputs(shape.value, location=location, depth=depth + 1)
+        values = inputs(
+            shape.value,
+            location=location,
+            depth=depth + 1,
+            timestamps=timestamps,
+            depth_max=depth_max,
+        )
         return st.dictionaries(keys, values, min_size=1, max_size=3)
-    return _scalar(shape, location)
+    return _scalar(shape, location, timestamps)
+
+
+def minimal_value(shape: Shape) -> Any:
+    """The smallest valid-looking value of ``shape``: required members only."""
+    if isinstance(shape, StructureShape):
+        return {name: minimal_value(shape.members[name]) for name in shape.required_members}
+    if isinstance(shape, ListShape):
+        return [minimal_value(shape.member)]
+    if isinstance(shape, MapShape):
+        return {"k": minimal_value(shape.value)}
+    enum = getattr(shape, "enum", None)
+    if enum:
+        return enum[0]
+    return {
+        "string": "route",
+        "boolean": True,
+        "integer": 1,
+        "long": 1,
+        "float": 1.5,
+        "double": 1.5,
+        "timestamp": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "blob": b"x",
+    }[shape.type_name]
+
+
+@functools.cache
+def other_service(name: str) -> ServiceModel:
+    """A botocore service model s3repl does not serve, to exercise protocol features."""
+    return botocore.session.get_session().get_service_model(name)
+
+
+def outputs(
+    operation: OperationModel,
+    *,
+    skip: frozenset[str] = frozenset(),
+    timestamps: st.SearchStrategy[dt.datetime] | None = None,
+    depth_max: int = 4,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Outputs of ``operation`` as boto3 returns them (its payload always present).
+
+    The payload is always there for botocore's parser (an empty body is the empty
+    value), and blob bodies are UTF-8 text since the bare parser decodes them.
+    """
+    shape = operation.output_shape
+    if shape is None:
+        return st.just({})
+    special: dict[str, st.SearchStrategy[Any]] = {}
+    payload = shape.serialization.get("payload")
+    raw_payload = payload is not None and shape.members[payload].type_name in ("blob", "string")
+    if raw_payload:
+        text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+        special[payload] = (
+            text.map(str.encode) if shape.members[payload].type_name == "blob" else text
+        )
+    strategy = inputs(shape, skip=skip, special=special, timestamps=timestamps, depth_max=depth_max)
+    if payload is not None:  # botocore's parser always reads the payload, even from nothing
+        return strategy.filter(lambda value: payload in value)
+    return strategy

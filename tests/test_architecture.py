@@ -210,13 +210,17 @@ def test_layer_table_points_down() -> None:
             assert layer not in LAYERS[lower], f"{layer} and {lower} may import each other"
 
 
-def test_import_s3repl_does_not_import_hypothesis() -> None:
-    """``import s3repl`` in a fresh interpreter loads no Hypothesis (it is an optional extra)."""
+@pytest.mark.parametrize("extra", ["hypothesis", "botocore"])
+def test_import_s3repl_does_not_import_optional_extras(extra: str) -> None:
+    """``import s3repl`` in a fresh interpreter loads no Hypothesis and no botocore.
+
+    Both are optional extras (``s3repl[testing]``, ``s3repl[aws]``).
+    """
     code = (
         "import sys\n"
         "import s3repl\n"
-        "leaked = sorted(m for m in sys.modules if m == 'hypothesis' or "
-        "m.startswith('hypothesis.'))\n"
+        f"leaked = sorted(m for m in sys.modules if m == {extra!r} or "
+        f"m.startswith({extra + '.'!r}))\n"
         "print(','.join(leaked))\n"
     )
     result = subprocess.run(

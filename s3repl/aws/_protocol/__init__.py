@@ -59,14 +59,7 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
             ``UnknownOperationException``, ...).  No other exception escapes.
     """
     parse: Any = _protocol(service).parse_request
-    try:
-        result: ParsedRequest = parse(service, request)
-    except ServiceError:
-        raise
-    except (ValueError, LookupError, TypeError, UnicodeError, RecursionError) as err:
-        # A guard, not a path: the parsers turn every bad input into a ServiceError.
-        error = ServiceError("InvalidRequest", f"The request could not be read: {err}")
-        raise error from err
+    result: ParsedRequest = parse(service, request)
     return result
 
 

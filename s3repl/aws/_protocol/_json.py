@@ -9,7 +9,6 @@ the code also in ``x-amzn-ErrorType``.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import json
 import math
@@ -50,7 +49,7 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
     shape = service.operation_model(operation).input_shape
     try:
         document = json.loads(request.body) if request.body.strip() else {}
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         raise ServiceError(_SERIALIZATION, f"The request body is not valid JSON: {err}") from err
     if shape is None:
         return ParsedRequest(operation=operation, params={})
@@ -112,7 +111,7 @@ def _decode_scalar(shape: Shape, value: Any, path: str) -> Any:
             raise _serialization_error(path, "a base64 string")
         try:
             return base64.b64decode(value, validate=True)
-        except binascii.Error as err:
+        except ValueError as err:  # binascii.Error, or non-ASCII text
             raise _serialization_error(path, "a base64 string") from err
     if not isinstance(value, str):
         raise _serialization_error(path, "a string")

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree
 
-from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from s3repl.aws._http import HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._protocol._chunked import ChunkedBodyError, decode_aws_chunked, is_aws_chunked
@@ -94,6 +94,7 @@ _URL_ENCODED: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
 _COPY_SOURCE = "x-amz-copy-source"
 _MISSING_BODY = "MissingRequestBodyError"
 _CONTENT_ENCODING = "Content-Encoding"
+_QUERY = "query parameter"
 _VERSION_SUFFIX = "?versionId="
 
 
@@ -125,9 +126,9 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
         location = member.serialization.get("location")
         wire = str(member.serialization.get("name", name))
         if location == "uri" and wire in uri_values:
-            params[name] = _from_text(member, uri_values[wire], f"URI label {wire}")
+            params[name] = _from_text(member, uri_values[wire], wire, where="URI label")
         elif location == "querystring":
-            value = _query_member(member, wire, query, operation)
+            value = _query_member(member, wire, query)
             if value is not None:
                 params[name] = value
         elif location == "header" and wire.lower() in headers:
@@ -156,10 +157,10 @@ def _not_implemented(request: HttpRequest) -> ServiceError:
     )
 
 
-def _invalid_argument(element: str, text: str, err: Exception) -> ServiceError:
+def _invalid_argument(element: str, text: str, err: Exception, *, where: str) -> ServiceError:
     return ServiceError(
         "InvalidArgument",
-        f"Invalid value for {element}: {err}",
+        f"Invalid value for {where} {element}: {err}",
         fields={"ArgumentName": element, "ArgumentValue": text},
     )
 
@@ -174,7 +175,7 @@ def _headers_and_body(request: HttpRequest) -> tuple[dict[str, str], bytes]:
     try:
         body, trailers = decode_aws_chunked(request.body)
     except ChunkedBodyError as err:
-        raise _invalid_argument(_CONTENT_ENCODING, "aws-chunked", err) from err
+        raise _invalid_argument(_CONTENT_ENCODING, "aws-chunked", err, where="header") from err
     headers.update(trailers)
     encodings = [
         part.strip()
@@ -188,51 +189,30 @@ def _headers_and_body(request: HttpRequest) -> tuple[dict[str, str], bytes]:
     return headers, body
 
 
-def _from_text(member: Shape, text: str, element: str) -> Any:
+def _from_text(member: Shape, text: str, element: str, *, where: str) -> Any:
     try:
         return parse_scalar(member, text)
     except BadValue as err:
-        raise _invalid_argument(element, text, err) from err
+        raise _invalid_argument(element, text, err, where=where) from err
 
 
-def _query_member(
-    member: Shape, wire: str, query: dict[str, list[str]], operation: OperationModel
-) -> Any:
-    if isinstance(member, MapShape):
-        claimed = _claimed_query_names(operation)
-        found = {key: values[0] for key, values in query.items() if key not in claimed}
-        return {
-            key: _from_text(member.value, value, f"query parameter {key}")
-            for key, value in found.items()
-        } or None
+def _query_member(member: Shape, wire: str, query: dict[str, list[str]]) -> Any:
+    # No rest-xml model puts a map in the query string; lists repeat the parameter.
     if wire not in query:
         return None
     if isinstance(member, ListShape):
-        return [_from_text(member.member, text, f"query parameter {wire}") for text in query[wire]]
-    return _from_text(member, query[wire][0], f"query parameter {wire}")
-
-
-def _claimed_query_names(operation: OperationModel) -> frozenset[str]:
-    shape = operation.input_shape
-    names = {
-        str(member.serialization.get("name", name))
-        for name, member in (shape.members.items() if shape is not None else ())
-        if member.serialization.get("location") == "querystring"
-    }
-    request_uri = str(operation.http["requestUri"])
-    flags = request_uri.partition("?")[2]
-    names.update(item.partition("=")[0] for item in flags.split("&") if item)
-    return frozenset(names)
+        return [_from_text(member.member, text, wire, where=_QUERY) for text in query[wire]]
+    return _from_text(member, query[wire][0], wire, where=_QUERY)
 
 
 def _header_member(member: Shape, text: str, wire: str) -> Any:
     if isinstance(member, ListShape):
-        return [_from_text(member.member, item, f"header {wire}") for item in _split_list(text)]
+        return [_from_text(member.member, item, wire, where="header") for item in _split_list(text)]
     if wire.lower() == _COPY_SOURCE:
         # S3: botocore percent-encodes the bucket/key part (handle_copy_source_param).
         source, suffix, version = text.partition(_VERSION_SUFFIX)
         return urllib.parse.unquote(source) + suffix + version
-    return _from_text(member, text, f"header {wire}")
+    return _from_text(member, text, wire, where="header")
 
 
 def _split_list(text: str) -> list[str]:
@@ -272,7 +252,7 @@ def _body_params(operation: OperationModel, shape: StructureShape, body: bytes) 
             try:
                 return {payload: body.decode("utf-8")}
             except UnicodeDecodeError as err:
-                raise _invalid_argument(payload, "(body)", err) from err
+                raise _invalid_argument(payload, "(body)", err, where="body of") from err
         root_name = str(member.serialization.get("name", payload))
         return {payload: _read_document(member, body, root_name)}
     body_members = [
@@ -345,19 +325,12 @@ def serialize_result(
             msg = f"{operation} has no output, got {sorted(values)}"
             raise ValueError(msg)
         return HttpResponse(status=status, headers=tuple(headers))
+    unknown = sorted(set(values) - set(shape.members))
+    if unknown:
+        msg = f"{shape.name} has no member(s) {unknown}"
+        raise ValueError(msg)
     values = _url_encode_listing(operation, values)
-    body = b""
-    for name, member in shape.members.items():
-        if name not in values or values[name] is None:
-            continue
-        location = member.serialization.get("location")
-        wire = str(member.serialization.get("name", name))
-        if location == "statusCode":
-            status = int(values[name])
-        elif location == "header":
-            headers.append((wire, _header_text(member, values[name])))
-        elif location == "headers":
-            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+    status = _write_located(shape, values, headers) or status
     payload = shape.serialization.get("payload")
     if payload is not None:
         body, content_type = _payload_body(service, shape.members[payload], payload, values)
@@ -370,12 +343,32 @@ def serialize_result(
     else:
         body, content_type = _document_body(service, shape, operation, values)
     if body and str(model.http.get("method")) != "HEAD":
-        headers.append(("Content-Type", content_type))
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", content_type))
     else:
         body = b""  # no body on HEAD
     if not any(name.lower() == "content-length" for name, _ in headers):
         headers.append(("Content-Length", str(len(body))))
     return HttpResponse(status=status, headers=tuple(headers), body=body)
+
+
+def _write_located(
+    shape: StructureShape, values: Mapping[str, Any], headers: list[tuple[str, str]]
+) -> int | None:
+    """Append the header members of ``values`` to ``headers``; the status member's value."""
+    status = None
+    for name, member in shape.members.items():
+        if values.get(name) is None:
+            continue
+        location = member.serialization.get("location")
+        wire = str(member.serialization.get("name", name))
+        if location == "statusCode":
+            status = int(values[name])
+        elif location == "header":
+            headers.append((wire, _header_text(member, values[name])))
+        elif location == "headers":
+            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+    return status
 
 
 def _header_text(member: Shape, value: Any) -> str:

@@ -10,7 +10,6 @@ the JSON protocol's ``SerializationException``), naming the element.
 from __future__ import annotations
 
 import base64
-import binascii
 import calendar
 import datetime as dt
 import email.utils
@@ -119,7 +118,7 @@ def parse_scalar(shape: Shape, text: str) -> Any:
         if is_json_value(shape):
             try:
                 return json.loads(base64.b64decode(text, validate=True))
-            except (binascii.Error, ValueError) as err:
+            except ValueError as err:  # binascii.Error, non-ASCII text, or not JSON
                 raise BadValue(kind="base64-encoded JSON value", text=text) from err
         return text
     if type_name == "boolean":
@@ -130,7 +129,10 @@ def parse_scalar(shape: Shape, text: str) -> Any:
     if type_name in _INTEGER_TYPES:
         if not _INTEGER.fullmatch(text.strip()):
             raise BadValue(kind="integer", text=text)
-        return int(text)
+        try:
+            return int(text)
+        except ValueError as err:  # more digits than Python converts
+            raise BadValue(kind="integer", text=text) from err
     if type_name in _FLOAT_TYPES:
         if text in _FLOAT_WORDS:
             return _FLOAT_WORDS[text]
@@ -143,7 +145,7 @@ def parse_scalar(shape: Shape, text: str) -> Any:
     if type_name == "blob":
         try:
             return base64.b64decode(text, validate=True)
-        except binascii.Error as err:
+        except ValueError as err:  # binascii.Error, or non-ASCII text
             raise BadValue(kind="base64 value", text=text) from err
     raise BadValue(kind=type_name, text=text)
 

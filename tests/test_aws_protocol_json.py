@@ -1,0 +1,281 @@
+"""The JSON protocol layer (KMS) is the counterpart of botocore's: botocore is the oracle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from aws_wire import (
+    MILLISECOND_TIMESTAMPS,
+    Wire,
+    botocore_parse,
+    inputs,
+    other_service,
+    outputs,
+    serialized_request,
+)
+from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from s3repl.aws import HttpRequest, ServiceError
+from s3repl.aws._protocol import load_service, parse_request, serialize_error, serialize_result
+
+KMS = load_service("kms")
+ENDPOINT = "https://kms.us-east-1.amazonaws.com"
+NOW = dt.datetime(2026, 12, 7, 16, 0, 0, tzinfo=dt.UTC)
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+METADATA = {
+    "AWSAccountId": "123456789012",
+    "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "Arn": KEY_ARN,
+    "CreationDate": NOW,
+    "Enabled": True,
+    "Description": "replica key",
+    "KeyUsage": "ENCRYPT_DECRYPT",
+    "KeyState": "Enabled",
+    "Origin": "AWS_KMS",
+    "KeyManager": "CUSTOMER",
+    "KeySpec": "SYMMETRIC_DEFAULT",
+    "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+    "MultiRegion": False,
+}
+
+REQUESTS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "CreateKey",
+        {
+            "Description": "replica key",
+            "KeyUsage": "ENCRYPT_DECRYPT",
+            "KeySpec": "SYMMETRIC_DEFAULT",
+            "Policy": '{"Version":"2012-10-17","Statement":[]}',
+            "Tags": [{"TagKey": "team", "TagValue": "x"}],
+            "MultiRegion": False,
+        },
+    ),
+    ("CreateKey", {}),
+    ("DescribeKey", {"KeyId": KEY_ARN, "GrantTokens": ["t1", "t2"]}),
+    ("DisableKey", {"KeyId": KEY_ARN}),
+    ("EnableKey", {"KeyId": "alias/repl"}),
+    ("ScheduleKeyDeletion", {"KeyId": KEY_ARN, "PendingWindowInDays": 7}),
+    (
+        "Encrypt",
+        {"KeyId": KEY_ARN, "Plaintext": b"\x00secret\xff", "EncryptionContext": {"a": "b"}},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def wire() -> Wire:
+    return Wire("kms")
+
+
+@pytest.mark.parametrize(("operation", "params"), REQUESTS)
+def test_boto3_requests_parse_back_to_the_call(
+    wire: Wire, operation: str, params: dict[str, Any]
+) -> None:
+    """What boto3 sends for a call parses to that call's operation and parameters."""
+    request = wire.request_of(operation, params)
+    assert request.header("x-amz-target") == f"TrentService.{operation}"
+    parsed = parse_request(KMS, request)
+    assert parsed.operation == operation
+    assert parsed.params == params
+
+
+RESULTS: list[tuple[str, dict[str, Any]]] = [
+    ("CreateKey", {"KeyMetadata": METADATA}),
+    (
+        "DescribeKey",
+        {"KeyMetadata": {**METADATA, "DeletionDate": NOW.replace(microsecond=250000)}},
+    ),
+    ("DisableKey", {}),
+    ("EnableKey", {}),
+    (
+        "ScheduleKeyDeletion",
+        {
+            "KeyId": KEY_ARN,
+            "DeletionDate": NOW,
+            "KeyState": "PendingDeletion",
+            "PendingWindowInDays": 7,
+        },
+    ),
+    (
+        "Encrypt",
+        {
+            "CiphertextBlob": b"\x01\x02\xff",
+            "KeyId": KEY_ARN,
+            "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("operation", "output"), RESULTS)
+def test_results_parse_back_with_botocore(operation: str, output: dict[str, Any]) -> None:
+    """botocore's JSON parser reads ``serialize_result``'s answer as the output given."""
+    response = serialize_result(KMS, operation, output, request_id="req-1")
+    parsed = botocore_parse("json", KMS.operation_model(operation).output_shape, response)
+    assert parsed == output
+    assert response.header("x-amzn-RequestId") == "req-1"
+
+
+def test_timestamps_are_epoch_seconds() -> None:
+    """JSON timestamps travel as epoch seconds, as KMS sends them."""
+    response = serialize_result(
+        KMS, "CreateKey", {"KeyMetadata": {"KeyId": "k", "CreationDate": NOW}}, request_id="r"
+    )
+    assert json.loads(response.body)["KeyMetadata"]["CreationDate"] == NOW.timestamp()
+
+
+def test_errors_parse_back_through_boto3(wire: Wire) -> None:
+    """``__type`` and ``message`` reach boto3 as the error's code and message."""
+    error = ServiceError("NotFoundException", f"Key '{KEY_ARN}' does not exist", http_status=400)
+    response = serialize_error(KMS, error, request_id="req-3")
+    assert response.header("x-amzn-ErrorType") == "NotFoundException"
+    wire.answer = response
+    with pytest.raises(ClientError) as raised:
+        wire.call("DescribeKey", {"KeyId": KEY_ARN})
+    assert raised.value.response["Error"]["Code"] == "NotFoundException"
+    assert raised.value.response["Error"]["Message"] == f"Key '{KEY_ARN}' does not exist"
+    assert raised.value.response["ResponseMetadata"]["RequestId"] == "req-3"
+
+
+def _call(target: str, body: bytes) -> HttpRequest:
+    return HttpRequest(method="POST", path="/", headers=(("x-amz-target", target),), body=body)
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "named"),
+    [
+        (_call("TrentService.Nope", b"{}"), "UnknownOperationException", "TrentService.Nope"),
+        (_call("Other.CreateKey", b"{}"), "UnknownOperationException", "Other.CreateKey"),
+        (_call("", b"{}"), "UnknownOperationException", "(none)"),
+        (_call("TrentService.CreateKey", b"{nope"), "SerializationException", "JSON"),
+        (_call("TrentService.CreateKey", b"[]"), "SerializationException", "object"),
+        (_call("TrentService.CreateKey", b"[" * 100_000), "SerializationException", "JSON"),
+        (
+            _call("TrentService.CreateKey", b'{"MultiRegion": "yes"}'),
+            "SerializationException",
+            "MultiRegion",
+        ),
+        (
+            _call(
+                "TrentService.ScheduleKeyDeletion", b'{"KeyId": "k", "PendingWindowInDays": 7.5}'
+            ),
+            "SerializationException",
+            "PendingWindowInDays",
+        ),
+        (
+            _call("TrentService.Encrypt", b'{"KeyId": "k", "Plaintext": "***"}'),
+            "SerializationException",
+            "Plaintext",
+        ),
+        (_call("TrentService.DescribeKey", b"{}"), "ValidationException", "keyId"),
+    ],
+)
+def test_bad_requests_are_service_errors(request_: HttpRequest, code: str, named: str) -> None:
+    """Unknown targets, bad JSON, wrong types and missing members name what is wrong."""
+    with pytest.raises(ServiceError) as raised:
+        parse_request(KMS, request_)
+    assert raised.value.code == code
+    assert named in raised.value.message
+
+
+@st.composite
+def project_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from([operation for operation, _ in REQUESTS]))
+    return operation, draw(inputs(KMS.operation_model(operation).input_shape))
+
+
+@given(project_calls())
+def test_generated_calls_parse_back(call: tuple[str, dict[str, Any]]) -> None:
+    """Any parameters of these operations, serialised by botocore, parse back."""
+    operation, params = call
+    request = serialized_request("json", KMS.operation_model(operation), params, ENDPOINT)
+    assert parse_request(KMS, request).params == params
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["KeyId", "Tags", "Plaintext", "PendingWindowInDays", "x"]),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    target=st.sampled_from(
+        ["TrentService.CreateKey", "TrentService.Encrypt", "TrentService.ScheduleKeyDeletion", "x"]
+    ),
+    body=st.one_of(
+        st.binary(max_size=30), JSON_VALUES.map(lambda value: json.dumps(value).encode())
+    ),
+)
+def test_random_requests_raise_only_service_errors(target: str, body: bytes) -> None:
+    """Whatever arrives, parse_request answers with a ParsedRequest or a ServiceError."""
+    status = 400
+    try:
+        parse_request(KMS, _call(target, body))
+    except ServiceError as err:
+        status = err.http_status
+    assert status == 400
+
+
+@st.composite
+def project_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(sorted({operation for operation, _ in RESULTS})))
+    model = KMS.operation_model(operation)
+    return operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS))
+
+
+@given(project_results())
+def test_generated_results_parse_back(result: tuple[str, dict[str, Any]]) -> None:
+    """Any output of these operations reads back through botocore's JSON parser."""
+    operation, output = result
+    response = serialize_result(KMS, operation, output, request_id="r")
+    assert botocore_parse("json", KMS.operation_model(operation).output_shape, response) == output
+
+
+DYNAMODB = other_service("dynamodb")
+DYNAMODB_OPERATIONS = ["PutItem", "Query", "UpdateTable", "BatchWriteItem"]
+
+
+@st.composite
+def dynamodb_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(DYNAMODB_OPERATIONS))
+    model = DYNAMODB.operation_model(operation)
+    shape = model.input_shape
+    return operation, draw(inputs(shape, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+
+
+@given(dynamodb_calls())
+def test_maps_blobs_and_nesting_parse_back(call: tuple[str, dict[str, Any]]) -> None:
+    """DynamoDB's maps, blobs, booleans and nested values parse back as sent."""
+    operation, params = call
+    model = DYNAMODB.operation_model(operation)
+    request = serialized_request("json", model, params, "https://dynamodb.us-east-1.amazonaws.com")
+    assert parse_request(DYNAMODB, request).params == params
+
+
+@st.composite
+def dynamodb_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(["GetItem", "DescribeTable", "Query"]))
+    model = DYNAMODB.operation_model(operation)
+    return operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+
+
+@given(dynamodb_results())
+def test_result_maps_blobs_and_numbers_parse_back(result: tuple[str, dict[str, Any]]) -> None:
+    """Maps, blobs, floats and timestamps in results read back through botocore's parser."""
+    operation, output = result
+    response = serialize_result(DYNAMODB, operation, output, request_id="r")
+    shape = DYNAMODB.operation_model(operation).output_shape
+    assert botocore_parse("json", shape, response) == output
