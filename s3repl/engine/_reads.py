@@ -81,7 +81,8 @@ def _token_of(resume: str) -> str:
 
 def _resume_of(token: str, bucket: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8", "surrogatepass")
+        raw = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True)
+        return raw.decode("utf-8", "surrogatepass")
     except (UnicodeError, binascii.Error, ValueError):
         raise InvalidArgument(
             _TOKEN_MESSAGE, bucket_name=bucket, element="continuation-token"
