@@ -7,6 +7,8 @@ and each operation's page); replication outcomes are SPEC's (R-nnn named per tes
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import json
 from typing import Any
 
@@ -763,3 +765,12 @@ def test_missing_parameters_are_invalid_arguments(s3: S3) -> None:
     error = s3.error("PutObject", Key="k")
     assert (error.code, error.http_status) == ("InvalidArgument", 400)
     assert "Bucket" in error.message
+
+
+def test_the_operations_do_not_need_botocore() -> None:
+    """Importing s3repl and the operations imports no botocore (it is the extra's, not theirs)."""
+    code = (
+        "import sys, s3repl, s3repl.aws._operations; "
+        "assert not any(m.split('.')[0] in ('botocore', 'boto3') for m in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
