@@ -7,9 +7,9 @@ and each operation's page); replication outcomes are SPEC's (R-nnn named per tes
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
-import json
 from typing import Any
 
 import pytest
