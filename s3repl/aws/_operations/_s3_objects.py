@@ -113,6 +113,16 @@ def write_options(p: Params) -> dict[str, Any]:
     }
 
 
+def _object(p: Params) -> tuple[str, str]:
+    """The ``Bucket`` and ``Key`` an object call names."""
+    return p.text("Bucket"), p.text("Key")
+
+
+def _at_version(p: Params, caller: Caller) -> dict[str, Any]:
+    """The keywords of an object sub-resource call: the version it names, and the caller."""
+    return {"version_id": p.optional_text("VersionId"), "account": caller.account}
+
+
 def _versioning(state: BackendState, bucket: str) -> VersioningStatus:
     return state.engine.head_bucket(bucket).versioning
 
@@ -306,11 +316,9 @@ def _delete_objects(state: BackendState, p: Params, caller: Caller) -> dict[str,
 
 def _put_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     version = state.engine.put_object_tagging(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         tagging_from_dict(p.mapping("Tagging")),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {"VersionId": version.version_id}
 
@@ -329,10 +337,8 @@ def _get_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[
 
 def _delete_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     version = state.engine.delete_object_tagging(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {"VersionId": version.version_id}
 
@@ -346,22 +352,18 @@ def _put_object_acl(state: BackendState, p: Params, caller: Caller) -> dict[str,
                 http_status=501,
             )
     state.engine.put_object_acl(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         acl=p.optional_text("ACL"),
         access_control_policy=p.optional_mapping("AccessControlPolicy"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_acl(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     acl = state.engine.get_object_acl(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return acl_to_dict(acl)
 
@@ -372,22 +374,18 @@ def _put_object_retention(state: BackendState, p: Params, caller: Caller) -> dic
     if until is None:
         raise p.invalid("Retention.RetainUntilDate", "missing required parameter")
     state.engine.put_object_retention(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         mode=mode,
         retain_until_date=until,
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_retention(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     retention = state.engine.get_object_retention(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {
         "Retention": {
@@ -400,21 +398,17 @@ def _get_object_retention(state: BackendState, p: Params, caller: Caller) -> dic
 def _put_object_legal_hold(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     status = Params(p.mapping("LegalHold"), "s3").text("Status")
     state.engine.put_object_legal_hold(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         status=status,
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_legal_hold(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     status = state.engine.get_object_legal_hold(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {"LegalHold": {"Status": status.value}}
 
