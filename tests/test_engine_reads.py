@@ -243,6 +243,15 @@ def test_list_object_versions_pages_concatenate_to_the_full_listing(
     assert entries == list(engine.list_object_versions("src"))
 
 
+def test_a_prefix_whose_keys_are_all_deleted_is_not_listed() -> None:
+    """ListObjectsV2 lists current objects only: a prefix holding only delete markers is hidden."""
+    engine = _engine()
+    engine.put_object("src", "gone/a", b"")
+    engine.put_object("src", "kept/a", b"")
+    engine.delete_object("src", "gone/a")
+    assert engine.list_objects_v2("src", delimiter="/").common_prefixes == ("kept/",)
+
+
 def test_start_after_skips_keys_up_to_and_including_it() -> None:
     """ListObjectsV2 StartAfter lists only keys after it."""
     engine = _engine()
