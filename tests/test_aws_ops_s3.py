@@ -404,6 +404,26 @@ def test_put_object_refuses_bad_input_with_s3_codes(s3: S3) -> None:
     assert s3("ListObjectsV2", Bucket="obj")["KeyCount"] == 0
 
 
+def test_put_object_checks_content_md5(s3: S3) -> None:
+    """ContentMD5 of another body: BadDigest (400); not an MD5: InvalidDigest (400)."""
+    s3("CreateBucket", Bucket="obj")
+    good = "XUFAKrxLKna5cZ2REBfFkg=="  # base64 of MD5("hello")
+    s3("PutObject", Bucket="obj", Key="k", Body=b"hello", ContentMD5=good)
+    other = s3.error("PutObject", Bucket="obj", Key="k", Body=b"bye", ContentMD5=good)
+    assert (other.code, other.http_status) == ("BadDigest", 400)
+    junk = s3.error("PutObject", Bucket="obj", Key="k", Body=b"bye", ContentMD5="abc")
+    assert (junk.code, junk.http_status) == ("InvalidDigest", 400)
+    assert s3("GetObject", Bucket="obj", Key="k")["Body"] == b"hello"
+
+
+def test_conditional_writes_are_refused_not_ignored(s3: S3) -> None:
+    """IfNoneMatch on PutObject is not modelled: NotImplemented (501), nothing written."""
+    s3("CreateBucket", Bucket="obj")
+    error = s3.error("PutObject", Bucket="obj", Key="k", Body=b"x", IfNoneMatch="*")
+    assert (error.code, error.http_status) == ("NotImplemented", 501)
+    assert s3("ListObjectsV2", Bucket="obj")["KeyCount"] == 0
+
+
 def test_get_object_of_a_missing_key_is_no_such_key(s3: S3) -> None:
     """GetObject on a missing key: NoSuchKey (404) naming the key."""
     s3("CreateBucket", Bucket="obj")

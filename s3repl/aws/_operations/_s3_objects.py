@@ -6,6 +6,9 @@ answers onto boto3's output shape (:func:`object_headers`), nothing more.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +27,14 @@ from s3repl.model import (
     VersioningStatus,
 )
 
-__all__ = ["OBJECT_OPERATIONS", "object_headers", "parse_tagging", "write_options"]
+__all__ = [
+    "OBJECT_OPERATIONS",
+    "check_content_md5",
+    "object_headers",
+    "parse_tagging",
+    "refuse_unmodelled",
+    "write_options",
+]
 
 _BINARY = "binary/octet-stream"
 _COPY_TO_ITSELF = (
@@ -32,15 +42,43 @@ _COPY_TO_ITSELF = (
     "changing the object's metadata, storage class, website redirect location or encryption "
     "attributes."
 )
-# GetObject / HeadObject parameters s3repl does not model: refused, never ignored.
-_UNMODELLED_READS = (
-    "Range",
-    "PartNumber",
-    "IfMatch",
-    "IfNoneMatch",
-    "IfModifiedSince",
-    "IfUnmodifiedSince",
-)
+# Parameters s3repl does not model and that change the answer: refused, never ignored.
+_CONDITIONS = ("IfMatch", "IfNoneMatch")
+_UNMODELLED_READS = ("Range", "PartNumber", *_CONDITIONS, "IfModifiedSince", "IfUnmodifiedSince")
+# Explicit grants as headers: s3repl takes ACL (canned) or AccessControlPolicy instead.
+_GRANTS = ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP")
+_UNMODELLED_WRITES = (*_CONDITIONS, "WriteOffsetBytes", *_GRANTS)
+_UNMODELLED_DELETES = ("IfMatch", "IfMatchLastModifiedTime", "IfMatchSize")
+
+
+def refuse_unmodelled(p: Params, names: tuple[str, ...], operation: str) -> None:
+    """Answer ``NotImplemented`` (501) if the call uses a parameter s3repl does not model."""
+    for name in names:
+        if p.has(name):
+            msg = f"s3repl does not model {name} on {operation}"
+            raise ServiceError("NotImplemented", msg, http_status=501)
+
+
+def check_content_md5(p: Params, body: bytes) -> None:
+    """Check ``ContentMD5`` (base64 of the body's MD5) as S3 does.
+
+    Raises:
+        ServiceError: ``InvalidDigest`` when it is no base64 MD5, ``BadDigest`` when it
+            is another body's.
+    """
+    given = p.optional_text("ContentMD5")
+    if given is None:
+        return
+    try:
+        digest = base64.b64decode(given, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != hashlib.md5(usedforsecurity=False).digest_size:
+        raise ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.")
+    if digest != hashlib.md5(body, usedforsecurity=False).digest():
+        raise ServiceError(
+            "BadDigest", "The Content-MD5 you specified did not match what we received."
+        )
 
 
 def parse_tagging(tagging: str | None) -> dict[str, str] | None:
@@ -128,11 +166,13 @@ def _versioning(state: BackendState, bucket: str) -> VersioningStatus:
 
 
 def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    bucket = p.text("Bucket")
+    refuse_unmodelled(p, _UNMODELLED_WRITES, "PutObject")
+    bucket, body = p.text("Bucket"), p.blob("Body")
+    check_content_md5(p, body)
     version = state.engine.put_object(
         bucket,
         p.text("Key"),
-        p.blob("Body"),
+        body,
         content_type=p.optional_text("ContentType") or _BINARY,
         acl=p.optional_text("ACL"),
         sse_customer_algorithm=p.optional_text("SSECustomerAlgorithm"),
@@ -159,11 +199,7 @@ def _current_delete_marker(state: BackendState, bucket: str, key: str) -> Delete
 
 def _read(state: BackendState, p: Params, caller: Caller, method: str) -> ObjectVersion:
     """The version a GetObject / HeadObject names, or S3's error with its headers."""
-    for name in _UNMODELLED_READS:
-        if p.has(name):
-            raise ServiceError(
-                "NotImplemented", f"s3repl does not model {name} on reads", http_status=501
-            )
+    refuse_unmodelled(p, _UNMODELLED_READS, f"{method} object")
     bucket, key = p.text("Bucket"), p.text("Key")
     version_id = p.optional_text("VersionId")
     try:
@@ -255,6 +291,7 @@ def _copy_object(state: BackendState, p: Params, caller: Caller) -> dict[str, An
 
 
 def _delete_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
+    refuse_unmodelled(p, _UNMODELLED_DELETES, "DeleteObject")
     version_id = p.optional_text("VersionId")
     result = state.engine.delete_object(
         p.text("Bucket"),
@@ -344,13 +381,7 @@ def _delete_object_tagging(state: BackendState, p: Params, caller: Caller) -> di
 
 
 def _put_object_acl(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    for name in ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"):
-        if p.has(name):
-            raise ServiceError(
-                "NotImplemented",
-                f"s3repl does not model {name}; use ACL or AccessControlPolicy",
-                http_status=501,
-            )
+    refuse_unmodelled(p, (*_GRANTS, "GrantWrite"), "PutObjectAcl")
     state.engine.put_object_acl(
         *_object(p),
         acl=p.optional_text("ACL"),
