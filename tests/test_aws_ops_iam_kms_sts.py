@@ -214,6 +214,26 @@ def test_create_key_in_the_callers_region(backend: AwsBackend) -> None:
     assert by_id == meta
 
 
+def test_create_key_with_a_malformed_policy(backend: AwsBackend) -> None:
+    """A key policy that is not JSON: MalformedPolicyDocumentException (400), no key made."""
+    error = _error(backend, "kms", "CreateKey", Policy="not json")
+    assert (error.code, error.http_status) == ("MalformedPolicyDocumentException", 400)
+    assert backend.engine.snapshot().kms_keys.to_dict() == {}
+
+
+def test_create_role_with_a_bad_path(backend: AwsBackend) -> None:
+    """A Path that does not start and end with '/' is a ValidationError (400)."""
+    error = _error(
+        backend,
+        "iam",
+        "CreateRole",
+        RoleName="r",
+        Path="service",
+        AssumeRolePolicyDocument=_trust("s3.amazonaws.com"),
+    )
+    assert (error.code, error.http_status) == ("ValidationError", 400)
+
+
 def test_asymmetric_keys_are_not_implemented(backend: AwsBackend) -> None:
     """A key spec s3repl does not model is NotImplemented (501), not a symmetric key."""
     error = _error(backend, "kms", "CreateKey", KeySpec="RSA_2048")

@@ -187,6 +187,25 @@ def test_list_buckets_lists_the_callers_buckets(s3: S3) -> None:
     assert out["Owner"] == {"ID": OWNER}
 
 
+def test_list_buckets_filters_by_prefix_and_region(s3: S3) -> None:
+    """ListBuckets Prefix and BucketRegion narrow the list."""
+    s3("CreateBucket", Bucket="logs-a")
+    s3("CreateBucket", Bucket="data-a")
+    config = {"LocationConstraint": "eu-west-1"}
+    s3("CreateBucket", Bucket="logs-eu", CreateBucketConfiguration=config)
+    names = [b["Name"] for b in s3("ListBuckets", Prefix="logs-")["Buckets"]]
+    assert names == ["logs-a", "logs-eu"]
+    in_eu = s3("ListBuckets", BucketRegion="eu-west-1")["Buckets"]
+    assert [b["Name"] for b in in_eu] == ["logs-eu"]
+
+
+def test_head_bucket_of_another_accounts_bucket_is_403(s3: S3) -> None:
+    """HeadBucket by an account without s3:ListBucket: AccessDenied (403)."""
+    s3("CreateBucket", Bucket="private")
+    error = s3.error("HeadBucket", THEM, Bucket="private")
+    assert (error.code, error.http_status) == ("AccessDenied", 403)
+
+
 def test_delete_bucket_only_when_empty(s3: S3) -> None:
     """DeleteBucket: BucketNotEmpty (409) while it holds an object; then it is gone."""
     s3("CreateBucket", Bucket="full")
