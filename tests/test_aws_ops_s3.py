@@ -480,6 +480,17 @@ def test_head_object_of_an_unknown_version_is_no_such_version(s3: S3) -> None:
     assert error.fields == {"Key": "k", "VersionId": "nope"}
 
 
+def test_sse_c_objects_need_their_key_to_be_read(s3: S3) -> None:
+    """An SSE-C object read without SSECustomer* parameters: InvalidRequest (400)."""
+    s3("CreateBucket", Bucket="obj")
+    sse_c = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+    put = s3("PutObject", Bucket="obj", Key="k", Body=b"x", **sse_c)
+    assert put["SSECustomerAlgorithm"] == "AES256"
+    error = s3.error("HeadObject", Bucket="obj", Key="k")
+    assert (error.code, error.http_status) == ("InvalidRequest", 400)
+    assert s3("GetObject", Bucket="obj", Key="k", **sse_c)["Body"] == b"x"
+
+
 def test_ranged_reads_are_refused_not_ignored(s3: S3) -> None:
     """A Range s3repl does not model is answered NotImplemented (501), never the whole body."""
     s3("CreateBucket", Bucket="obj")

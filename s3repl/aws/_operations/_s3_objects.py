@@ -42,6 +42,12 @@ _COPY_TO_ITSELF = (
     "changing the object's metadata, storage class, website redirect location or encryption "
     "attributes."
 )
+# Reading an SSE-C object without its key (S3 API reference, "Server-side encryption
+# with customer-provided keys": the same headers must be sent on GET and HEAD).
+_SSE_C_NEEDS_KEY = (
+    "The object was stored using a form of Server Side Encryption. The correct parameters "
+    "must be provided to retrieve the object."
+)
 # Parameters s3repl does not model and that change the answer: refused, never ignored.
 _CONDITIONS = ("IfMatch", "IfNoneMatch")
 _UNMODELLED_READS = ("Range", "PartNumber", *_CONDITIONS, "IfModifiedSince", "IfUnmodifiedSince")
@@ -203,7 +209,9 @@ def _read(state: BackendState, p: Params, caller: Caller, method: str) -> Object
     bucket, key = p.text("Bucket"), p.text("Key")
     version_id = p.optional_text("VersionId")
     try:
-        return state.engine.get_object(bucket, key, version_id=version_id, account=caller.account)
+        version = state.engine.get_object(
+            bucket, key, version_id=version_id, account=caller.account
+        )
     except NoSuchKey as err:
         error = service_error("s3", err, {"Key": key})
         marker = _current_delete_marker(state, bucket, key)
@@ -219,6 +227,11 @@ def _read(state: BackendState, p: Params, caller: Caller, method: str) -> Object
             {"x-amz-delete-marker": "true", "x-amz-version-id": version_id or "", "Allow": "DELETE"}
         )
         raise error from err
+    if version.server_side_encryption is ServerSideEncryption.SSE_C and not p.has(
+        "SSECustomerAlgorithm"
+    ):
+        raise ServiceError("InvalidRequest", _SSE_C_NEEDS_KEY)
+    return version
 
 
 def _get_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
