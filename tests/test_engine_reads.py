@@ -150,6 +150,22 @@ def test_retention_and_legal_hold_read_back_and_are_absent_otherwise() -> None:
     assert engine.get_object_legal_hold("locked", "held") is ObjectLockLegalHoldStatus.ON
 
 
+def test_current_version_answers_a_delete_marker_too() -> None:
+    """current_version: the current version, a current delete marker, or None for no key."""
+    engine = _engine()
+    put = engine.put_object("src", "k", b"x")
+    current = engine.current_version("src", "k")
+    assert isinstance(current, ObjectVersion)
+    assert current.version_id == put.version_id
+    deleted = engine.delete_object("src", "k")
+    marker = engine.current_version("src", "k")
+    assert isinstance(marker, DeleteMarker)
+    assert (marker.version_id, marker.is_latest) == (deleted.version_id, True)
+    assert engine.current_version("src", "never") is None
+    with pytest.raises(AccessDenied):
+        engine.current_version("src", "k", account=OTHER)
+
+
 def test_retention_on_a_bucket_without_object_lock_is_an_invalid_request() -> None:
     """GetObjectRetention on a bucket without Object Lock: InvalidRequest (400)."""
     engine = _engine()

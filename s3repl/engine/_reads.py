@@ -171,6 +171,19 @@ class _Reads(_EngineCore):
         self._authorize(target, account, action, key)
         return self.head_object(bucket, key, version_id=version_id)
 
+    def current_version(
+        self, bucket: str, key: str, *, account: str | None = None
+    ) -> ObjectVersion | DeleteMarker | None:
+        """The key's current version or delete marker, ``None`` if it has neither.
+
+        Unlike :meth:`head_object` a delete marker is an answer, not ``NoSuchKey``: S3
+        tells a reader that the current version is a marker (``x-amz-delete-marker``).
+        The caller needs ``s3:GetObject``.
+        """
+        self._authorize(self._bucket(bucket), account, "s3:GetObject", key)
+        head = self._store.head(bucket, key)
+        return None if head is None else evolve_version(head, is_latest=True)
+
     def get_object_acl(
         self,
         bucket: str,

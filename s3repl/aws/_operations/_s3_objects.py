@@ -197,12 +197,6 @@ def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any
     return out
 
 
-def _current_delete_marker(state: BackendState, bucket: str, key: str) -> DeleteMarker | None:
-    page = state.engine.list_object_versions_page(bucket, prefix=key, max_keys=1)
-    head = page.entries[0] if page.entries else None
-    return head if isinstance(head, DeleteMarker) and head.key == key else None
-
-
 def _read(state: BackendState, p: Params, caller: Caller, method: str) -> ObjectVersion:
     """The version a GetObject / HeadObject names, or S3's error with its headers."""
     refuse_unmodelled(p, _UNMODELLED_READS, f"{method} object")
@@ -214,8 +208,8 @@ def _read(state: BackendState, p: Params, caller: Caller, method: str) -> Object
         )
     except NoSuchKey as err:
         error = service_error("s3", err, {"Key": key})
-        marker = _current_delete_marker(state, bucket, key)
-        if marker is not None:
+        marker = state.engine.current_version(bucket, key)
+        if isinstance(marker, DeleteMarker):
             error.headers.update(
                 {"x-amz-delete-marker": "true", "x-amz-version-id": marker.version_id}
             )
