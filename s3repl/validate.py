@@ -106,9 +106,11 @@ __all__ = [
     "RULE_ID_LENGTH_MAX",
     "SOURCE_VERSIONING_MESSAGE",
     "VERSIONING_LOCKED_MESSAGE",
+    "ConfigurationInput",
     "Finding",
     "Problem",
     "SupportsSnapshot",
+    "as_configuration",
     "check_requirements",
     "object_arn",
     "permission_decision",
@@ -813,8 +815,16 @@ def _object_lock_token(ctx: _Context, token: str | None) -> Iterator[Problem]:
 ConfigurationInput: TypeAlias = ReplicationConfiguration | Mapping[str, Any] | str | bytes
 
 
-def _decoded(config: ConfigurationInput) -> ReplicationConfiguration:
-    """The model value of ``config`` (the codec raises the S3 error of a bad document)."""
+def as_configuration(config: ConfigurationInput) -> ReplicationConfiguration:
+    """The model value of a configuration given in any form the entry points accept.
+
+    Args:
+        config: a :class:`ReplicationConfiguration`, boto3's dict, or the XML document.
+
+    Raises:
+        S3Error: the codec's error for a document that does not decode
+            (``MalformedXML``, R-045).
+    """
     if isinstance(config, ReplicationConfiguration):
         return config
     if isinstance(config, str | bytes):
@@ -860,7 +870,7 @@ def validate_replication(
             Problem(code="NoSuchBucket", message=_NO_SUCH_BUCKET_MESSAGE, requirement="R-050")
         )
     try:
-        value = _decoded(config)
+        value = as_configuration(config)
     except S3Error as err:
         undecodable = Problem(
             code=err.code, message=err.message, requirement="R-045", element=err.element
@@ -929,7 +939,7 @@ def check_requirements(
                 message=f"Source bucket {bucket} does not exist",
             ),
         )
-    stored = source.replication if config is None else _decoded(config)
+    stored = source.replication if config is None else as_configuration(config)
     if stored is None:
         return (
             Finding(
