@@ -67,12 +67,13 @@ reads the same rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
 from s3repl import iam
+from s3repl.codec import replication_from_dict, replication_from_xml
 from s3repl.errors import MalformedXML, S3Error, error_class
 from s3repl.model import (
     Bucket,
@@ -105,9 +106,11 @@ __all__ = [
     "RULE_ID_LENGTH_MAX",
     "SOURCE_VERSIONING_MESSAGE",
     "VERSIONING_LOCKED_MESSAGE",
+    "ConfigurationInput",
     "Finding",
     "Problem",
     "SupportsSnapshot",
+    "as_configuration",
     "check_requirements",
     "object_arn",
     "permission_decision",
@@ -807,10 +810,32 @@ def _object_lock_token(ctx: _Context, token: str | None) -> Iterator[Problem]:
 # --- validate_replication ----------------------------------------------------------------------
 
 
+#: What the entry points accept as a configuration, as ``Engine.put_bucket_replication``
+#: does: the model value, boto3's dict, or the XML document.
+ConfigurationInput: TypeAlias = ReplicationConfiguration | Mapping[str, Any] | str | bytes
+
+
+def as_configuration(config: ConfigurationInput) -> ReplicationConfiguration:
+    """The model value of a configuration given in any form the entry points accept.
+
+    Args:
+        config: a :class:`ReplicationConfiguration`, boto3's dict, or the XML document.
+
+    Raises:
+        S3Error: the codec's error for a document that does not decode
+            (``MalformedXML``, R-045).
+    """
+    if isinstance(config, ReplicationConfiguration):
+        return config
+    if isinstance(config, str | bytes):
+        return replication_from_xml(config)
+    return replication_from_dict(config)
+
+
 def validate_replication(
     world_or_engine: World | SupportsSnapshot,
     bucket: str,
-    config: ReplicationConfiguration,
+    config: ConfigurationInput,
     *,
     token: str | None = None,
 ) -> tuple[Problem, ...]:
@@ -824,7 +849,10 @@ def validate_replication(
         world_or_engine: a :class:`~s3repl.world.World`, or anything whose
             ``snapshot()`` returns one (such as the engine).
         bucket: the source bucket's name.
-        config: the candidate configuration.
+        config: the candidate configuration: a model value, boto3's dict or the XML
+            document, as ``Engine.put_bucket_replication`` takes it.  A document that
+            does not even decode gives one problem, the codec's error (``MalformedXML``,
+            R-045), after ``NoSuchBucket`` if the bucket is missing too.
         token: the ``x-amz-bucket-object-lock-token`` header, if sent (R-011).
 
     Returns:
@@ -835,13 +863,20 @@ def validate_replication(
     """
     world = _world_of(world_or_engine)
     source = world.bucket(bucket)
-    ctx = _Context(world=world, bucket=bucket, source=source, config=config)
     problems: list[Problem] = []
     if source is None:
         # R-050: normally the engine's (NoSuchBucket before anything else).
         problems.append(
             Problem(code="NoSuchBucket", message=_NO_SUCH_BUCKET_MESSAGE, requirement="R-050")
         )
+    try:
+        value = as_configuration(config)
+    except S3Error as err:
+        undecodable = Problem(
+            code=err.code, message=err.message, requirement="R-045", element=err.element
+        )
+        return (*problems, undecodable)
+    ctx = _Context(world=world, bucket=bucket, source=source, config=value)
     problems.extend(_era_schema_problems(ctx))
     if source is not None and not source.is_versioned:
         # R-002: never enabled and Suspended alike.
@@ -869,7 +904,9 @@ def validate_replication(
 
 
 def check_requirements(
-    world_or_engine: World | SupportsSnapshot, bucket: str
+    world_or_engine: World | SupportsSnapshot,
+    bucket: str,
+    config: ConfigurationInput | None = None,
 ) -> tuple[Finding, ...]:
     """What would make objects fail under ``bucket``'s stored replication configuration.
 
@@ -880,6 +917,9 @@ def check_requirements(
         world_or_engine: a :class:`~s3repl.world.World`, or anything whose
             ``snapshot()`` returns one (such as the engine).
         bucket: the source bucket's name.
+        config: a configuration to judge instead of the stored one (a model value,
+            boto3's dict or the XML document, as ``Engine.put_bucket_replication``
+            takes it); ``None`` judges the bucket's stored configuration.
 
     Returns:
         Every finding, configuration and role first, then destinations, then rules;
@@ -887,6 +927,7 @@ def check_requirements(
 
     Raises:
         TypeError: when ``world_or_engine`` is neither a World nor has ``snapshot()``.
+        S3Error: ``config`` does not decode (``MalformedXML``, R-045).
     """
     world = _world_of(world_or_engine)
     source = world.bucket(bucket)
@@ -898,8 +939,8 @@ def check_requirements(
                 message=f"Source bucket {bucket} does not exist",
             ),
         )
-    config = source.replication
-    if config is None:
+    stored = source.replication if config is None else as_configuration(config)
+    if stored is None:
         return (
             Finding(
                 requirement="R-127",
@@ -907,9 +948,9 @@ def check_requirements(
                 message=f"Bucket {bucket} has no replication configuration",
             ),
         )
-    enabled = tuple(at for at in _rules(config) if at.rule.is_enabled)
+    enabled = tuple(at for at in _rules(stored) if at.rule.is_enabled)
     findings: list[Finding] = []
-    role = _assumable_role(world, config.role, findings)
+    role = _assumable_role(world, stored.role, findings)
     destinations: dict[str, Bucket | None] = {}
     for at in enabled:
         name = at.rule.destination.bucket_name

@@ -58,7 +58,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # The immutable World snapshot that policy and validate read (see s3repl/world.py).
     _WORLD: (_ERRORS, _PROFILE, _MODEL, _IAM),
     _POLICY: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD),
-    _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD, _POLICY),
+    # validate decodes the dict and XML forms it accepts through the codec (which imports
+    # only model and errors, so there is no cycle).
+    _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY),
     _ENGINE: _BELOW_ENGINE,
     _TESTING: (*_BELOW_ENGINE, _ENGINE),
     # The CLI's world-description loader: builds an Engine from a JSON file.

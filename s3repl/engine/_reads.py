@@ -6,8 +6,9 @@ of the write paths other parts of the engine own.
 
 Listings page as S3 does and cost O(page size) plus one sorted pass over the bucket's
 key names (``ObjectStore.keys``): acceptable for now, and the only place that would
-change if the store kept its keys sorted.  A key skipped under a delimiter's common
-prefix costs a binary search, not a walk.
+change if the store kept its keys sorted.  Keys under a delimiter's common prefix are
+skipped by a binary search, after looking for one of them that is not deleted (S3 hides
+a prefix whose keys are all delete markers): usually the first one is.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def _token_of(resume: str) -> str:
 
 def _resume_of(token: str, bucket: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8", "surrogatepass")
+        raw = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True)
+        return raw.decode("utf-8", "surrogatepass")
     except (UnicodeError, binascii.Error, ValueError):
         raise InvalidArgument(
             _TOKEN_MESSAGE, bucket_name=bucket, element="continuation-token"
@@ -168,6 +170,19 @@ class _Reads(_EngineCore):
         target = self._bucket(bucket)
         self._authorize(target, account, action, key)
         return self.head_object(bucket, key, version_id=version_id)
+
+    def current_version(
+        self, bucket: str, key: str, *, account: str | None = None
+    ) -> ObjectVersion | DeleteMarker | None:
+        """The key's current version or delete marker, ``None`` if it has neither.
+
+        Unlike :meth:`head_object` a delete marker is an answer, not ``NoSuchKey``: S3
+        tells a reader that the current version is a marker (``x-amz-delete-marker``).
+        The caller needs ``s3:GetObject``.
+        """
+        self._authorize(self._bucket(bucket), account, "s3:GetObject", key)
+        head = self._store.head(bucket, key)
+        return None if head is None else evolve_version(head, is_latest=True)
 
     def get_object_acl(
         self,
@@ -276,11 +291,15 @@ class _Reads(_EngineCore):
             cut = key.find(delimiter, len(prefix)) if delimiter else -1
             if cut >= 0:
                 common = key[: cut + len(delimiter)]
+                end = bisect.bisect_left(keys, _after_all_with(common), lo=index)
+                if not self._any_live(bucket, keys, index, end):
+                    index = end  # every key under it is deleted: S3 shows no prefix
+                    continue
                 if len(contents) + len(prefixes) == limit:
                     return self._objects_page(contents, prefixes, resume, truncated=True)
                 prefixes.append(common)
                 resume = _after_all_with(common)
-                index = bisect.bisect_left(keys, resume, lo=index)
+                index = end
                 continue
             index += 1
             head = self._store.head(bucket, key)
@@ -291,6 +310,16 @@ class _Reads(_EngineCore):
             contents.append(evolve_version(head, is_latest=True))
             resume = _after(key)
         return self._objects_page(contents, prefixes, resume, truncated=False)
+
+    def _any_live(self, bucket: str, keys: list[str], start: int, end: int) -> bool:
+        """Whether a key in ``keys[start:end]`` has a current version that is no marker.
+
+        Stops at the first one: usually the first key under a common prefix.
+        """
+        return any(
+            isinstance(self._store.head(bucket, key), ObjectVersion)
+            for key in itertools.islice(keys, start, end)
+        )
 
     @staticmethod
     def _objects_page(

@@ -23,7 +23,6 @@ class ObjectsPage:
         common_prefixes: the prefixes rolled up by the delimiter, ascending.
         is_truncated: whether more keys or prefixes follow this page.
         next_continuation_token: the token that asks for the next page, when truncated.
-        key_count: how many keys and common prefixes this page holds (S3's ``KeyCount``).
     """
 
     contents: tuple[ObjectVersion, ...] = ()

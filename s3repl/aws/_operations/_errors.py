@@ -30,8 +30,11 @@ _RENAMES: dict[str, dict[str, tuple[str, int]]] = {
         "MalformedPolicy": ("MalformedPolicyDocumentException", 400),
     },
 }
-# S3 names the key (and the version) in these errors' bodies, next to the bucket.
+# S3 names the key (and the version) in these errors' bodies instead of the bucket
+# (emulators that copy AWS's bodies agree: <Key> but no <BucketName> for NoSuchKey).
 _S3_KEY_FIELDS = {"NoSuchKey": ("Key",), "NoSuchVersion": ("Key", "VersionId")}
+# Errors whose S3 body names no bucket, whatever the engine knows.
+_S3_NO_BUCKET_FIELD = frozenset({"AccessDenied", "MethodNotAllowed", *_S3_KEY_FIELDS})
 
 
 def not_implemented(operation: str) -> ServiceError:
@@ -57,7 +60,7 @@ def service_error(service: str, err: S3ReplError, params: Mapping[str, Any]) -> 
     code, status = _RENAMES.get(service, {}).get(err.code, (err.code, err.http_status))
     fields: dict[str, str] = {}
     if service == "s3":
-        if err.bucket_name is not None:
+        if err.bucket_name is not None and err.code not in _S3_NO_BUCKET_FIELD:
             fields["BucketName"] = err.bucket_name
         for name in _S3_KEY_FIELDS.get(err.code, ()):
             value = params.get(name)

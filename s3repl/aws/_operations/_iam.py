@@ -104,6 +104,9 @@ def _role_output(record: RoleRecord) -> dict[str, Any]:
 
 
 def _create_role(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
+    if p.has("PermissionsBoundary"):
+        msg = "s3repl does not model permissions boundaries"
+        raise ServiceError("NotImplemented", msg, http_status=501)
     name = _checked(p, "RoleName", _NAME)
     path = _checked(p, "Path", _PATH) if p.has("Path") else "/"
     trust_text = p.text("AssumeRolePolicyDocument")

@@ -1,7 +1,11 @@
 """S3 bucket operations: creation, listing, deletion, and the bucket's configurations.
 
 Region rules of ``CreateBucket`` live here because they are about the endpoint a request
-was signed for (``Caller.region``), which the engine never sees.
+was signed for (``Caller.region``), which the engine never sees.  Their messages are the
+ones AWS returns, as users quote them (aws/aws-cli#4445, tweag/aws-secrets#22); the
+region check comes before the existence check, as AWS's does (aws/aws-sdk-php#2696).
+Re-creating an owned bucket in us-east-1 answers 200 OK for legacy compatibility (S3 API
+reference, ``BucketAlreadyOwnedByYou``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 from s3repl.aws._http import Caller, ServiceError
 from s3repl.aws._operations._params import Params
-from s3repl.aws._operations._s3_objects import write_options
+from s3repl.aws._operations._s3_objects import check_content_md5, write_options
 from s3repl.aws._operations._state import BackendState, Handler, Upload
 from s3repl.model import VersioningStatus
 
@@ -78,6 +78,7 @@ def _upload_part(state: BackendState, p: Params, caller: Caller) -> dict[str, An
             fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
         )
     body = p.blob("Body")
+    check_content_md5(p, body)
     state.parts[upload.upload_id][number] = body
     return {"ETag": _etag(body)}
 

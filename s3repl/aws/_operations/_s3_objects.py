@@ -6,6 +6,9 @@ answers onto boto3's output shape (:func:`object_headers`), nothing more.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +27,14 @@ from s3repl.model import (
     VersioningStatus,
 )
 
-__all__ = ["OBJECT_OPERATIONS", "object_headers", "parse_tagging", "write_options"]
+__all__ = [
+    "OBJECT_OPERATIONS",
+    "check_content_md5",
+    "object_headers",
+    "parse_tagging",
+    "refuse_unmodelled",
+    "write_options",
+]
 
 _BINARY = "binary/octet-stream"
 _COPY_TO_ITSELF = (
@@ -32,15 +42,49 @@ _COPY_TO_ITSELF = (
     "changing the object's metadata, storage class, website redirect location or encryption "
     "attributes."
 )
-# GetObject / HeadObject parameters s3repl does not model: refused, never ignored.
-_UNMODELLED_READS = (
-    "Range",
-    "PartNumber",
-    "IfMatch",
-    "IfNoneMatch",
-    "IfModifiedSince",
-    "IfUnmodifiedSince",
+# Reading an SSE-C object without its key (S3 API reference, "Server-side encryption
+# with customer-provided keys": the same headers must be sent on GET and HEAD).
+_SSE_C_NEEDS_KEY = (
+    "The object was stored using a form of Server Side Encryption. The correct parameters "
+    "must be provided to retrieve the object."
 )
+# Parameters s3repl does not model and that change the answer: refused, never ignored.
+_CONDITIONS = ("IfMatch", "IfNoneMatch")
+_UNMODELLED_READS = ("Range", "PartNumber", *_CONDITIONS, "IfModifiedSince", "IfUnmodifiedSince")
+# Explicit grants as headers: s3repl takes ACL (canned) or AccessControlPolicy instead.
+_GRANTS = ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP")
+_UNMODELLED_WRITES = (*_CONDITIONS, "WriteOffsetBytes", *_GRANTS)
+_UNMODELLED_DELETES = ("IfMatch", "IfMatchLastModifiedTime", "IfMatchSize")
+
+
+def refuse_unmodelled(p: Params, names: tuple[str, ...], operation: str) -> None:
+    """Answer ``NotImplemented`` (501) if the call uses a parameter s3repl does not model."""
+    for name in names:
+        if p.has(name):
+            msg = f"s3repl does not model {name} on {operation}"
+            raise ServiceError("NotImplemented", msg, http_status=501)
+
+
+def check_content_md5(p: Params, body: bytes) -> None:
+    """Check ``ContentMD5`` (base64 of the body's MD5) as S3 does.
+
+    Raises:
+        ServiceError: ``InvalidDigest`` when it is no base64 MD5, ``BadDigest`` when it
+            is another body's.
+    """
+    given = p.optional_text("ContentMD5")
+    if given is None:
+        return
+    try:
+        digest = base64.b64decode(given, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != hashlib.md5(usedforsecurity=False).digest_size:
+        raise ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.")
+    if digest != hashlib.md5(body, usedforsecurity=False).digest():
+        raise ServiceError(
+            "BadDigest", "The Content-MD5 you specified did not match what we received."
+        )
 
 
 def parse_tagging(tagging: str | None) -> dict[str, str] | None:
@@ -113,16 +157,28 @@ def write_options(p: Params) -> dict[str, Any]:
     }
 
 
+def _object(p: Params) -> tuple[str, str]:
+    """The ``Bucket`` and ``Key`` an object call names."""
+    return p.text("Bucket"), p.text("Key")
+
+
+def _at_version(p: Params, caller: Caller) -> dict[str, Any]:
+    """The keywords of an object sub-resource call: the version it names, and the caller."""
+    return {"version_id": p.optional_text("VersionId"), "account": caller.account}
+
+
 def _versioning(state: BackendState, bucket: str) -> VersioningStatus:
     return state.engine.head_bucket(bucket).versioning
 
 
 def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    bucket = p.text("Bucket")
+    refuse_unmodelled(p, _UNMODELLED_WRITES, "PutObject")
+    bucket, body = p.text("Bucket"), p.blob("Body")
+    check_content_md5(p, body)
     version = state.engine.put_object(
         bucket,
         p.text("Key"),
-        p.blob("Body"),
+        body,
         content_type=p.optional_text("ContentType") or _BINARY,
         acl=p.optional_text("ACL"),
         sse_customer_algorithm=p.optional_text("SSECustomerAlgorithm"),
@@ -141,27 +197,19 @@ def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any
     return out
 
 
-def _current_delete_marker(state: BackendState, bucket: str, key: str) -> DeleteMarker | None:
-    page = state.engine.list_object_versions_page(bucket, prefix=key, max_keys=1)
-    head = page.entries[0] if page.entries else None
-    return head if isinstance(head, DeleteMarker) and head.key == key else None
-
-
 def _read(state: BackendState, p: Params, caller: Caller, method: str) -> ObjectVersion:
     """The version a GetObject / HeadObject names, or S3's error with its headers."""
-    for name in _UNMODELLED_READS:
-        if p.has(name):
-            raise ServiceError(
-                "NotImplemented", f"s3repl does not model {name} on reads", http_status=501
-            )
+    refuse_unmodelled(p, _UNMODELLED_READS, f"{method} object")
     bucket, key = p.text("Bucket"), p.text("Key")
     version_id = p.optional_text("VersionId")
     try:
-        return state.engine.get_object(bucket, key, version_id=version_id, account=caller.account)
+        version = state.engine.get_object(
+            bucket, key, version_id=version_id, account=caller.account
+        )
     except NoSuchKey as err:
         error = service_error("s3", err, {"Key": key})
-        marker = _current_delete_marker(state, bucket, key)
-        if marker is not None:
+        marker = state.engine.current_version(bucket, key)
+        if isinstance(marker, DeleteMarker):
             error.headers.update(
                 {"x-amz-delete-marker": "true", "x-amz-version-id": marker.version_id}
             )
@@ -173,6 +221,11 @@ def _read(state: BackendState, p: Params, caller: Caller, method: str) -> Object
             {"x-amz-delete-marker": "true", "x-amz-version-id": version_id or "", "Allow": "DELETE"}
         )
         raise error from err
+    if version.server_side_encryption is ServerSideEncryption.SSE_C and not p.has(
+        "SSECustomerAlgorithm"
+    ):
+        raise ServiceError("InvalidRequest", _SSE_C_NEEDS_KEY)
+    return version
 
 
 def _get_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
@@ -245,6 +298,7 @@ def _copy_object(state: BackendState, p: Params, caller: Caller) -> dict[str, An
 
 
 def _delete_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
+    refuse_unmodelled(p, _UNMODELLED_DELETES, "DeleteObject")
     version_id = p.optional_text("VersionId")
     result = state.engine.delete_object(
         p.text("Bucket"),
@@ -306,11 +360,9 @@ def _delete_objects(state: BackendState, p: Params, caller: Caller) -> dict[str,
 
 def _put_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     version = state.engine.put_object_tagging(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         tagging_from_dict(p.mapping("Tagging")),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {"VersionId": version.version_id}
 
@@ -329,39 +381,27 @@ def _get_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[
 
 def _delete_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     version = state.engine.delete_object_tagging(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {"VersionId": version.version_id}
 
 
 def _put_object_acl(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    for name in ("GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"):
-        if p.has(name):
-            raise ServiceError(
-                "NotImplemented",
-                f"s3repl does not model {name}; use ACL or AccessControlPolicy",
-                http_status=501,
-            )
+    refuse_unmodelled(p, (*_GRANTS, "GrantWrite"), "PutObjectAcl")
     state.engine.put_object_acl(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         acl=p.optional_text("ACL"),
         access_control_policy=p.optional_mapping("AccessControlPolicy"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_acl(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     acl = state.engine.get_object_acl(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return acl_to_dict(acl)
 
@@ -372,22 +412,18 @@ def _put_object_retention(state: BackendState, p: Params, caller: Caller) -> dic
     if until is None:
         raise p.invalid("Retention.RetainUntilDate", "missing required parameter")
     state.engine.put_object_retention(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         mode=mode,
         retain_until_date=until,
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_retention(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     retention = state.engine.get_object_retention(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {
         "Retention": {
@@ -400,21 +436,17 @@ def _get_object_retention(state: BackendState, p: Params, caller: Caller) -> dic
 def _put_object_legal_hold(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     status = Params(p.mapping("LegalHold"), "s3").text("Status")
     state.engine.put_object_legal_hold(
-        p.text("Bucket"),
-        p.text("Key"),
+        *_object(p),
         status=status,
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        **_at_version(p, caller),
     )
     return {}
 
 
 def _get_object_legal_hold(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     status = state.engine.get_object_legal_hold(
-        p.text("Bucket"),
-        p.text("Key"),
-        version_id=p.optional_text("VersionId"),
-        account=caller.account,
+        *_object(p),
+        **_at_version(p, caller),
     )
     return {"LegalHold": {"Status": status.value}}
 
