@@ -325,3 +325,74 @@ def test_a_head_error_has_no_body() -> None:
 def test_limits_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match=">= 0"):
         fake_gateway(Engine(), body_limit_bytes=-1)
+
+
+# --- refused requests through the real protocol layer and operations ---------------------
+
+
+def _real_world() -> Any:
+    from s3repl.aws import Gateway
+
+    engine = Engine(seed=2)
+    engine.create_bucket("src", versioning=True)
+    engine.put_object("src", "k", b"v")
+    return Gateway(engine)
+
+
+FORM = (("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),)
+KMS = (("X-Amz-Target", "TrentService.CreateKey"), ("Content-Type", "application/x-amz-json-1.1"))
+
+
+@pytest.mark.parametrize(
+    ("request_", "status", "code"),
+    [
+        (
+            HttpRequest(method="PUT", path="/src", query=(("replication", ""),), body=b"<bad"),
+            400,
+            "MalformedXML",
+        ),
+        (
+            HttpRequest(method="PUT", path="/src", query=(("versioning", ""),), body=b"<V>"),
+            400,
+            "MalformedXML",
+        ),
+        (
+            HttpRequest(
+                method="PUT", path="/src/k", headers=(("Content-MD5", "not-base64!"),), body=b"x"
+            ),
+            400,
+            "InvalidDigest",
+        ),
+        (
+            HttpRequest(method="GET", path="/src", query=(("website", ""),)),
+            501,
+            "NotImplemented",
+        ),
+        (HttpRequest(method="DELETE", path="/src"), 409, "BucketNotEmpty"),
+        (
+            HttpRequest(
+                method="POST",
+                path="/",
+                headers=FORM,
+                body=b"Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument=%7B",
+            ),
+            400,
+            "MalformedPolicyDocument",
+        ),
+        (
+            HttpRequest(method="POST", path="/", headers=KMS, body=b"{not json"),
+            400,
+            "SerializationException",
+        ),
+    ],
+)
+def test_refused_requests_leave_the_engine_unchanged(
+    request_: HttpRequest, status: int, code: str
+) -> None:
+    gateway = _real_world()
+    before = gateway.engine.snapshot()
+    response = gateway.handle(request_)
+    assert gateway.engine.snapshot() == before
+    assert response.status == status
+    assert code.encode() in response.body
+    assert b"Traceback" not in response.body
