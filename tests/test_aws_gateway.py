@@ -396,3 +396,33 @@ def test_refused_requests_leave_the_engine_unchanged(
     assert response.status == status
     assert code.encode() in response.body
     assert b"Traceback" not in response.body
+
+
+class WrappingBackend:
+    """Turns a bug into a 500 ServiceError the way the operations layer does."""
+
+    def call(self, service: str, operation: str, params: Any, caller: Any) -> Any:
+        try:
+            {}["secret internals"]
+        except KeyError as err:
+            message = f"KeyError: {err}"
+            raise ServiceError(
+                code="InternalError", message=message, http_status=500, sender_fault=False
+            ) from err
+
+
+def test_a_bug_wrapped_below_is_logged_and_answered_without_its_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from aws_fakes import FakeProtocol
+
+    from s3repl.aws import Gateway
+
+    gateway = Gateway(Engine(), protocol=FakeProtocol(), backend=WrappingBackend())
+    with caplog.at_level(logging.ERROR, logger="s3repl.aws"):
+        response = gateway.handle(HttpRequest(method="GET", path="/"))
+    assert (response.status, code_of(response.body)) == (500, "InternalError")
+    assert b"secret internals" not in response.body
+    (record,) = caplog.records
+    assert "secret internals" in record.getMessage()
+    assert record.exc_info is not None

@@ -215,16 +215,14 @@ class Gateway:
             service_name = found.service
             return self._answer(found, request_id)
         except ServiceError as err:
-            return self._error(service_name, err, request_id, request.method)
-        except Exception:  # noqa: BLE001 - the last line of defence: log, answer 500
-            _LOG.exception("request %s failed: %s %s", request_id, request.method, request.path)
-            internal = ServiceError(
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-                http_status=500,
-                sender_fault=False,
-            )
-            return self._error(service_name, internal, request_id, request.method)
+            cause = err.__cause__
+            if err.http_status < 500 or cause is None or isinstance(cause, ServiceError):
+                return self._error(service_name, err, request_id, request.method)
+            # A layer below turned a bug into a 500: log it here, answer plainly.
+            _log_failure(request_id, request, cause)
+        except Exception as err:  # noqa: BLE001 - the last line of defence: log, answer 500
+            _log_failure(request_id, request, err)
+        return self._error(service_name, _internal_error(), request_id, request.method)
 
     def _answer(self, found: Route, request_id: str) -> HttpResponse:
         service = self._service(found.service)
@@ -267,6 +265,26 @@ class Gateway:
         except Exception:  # noqa: BLE001 - the error answer itself failed: answer plainly
             _LOG.exception("request %s: serialising the error %s failed", request_id, err.code)
             return plain_s3_error(err, request_id=request_id, method=method)
+
+
+def _log_failure(request_id: str, request: HttpRequest, err: BaseException) -> None:
+    _LOG.error(
+        "request %s failed: %s %s: %s",
+        request_id,
+        request.method,
+        request.path,
+        err,
+        exc_info=(type(err), err, err.__traceback__),
+    )
+
+
+def _internal_error() -> ServiceError:
+    return ServiceError(
+        code="InternalError",
+        message="We encountered an internal error. Please try again.",
+        http_status=500,
+        sender_fault=False,
+    )
 
 
 def _too_large(request: HttpRequest, limit: int) -> ServiceError:
