@@ -17,45 +17,12 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_documents import REPLICATION_PERMISSIONS, TRUST_POLICY, replication_config
 from aws_env import hide_aws_env
 from botocore.exceptions import ClientError
 
 from s3repl import Engine
 from s3repl.aws import mock
-
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "s3.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-PERMISSIONS = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetReplicationConfiguration",
-                    "s3:ListBucket",
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                    "s3:ReplicateObject",
-                    "s3:ReplicateDelete",
-                    "s3:ReplicateTags",
-                ],
-                "Resource": "*",
-            }
-        ],
-    }
-)
 
 
 class Aws:
@@ -105,26 +72,12 @@ def versioned(aws: Aws, *names: str, region: str = "us-east-1") -> None:
 
 
 def replication_role(aws: Aws) -> str:
-    aws.iam.create_role(RoleName="repl", AssumeRolePolicyDocument=TRUST)
-    aws.iam.put_role_policy(RoleName="repl", PolicyName="replicate", PolicyDocument=PERMISSIONS)
+    aws.iam.create_role(RoleName="repl", AssumeRolePolicyDocument=TRUST_POLICY)
+    aws.iam.put_role_policy(
+        RoleName="repl", PolicyName="replicate", PolicyDocument=REPLICATION_PERMISSIONS
+    )
     arn: str = aws.iam.get_role(RoleName="repl")["Role"]["Arn"]
     return arn
-
-
-def replication_config(role: str, destination: str = "dst") -> dict[str, Any]:
-    return {
-        "Role": role,
-        "Rules": [
-            {
-                "ID": "all",
-                "Priority": 1,
-                "Status": "Enabled",
-                "Filter": {},
-                "DeleteMarkerReplication": {"Status": "Enabled"},
-                "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
-            }
-        ],
-    }
 
 
 # --- the replication flow --------------------------------------------------------------
@@ -417,10 +370,10 @@ def test_object_acl(aws: Aws) -> None:
 
 
 def test_iam_roles_and_inline_policies(aws: Aws) -> None:
-    created = aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)["Role"]
+    created = aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]
     assert created["Arn"] == "arn:aws:iam::123456789012:role/r"
     assert aws.iam.get_role(RoleName="r")["Role"]["RoleName"] == "r"
-    aws.iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=PERMISSIONS)
+    aws.iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=REPLICATION_PERMISSIONS)
     aws.iam.delete_role_policy(RoleName="r", PolicyName="p")
     aws.iam.delete_role(RoleName="r")
     with pytest.raises(aws.iam.exceptions.NoSuchEntityException) as caught:

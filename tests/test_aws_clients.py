@@ -22,30 +22,19 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_documents import ROLE_ARN, replicating_engine, replication_config
 from botocore.config import Config
 
 from s3repl import Engine
+from s3repl.aws import Gateway
 from s3repl.aws._server import Server, make_server
 from s3repl.testing.invariants import check_all
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLE = "arn:aws:iam::123456789012:role/repl"
-CONFIG = {
-    "Role": ROLE,
-    "Rules": [
-        {
-            "ID": "all",
-            "Priority": 1,
-            "Status": "Enabled",
-            "Filter": {},
-            "DeleteMarkerReplication": {"Status": "Enabled"},
-            "Destination": {"Bucket": "arn:aws:s3:::dst"},
-        }
-    ],
-}
+CONFIG = replication_config()
 WORLD = {
     "seed": 5,
-    "roles": [{"arn": ROLE, "trusted": True}],
+    "roles": [{"arn": ROLE_ARN, "trusted": True}],
     "buckets": [
         {"name": "src", "region": "us-east-1", "versioning": "Enabled"},
         {"name": "dst", "region": "eu-west-1", "versioning": "Enabled"},
@@ -252,11 +241,8 @@ def test_eight_threads_of_a_thousand_requests_all_answer_and_the_engine_holds(
     server: Server,
 ) -> None:
     """Plain HTTP/1.1 keep-alive clients (a boto3 client costs more than the server)."""
-    engine = server.app.engine
-    engine.create_bucket("src", versioning=True)
-    engine.create_bucket("dst", region="eu-west-1", versioning=True)
-    engine.create_role(ROLE)
-    engine.put_bucket_replication("src", CONFIG)
+    engine = replicating_engine()
+    server.app.gateway = Gateway(engine)
     server.app.replicate = "eager"
     statuses: list[list[int]] = [[] for _ in range(THREADS)]
     failures: list[BaseException] = []

@@ -16,23 +16,12 @@ from typing import Any
 import boto3
 import moto
 import pytest
+from aws_documents import TRUST_POLICY
 from aws_env import hide_aws_env
 from botocore.exceptions import ClientError
 
 from s3repl.aws import mock
 
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "s3.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 BUCKET_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -193,7 +182,7 @@ def script() -> dict[str, Shape]:
     call("delete_bucket_policy", s3.delete_bucket_policy, Bucket="diff-bucket")
     call("get_missing_policy", s3.get_bucket_policy, Bucket="diff-bucket")
     call("delete_bucket", s3.delete_bucket, Bucket="diff-eu")
-    call("create_role", iam.create_role, RoleName="r", AssumeRolePolicyDocument=TRUST)
+    call("create_role", iam.create_role, RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
     call("get_role", iam.get_role, RoleName="r")
     call("get_missing_role", iam.get_role, RoleName="missing")
     key = call("create_key", kms.create_key)

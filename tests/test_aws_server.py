@@ -16,39 +16,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from aws_documents import replicating_engine
 from aws_fakes import FakeProtocol, fake_gateway
 
 from s3repl import Engine
 from s3repl.aws import Caller, Gateway
 from s3repl.aws._control import control
 from s3repl.aws._server import S3ReplApp, make_server
-
-ROLE = "arn:aws:iam::123456789012:role/repl"
-
-
-def replicating_engine() -> Engine:
-    engine = Engine(seed=3)
-    engine.create_bucket("src", versioning=True)
-    engine.create_bucket("dst", region="eu-west-1", versioning=True)
-    engine.create_role(ROLE)
-    engine.put_bucket_replication(
-        "src",
-        {
-            "Role": ROLE,
-            "Rules": [
-                {
-                    "ID": "all",
-                    "Priority": 1,
-                    "Status": "Enabled",
-                    "Filter": {},
-                    "DeleteMarkerReplication": {"Status": "Disabled"},
-                    "Destination": {"Bucket": "arn:aws:s3:::dst"},
-                }
-            ],
-        },
-    )
-    return engine
-
 
 # --- the controls ----------------------------------------------------------------------
 
