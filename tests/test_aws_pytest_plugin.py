@@ -42,26 +42,18 @@ def test_importing_the_plugin_imports_neither_botocore_nor_boto3() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_a_suite_that_asks_for_nothing_never_imports_botocore(
+def test_inert_until_asked_then_every_client_from_one_fresh_engine(
     pytester: pytest.Pytester, run: Any
 ) -> None:
+    # Test files run in name order: the plain suite first, before any fixture is used.
     pytester.makepyfile(
-        """
+        test_a_plain="""
         import sys
 
         def test_plain():
             assert "botocore" not in sys.modules
-        """
-    )
-    result = run()
-    result.assert_outcomes(passed=1)
-
-
-def test_the_fixtures_serve_every_client_from_one_fresh_engine(
-    pytester: pytest.Pytester, run: Any
-) -> None:
-    pytester.makepyfile(
-        """
+        """,
+        test_b_fixtures="""
         import json
 
         TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -80,7 +72,7 @@ def test_the_fixtures_serve_every_client_from_one_fresh_engine(
 
         def test_the_mock_yields_the_engine(s3repl_mock, s3repl_engine):
             assert s3repl_mock is s3repl_engine
-        """
+        """,
     )
     result = run()
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
