@@ -970,11 +970,13 @@ def test_generated_results_parse_back(result: tuple[str, dict[str, Any]]) -> Non
 
 
 #: Other rest-xml services' operations with features S3 lacks: body members in a root
-#: named by the input shape (Route 53), lists in the query string (S3 Control).
+#: named by the input shape (Route 53), maps in a body and lists in the query string
+#: (S3 Control).
 OTHER_CALLS = [
     ("route53", "ChangeResourceRecordSets"),
     ("route53", "ChangeTagsForResource"),
     ("route53", "CreateHostedZone"),
+    ("s3control", "CreateJob"),  # maps in the body (Batch Replication's own call)
     ("s3control", "ListJobs"),
     ("s3control", "UntagResource"),
 ]
