@@ -125,6 +125,14 @@ def test_results_parse_back_with_botocore(operation: str, output: dict[str, Any]
     assert response.header("x-amzn-RequestId") == "req-1"
 
 
+def test_outputs_are_checked_against_the_shape() -> None:
+    """An output member the shape lacks, or an output where there is none, is refused."""
+    with pytest.raises(ValueError, match="Colour"):
+        serialize_result(KMS, "CreateKey", {"KeyMetadata": {"Colour": "x"}}, request_id="r")
+    with pytest.raises(ValueError, match="DisableKey has no output"):
+        serialize_result(KMS, "DisableKey", {"Colour": "x"}, request_id="r")
+
+
 def test_timestamps_are_epoch_seconds() -> None:
     """JSON timestamps travel as epoch seconds, as KMS sends them."""
     response = serialize_result(
@@ -177,6 +185,18 @@ def _call(target: str, body: bytes) -> HttpRequest:
             "Plaintext",
         ),
         (_call("TrentService.DescribeKey", b"{}"), "ValidationException", "keyId"),
+        (_call("TrentService.CreateKey", b'{"Tags": {}}'), "SerializationException", "Tags"),
+        (
+            _call("TrentService.Encrypt", b'{"KeyId": "k", "EncryptionContext": []}'),
+            "SerializationException",
+            "EncryptionContext",
+        ),
+        (_call("TrentService.DescribeKey", b'{"KeyId": 5}'), "SerializationException", "KeyId"),
+        (
+            _call("TrentService.Encrypt", b'{"KeyId": "k", "Plaintext": 5}'),
+            "SerializationException",
+            "Plaintext",
+        ),
     ],
 )
 def test_bad_requests_are_service_errors(request_: HttpRequest, code: str, named: str) -> None:
