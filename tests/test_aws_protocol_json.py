@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import math
 from typing import Any
 
 import pytest
@@ -17,11 +19,13 @@ from aws_wire import (
     serialized_request,
 )
 from botocore.exceptions import ClientError
+from botocore.model import Shape
 from hypothesis import given
 from hypothesis import strategies as st
 
 from s3repl.aws import HttpRequest, ServiceError
 from s3repl.aws._protocol import load_service, parse_request, serialize_error, serialize_result
+from s3repl.aws._protocol._values import BadValue, format_scalar, parse_scalar
 
 KMS = load_service("kms")
 ENDPOINT = "https://kms.us-east-1.amazonaws.com"
@@ -121,6 +125,14 @@ def test_results_parse_back_with_botocore(operation: str, output: dict[str, Any]
     assert response.header("x-amzn-RequestId") == "req-1"
 
 
+def test_outputs_are_checked_against_the_shape() -> None:
+    """An output member the shape lacks, or an output where there is none, is refused."""
+    with pytest.raises(ValueError, match="Colour"):
+        serialize_result(KMS, "CreateKey", {"KeyMetadata": {"Colour": "x"}}, request_id="r")
+    with pytest.raises(ValueError, match="DisableKey has no output"):
+        serialize_result(KMS, "DisableKey", {"Colour": "x"}, request_id="r")
+
+
 def test_timestamps_are_epoch_seconds() -> None:
     """JSON timestamps travel as epoch seconds, as KMS sends them."""
     response = serialize_result(
@@ -173,6 +185,18 @@ def _call(target: str, body: bytes) -> HttpRequest:
             "Plaintext",
         ),
         (_call("TrentService.DescribeKey", b"{}"), "ValidationException", "keyId"),
+        (_call("TrentService.CreateKey", b'{"Tags": {}}'), "SerializationException", "Tags"),
+        (
+            _call("TrentService.Encrypt", b'{"KeyId": "k", "EncryptionContext": []}'),
+            "SerializationException",
+            "EncryptionContext",
+        ),
+        (_call("TrentService.DescribeKey", b'{"KeyId": 5}'), "SerializationException", "KeyId"),
+        (
+            _call("TrentService.Encrypt", b'{"KeyId": "k", "Plaintext": 5}'),
+            "SerializationException",
+            "Plaintext",
+        ),
     ],
 )
 def test_bad_requests_are_service_errors(request_: HttpRequest, code: str, named: str) -> None:
@@ -244,38 +268,162 @@ def test_generated_results_parse_back(result: tuple[str, dict[str, Any]]) -> Non
     assert botocore_parse("json", KMS.operation_model(operation).output_shape, response) == output
 
 
-DYNAMODB = other_service("dynamodb")
-DYNAMODB_OPERATIONS = ["PutItem", "Query", "UpdateTable", "BatchWriteItem"]
+#: Other JSON services' operations with features KMS lacks: maps, nested unions and
+#: blobs (DynamoDB), doubles (Application Auto Scaling).
+OTHER_CALLS = [
+    ("dynamodb", "PutItem"),
+    ("dynamodb", "Query"),
+    ("dynamodb", "UpdateTable"),
+    ("dynamodb", "BatchWriteItem"),
+    ("application-autoscaling", "PutScalingPolicy"),
+]
+OTHER_RESULTS = [
+    ("dynamodb", "GetItem"),
+    ("dynamodb", "DescribeTable"),
+    ("dynamodb", "Query"),
+    ("application-autoscaling", "DescribeScalingPolicies"),
+]
 
 
 @st.composite
-def dynamodb_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    operation = draw(st.sampled_from(DYNAMODB_OPERATIONS))
-    model = DYNAMODB.operation_model(operation)
-    shape = model.input_shape
-    return operation, draw(inputs(shape, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+def other_calls(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
+    service, operation = draw(st.sampled_from(OTHER_CALLS))
+    shape = other_service(service).operation_model(operation).input_shape
+    return service, operation, draw(inputs(shape, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
 
 
-@given(dynamodb_calls())
-def test_maps_blobs_and_nesting_parse_back(call: tuple[str, dict[str, Any]]) -> None:
-    """DynamoDB's maps, blobs, booleans and nested values parse back as sent."""
-    operation, params = call
-    model = DYNAMODB.operation_model(operation)
-    request = serialized_request("json", model, params, "https://dynamodb.us-east-1.amazonaws.com")
-    assert parse_request(DYNAMODB, request).params == params
+@given(other_calls())
+def test_other_json_features_parse_back(call: tuple[str, str, dict[str, Any]]) -> None:
+    """Maps, blobs, doubles, booleans and nested values parse back as sent."""
+    service, operation, params = call
+    model = other_service(service).operation_model(operation)
+    request = serialized_request(
+        "json", model, params, f"https://{service}.us-east-1.amazonaws.com"
+    )
+    assert parse_request(other_service(service), request).params == params
 
 
 @st.composite
-def dynamodb_results(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    operation = draw(st.sampled_from(["GetItem", "DescribeTable", "Query"]))
-    model = DYNAMODB.operation_model(operation)
-    return operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
+def other_results(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
+    service, operation = draw(st.sampled_from(OTHER_RESULTS))
+    model = other_service(service).operation_model(operation)
+    return service, operation, draw(outputs(model, timestamps=MILLISECOND_TIMESTAMPS, depth_max=1))
 
 
-@given(dynamodb_results())
-def test_result_maps_blobs_and_numbers_parse_back(result: tuple[str, dict[str, Any]]) -> None:
-    """Maps, blobs, floats and timestamps in results read back through botocore's parser."""
-    operation, output = result
-    response = serialize_result(DYNAMODB, operation, output, request_id="r")
-    shape = DYNAMODB.operation_model(operation).output_shape
+@given(other_results())
+def test_other_json_results_parse_back(result: tuple[str, str, dict[str, Any]]) -> None:
+    """Maps, blobs, doubles and timestamps in results read back through botocore's parser."""
+    service, operation, output = result
+    model = other_service(service)
+    response = serialize_result(model, operation, output, request_id="r")
+    shape = model.operation_model(operation).output_shape
     assert botocore_parse("json", shape, response) == output
+
+
+# ------------------------------------------------------------------------ scalars
+# The scalar spellings every protocol shares (s3repl.aws._protocol._values).
+
+
+def _shape(type_name: str, **serialization: Any) -> Shape:
+    model: dict[str, Any] = {"type": type_name, **serialization}
+    return Shape("Scalar", model)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text", "value"),
+    [
+        ("integer", "42", 42),
+        ("long", "-7", -7),
+        ("boolean", "true", True),
+        ("boolean", "FALSE", False),
+        ("double", "1.5", 1.5),
+        ("double", "Infinity", math.inf),
+        ("double", "-Infinity", -math.inf),
+        ("timestamp", "2026-12-07T16:00:00Z", NOW),
+        ("timestamp", "2026-12-07T16:00:00.250Z", NOW.replace(microsecond=250000)),
+        ("timestamp", "2026-12-07T17:00:00+01:00", NOW),
+        ("timestamp", "Mon, 07 Dec 2026 16:00:00 GMT", NOW),
+        ("timestamp", str(int(NOW.timestamp())), NOW),
+        ("timestamp", f"{int(NOW.timestamp())}.5", NOW.replace(microsecond=500000)),
+        ("blob", "aGk=", b"hi"),
+        ("string", " spaced ", " spaced "),
+    ],
+)
+def test_scalars_parse_from_every_spelling(type_name: str, text: str, value: Any) -> None:
+    """Each type reads from its wire spellings; timestamps from all three formats."""
+    assert parse_scalar(_shape(type_name), text) == value
+
+
+def test_nan_parses() -> None:
+    """``NaN`` is a double."""
+    assert math.isnan(parse_scalar(_shape("double"), "NaN"))
+
+
+def test_json_value_strings_carry_base64_json() -> None:
+    """A ``jsonvalue`` string travels as base64 JSON, both ways."""
+    shape = _shape("string", jsonvalue=True)
+    text = format_scalar(shape, {"a": [1, 2]}, timestamp_format="rfc822")
+    assert base64.b64decode(text) == b'{"a":[1,2]}'
+    assert parse_scalar(shape, text) == {"a": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text", "kind"),
+    [
+        ("integer", "4x", "integer"),
+        ("integer", "1_000", "integer"),
+        ("integer", "9" * 5000, "integer"),
+        ("boolean", "yes", "boolean"),
+        ("double", "one", "number"),
+        ("timestamp", "someday", "timestamp"),
+        ("timestamp", "2026-13-01T00:00:00Z", "timestamp"),
+        ("timestamp", "9" * 400, "timestamp"),
+        ("blob", "***", "base64 value"),
+        ("blob", "é", "base64 value"),
+        ("map", "x", "map"),
+    ],
+)
+def test_bad_scalars_name_what_was_expected(type_name: str, text: str, kind: str) -> None:
+    """Text that does not fit its type is refused, saying what was expected."""
+    with pytest.raises(BadValue) as raised:
+        parse_scalar(_shape(type_name), text)
+    assert (raised.value.kind, raised.value.text) == (kind, text)
+
+
+def test_bad_json_value_is_refused() -> None:
+    """A ``jsonvalue`` that is not base64 JSON is refused."""
+    with pytest.raises(BadValue):
+        parse_scalar(_shape("string", jsonvalue=True), "bm90IGpzb24=")
+
+
+@pytest.mark.parametrize(
+    ("type_name", "value", "timestamp_format", "text"),
+    [
+        ("double", math.nan, "iso8601", "NaN"),
+        ("double", math.inf, "iso8601", "Infinity"),
+        ("double", -math.inf, "iso8601", "-Infinity"),
+        ("float", 1.5, "iso8601", "1.5"),
+        ("blob", b"hi", "iso8601", "aGk="),
+        ("blob", "hi", "iso8601", "aGk="),
+        ("boolean", False, "iso8601", "false"),
+        ("timestamp", NOW, "iso8601", "2026-12-07T16:00:00.000Z"),
+        ("timestamp", NOW.replace(microsecond=1), "iso8601", "2026-12-07T16:00:00.000001Z"),
+        ("timestamp", NOW.replace(tzinfo=None), "iso8601", "2026-12-07T16:00:00.000Z"),
+        ("timestamp", NOW, "rfc822", "Mon, 07 Dec 2026 16:00:00 GMT"),
+        ("timestamp", NOW, "unixtimestamp", str(int(NOW.timestamp()))),
+        ("timestamp", int(NOW.timestamp()), "iso8601", "2026-12-07T16:00:00.000Z"),
+        ("timestamp", "2026-12-07T16:00:00Z", "rfc822", "Mon, 07 Dec 2026 16:00:00 GMT"),
+    ],
+)
+def test_scalars_format_as_the_wire_spells_them(
+    type_name: str, value: Any, timestamp_format: str, text: str
+) -> None:
+    """Each type writes in its wire spelling, timestamps in the location's format."""
+    shape = _shape(type_name)
+    assert format_scalar(shape, value, timestamp_format=timestamp_format) == text
+
+
+def test_shape_timestamp_format_wins_over_the_location() -> None:
+    """A shape's own ``timestampFormat`` overrides the location's default."""
+    shape = _shape("timestamp", timestampFormat="unixtimestamp")
+    assert format_scalar(shape, NOW, timestamp_format="iso8601") == str(int(NOW.timestamp()))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_wire import Wire, botocore_parse, inputs, other_service, outputs, serialized_request
 from botocore.exceptions import ClientError
+from botocore.parsers import create_parser
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -199,6 +200,36 @@ def test_receiver_faults_say_receiver() -> None:
     """A service-side error is typed ``Receiver``."""
     error = ServiceError("ServiceFailure", "boom", http_status=500, sender_fault=False)
     assert b"<Type>Receiver</Type>" in serialize_error(IAM, error, request_id="r").body
+
+
+def test_error_fields_and_headers_travel_with_the_error() -> None:
+    """Extra error fields sit inside ``<Error>``; extra headers are response headers."""
+    error = ServiceError(
+        "Throttling", "slow down", fields={"Detail": "rate"}, headers={"Retry-After": "1"}
+    )
+    response = serialize_error(STS, error, request_id="r")
+    parsed = botocore_parse_error(response)
+    assert parsed["Error"]["Detail"] == "rate"
+    assert response.header("Retry-After") == "1"
+
+
+def botocore_parse_error(response: Any) -> dict[str, Any]:
+    return dict(
+        create_parser("query").parse(
+            {
+                "status_code": response.status,
+                "headers": dict(response.headers),
+                "body": response.body,
+            },
+            None,
+        )
+    )
+
+
+def test_operations_without_output_refuse_output() -> None:
+    """DeleteRole has no output: handing it one is a bug, refused."""
+    with pytest.raises(ValueError, match="DeleteRole has no output"):
+        serialize_result(IAM, "DeleteRole", {"Colour": "x"}, request_id="r")
 
 
 def _form(**fields: str) -> HttpRequest:

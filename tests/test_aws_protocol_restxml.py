@@ -758,6 +758,44 @@ def test_malformed_xml_is_malformed_xml(body: bytes) -> None:
     assert raised.value.http_status == 400
 
 
+def test_list_items_must_be_named_as_the_schema_says() -> None:
+    """A tag set holds ``<Tag>`` elements; anything else is MalformedXML."""
+    body = b"<Tagging><TagSet><Label><Key>a</Key><Value>b</Value></Label></TagSet></Tagging>"
+    with pytest.raises(ServiceError) as raised:
+        parse_request(S3, _put("/src/key", body, query=(("tagging", ""),)))
+    assert raised.value.code == "MalformedXML"
+    assert "Tagging/TagSet/Label" in " ".join(raised.value.__notes__)
+
+
+def test_header_lists_may_quote_items() -> None:
+    """Items of a header list may be quoted (RFC 7230), commas and quotes included."""
+    request = HttpRequest(
+        method="GET",
+        path="/src/key",
+        query=(("attributes", ""),),
+        headers=(("x-amz-object-attributes", 'ETag, "Object,Size", "a\\"b"'),),
+    )
+    parsed = parse_request(S3, request)
+    assert parsed.operation == "GetObjectAttributes"
+    assert parsed.params["ObjectAttributes"] == ["ETag", "Object,Size", 'a"b']
+
+
+def test_text_payloads_must_be_utf8() -> None:
+    """A bucket policy that is not UTF-8 is refused as InvalidArgument naming Policy."""
+    with pytest.raises(ServiceError) as raised:
+        parse_request(S3, _put("/src", b"\xff\xfe", query=(("policy", ""),)))
+    assert raised.value.code == "InvalidArgument"
+    assert raised.value.fields["ArgumentName"] == "Policy"
+
+
+def test_operations_without_output_refuse_output() -> None:
+    """DeleteBucket has no output: handing it one is a bug, refused."""
+    with pytest.raises(ValueError, match="DeleteBucket has no output"):
+        serialize_result(S3, "DeleteBucket", {"Colour": "x"}, request_id="r")
+    response = serialize_result(S3, "DeleteBucket", {}, request_id="r")
+    assert (response.status, response.body) == (204, b"")
+
+
 def test_wrong_types_in_xml_are_malformed_xml_naming_the_element() -> None:
     """A non-integer where the schema wants one is MalformedXML, and the note names it."""
     body = (
@@ -970,11 +1008,13 @@ def test_generated_results_parse_back(result: tuple[str, dict[str, Any]]) -> Non
 
 
 #: Other rest-xml services' operations with features S3 lacks: body members in a root
-#: named by the input shape (Route 53), lists in the query string (S3 Control).
+#: named by the input shape (Route 53), maps in a body and lists in the query string
+#: (S3 Control).
 OTHER_CALLS = [
     ("route53", "ChangeResourceRecordSets"),
     ("route53", "ChangeTagsForResource"),
     ("route53", "CreateHostedZone"),
+    ("s3control", "CreateJob"),  # maps in the body (Batch Replication's own call)
     ("s3control", "ListJobs"),
     ("s3control", "UntagResource"),
 ]

@@ -343,7 +343,7 @@ def serialize_result(
     else:
         body, content_type = _document_body(service, shape, operation, values)
     if body and str(model.http.get("method")) != "HEAD":
-        if not any(name.lower() == "content-type" for name, _ in headers):
+        if content_type and not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", content_type))
     else:
         body = b""  # no body on HEAD
@@ -391,8 +391,9 @@ def _payload_body(
         return b"", ""
     value = values[name]
     if member.type_name in ("blob", "string"):
+        # The object's own Content-Type is an output member (GetObject's ContentType).
         data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        return data, "binary/octet-stream" if member.type_name == "blob" else "text/plain"
+        return data, ""
     root_name = str(member.serialization.get("name", name))
     root = ElementTree.Element(root_name)
     _set_root_namespace(service, root, member)
