@@ -153,6 +153,10 @@ def test_the_access_key_id_comes_from_the_credential_scope() -> None:
             "AuthorizationHeaderMalformed",
         ),
         ("AWS4-HMAC-SHA256", "AuthorizationHeaderMalformed"),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/2024/us-east-1/s3, SignedHeaders=host, Signature=0",
+            "AuthorizationHeaderMalformed",
+        ),
         ("AWS nocolon", "InvalidArgument"),
         ("Bearer token", "InvalidArgument"),
     ],
@@ -426,3 +430,19 @@ def test_a_bug_wrapped_below_is_logged_and_answered_without_its_text(
     (record,) = caplog.records
     assert "secret internals" in record.getMessage()
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize(
+    ("request_", "service"),
+    [
+        (HttpRequest(method="POST", path="/", headers=FORM, body=b"\xff\xfe"), "s3"),
+        (HttpRequest(method="POST", path="/", headers=FORM, body=b"Version=2010-05-08"), "s3"),
+        (HttpRequest(method="POST", path="/", body=b"Action=GetRole&Version=2010-05-08"), "s3"),
+        (HttpRequest(method="GET", path="/", query=(("AWSAccessKeyId", "AKID"),)), "s3"),
+        (HttpRequest(method="GET", path="/b", host="[::1]:9000"), "s3"),
+    ],
+)
+def test_requests_without_a_service_signal_are_s3(request_: HttpRequest, service: str) -> None:
+    found = route(request_)
+    assert found.service == service
+    assert found.request.path == request_.path

@@ -7,6 +7,7 @@ tested through the mock in ``test_aws_boto3.py``.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from botocore.awsrequest import AWSPreparedRequest
 
 from s3repl import Engine
 from s3repl.aws import mock
-from s3repl.aws._mock import FAKE_ACCESS_KEY_ID, _before_send
+from s3repl.aws._mock import FAKE_ACCESS_KEY_ID, _before_send, to_http_request
 
 
 def faked(engine: Engine) -> Any:
@@ -213,3 +214,29 @@ def test_import_s3repl_does_not_import_botocore() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (None, b""),
+        (b"raw", b"raw"),
+        ("text \u00e9", "text \u00e9".encode()),
+        (io.BytesIO(b"stream"), b"stream"),
+        (io.StringIO("text stream"), b"text stream"),
+        ([b"chunk ", b"by chunk"], b"chunk by chunk"),
+    ],
+)
+def test_every_body_botocore_may_hold_becomes_bytes(body: object, expected: bytes) -> None:
+    request = AWSPreparedRequest(
+        method="PUT",
+        url="https://s3.amazonaws.com/b/k?versionId=v&acl",
+        headers=botocore.awsrequest.HTTPHeaders(),
+        body=body,
+        stream_output=False,
+    )
+    converted = to_http_request(request)
+    assert converted.body == expected
+    assert converted.query == (("versionId", "v"), ("acl", ""))
+    if hasattr(body, "read"):
+        assert body.read() == body.getvalue()  # type: ignore[attr-defined]  # rewound

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_env import hide_aws_env
 
 pytest_plugins = ["pytester"]
 
@@ -42,18 +43,27 @@ def test_importing_the_plugin_imports_neither_botocore_nor_boto3() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_inert_until_asked_then_every_client_from_one_fresh_engine(
+def test_a_suite_that_asks_for_nothing_never_imports_botocore(
     pytester: pytest.Pytester, run: Any
 ) -> None:
-    # Test files run in name order: the plain suite first, before any fixture is used.
     pytester.makepyfile(
-        test_a_plain="""
+        """
         import sys
 
         def test_plain():
             assert "botocore" not in sys.modules
-        """,
-        test_b_fixtures="""
+        """
+    )
+    run().assert_outcomes(passed=1)
+
+
+def test_the_fixtures_serve_every_client_from_one_fresh_engine(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In process (so that coverage sees the fixtures), the machine's AWS setup hidden.
+    hide_aws_env(monkeypatch)
+    pytester.makepyfile(
+        test_fixtures="""
         import json
 
         TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -74,5 +84,5 @@ def test_inert_until_asked_then_every_client_from_one_fresh_engine(
             assert s3repl_mock is s3repl_engine
         """,
     )
-    result = run()
-    result.assert_outcomes(passed=4)
+    result = pytester.runpytest_inprocess("-p", PLUGIN, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)

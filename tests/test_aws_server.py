@@ -9,6 +9,8 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +24,7 @@ from aws_fakes import FakeProtocol, fake_gateway
 from s3repl import Engine
 from s3repl.aws import Caller, Gateway
 from s3repl.aws._control import control
-from s3repl.aws._server import S3ReplApp, make_server
+from s3repl.aws._server import S3ReplApp, _reason, make_server, serve
 
 # --- the controls ----------------------------------------------------------------------
 
@@ -259,3 +261,56 @@ def test_serve_reports_an_unusable_world_file(tmp_path: Any) -> None:
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class StopWhenListening(io.StringIO):
+    """An output stream that sends this process SIGTERM once ``serve`` says it listens."""
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if "listening on" in text:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return written
+
+
+def test_serve_prints_where_it_listens_and_stops_cleanly_on_sigterm() -> None:
+    out = StopWhenListening()
+    before = signal.getsignal(signal.SIGTERM)
+    assert serve(Engine(), port=0, out=out) == 0
+    assert out.getvalue().startswith("listening on http://127.0.0.1:")
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_app_reads_paths_and_bodies_from_any_wsgi_server() -> None:
+    engine = Engine()
+    gateway = fake_gateway(engine)
+    app = S3ReplApp(gateway)
+    call(app, "GET", "/b/x", REQUEST_URI="http://bucket.example/b/key%20one?x=1")
+    assert gateway.protocol.parsed[-1][1].path == "/b/key%20one"
+    answer = app(
+        # PATH_INFO is the path's bytes decoded as latin-1 (PEP 3333): here UTF-8 "é".
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/b/k \u00c3\u00a9", "CONTENT_LENGTH": "oops"},
+        lambda status, headers: None,
+    )
+    assert b"".join(answer)
+    assert gateway.protocol.parsed[-1][1].path == "/b/k%20%C3%A9"
+
+
+def test_unknown_statuses_have_a_reason_phrase() -> None:
+    assert _reason(599) == "Unknown"
+    assert _reason(404) == "Not Found"
+
+
+def test_a_host_naming_several_addresses_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress.server
+
+    class Several:
+        closed = False
+
+        def close(self) -> None:
+            Several.closed = True
+
+    monkeypatch.setattr(waitress.server, "create_server", lambda *a, **k: Several())
+    with pytest.raises(OSError, match="several addresses"):
+        make_server(Engine(), host="localhost", port=0, gateway=fake_gateway(Engine()))
+    assert Several.closed

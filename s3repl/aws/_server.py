@@ -291,13 +291,14 @@ def serve(
         0, the exit status of a clean stop.
     """
     server = make_server(engine, host=host, port=port, replicate=replicate)
-    print(f"listening on {server.url}", file=out or sys.stdout, flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         server.stop()
 
+    # The handlers are in place before the line is printed: whoever reads it may stop us.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        print(f"listening on {server.url}", file=out or sys.stdout, flush=True)
         server.run()
     finally:
         for sig, handler in previous.items():
