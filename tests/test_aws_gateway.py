@@ -15,7 +15,7 @@ from aws_fakes import fake_gateway
 
 from s3repl import Engine
 from s3repl.aws import HttpRequest, ServiceError
-from s3repl.aws._routing import route
+from s3repl.aws._addressing import route
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature=abcdef0123"
 

@@ -6,7 +6,7 @@ stages, each of which may answer early with the service's own error shape:
 1. **limits**: too many or too large headers (``RequestHeaderSectionTooLarge``) and an
    oversized body (``EntityTooLarge`` for an object upload, ``MaxMessageLengthExceeded``
    otherwise) are refused before anything is parsed;
-2. **routing** (:mod:`s3repl.aws._routing`): which service (S3, IAM, KMS, STS) the
+2. **routing** (:mod:`s3repl.aws._addressing`): which service (S3, IAM, KMS, STS) the
    request addresses, which credentials signed it and for which region, and the S3
    path in path style;
 3. **caller**: the account the access key id names (see :meth:`Gateway.account_of`);
@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from xml.sax.saxutils import escape
 
 from s3repl.aws import _protocol
+from s3repl.aws._addressing import Route, route
 from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._operations import AwsBackend
-from s3repl.aws._routing import Route, route
 from s3repl.model import DEFAULT_ACCOUNT
 
 if TYPE_CHECKING:

@@ -39,9 +39,9 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.handlers import BUILTIN_HANDLERS
 
+from s3repl.aws._addressing import SERVICES
 from s3repl.aws._gateway import Gateway
 from s3repl.aws._http import HttpRequest, HttpResponse
-from s3repl.aws._routing import SERVICES
 
 if TYPE_CHECKING:
     from s3repl.engine import Engine

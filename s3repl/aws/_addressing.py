@@ -1,4 +1,4 @@
-"""Which service a request addresses, who signed it, for which region, and its S3 path.
+"""Where a request is addressed: which service, who signed it, for which region, its S3 path.
 
 The service is decided by the first signal present, most specific first:
 
