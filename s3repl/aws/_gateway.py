@@ -6,7 +6,7 @@ stages, each of which may answer early with the service's own error shape:
 1. **limits**: too many or too large headers (``RequestHeaderSectionTooLarge``) and an
    oversized body (``EntityTooLarge`` for an object upload, ``MaxMessageLengthExceeded``
    otherwise) are refused before anything is parsed;
-2. **routing** (:mod:`s3repl.aws._addressing`): which service (S3, IAM, KMS, STS) the
+2. **addressing** (:mod:`s3repl.aws._addressing`): which service (S3, IAM, KMS, STS) the
    request addresses, which credentials signed it and for which region, and the S3
    path in path style;
 3. **caller**: the account the access key id names (see :meth:`Gateway.account_of`);
@@ -18,10 +18,10 @@ stages, each of which may answer early with the service's own error shape:
    id, and is logged (request id, method, path, traceback) but never sent.
 
 A failed request leaves the engine unchanged: everything that can refuse a request
-(limits, routing, parsing, validation of the parameters) runs before the backend is
-called, and each backend operation makes one engine call, which validates before it
-writes.  ``tests/test_aws_gateway.py`` pins this down by comparing engine snapshots
-around refused requests.
+(limits, addressing, parsing, validation of the parameters) runs before the backend is
+called; the operations layer's contract is one engine call per operation, and the
+engine validates before it writes.  ``tests/test_aws_gateway.py`` pins this down by
+comparing engine snapshots around refused requests.
 
 Why a deterministic request id: same calls, same answers, down to the headers (the
 engine's determinism contract reaches the wire).
