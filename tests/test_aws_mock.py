@@ -11,6 +11,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,6 +27,8 @@ from botocore.awsrequest import AWSPreparedRequest
 from s3repl import Engine
 from s3repl.aws import mock
 from s3repl.aws._mock import FAKE_ACCESS_KEY_ID, _before_send, to_http_request
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def faked(engine: Engine) -> Any:
@@ -240,3 +243,24 @@ def test_every_body_botocore_may_hold_becomes_bytes(body: object, expected: byte
     assert converted.query == (("versionId", "v"), ("acl", ""))
     if hasattr(body, "read"):
         assert body.read() == body.getvalue()  # type: ignore[attr-defined]  # rewound
+
+
+def test_s3repl_aws_declares_its_names_and_loads_botocore_only_when_one_needs_it() -> None:
+    code = (
+        "import sys, s3repl.aws as aws\n"
+        "before = 'botocore' in sys.modules\n"
+        "names = [n for n in aws.__all__ if getattr(aws, n, None) is None]\n"
+        "listed = set(aws.__all__) <= set(dir(aws))\n"
+        "try:\n"
+        "    aws.no_such_name\n"
+        "    missing = 'no error'\n"
+        "except AttributeError as err:\n"
+        "    missing = str(err)\n"
+        "print(before, 'botocore' in sys.modules, names, listed, missing)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == (
+        "False True [] True module 's3repl.aws' has no attribute 'no_such_name'"
+    )
