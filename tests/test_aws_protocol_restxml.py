@@ -858,11 +858,14 @@ def test_unknown_routes_are_not_implemented(
     assert f"{method} {path}" in raised.value.message
 
 
-def test_missing_required_body_is_missing_request_body() -> None:
-    """PutBucketVersioning without a body is S3's MissingRequestBodyError."""
+@pytest.mark.parametrize("flag", ["versioning", "policy", "replication", "tagging"])
+def test_missing_required_body_is_missing_request_body(flag: str) -> None:
+    """A required payload (a document, or a policy's text) sent empty is S3's
+    MissingRequestBodyError; an empty object body is just an empty object."""
     with pytest.raises(ServiceError) as raised:
-        parse_request(S3, _put("/src", b"", query=VERSIONING))
+        parse_request(S3, _put("/src", b"", query=((flag, ""),)))
     assert raised.value.code == "MissingRequestBodyError"
+    assert parse_request(S3, _put("/src/key", b"")).params == {"Bucket": "src", "Key": "key"}
 
 
 def test_broken_chunked_bodies_are_invalid_argument() -> None:
@@ -872,6 +875,19 @@ def test_broken_chunked_bodies_are_invalid_argument() -> None:
         with pytest.raises(ServiceError) as raised:
             parse_request(S3, request)
         assert raised.value.code == "InvalidArgument"
+
+
+def test_service_models_load_once_and_only_for_served_services() -> None:
+    """One model per service per process; services s3repl does not serve are refused."""
+    assert load_service("s3") is S3
+    with pytest.raises(ValueError, match="ec2"):
+        load_service("ec2")
+
+
+def test_protocols_other_than_the_three_are_refused() -> None:
+    """A model in a protocol s3repl does not speak is a usage error, not a request error."""
+    with pytest.raises(ValueError, match="ec2"):
+        parse_request(other_service("ec2"), HttpRequest(method="POST", path="/"))
 
 
 # --------------------------------------------------------------- every operation
