@@ -870,7 +870,14 @@ def test_missing_required_body_is_missing_request_body(flag: str) -> None:
 
 def test_broken_chunked_bodies_are_invalid_argument() -> None:
     """An aws-chunked body whose chunks do not add up is refused, not guessed at."""
-    for body in (b"zz\r\nhello\r\n0\r\n\r\n", b"9\r\nhello\r\n0\r\n\r\n", b"5\r\nhello\r\n"):
+    for body in (
+        b"zz\r\nhello\r\n0\r\n\r\n",  # a size that is not hexadecimal
+        b"9\r\nhello\r\n0\r\n\r\n",  # a chunk shorter than its size
+        b"5\r\nhello\r\n",  # no last chunk
+        b"5",  # a size line without its end
+        b"-1\r\nx\r\n",  # a negative size
+        b"0\r\nno-colon-here\r\n\r\n",  # a trailer that is not a header
+    ):
         request = _put("/b/k", body, headers=(("content-encoding", "aws-chunked"),))
         with pytest.raises(ServiceError) as raised:
             parse_request(S3, request)
