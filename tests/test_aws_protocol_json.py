@@ -125,6 +125,102 @@ def test_results_parse_back_with_botocore(operation: str, output: dict[str, Any]
     assert response.header("x-amzn-RequestId") == "req-1"
 
 
+AUTOSCALING = other_service("application-autoscaling")
+
+
+def _autoscaling(operation: str, document: dict[str, Any]) -> HttpRequest:
+    target = f"AnyScaleFrontendService.{operation}"
+    body = json.dumps(document).encode()
+    return HttpRequest(method="POST", path="/", headers=(("x-amz-target", target),), body=body)
+
+
+SCHEDULE = {
+    "ServiceNamespace": "ecs",
+    "ScheduledActionName": "a",
+    "ResourceId": "r",
+    "ScalableDimension": "ecs:service:DesiredCount",
+}
+POLICY = {
+    "PolicyName": "p",
+    "ServiceNamespace": "ecs",
+    "ResourceId": "r",
+    "ScalableDimension": "ecs:service:DesiredCount",
+}
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        (int(NOW.timestamp()), NOW),
+        (NOW.timestamp() + 0.5, NOW.replace(microsecond=500000)),
+        ("2026-12-07T16:00:00Z", NOW),
+    ],
+)
+def test_timestamps_read_from_numbers_and_text(sent: Any, read: dt.datetime) -> None:
+    """A JSON timestamp is epoch seconds, whole or not, or ISO 8601 text."""
+    request = _autoscaling("PutScheduledAction", {**SCHEDULE, "StartTime": sent})
+    assert parse_request(AUTOSCALING, request).params["StartTime"] == read
+
+
+@pytest.mark.parametrize(("sent", "read"), [(3, 3.0), (2.5, 2.5), ("Infinity", math.inf)])
+def test_doubles_read_from_numbers_and_words(sent: Any, read: float) -> None:
+    """A double is any JSON number, or one of the words for the infinities and NaN."""
+    configuration = {"TargetValue": sent}
+    request = _autoscaling(
+        "PutScalingPolicy", {**POLICY, "TargetTrackingScalingPolicyConfiguration": configuration}
+    )
+    params = parse_request(AUTOSCALING, request).params
+    assert params["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == read
+
+
+@pytest.mark.parametrize(
+    ("operation", "document", "named"),
+    [
+        ("PutScheduledAction", {**SCHEDULE, "StartTime": True}, "StartTime"),
+        ("PutScheduledAction", {**SCHEDULE, "StartTime": "someday"}, "StartTime"),
+        ("PutScheduledAction", {**SCHEDULE, "StartTime": 1e300}, "StartTime"),
+        (
+            "PutScalingPolicy",
+            {**POLICY, "TargetTrackingScalingPolicyConfiguration": {"TargetValue": "x"}},
+            "TargetValue",
+        ),
+        (
+            "PutScalingPolicy",
+            {**POLICY, "TargetTrackingScalingPolicyConfiguration": {"TargetValue": False}},
+            "TargetValue",
+        ),
+    ],
+)
+def test_wrong_numbers_and_times_are_serialization_errors(
+    operation: str, document: dict[str, Any], named: str
+) -> None:
+    """Booleans, words and out-of-range numbers where times or doubles belong are refused."""
+    with pytest.raises(ServiceError) as raised:
+        parse_request(AUTOSCALING, _autoscaling(operation, document))
+    assert raised.value.code == "SerializationException"
+    assert named in raised.value.message
+
+
+def test_infinite_doubles_read_back_as_floats() -> None:
+    """botocore reads an infinite double back as a float."""
+    output = {
+        "ScalingPolicies": [
+            {
+                **POLICY,
+                "PolicyARN": "arn",
+                "PolicyType": "TargetTrackingScaling",
+                "CreationTime": NOW,
+                "TargetTrackingScalingPolicyConfiguration": {"TargetValue": -math.inf},
+            }
+        ]
+    }
+    response = serialize_result(AUTOSCALING, "DescribeScalingPolicies", output, request_id="r")
+    parsed = botocore_parse(
+        "json", AUTOSCALING.operation_model("DescribeScalingPolicies").output_shape, response
+    )
+    assert parsed == output
+
+
 def test_outputs_are_checked_against_the_shape() -> None:
     """An output member the shape lacks, or an output where there is none, is refused."""
     with pytest.raises(ValueError, match="Colour"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -140,8 +139,8 @@ def _encode(shape: Shape, value: Any) -> Any:
     if shape.type_name == "blob":
         raw = value.encode() if isinstance(value, str) else bytes(value)
         return base64.b64encode(raw).decode("ascii")
-    if shape.type_name in _FLOAT_TYPES and (math.isnan(value) or math.isinf(value)):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    # Doubles stay numbers, NaN and the infinities included: Python's JSON writes them
+    # as the bare words botocore's parser reads back as floats.
     return value
 
 

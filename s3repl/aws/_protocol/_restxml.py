@@ -243,7 +243,7 @@ def _body_params(operation: OperationModel, shape: StructureShape, body: bytes) 
     if payload is not None:
         member = shape.members[payload]
         if not body:
-            if payload in shape.required_members and member.type_name == "structure":
+            if payload in shape.required_members:
                 raise ServiceError(_MISSING_BODY, "Request Body is empty")
             return {}
         if member.type_name == "blob":

@@ -1,4 +1,7 @@
-"""botocore's service models, loaded once per process, and the parsed request value.
+"""Service models (loaded once per process), the parsed request, the shared validation error.
+
+The validation error is the one the query and JSON protocols answer for missing
+required members.
 
 Why a module-level cache: a service model is immutable data that takes botocore tens
 of milliseconds to load; every request of every mock and server reads the same one.
