@@ -37,25 +37,13 @@ from importlib import metadata
 import boto3
 import moto
 
+# The same world as the engine benchmark (this folder is on sys.path when run as a script).
+from bench_replication import BODY, REPLICATION, ROLE
+
 from s3repl import Engine
 from s3repl.aws import mock
 from s3repl.aws._server import make_server
 
-ROLE = "arn:aws:iam::123456789012:role/repl"
-REPLICATION = {
-    "Role": ROLE,
-    "Rules": [
-        {
-            "ID": "all",
-            "Priority": 1,
-            "Status": "Enabled",
-            "Filter": {},
-            "DeleteMarkerReplication": {"Status": "Disabled"},
-            "Destination": {"Bucket": "arn:aws:s3:::dst"},
-        }
-    ],
-}
-BODY = b"x" * 100
 TARGET = 1.5
 
 

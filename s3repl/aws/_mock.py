@@ -212,10 +212,7 @@ class Mock:
         Raises:
             RuntimeError: the mock is not active.
         """
-        if self._gateway is None:
-            msg = "the mock is not active: enter it first"
-            raise RuntimeError(msg)
-        return self._gateway.engine
+        return self.gateway.engine
 
     @property
     def gateway(self) -> Gateway:
