@@ -810,6 +810,35 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+# --- serve ------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    if args.world is not None and args.seed is not None:
+        msg = "--seed and --world exclude each other: a world file names its own seed"
+        raise _UnusableInputError(msg)
+    try:
+        from s3repl.aws._server import serve  # the optional extra s3repl[server]
+    except ImportError as err:
+        msg = (
+            f"s3repl serve needs the server extra ({err.name or 'a dependency'} is missing): "
+            "pip install 's3repl[server]'"
+        )
+        raise _UnusableInputError(msg) from err
+    if args.world is None:
+        engine = Engine(seed=args.seed or 0)
+    else:
+        try:
+            engine = load_world_file(args.world)
+        except WorldFileError as err:
+            raise _UnusableInputError(str(err)) from err
+    try:
+        return serve(engine, host=args.host, port=args.port, replicate=args.replicate, out=out)
+    except OSError as err:  # the address is taken, or not ours to bind
+        msg = f"cannot listen on {args.host}:{args.port}: {err.strerror or err}"
+        raise _UnusableInputError(msg) from err
+
+
 # --- the parser ---------------------------------------------------------------------------
 
 
@@ -853,6 +882,31 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run an embedded replication scenario step by step")
     demo.add_argument("--seed", type=int, default=0, help="engine seed (default: 0)")
     demo.set_defaults(handler=_demo)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve an engine as an S3-compatible HTTP endpoint (extra s3repl[server])",
+        description=(
+            "Answer S3, IAM, KMS and STS requests from an engine over HTTP, path-style and "
+            "virtual-hosted-style (BUCKET.localhost:PORT), with the engine's controls under "
+            "/_s3repl/. Prints 'listening on http://HOST:PORT' when ready; stops on SIGINT "
+            "or SIGTERM with exit status 0."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=9000, help="port; 0 picks a free one (default: 9000)"
+    )
+    serve.add_argument("--seed", type=int, default=None, help="engine seed (default: 0)")
+    serve.add_argument("--world", metavar="WORLD.json", help="start from a world file")
+    serve.add_argument(
+        "--replicate",
+        choices=("manual", "eager"),
+        default="manual",
+        help="manual: tasks wait for POST /_s3repl/step or run; eager: applied after "
+        "every request (default: manual)",
+    )
+    serve.set_defaults(handler=_serve)
     return parser
 
 

@@ -13,7 +13,8 @@ bound) are separate: they are not S3 errors and carry no AWS code.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 __all__ = [
     "AccessControlListNotSupported",
@@ -40,6 +41,7 @@ __all__ = [
     "NoSuchBucketPolicy",
     "NoSuchEntity",
     "NoSuchKey",
+    "NoSuchObjectLockConfiguration",
     "NoSuchVersion",
     "NothingPendingError",
     "ObjectLockConfigurationNotFoundError",
@@ -85,6 +87,19 @@ class S3Error(S3ReplError):
         self.message = message
         self.bucket_name = bucket_name
         self.element = element
+
+    @property
+    def response(self) -> Mapping[str, Any]:
+        """The error as boto3's ``ClientError.response`` shapes it.
+
+        ``{"Error": {"Code", "Message", "BucketName"?}, "ResponseMetadata":
+        {"HTTPStatusCode"}}``, so code written against boto3 can read an s3repl error
+        the same way.  A fresh dict on every read: changing it changes nothing here.
+        """
+        error: dict[str, Any] = {"Code": self.code, "Message": self.message}
+        if self.bucket_name is not None:
+            error["BucketName"] = self.bucket_name
+        return {"Error": error, "ResponseMetadata": {"HTTPStatusCode": self.http_status}}
 
     def __str__(self) -> str:
         """Render as ``Code (status): message``, naming the bucket or element."""
@@ -244,6 +259,13 @@ class NoSuchVersion(S3Error, LookupError):
     http_status = 404
 
 
+class NoSuchObjectLockConfiguration(S3Error, LookupError):
+    """``NoSuchObjectLockConfiguration`` (404): the version has no retention or legal hold."""
+
+    code = "NoSuchObjectLockConfiguration"
+    http_status = 404
+
+
 class NoSuchBucketPolicy(S3Error, LookupError):
     """``NoSuchBucketPolicy`` (404): the bucket has no policy."""
 
@@ -354,6 +376,7 @@ _BY_CODE: dict[str, type[S3Error]] = {
         NoSuchBucket,
         NoSuchKey,
         NoSuchVersion,
+        NoSuchObjectLockConfiguration,
         NoSuchBucketPolicy,
         NoSuchEntity,
         ReplicationConfigurationNotFoundError,

@@ -62,7 +62,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # The immutable World snapshot that policy and validate read (see s3repl/world.py).
     _WORLD: (_ERRORS, _PROFILE, _MODEL, _IAM),
     _POLICY: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD),
-    _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _IAM, _WORLD, _POLICY),
+    # validate decodes the dict and XML forms it accepts through the codec (which imports
+    # only model and errors, so there is no cycle).
+    _VALIDATE: (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY),
     _ENGINE: _BELOW_ENGINE,
     _TESTING: (*_BELOW_ENGINE, _ENGINE),
     # The CLI's world-description loader: builds an Engine from a JSON file.
@@ -249,9 +251,13 @@ def _modules_after(statement: str, *, package: str) -> set[str]:
     return set(result.stdout.split())
 
 
-def test_import_s3repl_does_not_import_hypothesis() -> None:
-    """``import s3repl`` in a fresh interpreter loads no Hypothesis (it is an optional extra)."""
-    leaked = _modules_after("import s3repl", package="hypothesis")
+@pytest.mark.parametrize("extra", ["hypothesis", "botocore"])
+def test_import_s3repl_does_not_import_optional_extras(extra: str) -> None:
+    """``import s3repl`` in a fresh interpreter loads no Hypothesis and no botocore.
+
+    Both are optional extras (``s3repl[testing]``, ``s3repl[aws]``).
+    """
+    leaked = _modules_after("import s3repl", package=extra)
     assert not leaked, f"import s3repl imported {','.join(sorted(leaked))}"
 
 

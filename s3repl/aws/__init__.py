@@ -2,8 +2,38 @@
 
 Extra ``s3repl[aws]`` (botocore) for the in-process mock, ``s3repl[server]`` for
 ``s3repl serve``.  ``import s3repl`` never imports this package.
+
+Why the lazy names: the pytest plugin (``s3repl.aws.pytest_plugin``) lives in this
+package and must stay cheap to import for every test session, so importing
+``s3repl.aws`` does not import botocore; :func:`mock`, :class:`Mock` and
+:class:`Gateway` load it on first use.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
 
-__all__ = ["Caller", "HttpRequest", "HttpResponse", "ServiceError"]
+if TYPE_CHECKING:
+    from s3repl.aws._gateway import Gateway
+    from s3repl.aws._mock import Mock, mock
+
+__all__ = ["Caller", "Gateway", "HttpRequest", "HttpResponse", "Mock", "ServiceError", "mock"]
+
+_LAZY = {"Gateway": "s3repl.aws._gateway", "Mock": "s3repl.aws._mock", "mock": "s3repl.aws._mock"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 's3repl.aws' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -18,6 +18,7 @@ anything is expanded (no entity bombs, no external entities).
 """
 
 from s3repl.codec._replication import (
+    replication_from_any,
     replication_from_dict,
     replication_from_xml,
     replication_to_dict,
@@ -70,6 +71,7 @@ __all__ = [
     "ownership_controls_from_xml",
     "ownership_controls_to_dict",
     "ownership_controls_to_xml",
+    "replication_from_any",
     "replication_from_dict",
     "replication_from_xml",
     "replication_to_dict",

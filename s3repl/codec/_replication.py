@@ -442,3 +442,23 @@ def replication_to_dict(config: ReplicationConfiguration) -> dict[str, Any]:
         in botocore's service model; absent members are left out.
     """
     return {"Role": config.role, "Rules": [_rule_dict(rule) for rule in config.rules]}
+
+
+def replication_from_any(
+    config: ReplicationConfiguration | Mapping[str, Any] | str | bytes,
+) -> ReplicationConfiguration:
+    """The model value of a configuration in any form ``PutBucketReplication`` takes.
+
+    Args:
+        config: a :class:`~s3repl.model.ReplicationConfiguration` (returned as is),
+            boto3's / the AWS CLI's dict, or the S3 XML document (``str`` or ``bytes``).
+
+    Raises:
+        S3Error: the decoder's error for a document that does not decode
+            (``MalformedXML``, R-045).
+    """
+    if isinstance(config, ReplicationConfiguration):
+        return config
+    if isinstance(config, str | bytes):
+        return replication_from_xml(config)
+    return replication_from_dict(config)

@@ -2,6 +2,26 @@
 
 from s3repl.engine._engine import EPOCH, Engine
 from s3repl.engine.faults import FaultPlan
-from s3repl.engine.results import DeleteResult, ReplicationEvent, ReplicationMetrics
+from s3repl.engine.pages import ObjectsPage, VersionsPage
+from s3repl.engine.results import (
+    DeletedObject,
+    DeleteError,
+    DeleteObjectsResult,
+    DeleteResult,
+    ReplicationEvent,
+    ReplicationMetrics,
+)
 
-__all__ = ["EPOCH", "DeleteResult", "Engine", "FaultPlan", "ReplicationEvent", "ReplicationMetrics"]
+__all__ = [
+    "EPOCH",
+    "DeleteError",
+    "DeleteObjectsResult",
+    "DeleteResult",
+    "DeletedObject",
+    "Engine",
+    "FaultPlan",
+    "ObjectsPage",
+    "ReplicationEvent",
+    "ReplicationMetrics",
+    "VersionsPage",
+]

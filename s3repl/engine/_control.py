@@ -11,8 +11,6 @@ from s3repl import iam
 from s3repl.codec import (
     default_encryption_from_dict,
     object_lock_configuration_from_dict,
-    replication_from_dict,
-    replication_from_xml,
 )
 from s3repl.engine._core import (
     _EngineCore,
@@ -48,7 +46,7 @@ from s3repl.model.names import (
     check_region,
     partition_of_region,
 )
-from s3repl.validate import VERSIONING_LOCKED_MESSAGE, validate_replication
+from s3repl.validate import VERSIONING_LOCKED_MESSAGE, as_configuration, validate_replication
 from s3repl.world import Account, KmsKey, Role
 
 
@@ -403,7 +401,7 @@ class _ControlPlane(_EngineCore):
         """
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutReplicationConfiguration")
-        value = _decode_replication(config)
+        value = as_configuration(config)
         problems = validate_replication(self._world(), bucket, value, token=token)
         if problems:
             raise problems[0].to_error(bucket_name=bucket)
@@ -444,16 +442,6 @@ class _ControlPlane(_EngineCore):
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutReplicationConfiguration")
         self._configure(current, None)
-
-
-def _decode_replication(
-    config: ReplicationConfiguration | Mapping[str, Any] | str | bytes,
-) -> ReplicationConfiguration:
-    if isinstance(config, ReplicationConfiguration):
-        return config
-    if isinstance(config, str | bytes):
-        return replication_from_xml(config)
-    return replication_from_dict(config)
 
 
 def _identity_policy(policy: str | Mapping[str, Any] | iam.PolicyDocument) -> iam.PolicyDocument:

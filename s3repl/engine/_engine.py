@@ -18,15 +18,17 @@ insertion order or sorted keys.
 
 from __future__ import annotations
 
+from s3repl.engine._batch import _Batch
 from s3repl.engine._control import _ControlPlane
 from s3repl.engine._core import EPOCH, OrderPolicy
 from s3repl.engine._objects import _ObjectOperations
+from s3repl.engine._reads import _Reads
 from s3repl.engine._replicator import _Replicator
 
 __all__ = ["EPOCH", "Engine", "OrderPolicy"]
 
 
-class Engine(_ControlPlane, _ObjectOperations, _Replicator):
+class Engine(_ControlPlane, _ObjectOperations, _Replicator, _Reads, _Batch):
     """A deterministic, steppable Amazon S3 with replication.
 
     Args:

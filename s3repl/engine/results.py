@@ -8,7 +8,14 @@ import attrs
 
 from s3repl.model import FailureReason
 
-__all__ = ["DeleteResult", "ReplicationEvent", "ReplicationMetrics"]
+__all__ = [
+    "DeleteError",
+    "DeleteObjectsResult",
+    "DeleteResult",
+    "DeletedObject",
+    "ReplicationEvent",
+    "ReplicationMetrics",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -89,3 +96,50 @@ class ReplicationMetrics:
     bytes_pending: int
     replication_latency_seconds: int
     operations_failed: int
+
+
+@attrs.frozen(kw_only=True)
+class DeletedObject:
+    """One key ``DeleteObjects`` deleted (an entry of its ``Deleted`` list).
+
+    Attributes:
+        key: the object key.
+        version_id: the version id the request named, or ``None``.
+        delete_marker: whether a delete marker was created or deleted.
+        delete_marker_version_id: that delete marker's version id, or ``None``.
+    """
+
+    key: str
+    version_id: str | None = None
+    delete_marker: bool = False
+    delete_marker_version_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeleteError:
+    """One key ``DeleteObjects`` could not delete (an entry of its ``Errors`` list).
+
+    Attributes:
+        key: the object key.
+        version_id: the version id the request named, or ``None``.
+        code: the S3 error code, for example ``"AccessDenied"``.
+        message: the error message.
+    """
+
+    key: str
+    version_id: str | None
+    code: str
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class DeleteObjectsResult:
+    """What ``DeleteObjects`` answers: every key deleted, and every key refused.
+
+    Attributes:
+        deleted: the keys deleted, in request order.
+        errors: the keys refused, in request order.
+    """
+
+    deleted: tuple[DeletedObject, ...] = ()
+    errors: tuple[DeleteError, ...] = ()

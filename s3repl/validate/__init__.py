@@ -85,9 +85,11 @@ from s3repl.validate._values import (
     RULE_ID_LENGTH_MAX,
     SOURCE_VERSIONING_MESSAGE,
     VERSIONING_LOCKED_MESSAGE,
+    ConfigurationInput,
     Finding,
     Problem,
     SupportsSnapshot,
+    as_configuration,
 )
 
 __all__ = [
@@ -97,9 +99,11 @@ __all__ = [
     "RULE_ID_LENGTH_MAX",
     "SOURCE_VERSIONING_MESSAGE",
     "VERSIONING_LOCKED_MESSAGE",
+    "ConfigurationInput",
     "Finding",
     "Problem",
     "SupportsSnapshot",
+    "as_configuration",
     "check_requirements",
     "object_arn",
     "permission_decision",

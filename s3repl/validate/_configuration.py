@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
-from s3repl.errors import MalformedXML
+from s3repl.errors import MalformedXML, S3Error
 from s3repl.model import (
     Bucket,
     ReplicationConfiguration,
@@ -58,9 +58,11 @@ from s3repl.validate._values import (
     REPLICATION_RULES_MAX,
     RULE_ID_LENGTH_MAX,
     SOURCE_VERSIONING_MESSAGE,
+    ConfigurationInput,
     Problem,
     SupportsSnapshot,
     _world_of,
+    as_configuration,
 )
 from s3repl.world import World
 
@@ -570,7 +572,7 @@ def _object_lock_token(ctx: _Context, token: str | None) -> Iterator[Problem]:
 def validate_replication(
     world_or_engine: World | SupportsSnapshot,
     bucket: str,
-    config: ReplicationConfiguration,
+    config: ConfigurationInput,
     *,
     token: str | None = None,
 ) -> tuple[Problem, ...]:
@@ -584,7 +586,10 @@ def validate_replication(
         world_or_engine: a :class:`~s3repl.world.World`, or anything whose
             ``snapshot()`` returns one (such as the engine).
         bucket: the source bucket's name.
-        config: the candidate configuration.
+        config: the candidate configuration: a model value, boto3's dict or the XML
+            document, as ``Engine.put_bucket_replication`` takes it.  A document that
+            does not even decode gives one problem, the codec's error (``MalformedXML``,
+            R-045), after ``NoSuchBucket`` if the bucket is missing too.
         token: the ``x-amz-bucket-object-lock-token`` header, if sent (R-011).
 
     Returns:
@@ -595,13 +600,20 @@ def validate_replication(
     """
     world = _world_of(world_or_engine)
     source = world.bucket(bucket)
-    ctx = _Context(world=world, bucket=bucket, source=source, config=config)
     problems: list[Problem] = []
     if source is None:
         # R-050: normally the engine's (NoSuchBucket before anything else).
         problems.append(
             Problem(code="NoSuchBucket", message=_NO_SUCH_BUCKET_MESSAGE, requirement="R-050")
         )
+    try:
+        value = as_configuration(config)
+    except S3Error as err:
+        undecodable = Problem(
+            code=err.code, message=err.message, requirement="R-045", element=err.element
+        )
+        return (*problems, undecodable)
+    ctx = _Context(world=world, bucket=bucket, source=source, config=value)
     problems.extend(_era_schema_problems(ctx))
     if source is not None and not source.is_versioned:
         # R-002: never enabled and Suspended alike.

@@ -26,9 +26,11 @@ from s3repl.validate._configuration import (
     _rules,
 )
 from s3repl.validate._values import (
+    ConfigurationInput,
     Finding,
     SupportsSnapshot,
     _world_of,
+    as_configuration,
 )
 from s3repl.world import Role, World
 
@@ -36,7 +38,9 @@ from s3repl.world import Role, World
 
 
 def check_requirements(
-    world_or_engine: World | SupportsSnapshot, bucket: str
+    world_or_engine: World | SupportsSnapshot,
+    bucket: str,
+    config: ConfigurationInput | None = None,
 ) -> tuple[Finding, ...]:
     """What would make objects fail under ``bucket``'s stored replication configuration.
 
@@ -47,6 +51,9 @@ def check_requirements(
         world_or_engine: a :class:`~s3repl.world.World`, or anything whose
             ``snapshot()`` returns one (such as the engine).
         bucket: the source bucket's name.
+        config: a configuration to judge instead of the stored one (a model value,
+            boto3's dict or the XML document, as ``Engine.put_bucket_replication``
+            takes it); ``None`` judges the bucket's stored configuration.
 
     Returns:
         Every finding, configuration and role first, then destinations, then rules;
@@ -54,6 +61,7 @@ def check_requirements(
 
     Raises:
         TypeError: when ``world_or_engine`` is neither a World nor has ``snapshot()``.
+        S3Error: ``config`` does not decode (``MalformedXML``, R-045).
     """
     world = _world_of(world_or_engine)
     source = world.bucket(bucket)
@@ -65,7 +73,7 @@ def check_requirements(
                 message=f"Source bucket {bucket} does not exist",
             ),
         )
-    config = source.replication
+    config = source.replication if config is None else as_configuration(config)
     if config is None:
         return (
             Finding(

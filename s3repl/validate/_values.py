@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
+from s3repl.codec import replication_from_any
 from s3repl.errors import S3Error, error_class
 from s3repl.model import (
     FailureReason,
+    ReplicationConfiguration,
 )
 from s3repl.world import World
 
@@ -199,3 +202,11 @@ def _world_of(world_or_engine: object) -> World:
         return world
     msg = f"expected a World or an object with .snapshot() -> World, got {world_or_engine!r}"
     raise TypeError(msg)
+
+
+#: What the entry points accept as a configuration, as ``Engine.put_bucket_replication``
+#: does: the model value, boto3's dict, or the XML document.
+ConfigurationInput: TypeAlias = ReplicationConfiguration | Mapping[str, Any] | str | bytes
+
+#: The model value of a configuration in any accepted form (the codec decodes it; R-045).
+as_configuration = replication_from_any
