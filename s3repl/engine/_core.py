@@ -234,6 +234,11 @@ class _EngineCore:
     @classmethod
     def from_snapshot(cls, world: World) -> Self:
         """Start an independent engine from a :class:`World` (for example a snapshot)."""
+        return cls._restore(world, ObjectStore.from_snapshot(world.objects))
+
+    @classmethod
+    def _restore(cls, world: World, store: ObjectStore) -> Self:
+        """An engine in ``world``'s state, its objects held by ``store``."""
         state = world.engine_state
         if not isinstance(state, EngineState):  # a World built by hand: a fresh engine
             engine = cls(profile=world.profile)
@@ -256,7 +261,7 @@ class _EngineCore:
         engine._policies = world.bucket_policies.to_dict()
         engine._roles = world.roles.to_dict()
         engine._keys = world.kms_keys.to_dict()
-        engine._store = ObjectStore.from_snapshot(world.objects)
+        engine._store = store
         engine._queue = TaskQueue(
             order=engine.order,
             rng=engine._interleave,
@@ -268,9 +273,10 @@ class _EngineCore:
     def fork(self) -> Self:
         """Return an independent engine in the same state (ids and order continue alike).
 
-        The live maps are copied once, straight into the new engine (no snapshot first).
+        The live maps are copied once, straight into the new engine (no snapshot first);
+        the object store forks itself (O(keys), a key's versions copied only on write).
         """
-        return type(self).from_snapshot(self._state(copy=False))
+        return type(self)._restore(self._state(copy=False), self._store.fork())
 
     @property
     def now(self) -> dt.datetime:
