@@ -188,6 +188,16 @@ class _EngineCore:
             )
         return self._view
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle, without the live policy view.
+
+        The view wraps the live maps; pickled, it would come back as a frozen copy that
+        later writes never reach, so the unpickled engine builds its own.
+        """
+        state = self.__dict__.copy()
+        state["_view"] = None
+        return state
+
     def _changed(self) -> None:
         self._view = None
         self._write_defaults.clear()
