@@ -121,13 +121,26 @@ class TaskQueue:
         Raises:
             IndexError: nothing is pending.
         """
-        size = len(self._entries) - self._start
+        entries = self._entries
+        start = self._start
+        size = len(entries) - start
         if not size:
             msg = "pop from an empty task queue"
             raise IndexError(msg)
-        index = self._next_index(size)
-        self._draw = None
-        return self._remove(index)
+        if self.order != "fifo":
+            index = self._next_index(size)
+            self._draw = None
+            return self._remove(index)
+        # FIFO, the hot path: _remove(start) written out.
+        self._ordered = None
+        task = entries[start][2]
+        entries[start] = _GONE
+        start += 1
+        if start > _COMPACT_AFTER and start * 2 > len(entries):
+            del entries[:start]
+            start = 0
+        self._start = start
+        return task
 
     def take(self, task: ReplicationTask) -> ReplicationTask:
         """Remove and return the pending task equal to ``task``.

@@ -18,6 +18,7 @@ from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
     NothingPendingError,
     StepLimitExceededError,
+    UnknownTaskError,
 )
 from s3repl.model import (
     DeleteMarker,
@@ -110,10 +111,13 @@ class _Replicator(_EngineCore):
             UnknownTaskError: ``task`` is not pending.
         """
         queue = self._queue
-        if not queue:
+        try:
+            chosen = queue.pop() if task is None else queue.take(task)
+        except (IndexError, UnknownTaskError):
+            if queue:
+                raise
             msg = "no replication task is pending"
-            raise NothingPendingError(msg)
-        chosen = queue.pop() if task is None else queue.take(task)
+            raise NothingPendingError(msg) from None
         now = self._tick()
         if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
             self._clock_us = chosen.due_us

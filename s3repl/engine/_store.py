@@ -262,6 +262,14 @@ class ObjectStore:
         if entry is None:
             keys[key] = (replica, None)
             return
+        if (
+            by_source_time
+            and entry.__class__ is tuple
+            and entry[0].sequence < replica.sequence
+            and replica.version_id != NULL_VERSION_ID
+        ):  # the usual case: the newest version arrives, and becomes the head
+            keys[key] = (replica, entry)
+            return
         if entry.__class__ is _Indexed:
             indexed: _Indexed | None = self._owned(bucket, key, entry)
         else:
@@ -295,6 +303,9 @@ class ObjectStore:
         keys = self._buckets[bucket]
         entry = keys.get(key)
         if entry is None:
+            return
+        if entry.__class__ is tuple and entry[0].version_id == version_id:
+            keys[key] = (change(entry[0]), entry[1])
             return
         indexed = self._deep(bucket, key, version_id)
         if indexed is not None:
