@@ -1,7 +1,8 @@
 """The lagging hot key: k puts on ONE key, then ``run()``, against k distinct keys.
 
 Run ``python benchmarks/bench_hot_key.py`` (``--versions 1000 10000`` by default).
-Each batch builds a fresh engine replicating ``src`` to ``dst``, puts ``k`` versions
+Each batch builds a fresh engine replicating ``src`` to ``dst`` (the world of
+``bench_replication.py``), puts ``k`` versions
 (on one key, or on ``k`` keys), then replicates them all with ``run()``: the queue
 applies the oldest version first, so every step reaches the bottom of the hot key.
 The figure is the per-operation cost of the hot key over that of distinct keys, both
@@ -16,33 +17,7 @@ import gc
 import sys
 import time
 
-from s3repl import Engine
-
-ROLE = "arn:aws:iam::123456789012:role/repl"
-BODY = b"x" * 100
-REPLICATION = {
-    "Role": ROLE,
-    "Rules": [
-        {
-            "ID": "all",
-            "Priority": 1,
-            "Status": "Enabled",
-            "Filter": {},
-            "DeleteMarkerReplication": {"Status": "Enabled"},
-            "Destination": {"Bucket": "arn:aws:s3:::dst"},
-        }
-    ],
-}
-
-
-def replicated_engine() -> Engine:
-    """An engine with ``src`` replicating everything to ``dst``."""
-    engine = Engine(seed=7)
-    engine.create_bucket("src", region="us-east-1", versioning=True)
-    engine.create_bucket("dst", region="eu-west-1", versioning=True)
-    engine.create_role(ROLE)
-    engine.put_bucket_replication("src", REPLICATION)
-    return engine
+from bench_replication import BODY, replicated_engine  # the same world, one source
 
 
 def puts_then_run(keys: list[str]) -> float:

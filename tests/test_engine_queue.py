@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from worlds import fan_out
 
 from s3repl import Engine, World
 from s3repl.engine import FaultPlan
@@ -20,29 +21,10 @@ from s3repl.engine._state import EngineState
 from s3repl.errors import UnknownTaskError
 from s3repl.model import ReplicationTask, StepResult, TaskKind
 
-ROLE = "arn:aws:iam::123456789012:role/repl"
-
-
-def _rule(rule_id: str, priority: int, destination: str) -> dict[str, Any]:
-    return {
-        "ID": rule_id,
-        "Priority": priority,
-        "Status": "Enabled",
-        "Filter": {},
-        "DeleteMarkerReplication": {"Status": "Enabled"},
-        "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
-    }
-
 
 def two_way(seed: int, order: OrderPolicy) -> Engine:
     """``src`` replicating to ``dst`` and ``dst2``: every put queues two tasks."""
-    eng = Engine(seed=seed, order=order)
-    for name in ("src", "dst", "dst2"):
-        eng.create_bucket(name, versioning=True)
-    eng.create_role(ROLE)
-    rules = [_rule("a", 1, "dst"), _rule("b", 2, "dst2")]
-    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": rules})
-    return eng
+    return fan_out("dst", "dst2", seed=seed, order=order)
 
 
 def in_order(tasks: tuple[ReplicationTask, ...]) -> tuple[ReplicationTask, ...]:

@@ -9,14 +9,14 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from worlds import fan_out
 
-from s3repl import Engine, ReplicationStatus
+from s3repl import ReplicationStatus
 from s3repl.engine._store import ObjectStore
 from s3repl.model import DeleteMarker, FrozenMap
 from s3repl.world import Chain, Version
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-ROLE = "arn:aws:iam::123456789012:role/repl"
 
 
 def marker(version_id: str, sequence: int, *, flag: bool = False) -> DeleteMarker:
@@ -195,26 +195,7 @@ def test_a_snapshot_taken_before_deep_writes_never_changes() -> None:
 def test_a_lagging_hot_key_replicates_like_distinct_keys() -> None:
     """R-123, R-143: many puts on one key, then run(): every version replicates in
     source order and every source version ends COMPLETED, through the indexed form."""
-    eng = Engine(seed=1)
-    eng.create_bucket("src", versioning=True)
-    eng.create_bucket("dst", versioning=True)
-    eng.create_role(ROLE)
-    eng.put_bucket_replication(
-        "src",
-        {
-            "Role": ROLE,
-            "Rules": [
-                {
-                    "ID": "all",
-                    "Priority": 1,
-                    "Status": "Enabled",
-                    "Filter": {},
-                    "DeleteMarkerReplication": {"Status": "Enabled"},
-                    "Destination": {"Bucket": "arn:aws:s3:::dst"},
-                }
-            ],
-        },
-    )
+    eng = fan_out("dst")
     ids = [eng.put_object("src", "hot", bytes([n % 256])).version_id for n in range(60)]
     fork = eng.fork()
     assert len(eng.run()) == 60

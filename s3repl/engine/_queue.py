@@ -121,26 +121,15 @@ class TaskQueue:
         Raises:
             IndexError: nothing is pending.
         """
-        entries = self._entries
-        start = self._start
-        size = len(entries) - start
+        if self.order == "fifo":  # the hot path: one call
+            return self._pop_first()
+        size = len(self._entries) - self._start
         if not size:
             msg = "pop from an empty task queue"
             raise IndexError(msg)
-        if self.order != "fifo":
-            index = self._next_index(size)
-            self._draw = None
-            return self._remove(index)
-        # FIFO, the hot path: _remove(start) written out.
-        self._ordered = None
-        task = entries[start][2]
-        entries[start] = _GONE
-        start += 1
-        if start > _COMPACT_AFTER and start * 2 > len(entries):
-            del entries[:start]
-            start = 0
-        self._start = start
-        return task
+        index = self._next_index(size)
+        self._draw = None
+        return self._remove(index)
 
     def take(self, task: ReplicationTask) -> ReplicationTask:
         """Remove and return the pending task equal to ``task``.
@@ -160,10 +149,6 @@ class TaskQueue:
         msg = f"task is not pending: {task!r}"
         raise UnknownTaskError(msg)
 
-    def copy(self, rng: random.Random) -> TaskQueue:
-        """An independent queue with the same tasks and kept draw, drawing from ``rng``."""
-        return TaskQueue(order=self.order, rng=rng, tasks=self.pending(), draw=self._draw)
-
     def _next_index(self, size: int) -> int:
         """The list index of the next task (takes the random draw if none is kept)."""
         if self.order == "fifo":
@@ -174,12 +159,17 @@ class TaskQueue:
         return self._start + int(draw * size)
 
     def _remove(self, index: int) -> ReplicationTask:
+        if index == self._start:
+            return self._pop_first()
+        self._ordered = None
+        return self._entries.pop(index)[2]
+
+    def _pop_first(self) -> ReplicationTask:
+        """Remove the first live entry by moving the start (IndexError when none)."""
         entries = self._entries
         start = self._start
-        self._ordered = None
-        if index != start:
-            return entries.pop(index)[2]
         task = entries[start][2]
+        self._ordered = None
         entries[start] = _GONE
         start += 1
         if start > _COMPACT_AFTER and start * 2 > len(entries):
