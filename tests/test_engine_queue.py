@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from worlds import fan_out
 
 from s3repl import Engine, World
-from s3repl.engine import FaultPlan
+from s3repl.engine import EngineState, FaultPlan
 from s3repl.engine._queue import OrderPolicy, TaskQueue
-from s3repl.engine._state import EngineState
 from s3repl.errors import UnknownTaskError
 from s3repl.model import ReplicationTask, StepResult, TaskKind
 
