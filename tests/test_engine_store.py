@@ -5,6 +5,7 @@ list, and the lagging hot key stays cheap (DESIGN, "State" and promise 3)."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from typing import Any
 
 from hypothesis import given
@@ -208,3 +209,10 @@ def test_a_lagging_hot_key_replicates_like_distinct_keys() -> None:
     }
     assert eng.snapshot().objects["src"] != fork.snapshot().objects["src"]
     assert isinstance(eng.snapshot().objects, FrozenMap)
+    copy = pickle.loads(pickle.dumps(eng))  # indexed keys pickle and stay independent
+    for engine in (eng, copy):
+        engine.put_object("src", "hot", b"late")
+        engine.put_object_tagging("src", "hot", {"t": "1"}, version_id=ids[0])
+    assert copy.run() == eng.run()
+    assert copy.snapshot() == eng.snapshot()
+    assert fork.snapshot().objects["src"] != eng.snapshot().objects["src"]
