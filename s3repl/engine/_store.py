@@ -294,6 +294,11 @@ class ObjectStore:
 
     def replace(self, bucket: str, key: str, version_id: str, new: Version) -> None:
         """Put ``new`` in the place of the key's version ``version_id`` (no-op if absent)."""
+        keys = self._buckets[bucket]
+        entry = keys.get(key)
+        if entry.__class__ is tuple and entry[0].version_id == version_id:
+            keys[key] = (new, entry[1])  # every step: the head
+            return
         self.change(bucket, key, version_id, lambda _old: new)
 
     def change(
