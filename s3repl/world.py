@@ -24,7 +24,7 @@ from s3repl.model import (
 from s3repl.model.names import DEFAULT_ACCOUNT, is_opt_in_region
 from s3repl.profile import Profile
 
-__all__ = ["Account", "Chain", "KmsKey", "Role", "Version", "World"]
+__all__ = ["Account", "Chain", "EngineMemento", "KmsKey", "Role", "Version", "World"]
 
 #: A stored version of a key: an object version or a delete marker.
 Version: TypeAlias = ObjectVersion | DeleteMarker
@@ -82,6 +82,15 @@ class KmsKey:
 _EMPTY: FrozenMap[str, object] = FrozenMap()
 
 
+@attrs.frozen
+class EngineMemento:
+    """The engine's own state (seeds, random generators, queue draw, events) in a World.
+
+    The engine subclasses this with named, typed fields (``EngineState`` in
+    ``s3repl.engine``); a World names only this base because it lives below the engine.
+    """
+
+
 @attrs.frozen(kw_only=True)
 class World:
     """An immutable snapshot of accounts, buckets, roles, keys, objects and the queue.
@@ -109,9 +118,10 @@ class World:
     #: Configuration changes not yet in force (R-052): ``(bucket, (configuration or
     #: None, calls or steps left))``.
     propagating: tuple[tuple[str, tuple[ReplicationConfiguration | None, int]], ...] = ()
-    #: The engine's private state (seed, order, random generators, fault plan, events,
-    #: counters), carried so that ``Engine.from_snapshot`` continues exactly; opaque.
-    rng_state: tuple[object, ...] = ()
+    #: The engine's own state (seed, order, random generators, fault plan, events,
+    #: counters), carried so that ``Engine.from_snapshot`` continues exactly; ``None``
+    #: in a World built by hand (the engine then starts fresh: seed 0, FIFO).
+    engine_state: EngineMemento | None = None
 
     def bucket(self, name: str) -> Bucket | None:
         """Return the bucket called ``name``, or ``None``."""

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from s3repl import Engine
+from s3repl.engine._queue import OrderPolicy
 from s3repl.testing.machine import DEFAULT_ROLE
 
 
@@ -50,4 +51,25 @@ def two_way() -> Engine:
                 ],
             },
         )
+    return engine
+
+
+def fan_out(*destinations: str, seed: int = 1, order: OrderPolicy = "fifo") -> Engine:
+    """``src`` replicating everything to each of ``destinations`` (one rule each)."""
+    engine = Engine(seed=seed, order=order)
+    for name in ("src", *destinations):
+        engine.create_bucket(name, versioning=True)
+    engine.create_role(DEFAULT_ROLE)
+    rules = [
+        {
+            "ID": f"to-{dest}",
+            "Priority": priority,
+            "Status": "Enabled",
+            "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": f"arn:aws:s3:::{dest}"},
+        }
+        for priority, dest in enumerate(destinations, start=1)
+    ]
+    engine.put_bucket_replication("src", {"Role": DEFAULT_ROLE, "Rules": rules})
     return engine

@@ -1,6 +1,7 @@
 """The deterministic in-memory S3 engine: state, operations, queue and step."""
 
 from s3repl.engine._engine import EPOCH, Engine
+from s3repl.engine._state import EngineState
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.pages import ObjectsPage, VersionsPage
 from s3repl.engine.results import (
@@ -19,6 +20,7 @@ __all__ = [
     "DeleteResult",
     "DeletedObject",
     "Engine",
+    "EngineState",
     "FaultPlan",
     "ObjectsPage",
     "ReplicationEvent",

@@ -10,15 +10,16 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import heapq
 import random
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
 from s3repl import iam, policy
 from s3repl.engine._caches import PolicyCache
+from s3repl.engine._queue import OrderPolicy, TaskQueue
+from s3repl.engine._state import EngineState
 from s3repl.engine._store import ObjectStore
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import DeleteResult, ReplicationEvent
@@ -52,8 +53,6 @@ _LOCKED_MESSAGE = "Access Denied because object protected by object lock."
 _VERSION_ID_ALPHABET = bytes.maketrans(b"+/", b"._")
 
 __all__ = ["EPOCH", "OrderPolicy"]
-
-OrderPolicy = Literal["fifo", "random"]
 
 
 def _when(clock_us: int) -> dt.datetime:
@@ -144,7 +143,7 @@ class _EngineCore:
         self._roles: dict[str, Role] = {}
         self._keys: dict[str, KmsKey] = {}
         self._store = ObjectStore()
-        self._queue: list[tuple[int, int, ReplicationTask]] = []
+        self._queue = TaskQueue(order=order, rng=self._interleave)
         self._events: list[ReplicationEvent] = []
         self._failed_operations: dict[tuple[str, str, str], int] = {}
         # Sequences of RTC tasks already reported as OperationMissedThreshold (R-129).
@@ -182,6 +181,16 @@ class _EngineCore:
             )
         return self._view
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle, without the live policy view.
+
+        The view wraps the live maps; pickled, it would come back as a frozen copy that
+        later writes never reach, so the unpickled engine builds its own.
+        """
+        state = self.__dict__.copy()
+        state["_view"] = None
+        return state
+
     def _changed(self) -> None:
         """Forget the world view and every answer read from it (buckets, roles, ...)."""
         self._view = None
@@ -202,41 +211,51 @@ class _EngineCore:
             roles=frozen(self._roles),
             kms_keys=frozen(self._keys),
             objects=self._store.snapshot() if copy else self._store.view(),
-            pending=tuple(task for _, _, task in sorted(self._queue)),
+            pending=self._queue.pending(),
             clock_us=self._clock_us,
             sequence=self._sequence,
             deferred_expirations=tuple(self._deferred_expirations),
             propagating=tuple(self._propagating.items()),
-            rng_state=(
-                self.seed,
-                self.order,
-                self._ids.getstate(),
-                self._interleave.getstate(),
-                self._fault_rng.getstate(),
-                self.faults,
-                tuple(self._events),
-                tuple(self._failed_operations.items()),
-                tuple(self._missed_threshold),
-                tuple(self._version_ids),
-            ),
+            engine_state=self._engine_state(),
+        )
+
+    def _engine_state(self) -> EngineState:
+        """The engine's own state, for a snapshot (``_version_ids`` pops from its end)."""
+        return EngineState(
+            seed=self.seed,
+            order=self.order,
+            ids_rng=self._ids.getstate(),
+            interleave_rng=self._interleave.getstate(),
+            fault_rng=self._fault_rng.getstate(),
+            interleave_draw=self._queue.draw,
+            version_ids_ahead=tuple(reversed(self._version_ids)),
+            faults=self.faults,
+            events=tuple(self._events),
+            failed_operations=FrozenMap(self._failed_operations),
+            missed_threshold=tuple(self._missed_threshold),
         )
 
     @classmethod
     def from_snapshot(cls, world: World) -> Self:
         """Start an independent engine from a :class:`World` (for example a snapshot)."""
-        state: tuple[Any, ...] = world.rng_state
-        seed: int = state[0] if state else 0
-        order: OrderPolicy = state[1] if state else "fifo"
-        engine = cls(seed=seed, profile=world.profile, order=order)
-        if state:
-            engine._ids.setstate(state[2])
-            engine._interleave.setstate(state[3])
-            engine._fault_rng.setstate(state[4])
-            engine.faults = state[5]
-            engine._events = list(state[6])
-            engine._failed_operations = dict(state[7])
-            engine._missed_threshold = dict.fromkeys(state[8])
-            engine._version_ids = list(state[9])
+        return cls._restore(world, ObjectStore.from_snapshot(world.objects))
+
+    @classmethod
+    def _restore(cls, world: World, store: ObjectStore) -> Self:
+        """An engine in ``world``'s state, its objects held by ``store``."""
+        state = world.engine_state
+        if not isinstance(state, EngineState):  # a World built by hand: a fresh engine
+            engine = cls(profile=world.profile)
+        else:
+            engine = cls(seed=state.seed, profile=world.profile, order=state.order)
+            engine._ids.setstate(state.ids_rng)
+            engine._interleave.setstate(state.interleave_rng)
+            engine._fault_rng.setstate(state.fault_rng)
+            engine.faults = state.faults
+            engine._events = list(state.events)
+            engine._failed_operations = state.failed_operations.to_dict()
+            engine._missed_threshold = dict.fromkeys(state.missed_threshold)
+            engine._version_ids = list(reversed(state.version_ids_ahead))
         engine._deferred_expirations = dict.fromkeys(world.deferred_expirations)
         engine._propagating = dict(world.propagating)
         engine._clock_us = world.clock_us
@@ -246,17 +265,22 @@ class _EngineCore:
         engine._policies = world.bucket_policies.to_dict()
         engine._roles = world.roles.to_dict()
         engine._keys = world.kms_keys.to_dict()
-        engine._store = ObjectStore.from_snapshot(world.objects)
-        engine._queue = [(t.due_us, t.sequence, t) for t in world.pending]
-        heapq.heapify(engine._queue)
+        engine._store = store
+        engine._queue = TaskQueue(
+            order=engine.order,
+            rng=engine._interleave,
+            tasks=world.pending,
+            draw=state.interleave_draw if isinstance(state, EngineState) else None,
+        )
         return engine
 
     def fork(self) -> Self:
         """Return an independent engine in the same state (ids and order continue alike).
 
-        The live maps are copied once, straight into the new engine (no snapshot first).
+        The live maps are copied once, straight into the new engine (no snapshot first);
+        the object store forks itself (O(keys), a key's versions copied only on write).
         """
-        return type(self).from_snapshot(self._state(copy=False))
+        return type(self)._restore(self._state(copy=False), self._store.fork())
 
     @property
     def now(self) -> dt.datetime:
@@ -361,7 +385,7 @@ class _EngineCore:
 
     def _push_task(self, task: ReplicationTask) -> None:
         """Queue a task, ordered by (due time, sequence): every task enters here."""
-        heapq.heappush(self._queue, (task.due_us, task.sequence, task))
+        self._queue.push(task)
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
         """Implemented by the object operations."""

@@ -2,14 +2,15 @@
 
 Theory of operation.  The engine stores buckets, accounts, roles and keys as frozen
 values in plain dicts, and each bucket's objects as ``key -> chain`` (a cons list of
-frozen versions, newest first; see ``_store``).  API calls mirror S3; every call
-advances a simulated clock by one millisecond.  Whenever a call creates something
-that may replicate (a version, a delete marker, a metadata change), the engine asks
-``s3repl.policy`` where it goes and queues one :class:`ReplicationTask` per
-destination in a heap ordered by (due time, sequence).  ``step()`` pops exactly one
-task, asks ``policy.apply`` once what happens *now* (an ``Applied``: every effect of
-the step) and writes exactly that.  The engine never decides semantics itself; what
-it remembers of policy's answers lives in one ``PolicyCache`` per world view.
+frozen versions, newest first; a key reached deep is indexed by version id; see
+``_store``).  API calls mirror S3; every call advances a simulated clock by one
+millisecond.  Whenever a call creates something that may replicate (a version, a
+delete marker, a metadata change), the engine asks ``s3repl.policy`` where it goes and
+queues one :class:`ReplicationTask` per destination, kept in (due time, sequence)
+order (see ``_queue``).  ``step()`` pops exactly one task, asks ``policy.apply`` once
+what happens *now* (an ``Applied``: every effect of the step) and writes exactly that.
+The engine never decides semantics itself; what it remembers of policy's answers lives
+in one ``PolicyCache`` per world view.
 
 Determinism: ids come from ``random.Random`` instances seeded from the engine seed
 (one per subsystem), time from the simulated clock, and iteration only over dicts in

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-
 import attrs
 
 from s3repl import policy
@@ -43,11 +41,15 @@ class _Replicator(_EngineCore):
 
     def pending(self) -> tuple[ReplicationTask, ...]:
         """The queued tasks in application order (due time, then sequence)."""
-        return tuple(task for _, _, task in sorted(self._queue))
+        return self._queue.pending()
 
     def peek(self) -> ReplicationTask | None:
-        """The task ``step()`` would apply next under FIFO order, or ``None``."""
-        return self._queue[0][2] if self._queue else None
+        """The task ``step()`` would apply next under the order policy, or ``None``.
+
+        Peeking never changes what a seed does: under ``order="random"`` the draw it
+        takes is kept for the next ``step()``.
+        """
+        return self._queue.peek()
 
     def events(self) -> tuple[ReplicationEvent, ...]:
         """The replication event notifications emitted so far (R-128..R-130)."""
@@ -63,7 +65,7 @@ class _Replicator(_EngineCore):
         if source.replication is not None:
             for rule in source.replication.rules:
                 rows[(rule.id or "", rule.destination.bucket_name)] = [0, 0, 0]
-        for _, _, task in sorted(self._queue):
+        for task in self._queue:
             if task.source_bucket != bucket:
                 continue
             row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
@@ -100,32 +102,18 @@ class _Replicator(_EngineCore):
             NothingPendingError: nothing is pending.
             UnknownTaskError: ``task`` is not pending.
         """
-        if not self._queue:
+        queue = self._queue
+        try:
+            chosen = queue.pop() if task is None else queue.take(task)
+        except (IndexError, UnknownTaskError):
+            if queue:
+                raise
             msg = "no replication task is pending"
-            raise NothingPendingError(msg)
-        if task is None and self.order == "fifo":
-            chosen = heapq.heappop(self._queue)[2]
-        else:
-            chosen = self._take(task)
+            raise NothingPendingError(msg) from None
         now = self._tick()
         if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
             self._clock_us = chosen.due_us
         return self._apply(chosen)
-
-    def _take(self, task: ReplicationTask | None) -> ReplicationTask:
-        """Remove a named task, or a random one under the ``random`` order policy."""
-        if task is None:
-            index = self._interleave.randrange(len(self._queue))
-        else:
-            index = next((i for i, (_, _, queued) in enumerate(self._queue) if queued == task), -1)
-            if index < 0:
-                msg = f"task is not pending: {task!r}"
-                raise UnknownTaskError(msg)
-        entry = self._queue[index]
-        self._queue[index] = self._queue[-1]
-        self._queue.pop()
-        heapq.heapify(self._queue)
-        return entry[2]
 
     def run(self, *, steps_max: int = 100_000) -> tuple[StepResult, ...]:
         """Step until nothing is pending; at most ``steps_max`` steps.
@@ -134,11 +122,12 @@ class _Replicator(_EngineCore):
             StepLimitExceededError: tasks are still pending after ``steps_max`` steps.
         """
         results: list[StepResult] = []
+        keep, step, queue = results.append, self.step, self._queue
         for _ in range(steps_max):
-            if not self._queue:
+            if not queue:
                 return tuple(results)
-            results.append(self.step())
-        if self._queue:
+            keep(step())
+        if queue:
             msg = f"{len(self._queue)} tasks still pending after {steps_max} steps"
             raise StepLimitExceededError(msg)
         return tuple(results)
@@ -225,7 +214,7 @@ class _Replicator(_EngineCore):
             raise ValueError(msg)
         self._clock_us += round(seconds * 1_000_000)
         world, caches, now = self._world(), self._caches, self.now
-        for _, _, task in sorted(self._queue):
+        for task in self._queue:
             if task.sequence in self._missed_threshold or not caches.uses_rtc(
                 world, task.source_bucket
             ):

@@ -1,31 +1,171 @@
 """The object store: every bucket's keys and each key's versions, behind one object.
 
 Why one object: the engine reads and writes versions only through these methods, so how
-versions are held (today a cons list per key, newest first, shared between forks) can
-change without touching the operations or the replicator.
+versions are held can change without touching the operations or the replicator.
 
-Why a cons list: a put is O(1) (a new head cell) and a fork copies only the bucket's
-key -> chain dict, sharing every chain (DESIGN.md, "State").
+Theory of operation.  A key's versions take one of two forms, chosen by how deep the
+engine reaches into them:
+
+- **a chain** (the usual form): a cons list ``(version, rest)``, newest first, exactly
+  the public form of ``World.objects``.  A put is a new head cell (O(1)); a fork copies
+  only the bucket's key -> chain dict and shares every chain (DESIGN.md, "State"); a
+  snapshot shares them too.  It costs one 56-byte cell per version and nothing per key,
+  which keeps a stored version under the memory budget.  Its weakness: reaching a
+  version below the head walks the chain, and changing it rebuilds every cell above.
+- **an index** (:class:`_Indexed`), which a key becomes the first time an operation has
+  to reach more than ``_DEEP`` cells down (a lagging hot key: many puts, then tasks
+  applied oldest first): the version ids oldest first in a list, and a dict from id to
+  the current version.  Finding a version is a dict lookup, a status change rewrites
+  one dict entry without touching the order, a put appends.  Removing or inserting a
+  version below the head shifts the id list (a C ``memmove`` of pointers, not a walk).
+
+Forks and snapshots.  An index is mutable, so it is copied on write: it carries the
+token of the store that owns it, a fork gives both stores new tokens, and a store
+copies an index it does not own before its first write to it.  Snapshots and the
+policy view (``view``) show an index as a chain, built on demand and cached in the index
+until it changes, so readers of ``World.objects`` and ``World.versions`` see one form.
+Version ids are unique per key (``null`` at most once), which is what an index relies
+on; a chain holding a repeated id (a World built by hand) is never indexed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypeAlias, cast
 
 from s3repl.model import NULL_VERSION_ID, FrozenMap
 from s3repl.world import Chain, Version
 
 __all__ = ["ObjectStore"]
 
+#: Cells an operation may walk in a chain before the key becomes an index.
+_DEEP = 8
+
+
+class _Indexed:
+    """A key's versions as an index: ids oldest first, and the current version per id."""
+
+    __slots__ = ("by_id", "chain", "ids", "owner")
+
+    def __init__(
+        self, owner: object, ids: list[str], by_id: dict[str, Version], chain: Chain
+    ) -> None:
+        self.owner = owner
+        self.ids = ids
+        self.by_id = by_id
+        self.chain = chain  # the same versions as a chain, or None until asked for
+
+    @classmethod
+    def of(cls, owner: object, chain: Chain) -> _Indexed | None:
+        """The index of ``chain``, or ``None`` if a version id repeats in it."""
+        newest_first: list[Version] = []
+        cursor = chain
+        while cursor is not None:
+            newest_first.append(cursor[0])
+            cursor = cursor[1]
+        by_id = {version.version_id: version for version in reversed(newest_first)}
+        if len(by_id) != len(newest_first):
+            return None
+        return cls(owner, list(by_id), by_id, chain)
+
+    def copy(self, owner: object) -> _Indexed:
+        return _Indexed(owner, self.ids.copy(), self.by_id.copy(), self.chain)
+
+    def head(self) -> Version:
+        return self.by_id[self.ids[-1]]
+
+    def as_chain(self) -> Chain:
+        chain = self.chain
+        if chain is None:
+            by_id = self.by_id
+            for version_id in self.ids:
+                chain = (by_id[version_id], chain)
+            self.chain = chain
+        return chain
+
+    def newest_first(self) -> list[Version]:
+        by_id = self.by_id
+        return [by_id[version_id] for version_id in reversed(self.ids)]
+
+    def push(self, version: Version) -> None:
+        version_id = version.version_id
+        if version_id in self.by_id:
+            self.remove(version_id)
+        self.ids.append(version_id)
+        self.by_id[version_id] = version
+        self.chain = None
+
+    def insert_ordered(self, version: Version) -> None:
+        """Below every version created after it (R-143); in place if already there."""
+        version_id = version.version_id
+        if version_id in self.by_id and version_id != NULL_VERSION_ID:
+            self.by_id[version_id] = version
+            self.chain = None
+            return
+        if version_id in self.by_id:
+            self.remove(version_id)
+        ids, by_id, sequence = self.ids, self.by_id, version.sequence
+        at = len(ids)
+        while at and by_id[ids[at - 1]].sequence >= sequence:
+            at -= 1
+        ids.insert(at, version_id)
+        by_id[version_id] = version
+        self.chain = None
+
+    def replace(self, version_id: str, new: Version) -> None:
+        if new.version_id != version_id:  # an id change keeps the version's place
+            self.ids[self.ids.index(version_id)] = new.version_id
+            del self.by_id[version_id]
+        self.by_id[new.version_id] = new
+        self.chain = None
+
+    def remove(self, version_id: str) -> None:
+        ids = self.ids
+        del self.by_id[version_id]
+        if ids[-1] == version_id:
+            ids.pop()
+        else:
+            ids.remove(version_id)
+        self.chain = None
+
+
+_Entry: TypeAlias = "Chain | _Indexed"
+
+
+class _ChainsView(FrozenMap[str, Chain]):
+    """A live read-only key -> chain map over a bucket's entries (indexes shown as chains)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Chain:
+        """The key's chain."""
+        entry: _Entry = self._data[key]
+        return entry.as_chain() if isinstance(entry, _Indexed) else entry
+
+    def get(self, key: str, /, default: object = None) -> object:  # type: ignore[override]
+        """The key's chain, or ``default``."""
+        entry: _Entry = self._data.get(key, _ABSENT)
+        if entry is _ABSENT:
+            return default
+        return entry.as_chain() if isinstance(entry, _Indexed) else entry
+
+
+_ABSENT = cast("_Entry", object())
+
 
 class ObjectStore:
     """Every bucket's versions, newest first per key (the engine's only object state)."""
 
-    __slots__ = ("_buckets",)
+    __slots__ = ("_buckets", "_indexed", "_token")
 
     def __init__(self, buckets: dict[str, dict[str, Chain]] | None = None) -> None:
         """Hold ``buckets`` (bucket name -> key -> chain), taken over, not copied."""
-        self._buckets: dict[str, dict[str, Chain]] = {} if buckets is None else buckets
+        self._buckets: dict[str, dict[str, _Entry]] = (
+            {} if buckets is None else cast("dict[str, dict[str, _Entry]]", buckets)
+        )
+        # Per bucket, the keys held as an index (a dict used as an ordered set).
+        self._indexed: dict[str, dict[str, None]] = {}
+        self._token = object()
 
     # --- buckets ------------------------------------------------------------------
 
@@ -36,6 +176,7 @@ class ObjectStore:
     def drop_bucket(self, bucket: str) -> None:
         """Forget a bucket and everything in it."""
         del self._buckets[bucket]
+        self._indexed.pop(bucket, None)
 
     def is_empty(self, bucket: str) -> bool:
         """Whether the bucket holds no version and no delete marker."""
@@ -49,21 +190,41 @@ class ObjectStore:
 
     def head(self, bucket: str, key: str) -> Version | None:
         """The key's newest version or delete marker, or ``None`` (also for an unknown bucket)."""
-        chain = self._buckets.get(bucket, {}).get(key)
-        return None if chain is None else chain[0]
+        entry = self._buckets.get(bucket, _NO_KEYS).get(key)
+        if entry is None:
+            return None
+        if entry.__class__ is _Indexed:
+            return entry.head()
+        return entry[0]  # type: ignore[index]
 
     def find(self, bucket: str, key: str, version_id: str) -> Version | None:
         """The key's version ``version_id``, or ``None`` (also for an unknown bucket)."""
-        chain = self._buckets.get(bucket, {}).get(key)
+        keys = self._buckets.get(bucket)
+        if keys is None:
+            return None
+        entry = keys.get(key)
+        if entry.__class__ is _Indexed:
+            return entry.by_id.get(version_id)
+        chain = cast("Chain", entry)
+        depth = 0
         while chain is not None:
             if chain[0].version_id == version_id:
                 return chain[0]
             chain = chain[1]
+            depth += 1
+            if depth > _DEEP:
+                indexed = self._index(bucket, key)
+                if indexed is not None:
+                    return indexed.by_id.get(version_id)
         return None
 
     def versions(self, bucket: str, key: str) -> Iterator[Version]:
         """The key's versions and delete markers, newest first."""
-        chain = self._buckets[bucket].get(key)
+        entry = self._buckets[bucket].get(key)
+        if entry.__class__ is _Indexed:
+            yield from entry.newest_first()
+            return
+        chain = cast("Chain", entry)
         while chain is not None:
             yield chain[0]
             chain = chain[1]
@@ -77,8 +238,15 @@ class ObjectStore:
         unversioned and suspended buckets.
         """
         keys = self._buckets[bucket]
-        chain = keys.get(key)
-        if version.version_id == NULL_VERSION_ID:
+        entry = keys.get(key)
+        if entry.__class__ is _Indexed:
+            self._owned(bucket, key, entry).push(version)
+            return
+        chain = cast("Chain", entry)
+        if version.version_id == NULL_VERSION_ID and chain is not None:
+            if _beyond(chain, NULL_VERSION_ID) and (indexed := self._index(bucket, key)):
+                indexed.push(version)
+                return
             chain = _remove(chain, NULL_VERSION_ID)
         keys[key] = (version, chain)
 
@@ -90,16 +258,47 @@ class ObjectStore:
         replaces an earlier copy of the same version.
         """
         keys = self._buckets[bucket]
-        chain = keys.get(key)
-        if chain is None:
+        entry = keys.get(key)
+        if entry is None:
             keys[key] = (replica, None)
-        elif by_source_time:
-            keys[key] = _insert_ordered(chain, replica)
+            return
+        if (
+            by_source_time
+            and entry.__class__ is tuple
+            and entry[0].sequence < replica.sequence
+            and replica.version_id != NULL_VERSION_ID
+        ):  # the usual case: the newest version arrives, and becomes the head
+            keys[key] = (replica, entry)
+            return
+        if entry.__class__ is _Indexed:
+            indexed: _Indexed | None = self._owned(bucket, key, entry)
         else:
-            keys[key] = (replica, _remove(chain, replica.version_id))
+            chain = cast("Chain", entry)
+            if by_source_time:  # the walk passes the newer versions (and a null one)
+                deep = _newer_beyond(chain, replica.sequence) or (
+                    replica.version_id == NULL_VERSION_ID and _beyond(chain, NULL_VERSION_ID)
+                )
+            else:  # the walk looks for an earlier copy
+                deep = _beyond(chain, replica.version_id)
+            indexed = self._index(bucket, key) if deep else None
+        if indexed is None:
+            chain = cast("Chain", entry)
+            if by_source_time:
+                keys[key] = _insert_ordered(chain, replica)
+            else:
+                keys[key] = (replica, _remove(chain, replica.version_id))
+        elif by_source_time:
+            indexed.insert_ordered(replica)
+        else:
+            indexed.push(replica)
 
     def replace(self, bucket: str, key: str, version_id: str, new: Version) -> None:
         """Put ``new`` in the place of the key's version ``version_id`` (no-op if absent)."""
+        keys = self._buckets[bucket]
+        entry = keys.get(key)
+        if entry.__class__ is tuple and entry[0].version_id == version_id:
+            keys[key] = (new, entry[1])  # every step: the head
+            return
         self.change(bucket, key, version_id, lambda _old: new)
 
     def change(
@@ -107,9 +306,20 @@ class ObjectStore:
     ) -> None:
         """Replace the key's version ``version_id`` by ``change(version)`` (no-op if absent)."""
         keys = self._buckets[bucket]
-        chain = keys.get(key)
+        entry = keys.get(key)
+        if entry is None:
+            return
+        if entry.__class__ is tuple and entry[0].version_id == version_id:
+            keys[key] = (change(entry[0]), entry[1])
+            return
+        indexed = self._deep(bucket, key, version_id)
+        if indexed is not None:
+            old = indexed.by_id.get(version_id)
+            if old is not None:
+                indexed.replace(version_id, change(old))
+            return
         kept: list[Version] = []
-        cursor = chain
+        cursor = cast("Chain", entry)
         while cursor is not None:
             if cursor[0].version_id == version_id:
                 keys[key] = _rebuild(kept, (change(cursor[0]), cursor[1]))
@@ -120,7 +330,18 @@ class ObjectStore:
     def remove(self, bucket: str, key: str, version_id: str) -> None:
         """Remove the key's version ``version_id`` (no-op if absent); drop an emptied key."""
         keys = self._buckets[bucket]
-        rest = _remove(keys.get(key), version_id)
+        entry = keys.get(key)
+        if entry is None:
+            return
+        indexed = self._deep(bucket, key, version_id)
+        if indexed is not None:
+            if version_id in indexed.by_id:
+                indexed.remove(version_id)
+                if not indexed.ids:
+                    del keys[key]
+                    del self._indexed[bucket][key]
+            return
+        rest = _remove(cast("Chain", entry), version_id)
         if rest is None:
             keys.pop(key, None)
         else:
@@ -131,17 +352,84 @@ class ObjectStore:
     def view(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
         """A read-only view of the live maps (for policy's world view; never handed out)."""
         return FrozenMap._wrap(
-            {name: FrozenMap._wrap(keys) for name, keys in self._buckets.items()}
+            {
+                name: _ChainsView._wrap(cast("dict[str, Chain]", keys))
+                for name, keys in self._buckets.items()
+            }
         )
 
     def snapshot(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
         """An immutable copy (chains are shared: they never change)."""
-        return FrozenMap({name: FrozenMap(keys) for name, keys in self._buckets.items()})
+        out: dict[str, FrozenMap[str, Chain]] = {}
+        for name, keys in self._buckets.items():
+            copied = cast("dict[str, Chain]", keys.copy())
+            for key in self._indexed.get(name, ()):
+                copied[key] = cast("_Indexed", keys[key]).as_chain()
+            out[name] = FrozenMap._wrap(copied)
+        return FrozenMap._wrap(out)
 
     @classmethod
     def from_snapshot(cls, objects: FrozenMap[str, FrozenMap[str, Chain]]) -> ObjectStore:
         """A live store holding a snapshot's objects."""
         return cls({name: keys.to_dict() for name, keys in objects.items()})
+
+    def fork(self) -> ObjectStore:
+        """An independent store with the same objects: O(keys), indexes copied on write."""
+        self._token = object()  # indexes shared from now on: this store copies them too
+        forked = ObjectStore()
+        forked._buckets = {name: keys.copy() for name, keys in self._buckets.items()}
+        forked._indexed = {name: keys.copy() for name, keys in self._indexed.items() if keys}
+        return forked
+
+    # --- the index form -----------------------------------------------------------
+
+    def _owned(self, bucket: str, key: str, indexed: _Indexed) -> _Indexed:
+        """``indexed``, copied first if another store may share it (copy on write)."""
+        if indexed.owner is not self._token:
+            indexed = indexed.copy(self._token)
+            self._buckets[bucket][key] = indexed
+        return indexed
+
+    def _index(self, bucket: str, key: str) -> _Indexed | None:
+        """Turn the key's chain into an index owned by this store (``None``: ids repeat)."""
+        keys = self._buckets[bucket]
+        indexed = _Indexed.of(self._token, cast("Chain", keys[key]))
+        if indexed is not None:
+            keys[key] = indexed
+            self._indexed.setdefault(bucket, {})[key] = None
+        return indexed
+
+    def _deep(self, bucket: str, key: str, version_id: str) -> _Indexed | None:
+        """The key's index, ready to write, if it has one or its chain is deep.
+
+        Deep: reaching ``version_id`` walks more than ``_DEEP`` cells; the key then
+        becomes an index.
+        """
+        entry = self._buckets[bucket][key]
+        if entry.__class__ is _Indexed:
+            return self._owned(bucket, key, entry)
+        return self._index(bucket, key) if _beyond(cast("Chain", entry), version_id) else None
+
+
+_NO_KEYS: dict[str, _Entry] = {}
+
+
+def _beyond(chain: Chain, version_id: str) -> bool:
+    """Whether finding ``version_id`` in ``chain`` (or not) walks more than ``_DEEP`` cells."""
+    for _ in range(_DEEP):
+        if chain is None or chain[0].version_id == version_id:
+            return False
+        chain = chain[1]
+    return chain is not None
+
+
+def _newer_beyond(chain: Chain, sequence: int) -> bool:
+    """Whether more than ``_DEEP`` versions at the chain's top were created after ``sequence``."""
+    for _ in range(_DEEP):
+        if chain is None or chain[0].sequence < sequence:
+            return False
+        chain = chain[1]
+    return chain is not None and chain[0].sequence >= sequence
 
 
 def _remove(chain: Chain, version_id: str) -> Chain:
