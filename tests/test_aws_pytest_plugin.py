@@ -1,8 +1,8 @@
 """The pytest plugin: declared as an entry point, cheap to import, inert until asked.
 
 Its fixtures serve clients from a fresh engine per test. The suites run in a subprocess
-with this checkout first on ``PYTHONPATH``, the plugin named with ``-p`` (so the tests
-hold whether or not the entry point is installed).
+with this checkout first on ``PYTHONPATH``, the entry point switched off and the plugin
+named with ``-p`` (so the tests hold whether or not the entry point is installed).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "s3repl.aws.pytest_plugin"
+#: The entry point off (its name in pyproject), then this checkout's plugin by module.
+PLUGIN_ARGS = ("-p", "no:s3repl", "-p", PLUGIN, "-p", "no:cacheprovider")
 
 
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    return lambda: pytester.runpytest_subprocess("-p", PLUGIN, "-p", "no:cacheprovider")
+    return lambda: pytester.runpytest_subprocess(*PLUGIN_ARGS)
 
 
 def test_the_plugin_is_declared_as_a_pytest11_entry_point() -> None:
@@ -84,5 +86,5 @@ def test_the_fixtures_serve_every_client_from_one_fresh_engine(
             assert s3repl_mock is s3repl_engine
         """,
     )
-    result = pytester.runpytest_inprocess("-p", PLUGIN, "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(*PLUGIN_ARGS)
     result.assert_outcomes(passed=3)
