@@ -475,9 +475,6 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     status = _check_infrastructure(args, out)
     if status is not None:
         return status
-    if args.format == "sarif":
-        msg = "--format sarif is for CloudFormation templates and Terraform plans"
-        raise _UnusableInputError(msg)
     decoded = _decode(args.config)
     bucket = args.bucket or decoded.bucket or _DEFAULT_SOURCE
     token = args.token if args.token is not None else decoded.token
@@ -488,7 +485,17 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         engine, where = _load_engine(args, decoded, bucket)
         report = _evaluate(engine, bucket, decoded.config, token)
-    if args.format == "json":
+    if args.format == "sarif":
+        wrapped = iac.configuration_report(
+            file=args.config,
+            kind=f"{decoded.format} replication configuration",
+            world=where,
+            bucket=bucket,
+            problems=report.problems,
+            findings=report.findings,
+        )
+        print(iac.render_sarif(wrapped), file=out)
+    elif args.format == "json":
         rows = [_problem_json(p) for p in report.problems]
         rows += [_finding_json(f) for f in report.findings or ()]
         print(json.dumps(rows, indent=2), file=out)

@@ -26,6 +26,7 @@ from s3repl.iac._report import render_json, render_sarif, render_text
 from s3repl.iac._terraform import read_plan
 from s3repl.model import DEFAULT_ACCOUNT
 from s3repl.model.names import check_account_id, check_region, partition_of_region
+from s3repl.validate import Finding, Problem
 
 __all__ = [
     "Assumption",
@@ -37,6 +38,7 @@ __all__ = [
     "SourceResult",
     "TemplateFinding",
     "check_infrastructure",
+    "configuration_report",
     "recognise",
     "render_json",
     "render_sarif",
@@ -122,8 +124,45 @@ def check_infrastructure(text: str, *, file: str, options: CheckOptions) -> Repo
             file=file,
             account=account,
             region=region,
-            region_given=options.region is not None,
+            account_given=options.account is not None,
         )
     return evaluate(
         draft, kind=kind, world_file=options.world_file, bucket=options.bucket, token=options.token
+    )
+
+
+def configuration_report(
+    *,
+    file: str,
+    kind: str,
+    world: str,
+    bucket: str,
+    problems: tuple[Problem, ...],
+    findings: tuple[Finding, ...] | None,
+) -> Report:
+    """Wrap the check of one replication configuration file, so it renders like a template's.
+
+    ``check CONFIG --format sarif`` uses it: the results sit at the file, without lines.
+
+    Args:
+        file: the configuration file.
+        kind: what it is (``"JSON replication configuration"``).
+        world: where the world came from, in words.
+        bucket: the source bucket.
+        problems: what ``validate_replication`` found.
+        findings: what ``check_requirements`` found (``None``: not evaluated).
+
+    Returns:
+        a report with one source.
+    """
+    source = SourceResult(
+        bucket=bucket, location=Location(file=file), problems=problems, findings=findings
+    )
+    return Report(
+        file=file,
+        kind=kind,
+        world=world,
+        assumptions=(),
+        template_findings=(),
+        sources=(source,),
     )

@@ -153,7 +153,13 @@ def render_text(report: Report) -> str:
         for assumption in report.assumptions:
             text = f"{assumption.location.describe()}: {assumption.message}"
             lines.append(
-                textwrap.fill(text, width=_WIDTH, initial_indent="  - ", subsequent_indent="    ")
+                textwrap.fill(
+                    text,
+                    width=_WIDTH,
+                    initial_indent="  - ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
             )
     if report.template_findings:
         lines += ["", f"{_plural(len(report.template_findings), 'finding')} in the file itself:"]
