@@ -250,6 +250,15 @@ def test_account_and_region_options_place_the_stack(
     assert "Assumed" not in out
 
 
+def test_bucket_option_must_name_a_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--bucket names a bucket the file puts no configuration on: exit 2, one line."""
+    status, _, err = _run(capsys, _write(tmp_path, "app.yaml", OTHER_STACK), "--bucket", "other")
+    assert status == 2
+    assert "puts no replication configuration on bucket 'other'" in err
+
+
 def test_template_without_replication_has_nothing_to_check(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -118,6 +118,74 @@ def test_what_cannot_be_resolved_says_why(value: object, reason: str) -> None:
     assert reason in missing.reason
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ({"Ref": 7}, "Ref needs a name"),
+        ({"Ref": "AWS::NotAPseudo"}, "pseudo parameter AWS::NotAPseudo is not supported"),
+        ({"Fn::Sub": 7}, "Fn::Sub needs a string"),
+        ({"Fn::Sub": "${Zones}"}, "expected a string, got list"),
+        ({"Fn::GetAtt": ["Data"]}, "Fn::GetAtt needs [LogicalId, Attribute]"),
+        ({"Fn::GetAtt": ["Data", 7]}, "needs a resource and an attribute name"),
+        ({"Fn::GetAtt": ["Ghost", "Arn"]}, "Fn::GetAtt Ghost.Arn: no such resource"),
+        ({"Fn::Join": "x"}, "Fn::Join needs [delimiter, list]"),
+        ({"Fn::Join": ["", "x"]}, "needs a string delimiter and a list"),
+        ({"Fn::Join": ["", {"Fn::ImportValue": "y"}]}, "Fn::ImportValue y"),
+        ({"Fn::Select": "x"}, "Fn::Select needs [index, list]"),
+        ({"Fn::Select": ["one", ["a"]]}, "is not a number"),
+        ({"Fn::Select": [0, {"Ref": "NoDefault"}]}, "parameter NoDefault"),
+        ({"Fn::Split": "x"}, "Fn::Split needs [delimiter, string]"),
+        ({"Fn::Split": ["", "a"]}, "needs a delimiter and a string"),
+        ({"Fn::Split": [",", {"Ref": "NoDefault"}]}, "parameter NoDefault"),
+        ({"Fn::If": ["IsProd", "a"]}, "Fn::If needs [condition"),
+        ({"Fn::If": [7, "a", "b"]}, "Fn::If needs a condition name"),
+        ({"Fn::If": ["Ghost", "a", "b"]}, "condition Ghost is not in Conditions"),
+        ({"Fn::FindInMap": ["Regions"]}, "Fn::FindInMap needs [map"),
+        ({"Fn::FindInMap": [{"Ref": "NoDefault"}, "a", "b"]}, "parameter NoDefault"),
+        ({"Fn::Base64": {"Ref": "NoDefault"}}, "parameter NoDefault"),
+        ({"Fn::Equals": ["a"]}, "Fn::Equals needs two values"),
+        ({"Fn::Equals": [{"Ref": "NoDefault"}, "a"]}, "parameter NoDefault"),
+        ({"Fn::Not": ["IsProd", "IsProd"]}, "Fn::Not needs one condition"),
+        ({"Fn::And": [{"Condition": "Unknowable"}, True]}, "parameter NoDefault"),
+        ({"Fn::Or": [{"Condition": "Unknowable"}, False]}, "parameter NoDefault"),
+    ],
+)
+def test_malformed_functions_are_unresolved(value: object, reason: str) -> None:
+    """A function written wrongly is an Unresolved value naming the mistake, never a crash."""
+    missing = first_unresolved(_resolver().resolve([value]))
+    assert missing is not None
+    assert reason in missing.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"Fn::And": [{"Condition": "Unknowable"}, False]}, False),
+        ({"Fn::Or": [{"Condition": "Unknowable"}, True]}, True),
+        ({"Fn::And": [{"Condition": "IsProd"}, {"Fn::Equals": ["a", "a"]}]}, True),
+        ({"Fn::Not": [{"Fn::Equals": [1, "1"]}]}, False),
+    ],
+)
+def test_and_or_decide_without_the_unknown_part(value: object, expected: bool) -> None:
+    """And is false if any part is false, Or true if any is true, whatever the rest."""
+    assert _resolver().resolve(value) is expected
+
+
+def test_pseudo_parameters_are_recorded_when_used() -> None:
+    """The report can say which pseudo parameters took their default (--account, --region)."""
+    resolver = _resolver()
+    stack_id = resolver.resolve({"Ref": "AWS::StackId"})
+    assert stack_id.startswith("arn:aws:cloudformation:eu-west-1:111122223333:stack/dr/")
+    assert resolver.resolve({"Ref": "AWS::URLSuffix"}) == "amazonaws.com"
+    assert resolver.resolve({"Ref": "AWS::NotificationARNs"}) == []
+    assert list(resolver.pseudo_used) == ["AWS::StackId", "AWS::URLSuffix"]
+
+
+def test_unresolved_prints_its_reason() -> None:
+    """An Unresolved value shows why when printed (it never passes for a real value)."""
+    assert str(Unresolved(reason="x")) == "<unresolved: x>"
+
+
 def test_alias_expansion_is_bounded() -> None:
     """A value shared a billion times (YAML aliases) stops at VALUES_MAX, not in memory."""
     layer: object = "x"

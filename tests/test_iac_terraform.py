@@ -181,3 +181,223 @@ def test_unreadable_plan_exits_2(
     assert (status, out) == (2, "")
     assert expected in err
     assert err.count("\n") == 1
+
+
+# --- more resource types -------------------------------------------------------------------
+
+
+def _add(
+    plan: dict[str, Any],
+    address: str,
+    values: dict[str, Any],
+    expressions: dict[str, Any] | None = None,
+    provider: str = "aws",
+) -> None:
+    """Add a root-module resource to the plan, planned and configured."""
+    kind, name = address.split(".")
+    plan["planned_values"]["root_module"]["resources"].append(
+        {"address": address, "mode": "managed", "type": kind, "name": name, "values": values}
+    )
+    plan["configuration"]["root_module"]["resources"].append(
+        {
+            "address": address,
+            "mode": "managed",
+            "type": kind,
+            "name": name,
+            "provider_config_key": provider,
+            "expressions": expressions or {},
+        }
+    )
+
+
+def _remove(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    """Remove a root-module resource; return its planned values."""
+    planned = plan["planned_values"]["root_module"]["resources"]
+    found = _planned(plan, address)
+    planned.remove(found)
+    configured = plan["configuration"]["root_module"]["resources"]
+    configured.remove(_configured(plan, address))
+    values: dict[str, Any] = found["values"]
+    return values
+
+
+def _check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plan: dict[str, Any]
+) -> tuple[int, list[dict[str, Any]]]:
+    return _rows(capsys, _write(tmp_path, plan), "--account", "111122223333")
+
+
+def _assumed(rows: list[dict[str, Any]]) -> list[str]:
+    return [row["message"] for row in rows if row["kind"] == "assumption"]
+
+
+def test_managed_policy_attachment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-155: aws_iam_policy attached by aws_iam_role_policy_attachment grants the role."""
+    plan = _plan()
+    policy = _remove(plan, "aws_iam_role_policy.replication")["policy"]
+    _add(plan, "aws_iam_policy.replication", {"name": "replication", "path": "/", "policy": policy})
+    _add(
+        plan,
+        "aws_iam_role_policy_attachment.replication",
+        {"role": "app-data-replication"},
+        {"policy_arn": {"references": ["aws_iam_policy.replication.arn"]}},
+    )
+    assert _check(capsys, tmp_path, plan)[0] == 0
+
+
+def test_attachment_of_a_policy_outside_the_plan(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-155: an attached AWS managed policy is assumed to grant nothing (and said so)."""
+    plan = _plan()
+    _remove(plan, "aws_iam_role_policy.replication")
+    _add(
+        plan,
+        "aws_iam_role_policy_attachment.s3",
+        {
+            "role": "app-data-replication",
+            "policy_arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        },
+    )
+    status, rows = _check(capsys, tmp_path, plan)
+    assert status == 1
+    assert ("R-155", "SrcGetObjectNotPermitted") in _codes(rows)
+    assert any("AmazonS3FullAccess attached to role" in m for m in _assumed(rows))
+
+
+def test_inline_policy_and_managed_arns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-155: a role's inline_policy blocks grant; its managed_policy_arns are assumptions."""
+    plan = _plan()
+    policy = _remove(plan, "aws_iam_role_policy.replication")["policy"]
+    role = _planned(plan, "aws_iam_role.replication")["values"]
+    role["inline_policy"] = [{"name": "replication", "policy": policy}]
+    role["managed_policy_arns"] = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    status, rows = _check(capsys, tmp_path, plan)
+    assert (status, _codes(rows)) == (0, [])
+    assert any("ReadOnlyAccess of aws_iam_role.replication" in m for m in _assumed(rows))
+
+
+def test_kms_alias_names_its_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-067: a default key given by alias is reported as the key the alias targets."""
+    plan: dict[str, Any] = json.loads(BROKEN.read_text(encoding="utf-8"))
+    sse = _planned(plan, "aws_s3_bucket_server_side_encryption_configuration.source")["values"]
+    sse["rule"][0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"] = (
+        "alias/source"
+    )
+    _add(
+        plan,
+        "aws_kms_alias.source",
+        {"name": "alias/source"},
+        {"target_key_id": {"references": ["aws_kms_key.source.key_id", "aws_kms_key.source"]}},
+    )
+    status, rows = _check(capsys, tmp_path, plan)
+    (row,) = [r for r in rows if r["kind"] == "finding"]
+    assert status == 1
+    assert "with key arn:aws:kms:us-east-1:111122223333:key/" in row["message"]
+
+
+KMS_ONLY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::app-logs-prod/*",
+                "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            }
+        ],
+    }
+)
+
+
+def test_bucket_policy_known_and_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-067: a bucket policy making puts SSE-KMS is read; one known after apply is assumed."""
+    plan = _plan()
+    _add(plan, "aws_s3_bucket_policy.logs", {"bucket": "app-logs-prod", "policy": KMS_ONLY})
+    _add(
+        plan,
+        "aws_s3_bucket_policy.data",
+        {"bucket": "app-data-prod"},
+        {"policy": {"references": ["aws_s3_bucket.source.arn", "aws_s3_bucket.source"]}},
+    )
+    status, rows = _check(capsys, tmp_path, plan)
+    assert status == 1
+    (row,) = [r for r in rows if r["kind"] == "finding"]
+    assert (row["requirement"], row["source_bucket"]) == ("R-067", "app-logs-prod")
+    assert any("the policy of aws_s3_bucket_policy.data is known" in m for m in _assumed(rows))
+
+
+def test_object_lock_and_ownership(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-009: a lock source (object lock configuration) with an unlocked destination."""
+    plan = _plan()
+    _planned(plan, "aws_s3_bucket.source")["values"]["object_lock_enabled"] = True
+    _add(
+        plan,
+        "aws_s3_bucket_object_lock_configuration.source",
+        {
+            "bucket": "app-data-prod",
+            "rule": [{"default_retention": [{"mode": "GOVERNANCE", "days": 1, "years": None}]}],
+        },
+    )
+    _add(
+        plan,
+        "aws_s3_bucket_ownership_controls.replica",
+        {"bucket": "app-data-dr", "rule": [{"object_ownership": "BucketOwnerEnforced"}]},
+        provider="aws.dr",
+    )
+    status, rows = _check(capsys, tmp_path, plan)
+    assert status == 1
+    assert ("R-009", "DstBucketObjectLockConfigMissing") in _codes(rows)
+
+
+def test_inline_versioning_of_provider_v3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-003: the pre-4.0 inline versioning block counts; without any, the replica is refused."""
+    plan = _plan()
+    _remove(plan, "aws_s3_bucket_versioning.replica")
+    status, rows = _check(capsys, tmp_path, plan)
+    assert status == 1
+    assert ("R-003", "InvalidRequest") in _codes(rows)
+    _planned(plan, "aws_s3_bucket.replica")["values"]["versioning"] = [
+        {"enabled": True, "mfa_delete": False}
+    ]
+    assert _check(capsys, tmp_path, plan)[0] == 0
+
+
+def test_bucket_name_known_only_after_apply(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A bucket named by bucket_prefix gets a stated stand-in name; its settings are assumed."""
+    plan = _plan()
+    del _planned(plan, "aws_s3_bucket.replica")["values"]["bucket"]
+    _configured(plan, "aws_s3_bucket.replica")["expressions"] = {
+        "bucket_prefix": {"constant_value": "app-data-dr-"}
+    }
+    # What names the bucket is known only after apply too: the configuration says where from.
+    del _planned(plan, "aws_s3_bucket_versioning.replica")["values"]["bucket"]
+    logs = plan["planned_values"]["root_module"]["child_modules"][0]["resources"][-1]
+    del logs["values"]["rule"][0]["destination"][0]["bucket"]
+    # A role policy naming the replica would be known only after apply as well.
+    policy = _planned(plan, "aws_iam_role_policy.replication")["values"]
+    policy["policy"] = policy["policy"].replace("arn:aws:s3:::app-data-dr/*", "*")
+    status, rows = _check(capsys, tmp_path, plan)
+    assumed = _assumed(rows)
+    assert (status, _codes(rows)) == (0, [])
+    assert assumed == [
+        "the name of aws_s3_bucket.replica is known only after apply (bucket_prefix?): "
+        "assumed 'aws-s3-bucket-replica'"
+    ]
+
+
+def test_provider_without_region(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-001: a provider whose Region the plan does not show: --region is assumed, and said."""
+    plan = _plan()
+    del plan["variables"]["primary_region"]
+    status, rows = _rows(capsys, _write(tmp_path, plan), "--account", "111122223333")
+    assert status == 0
+    assert any("provider aws sets no Region the plan shows" in m for m in _assumed(rows))

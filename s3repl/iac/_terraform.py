@@ -245,11 +245,13 @@ class _Plan:
         if "constant_value" in expression:
             return expression["constant_value"]
         references = expression.get("references", [])
+        first: Unresolved | None = None
         for reference in references if isinstance(references, list) else []:
             value = self.reference(str(reference), module=module)
-            if not isinstance(value, Unresolved) or reference == references[-1]:
+            if not isinstance(value, Unresolved):
                 return value
-        return Unresolved(reason="an expression without references, known only after apply")
+            first = first or value
+        return first or Unresolved(reason="an expression known only after apply")
 
     def reference(self, reference: str, *, module: str) -> object:
         parts = _INDEX.sub("", reference).split(".")
@@ -288,9 +290,8 @@ class _Plan:
         if kind == "aws_s3_bucket" and name in ("arn", "id", "bucket"):
             bucket = self.settled(resource).get("bucket")
             if not isinstance(bucket, str):
-                return Unresolved(
-                    reason=f"the name of {resource.address} is known only after apply"
-                )
+                # The stand-in the bucket itself gets (an assumption _Reader.buckets states).
+                bucket = _name_from(resource.address)[:63]
             return f"arn:{partition}:s3:::{bucket}" if name == "arn" else bucket
         if kind in ("aws_iam_role", "aws_iam_policy") and name in ("arn", "id", "name"):
             role = self.settled(resource).get("name")
@@ -510,9 +511,9 @@ class _Reader:
 
     def buckets(self) -> None:
         for resource in self.p.of_type("aws_s3_bucket"):
-            name = self.p.attribute(resource, "bucket")
+            name = self.p.settled(resource).get("bucket")
             if not isinstance(name, str):
-                name = _name_from(resource.address)[:63]
+                name = str(self.p.attribute(resource, "bucket"))
                 self.draft.assume(
                     self.p.at(resource),
                     f"the name of {resource.address} is known only after apply (bucket_prefix?)",
