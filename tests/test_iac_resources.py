@@ -355,3 +355,32 @@ def test_schema_break_is_malformed_xml(capsys: pytest.CaptureFixture[str], tmp_p
     status, rows = _rows(capsys, tmp_path, text)
     assert status == 1
     assert _codes(rows) == [("R-045", "MalformedXML")]
+
+
+def test_unsupported_condition_operator_is_assumed_away(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-155: a statement s3repl cannot evaluate is left out, and the report says so."""
+    role = INLINE.replace(
+        '              - {Effect: Allow, Action: "kms:*", Resource: "*"}\n',
+        '              - {Effect: Allow, Action: "kms:*", Resource: "*",'
+        ' Condition: {IpAddressMagic: {"aws:SourceIp": 10.0.0.0/8}}}\n',
+    )
+    status, rows = _rows(capsys, tmp_path, _template(role=role))
+    assert (status, _codes(rows)) == (0, [])
+    assert any("has a condition s3repl cannot evaluate" in m for m in _assumed(rows))
+
+
+def test_names_that_depend_on_each_other(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A circular BucketName (CloudFormation refuses it) is an assumption, not a crash."""
+    text = _template().replace(
+        "      BucketName: res-replica-bucket\n", "      BucketName: !Sub '${Source}-copy'\n"
+    )
+    text = text.replace(
+        "      BucketName: res-source-bucket\n", "      BucketName: !Sub '${Replica}-src'\n"
+    )
+    status, rows = _rows(capsys, tmp_path, text)
+    assert status in (0, 1)
+    assert any("the name of bucket" in m for m in _assumed(rows))

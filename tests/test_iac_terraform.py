@@ -389,7 +389,7 @@ def test_bucket_name_known_only_after_apply(
     assumed = _assumed(rows)
     assert (status, _codes(rows)) == (0, [])
     assert assumed == [
-        "the name of aws_s3_bucket.replica is known only after apply (bucket_prefix?): "
+        "the name of aws_s3_bucket.replica is known only after apply (no bucket argument): "
         "assumed 'aws-s3-bucket-replica'"
     ]
 
@@ -401,3 +401,38 @@ def test_provider_without_region(capsys: pytest.CaptureFixture[str], tmp_path: P
     status, rows = _rows(capsys, _write(tmp_path, plan), "--account", "111122223333")
     assert status == 0
     assert any("provider aws sets no Region the plan shows" in m for m in _assumed(rows))
+
+
+def test_values_that_depend_on_each_other(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A reference cycle (Terraform refuses it) ends in an assumption, not a recursion."""
+    plan = _plan()
+    del _planned(plan, "aws_s3_bucket.replica")["values"]["bucket"]
+    del _planned(plan, "aws_s3_bucket.source")["values"]["bucket"]
+    _configured(plan, "aws_s3_bucket.replica")["expressions"] = {
+        "bucket": {"references": ["aws_s3_bucket.source.bucket"]}
+    }
+    _configured(plan, "aws_s3_bucket.source")["expressions"] = {
+        "bucket": {"references": ["aws_s3_bucket.replica.bucket"]}
+    }
+    status = main(["check", _write(tmp_path, plan), "--account", "111122223333"])
+    captured = capsys.readouterr()
+    # The source's name is assumed, and the replica, named after it, collides with it.
+    assert (status, captured.out) == (2, "")
+    assert captured.err.count("\n") == 1
+    assert "is also declared by aws_s3_bucket.source" in captured.err
+
+
+def test_inline_policy_that_is_not_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An inline policy that is not JSON is left out with an assumption (exit by findings)."""
+    plan = _plan()
+    _remove(plan, "aws_iam_role_policy.replication")
+    role = _planned(plan, "aws_iam_role.replication")["values"]
+    role["inline_policy"] = [{"name": "broken", "policy": "{not json"}]
+    status, rows = _check(capsys, tmp_path, plan)
+    assert status == 1
+    assert ("R-155", "SrcGetObjectNotPermitted") in _codes(rows)
+    assert any(
+        "the inline policy of aws_iam_role.replication is not JSON" in m for m in _assumed(rows)
+    )

@@ -121,6 +121,7 @@ class _Template:
         )
         self._properties: dict[str, Mapping[str, Any]] = {}
         self._resolving: list[str] = []
+        self._naming: list[tuple[str, str]] = []
 
     def type_of(self, logical_id: str) -> str:
         return str(self.resources[logical_id]["Type"])
@@ -143,7 +144,13 @@ class _Template:
         raw = self.resources[logical_id].get("Properties", {})
         if not isinstance(raw, Mapping) or name not in raw:
             return None
-        value = self.resolver.resolve(raw[name])
+        if (logical_id, name) in self._naming:
+            return Unresolved(reason=f"{name} of {logical_id} depends on itself")
+        self._naming.append((logical_id, name))
+        try:
+            value = self.resolver.resolve(raw[name])
+        finally:
+            self._naming.pop()
         return None if value is NO_VALUE else value
 
     # --- ResourceValues -----------------------------------------------------------------

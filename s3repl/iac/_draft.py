@@ -21,6 +21,7 @@ import attrs
 
 from s3repl import iam
 from s3repl.errors import S3ReplError
+from s3repl.iac._limits import InfrastructureError
 from s3repl.model import DEFAULT_ACCOUNT, KmsKeyArn, RoleArn
 from s3repl.model.names import BucketArn, partition_of_region
 
@@ -171,7 +172,18 @@ class Draft:
             self.assumptions.append(item)
 
     def add_bucket(self, entry: dict[str, Any], location: Location) -> None:
-        """Declare a bucket (a world-file bucket object without ``replication``)."""
+        """Declare a bucket (a world-file bucket object without ``replication``).
+
+        Raises:
+            InfrastructureError: the file already declares a bucket of that name.
+        """
+        if entry["name"] in self.buckets:
+            first = self.place_of("bucket", entry["name"])
+            msg = (
+                f"{self.file}: {location.describe()}: bucket {entry['name']!r} is also "
+                f"declared by {first.describe()} (bucket names are unique)"
+            )
+            raise InfrastructureError(msg)
         self.buckets[entry["name"]] = entry
         self.places[f"bucket:{entry['name']}"] = location
 

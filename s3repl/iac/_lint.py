@@ -12,7 +12,9 @@ world sees it, because two things about it belong to the file, not to the world:
 - a part the file does not give (an :class:`~s3repl.iac._intrinsics.Unresolved`
   value): an unresolved ``Resource`` is assumed to be ``*`` (the statement is taken to
   cover what it was written for), any other unresolved part leaves the statement out;
-  either way an :class:`~s3repl.iac._draft.Assumption` says so.
+  either way an :class:`~s3repl.iac._draft.Assumption` says so;
+- a condition operator s3repl does not evaluate: the world's IAM refuses rather than
+  ignore a condition, so the statement is left out, and an assumption says so.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from s3repl import iam
+from s3repl.errors import S3ReplError, UnsupportedConditionError
 from s3repl.iac._draft import Draft, Location, TemplateFinding
 from s3repl.iac._intrinsics import Unresolved, first_unresolved
 from s3repl.policy import PERMISSION_NEEDS
@@ -103,6 +106,17 @@ def _settle_statement(
             "the statement is left out",
         )
         return None
+    try:
+        iam.parse_policy({"Version": "2012-10-17", "Statement": [settled]})
+    except UnsupportedConditionError as err:
+        draft.assume(
+            location,
+            f"{label} of {owner} has a condition s3repl cannot evaluate ({err})",
+            "the statement is left out",
+        )
+        return None
+    except (S3ReplError, ValueError, TypeError):
+        pass  # IAM's own refusal: the world loader names the resource and its line
     return settled
 
 

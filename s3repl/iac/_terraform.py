@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from s3repl import iam
 from s3repl.iac._draft import NOTHING_ALLOWED, Draft, Location, SourceConfiguration
 from s3repl.iac._intrinsics import Unresolved
 from s3repl.iac._limits import InfrastructureError
@@ -96,6 +97,14 @@ def _after_apply(what: str, value: Unresolved) -> str:
 def _name_from(address: str) -> str:
     """A bucket-name-shaped stand-in made of a resource address."""
     return re.sub(r"[^a-z0-9-]+", "-", address.lower()).strip("-")
+
+
+def _json_document(text: str, what: str) -> object:
+    """A JSON policy document given as text, or Unresolved when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return Unresolved(reason=f"{what} is not JSON")
 
 
 def _key_id(address: str) -> str:
@@ -201,6 +210,11 @@ class _Plan:
                 provider_key=str(config.get("provider_config_key", "aws")),
             )
         self._regions_noted: set[str] = set()
+        self._by_bare: dict[str, _Resource] = {}
+        for resource in self.resources.values():
+            self._by_bare.setdefault(_INDEX.sub("", resource.address), resource)
+        self._settled: dict[str, dict[str, Any]] = {}
+        self._settling: set[str] = set()
 
     # --- where things are -----------------------------------------------------------------
 
@@ -267,15 +281,7 @@ class _Plan:
             return Unresolved(reason=f"{reference} is known only after apply")
         if len(parts) < 3:
             return Unresolved(reason=f"{reference} is a whole resource, not a value")
-        prefix = f"{module}" if module else ""
-        target = next(
-            (
-                r
-                for r in self.resources.values()
-                if _INDEX.sub("", r.address) == f"{prefix}{parts[0]}.{parts[1]}"
-            ),
-            None,
-        )
+        target = self._by_bare.get(f"{module}{parts[0]}.{parts[1]}")
         if target is None:
             return Unresolved(reason=f"{reference}: no such resource in the plan")
         return self.attribute(target, parts[2])
@@ -284,6 +290,8 @@ class _Plan:
         """A resource attribute: planned, or computed as AWS will set it."""
         if name in resource.values and resource.values[name] not in (None, ""):
             return resource.values[name]
+        if resource.address in self._settling:
+            return Unresolved(reason=f"{resource.address}.{name} depends on itself")
         partition = partition_of_region(self.region(resource)).value
         account = self.draft.account
         kind = resource.type
@@ -310,20 +318,29 @@ class _Plan:
         return Unresolved(reason=f"{resource.address}.{name} is known only after apply")
 
     def settled(self, resource: _Resource) -> dict[str, Any]:
-        """The planned values, with what is known only after apply filled in."""
-        return _settle(resource.values, resource.expressions, self, resource.module)
+        """The planned values, with what is known only after apply filled in (memoised).
+
+        A resource whose values depend on themselves (a cycle Terraform itself refuses)
+        gets its planned values alone while the cycle is open.
+        """
+        if resource.address in self._settled:
+            return self._settled[resource.address]
+        if resource.address in self._settling:
+            return dict(resource.values)
+        self._settling.add(resource.address)
+        try:
+            settled = _settle(resource.values, resource.expressions, self, resource.module)
+        finally:
+            self._settling.discard(resource.address)
+        self._settled[resource.address] = settled
+        return settled
 
     def document(self, resource: _Resource, name: str) -> object:
         """A JSON policy attribute, parsed (or Unresolved saying why not)."""
         text = self.settled(resource).get(name)
-        if isinstance(text, Unresolved) or text is None:
+        if isinstance(text, Unresolved) or text is None or isinstance(text, Mapping):
             return text
-        if isinstance(text, Mapping):
-            return text
-        try:
-            return json.loads(str(text))
-        except (json.JSONDecodeError, RecursionError):
-            return Unresolved(reason=f"{name} of {resource.address} is not JSON")
+        return _json_document(str(text), f"{name} of {resource.address}")
 
 
 def _settle(
@@ -473,7 +490,7 @@ class _Reader:
                 text = block.get("policy") if isinstance(block, Mapping) else None
                 if isinstance(text, str) and text:
                     settled = settle_document(
-                        json.loads(text),
+                        _json_document(text, f"the inline policy of {resource.address}"),
                         owner=f"inline policy of {resource.address}",
                         location=location,
                         draft=self.draft,
@@ -488,8 +505,6 @@ class _Reader:
             trust = self.p.document(resource, "assume_role_policy")
             trusted = True
             if isinstance(trust, Mapping):
-                from s3repl import iam
-
                 try:
                     trusted = iam.can_assume(iam.parse_policy(trust, kind=iam.PolicyKind.TRUST))
                 except ValueError:
@@ -513,10 +528,11 @@ class _Reader:
         for resource in self.p.of_type("aws_s3_bucket"):
             name = self.p.settled(resource).get("bucket")
             if not isinstance(name, str):
+                why = name.reason if isinstance(name, Unresolved) else "no bucket argument"
                 name = str(self.p.attribute(resource, "bucket"))
                 self.draft.assume(
                     self.p.at(resource),
-                    f"the name of {resource.address} is known only after apply (bucket_prefix?)",
+                    f"the name of {resource.address} is known only after apply ({why})",
                     repr(name),
                 )
             values = self.p.settled(resource)
