@@ -436,3 +436,85 @@ def test_inline_policy_that_is_not_json(capsys: pytest.CaptureFixture[str], tmp_
     assert any(
         "the inline policy of aws_iam_role.replication is not JSON" in m for m in _assumed(rows)
     )
+
+
+def _legacy(*, opt_in: bool) -> dict[str, Any]:
+    """The fixed plan with the source's replication written as provider 3.x did (inline)."""
+    plan = _plan()
+    _remove(plan, "aws_s3_bucket_replication_configuration.source")
+    criteria = [{"sse_kms_encrypted_objects": [{"enabled": True}]}] if opt_in else []
+    rule = {
+        "id": "everything-to-dr",
+        "priority": 1,
+        "status": "Enabled",
+        "prefix": "",
+        "delete_marker_replication_status": "Enabled",
+        "filter": [{"prefix": "", "tags": {}}],
+        "destination": [
+            {
+                "account_id": "",
+                "storage_class": "STANDARD",
+                "access_control_translation": [],
+                "metrics": [{"status": "Enabled", "minutes": 15}],
+                "replication_time": [{"status": "Enabled", "minutes": 15}],
+            }
+        ],
+        "source_selection_criteria": criteria,
+    }
+    _planned(plan, "aws_s3_bucket.source")["values"]["replication_configuration"] = [
+        {"rules": [rule]}
+    ]
+    _configured(plan, "aws_s3_bucket.source")["expressions"]["replication_configuration"] = [
+        {
+            "role": {"references": ["aws_iam_role.replication.arn"]},
+            "rules": [
+                {
+                    "destination": [
+                        {
+                            "bucket": {"references": ["aws_s3_bucket.replica.arn"]},
+                            "replica_kms_key_id": {"references": ["aws_kms_key.replica.arn"]},
+                        }
+                    ]
+                }
+            ],
+        }
+    ]
+    return plan
+
+
+def test_inline_replication_of_provider_v3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-067, R-028: the pre-4.0 inline replication_configuration is read, RTC included."""
+    status, rows = _check(capsys, tmp_path, _legacy(opt_in=True))
+    assert (status, _codes(rows)) == (0, [])
+    status, rows = _check(capsys, tmp_path, _legacy(opt_in=False))
+    assert (status, _codes(rows)) == (1, [("R-067", "SrcObjectNotEligible")])
+    (row,) = [r for r in rows if r["kind"] == "finding"]
+    assert row["resource"] == "aws_s3_bucket.source"
+
+
+@pytest.mark.parametrize(
+    ("rule_filter", "expected"),
+    [
+        ([{"prefix": "", "tags": {"team": "data"}}], [("R-040", "InvalidRequest")]),
+        ([{"prefix": "logs/", "tags": {"team": "data"}}], [("R-040", "InvalidRequest")]),
+        ([], [("R-035", "InvalidRequest"), ("R-035", "InvalidRequest")]),
+    ],
+)
+def test_inline_v3_filters(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    rule_filter: list[dict[str, Any]],
+    expected: list[tuple[str, str]],
+) -> None:
+    """R-040, R-035: v3 tag filters become Tag/And (no delete markers with tags), and a rule
+    without filter is V1, where replication time and metrics cannot be used."""
+    plan = _legacy(opt_in=True)
+    values = _planned(plan, "aws_s3_bucket.source")["values"]
+    rule = values["replication_configuration"][0]["rules"][0]
+    rule["filter"] = rule_filter
+    if not rule_filter:
+        del rule["source_selection_criteria"]
+    status, rows = _check(capsys, tmp_path, plan)
+    assert (status, _codes(rows)) == (1, expected)

@@ -1,20 +1,13 @@
 """Terraform plans (``terraform show -json PLAN``) -> the world they describe.
 
-Theory of operation.  A plan gives each resource's planned values
-(``planned_values.root_module`` and its ``child_modules``), but a value known only after
-apply (a role's ``arn``, a key's ``arn``, a bucket's ``arn``) is simply absent there.
-The ``configuration`` section says where such a value comes from: each attribute's
-expression carries its ``references`` (``aws_iam_role.replication.arn``).  The reader
-walks the configuration's expressions beside the planned values, and fills each
-absent attribute from its first reference: the referenced resource's planned value,
-or the value AWS will give it, computed from what is known (a bucket's ARN from its
-name, a role's from its name and the account; a key the plan creates gets a fixed,
-key-id-shaped id).  What no reference resolves stays
-:class:`~s3repl.iac._intrinsics.Unresolved` and becomes an assumption where it matters.
-
-Regions come from the resource itself (the AWS provider's ``region`` argument, v6)
-or from the provider configuration it uses (``provider_config_key``: ``aws`` or an
-alias such as ``aws.dr``), whose ``region`` may be a constant or a root variable.
+Theory of operation.  :class:`~s3repl.iac._plan.Plan` gives every planned resource
+with the values known only after apply filled in from the configuration's references;
+this module turns the resources s3repl models into world-file entries in a
+:class:`~s3repl.iac._draft.Draft`, and each ``aws_s3_bucket_replication_configuration``
+into a configuration to check, in boto3's shape (Terraform's one-item blocks become
+members, ``tags`` maps become ``Tags`` lists, empty strings and blocks are unset).
+Whatever stays unresolved where it matters is an assumption, with a stated stand-in
+for a role or a destination.
 
 Resource types read: ``aws_s3_bucket`` (and its pre-v4 inline ``versioning`` and
 ``server_side_encryption_configuration``), ``aws_s3_bucket_versioning``,
@@ -27,25 +20,19 @@ Resource types read: ``aws_s3_bucket`` (and its pre-v4 inline ``versioning`` and
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-import attrs
 
 from s3repl import iam
 from s3repl.iac._draft import NOTHING_ALLOWED, Draft, Location, SourceConfiguration
 from s3repl.iac._intrinsics import Unresolved
 from s3repl.iac._limits import InfrastructureError
 from s3repl.iac._lint import settle_document
+from s3repl.iac._plan import Plan, PlannedResource, after_apply, json_document, name_from, one
 from s3repl.iac._yaml import LineMap
-from s3repl.model.names import partition_of_region
 
 __all__ = ["read_plan"]
 
-_INDEX = re.compile(r"\[[^\]]*\]")
 #: Terraform's replication rule blocks -> boto3's names (blocks are one-item lists).
 _RULE_NAMES = {
     "id": "ID",
@@ -78,301 +65,31 @@ _RULE_NAMES = {
 }
 
 
-@attrs.frozen(kw_only=True)
-class _Resource:
-    """One planned managed resource, with its configuration expressions."""
-
-    address: str
-    type: str
-    module: str
-    values: Mapping[str, Any]
-    expressions: Mapping[str, Any]
-    provider_key: str
-
-
-def _after_apply(what: str, value: Unresolved) -> str:
-    return f"{what} is known only after apply ({value.reason})"
-
-
-def _name_from(address: str) -> str:
-    """A bucket-name-shaped stand-in made of a resource address."""
-    return re.sub(r"[^a-z0-9-]+", "-", address.lower()).strip("-")
-
-
-def _json_document(text: str, what: str) -> object:
-    """A JSON policy document given as text, or Unresolved when it is not JSON."""
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return Unresolved(reason=f"{what} is not JSON")
-
-
-def _key_id(address: str) -> str:
-    digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
-def _planned(module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Every resource of a planned module and its child modules (bounded by nesting)."""
-    resources = module.get("resources", [])
-    yield from (
-        (r for r in resources if isinstance(r, Mapping)) if isinstance(resources, list) else ()
-    )
-    children = module.get("child_modules", [])
-    for child in children if isinstance(children, list) else []:
-        if isinstance(child, Mapping):
-            yield from _planned(child)
-
-
-def _configured(
-    module: Mapping[str, Any],
-    prefix: str,
-    found: dict[str, Mapping[str, Any]],
-    calls_found: dict[str, Mapping[str, Any]],
-) -> None:
-    """Index the configuration's resources and module calls.
-
-    Resources go by full address without index (``module.a.aws_x.y``), module calls'
-    argument expressions by the called module's prefix (``module.a.``).
-    """
-    resources = module.get("resources", [])
-    for resource in resources if isinstance(resources, list) else []:
-        if isinstance(resource, Mapping) and isinstance(resource.get("address"), str):
-            found[f"{prefix}{resource['address']}"] = resource
-    calls = module.get("module_calls", {})
-    for name, call in calls.items() if isinstance(calls, Mapping) else ():
-        inner = call.get("module") if isinstance(call, Mapping) else None
-        if isinstance(inner, Mapping):
-            arguments = call.get("expressions")
-            if isinstance(arguments, Mapping):
-                calls_found[f"{prefix}module.{name}."] = arguments
-            _configured(inner, f"{prefix}module.{name}.", found, calls_found)
-
-
-def _one(value: object) -> Mapping[str, Any]:
-    """The single object of a Terraform block (a one-item list), or ``{}``."""
-    if isinstance(value, list) and value and isinstance(value[0], Mapping):
-        return value[0]
-    return value if isinstance(value, Mapping) else {}
-
-
 def _boto_rule(value: object) -> Any:
     """A settled Terraform rule -> boto3's shape (empty strings and blocks are unset)."""
     if isinstance(value, Mapping):
         converted: dict[str, Any] = {}
         for key, item in value.items():
+            if key == "tags" and isinstance(item, Mapping) and item:
+                converted["Tags"] = [{"Key": k, "Value": v} for k, v in item.items()]
+                continue
             name = _RULE_NAMES.get(str(key))
             if name is None or item is None or item == "" or item == []:
                 continue
-            if key == "tags" and isinstance(item, Mapping):
-                converted["Tags"] = [{"Key": k, "Value": v} for k, v in item.items()]
-                continue
-            if isinstance(item, list) and key not in ("rule",):
-                item = _one(item)
-            converted[name] = _boto_rule(item)
+            converted[name] = _boto_rule(one(item) if isinstance(item, list) else item)
         return converted
     return value
-
-
-class _Plan:
-    """The plan's resources, with the values known only after apply filled in."""
-
-    def __init__(self, plan: Mapping[str, Any], draft: Draft, lines: LineMap) -> None:
-        self.plan = plan
-        self.draft = draft
-        self.lines = lines
-        configuration = plan.get("configuration", {})
-        configuration = configuration if isinstance(configuration, Mapping) else {}
-        providers = configuration.get("provider_config", {})
-        self.providers = providers if isinstance(providers, Mapping) else {}
-        config_index: dict[str, Mapping[str, Any]] = {}
-        self.calls: dict[str, Mapping[str, Any]] = {}
-        root = configuration.get("root_module", {})
-        _configured(root if isinstance(root, Mapping) else {}, "", config_index, self.calls)
-        planned = plan.get("planned_values", {})
-        planned_root = planned.get("root_module", {}) if isinstance(planned, Mapping) else {}
-        self.resources: dict[str, _Resource] = {}
-        for item in _planned(planned_root if isinstance(planned_root, Mapping) else {}):
-            address = item.get("address")
-            if item.get("mode", "managed") != "managed" or not isinstance(address, str):
-                continue
-            bare = _INDEX.sub("", address)
-            module = bare.rpartition(f"{item.get('type')}.")[0]
-            config = config_index.get(bare, {})
-            values = item.get("values")
-            expressions = config.get("expressions")
-            self.resources[address] = _Resource(
-                address=address,
-                type=str(item.get("type")),
-                module=module,
-                values=values if isinstance(values, Mapping) else {},
-                expressions=expressions if isinstance(expressions, Mapping) else {},
-                provider_key=str(config.get("provider_config_key", "aws")),
-            )
-        self._regions_noted: set[str] = set()
-        self._by_bare: dict[str, _Resource] = {}
-        for resource in self.resources.values():
-            self._by_bare.setdefault(_INDEX.sub("", resource.address), resource)
-        self._settled: dict[str, dict[str, Any]] = {}
-        self._settling: set[str] = set()
-
-    # --- where things are -----------------------------------------------------------------
-
-    def at(self, resource: _Resource) -> Location:
-        return self.draft.at(resource.address, self.lines.get(("address", resource.address)))
-
-    def of_type(self, kind: str) -> list[_Resource]:
-        return [r for r in self.resources.values() if r.type == kind]
-
-    def variable(self, name: str) -> object:
-        variables = self.plan.get("variables", {})
-        entry = variables.get(name) if isinstance(variables, Mapping) else None
-        if isinstance(entry, Mapping) and "value" in entry:
-            return entry["value"]
-        return Unresolved(reason=f"variable {name} has no value in the plan")
-
-    def region(self, resource: _Resource) -> str:
-        own = resource.values.get("region")
-        if isinstance(own, str) and own:
-            return own
-        key = resource.provider_key
-        config = self.providers.get(key) or self.providers.get(key.rpartition(":")[2])
-        expressions = config.get("expressions", {}) if isinstance(config, Mapping) else {}
-        region = self.expression(expressions.get("region"), module="")
-        if isinstance(region, str) and region:
-            return region
-        if key not in self._regions_noted:
-            self._regions_noted.add(key)
-            self.draft.assume(
-                self.at(resource),
-                f"provider {key} sets no Region the plan shows",
-                f"{self.draft.region} (give --region)",
-            )
-        return self.draft.region
-
-    # --- values known only after apply ----------------------------------------------------
-
-    def expression(self, expression: object, *, module: str) -> object:
-        """The value of a configuration expression: a constant, or its first reference."""
-        if not isinstance(expression, Mapping):
-            return Unresolved(reason="no configuration expression")
-        if "constant_value" in expression:
-            return expression["constant_value"]
-        references = expression.get("references", [])
-        first: Unresolved | None = None
-        for reference in references if isinstance(references, list) else []:
-            value = self.reference(str(reference), module=module)
-            if not isinstance(value, Unresolved):
-                return value
-            first = first or value
-        return first or Unresolved(reason="an expression known only after apply")
-
-    def reference(self, reference: str, *, module: str) -> object:
-        parts = _INDEX.sub("", reference).split(".")
-        if parts[0] == "var" and len(parts) > 1 and not module:
-            return self.variable(parts[1])
-        if parts[0] == "var" and len(parts) > 1 and parts[1] in self.calls.get(module, {}):
-            # A module's variable is the module call's argument, in the calling module.
-            parent = (
-                module[: module.rstrip(".").rfind("module.")] if module.count("module.") > 1 else ""
-            )
-            return self.expression(self.calls[module][parts[1]], module=parent)
-        if parts[0] in ("data", "local", "module", "var", "each", "count", "path", "self"):
-            return Unresolved(reason=f"{reference} is known only after apply")
-        if len(parts) < 3:
-            return Unresolved(reason=f"{reference} is a whole resource, not a value")
-        target = self._by_bare.get(f"{module}{parts[0]}.{parts[1]}")
-        if target is None:
-            return Unresolved(reason=f"{reference}: no such resource in the plan")
-        return self.attribute(target, parts[2])
-
-    def attribute(self, resource: _Resource, name: str) -> object:
-        """A resource attribute: planned, or computed as AWS will set it."""
-        if name in resource.values and resource.values[name] not in (None, ""):
-            return resource.values[name]
-        if resource.address in self._settling:
-            return Unresolved(reason=f"{resource.address}.{name} depends on itself")
-        partition = partition_of_region(self.region(resource)).value
-        account = self.draft.account
-        kind = resource.type
-        if kind == "aws_s3_bucket" and name in ("arn", "id", "bucket"):
-            bucket = self.settled(resource).get("bucket")
-            if not isinstance(bucket, str):
-                # The stand-in the bucket itself gets (an assumption _Reader.buckets states).
-                bucket = _name_from(resource.address)[:63]
-            return f"arn:{partition}:s3:::{bucket}" if name == "arn" else bucket
-        if kind in ("aws_iam_role", "aws_iam_policy") and name in ("arn", "id", "name"):
-            role = self.settled(resource).get("name")
-            if not isinstance(role, str):
-                return Unresolved(
-                    reason=f"the name of {resource.address} is known only after apply"
-                )
-            path = resource.values.get("path") or "/"
-            noun = "role" if kind == "aws_iam_role" else "policy"
-            return f"arn:{partition}:iam::{account}:{noun}{path}{role}" if name == "arn" else role
-        if kind == "aws_kms_key" and name in ("arn", "key_id", "id"):
-            key_id = _key_id(resource.address)
-            if name == "arn":
-                return f"arn:{partition}:kms:{self.region(resource)}:{account}:key/{key_id}"
-            return key_id
-        return Unresolved(reason=f"{resource.address}.{name} is known only after apply")
-
-    def settled(self, resource: _Resource) -> dict[str, Any]:
-        """The planned values, with what is known only after apply filled in (memoised).
-
-        A resource whose values depend on themselves (a cycle Terraform itself refuses)
-        gets its planned values alone while the cycle is open.
-        """
-        if resource.address in self._settled:
-            return self._settled[resource.address]
-        if resource.address in self._settling:
-            return dict(resource.values)
-        self._settling.add(resource.address)
-        try:
-            settled = _settle(resource.values, resource.expressions, self, resource.module)
-        finally:
-            self._settling.discard(resource.address)
-        self._settled[resource.address] = settled
-        return settled
-
-    def document(self, resource: _Resource, name: str) -> object:
-        """A JSON policy attribute, parsed (or Unresolved saying why not)."""
-        text = self.settled(resource).get(name)
-        if isinstance(text, Unresolved) or text is None or isinstance(text, Mapping):
-            return text
-        return _json_document(str(text), f"{name} of {resource.address}")
-
-
-def _settle(
-    values: Mapping[str, Any], expressions: Mapping[str, Any], plan: _Plan, module: str
-) -> dict[str, Any]:
-    settled = dict(values)
-    for key, expression in expressions.items():
-        if isinstance(expression, list):
-            known = values.get(key)
-            known_items = known if isinstance(known, list) else []
-            blocks = []
-            for index, block in enumerate(expression):
-                item = known_items[index] if index < len(known_items) else {}
-                if isinstance(block, Mapping):
-                    blocks.append(
-                        _settle(item if isinstance(item, Mapping) else {}, block, plan, module)
-                    )
-            settled[key] = blocks
-        elif key not in values:
-            settled[key] = plan.expression(expression, module=module)
-    return settled
 
 
 class _Reader:
     """Resources -> draft entries (see the module docstring)."""
 
-    def __init__(self, plan: _Plan) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.p = plan
         self.draft = plan.draft
         self.aliases: dict[str, str] = {}
 
-    def bucket_of(self, resource: _Resource) -> str | None:
+    def bucket_of(self, resource: PlannedResource) -> str | None:
         name = self.p.settled(resource).get("bucket")
         if isinstance(name, str) and name in self.draft.buckets:
             return name
@@ -429,12 +146,12 @@ class _Reader:
         """Statements attached to each role name, and the roles with a policy not in the plan."""
         attached: dict[str, list[Any]] = {}
         unknown: set[str] = set()
-        managed: dict[str, _Resource] = {}
+        managed: dict[str, PlannedResource] = {}
         for resource in self.p.of_type("aws_iam_policy"):
             arn = self.p.attribute(resource, "arn")
             if isinstance(arn, str):
                 managed[arn] = resource
-        pairs: list[tuple[_Resource, object]] = [
+        pairs: list[tuple[PlannedResource, object]] = [
             (r, self.p.settled(r).get("role")) for r in self.p.of_type("aws_iam_role_policy")
         ]
         for resource in self.p.of_type("aws_iam_role_policy_attachment"):
@@ -458,7 +175,7 @@ class _Reader:
                 unknown.add(role)
                 self.draft.assume(
                     self.p.at(resource),
-                    _after_apply(f"the policy of {resource.address}", document),
+                    after_apply(f"the policy of {resource.address}", document),
                     f"role {role} may do every replication action (give it with --world)",
                 )
                 continue
@@ -490,7 +207,7 @@ class _Reader:
                 text = block.get("policy") if isinstance(block, Mapping) else None
                 if isinstance(text, str) and text:
                     settled = settle_document(
-                        _json_document(text, f"the inline policy of {resource.address}"),
+                        json_document(text, f"the inline policy of {resource.address}"),
                         owner=f"inline policy of {resource.address}",
                         location=location,
                         draft=self.draft,
@@ -543,10 +260,10 @@ class _Reader:
             }
             if values.get("object_lock_enabled") is True:
                 entry["object_lock"] = True
-            versioning = _one(values.get("versioning"))
+            versioning = one(values.get("versioning"))
             if versioning.get("enabled") is True:
                 entry["versioning"] = "Enabled"
-            encryption = _one(values.get("server_side_encryption_configuration"))
+            encryption = one(values.get("server_side_encryption_configuration"))
             if encryption:
                 entry["encryption"] = self.encryption(encryption.get("rule", []))
             self.draft.add_bucket(entry, self.p.at(resource))
@@ -555,7 +272,7 @@ class _Reader:
         converted = []
         for rule in rules if isinstance(rules, list) else []:
             default = (
-                _one(rule.get("apply_server_side_encryption_by_default"))
+                one(rule.get("apply_server_side_encryption_by_default"))
                 if isinstance(rule, Mapping)
                 else {}
             )
@@ -574,7 +291,7 @@ class _Reader:
     def bucket_settings(self) -> None:
         for resource in self.p.of_type("aws_s3_bucket_versioning"):
             bucket = self.bucket_of(resource)
-            status = _one(self.p.settled(resource).get("versioning_configuration")).get("status")
+            status = one(self.p.settled(resource).get("versioning_configuration")).get("status")
             if bucket is not None and status in ("Enabled", "Suspended"):
                 self.draft.buckets[bucket]["versioning"] = status
         for resource in self.p.of_type("aws_s3_bucket_server_side_encryption_configuration"):
@@ -585,12 +302,12 @@ class _Reader:
                 )
         for resource in self.p.of_type("aws_s3_bucket_ownership_controls"):
             bucket = self.bucket_of(resource)
-            ownership = _one(self.p.settled(resource).get("rule")).get("object_ownership")
+            ownership = one(self.p.settled(resource).get("rule")).get("object_ownership")
             if bucket is not None and isinstance(ownership, str):
                 self.draft.buckets[bucket]["ownership"] = ownership
         for resource in self.p.of_type("aws_s3_bucket_object_lock_configuration"):
             bucket = self.bucket_of(resource)
-            retention = _one(_one(self.p.settled(resource).get("rule")).get("default_retention"))
+            retention = one(one(self.p.settled(resource).get("rule")).get("default_retention"))
             if bucket is not None and retention:
                 rule = {k.capitalize(): v for k, v in retention.items() if v not in (None, "", 0)}
                 self.draft.buckets[bucket]["object_lock_configuration"] = {
@@ -605,7 +322,7 @@ class _Reader:
             if isinstance(document, Unresolved):
                 self.draft.assume(
                     self.p.at(resource),
-                    _after_apply(f"the policy of {resource.address}", document),
+                    after_apply(f"the policy of {resource.address}", document),
                     "the bucket has no policy (give it with --world)",
                 )
                 continue
@@ -619,52 +336,63 @@ class _Reader:
                 self.draft.buckets[bucket]["policy"] = policy
 
     def replications(self) -> None:
+        found: list[tuple[PlannedResource, str, Mapping[str, Any], list[Any]]] = []
+        for resource in self.p.of_type("aws_s3_bucket"):
+            inline = one(self.p.settled(resource).get("replication_configuration"))
+            if inline:
+                name = str(self.p.attribute(resource, "bucket"))
+                rules = [_modern_rule(r) for r in inline.get("rules", []) or []]
+                found.append((resource, name, inline, rules))
         for resource in self.p.of_type("aws_s3_bucket_replication_configuration"):
             bucket = self.bucket_of(resource)
-            if bucket is None:
-                continue
-            values = self.p.settled(resource)
-            location = self.p.at(resource)
-            role = values.get("role")
-            if isinstance(role, Unresolved):
-                stand_in = f"arn:aws:iam::{self.draft.account}:role/{resource.address}-role"
-                self.draft.assume(
-                    location,
-                    f"the role of {resource.address} is known only after apply ({role.reason})",
-                    stand_in,
-                )
-                role = stand_in
-            rules = []
-            for index, rule in enumerate(values.get("rule", []) or []):
-                rules.append(self.rule(resource, index, rule, location))
-            config = {"Role": role, "Rules": rules}
-            self.draft.sources.append(
-                SourceConfiguration(bucket=bucket, location=location, configuration=config)
+            if bucket is not None:
+                settled = self.p.settled(resource)
+                found.append((resource, bucket, settled, list(settled.get("rule", []) or [])))
+        for resource, bucket, configuration, rules in found:
+            self.replication(resource, bucket, configuration, rules)
+
+    def replication(
+        self, resource: PlannedResource, bucket: str, values: Mapping[str, Any], rules: list[Any]
+    ) -> None:
+        location = self.p.at(resource)
+        role = values.get("role")
+        if isinstance(role, Unresolved):
+            stand_in = f"arn:aws:iam::{self.draft.account}:role/{resource.address}-role"
+            self.draft.assume(
+                location,
+                f"the role of {resource.address} is known only after apply ({role.reason})",
+                stand_in,
             )
+            role = stand_in
+        converted = [self.rule(resource, index, rule, location) for index, rule in enumerate(rules)]
+        config = {"Role": role, "Rules": converted}
+        self.draft.sources.append(
+            SourceConfiguration(bucket=bucket, location=location, configuration=config)
+        )
 
     def rule(
-        self, resource: _Resource, index: int, rule: Mapping[str, Any], location: Location
+        self, resource: PlannedResource, index: int, rule: Mapping[str, Any], location: Location
     ) -> Any:
-        destination = _one(rule.get("destination"))
+        destination = one(rule.get("destination"))
         settled = dict(rule)
         bucket = destination.get("bucket")
         fixed = dict(destination)
         if isinstance(bucket, Unresolved):
-            stand_in = f"arn:aws:s3:::{_name_from(resource.address)[:50]}-dest-{index}"
+            stand_in = f"arn:aws:s3:::{name_from(resource.address)[:50]}-dest-{index}"
             self.draft.assume(
                 location,
-                _after_apply(f"the destination of rule {index + 1} of {resource.address}", bucket),
+                after_apply(f"the destination of rule {index + 1} of {resource.address}", bucket),
                 stand_in,
             )
             fixed["bucket"] = stand_in
-        encryption = _one(destination.get("encryption_configuration"))
+        encryption = one(destination.get("encryption_configuration"))
         key = encryption.get("replica_kms_key_id")
         if isinstance(key, str) and key:
             fixed["encryption_configuration"] = [{"replica_kms_key_id": self.key(key)}]
         elif isinstance(key, Unresolved):
             self.draft.assume(
                 location,
-                _after_apply(f"the replica KMS key of rule {index + 1} of {resource.address}", key),
+                after_apply(f"the replica KMS key of rule {index + 1} of {resource.address}", key),
                 "it is left out",
             )
             fixed["encryption_configuration"] = []
@@ -673,11 +401,66 @@ class _Reader:
             if isinstance(item, Unresolved):
                 self.draft.assume(
                     location,
-                    _after_apply(f"{key_name} of rule {index + 1} of {resource.address}", item),
+                    after_apply(f"{key_name} of rule {index + 1} of {resource.address}", item),
                     "it is left out",
                 )
                 del settled[key_name]
-        return _boto_rule(settled)
+        converted: dict[str, Any] = _boto_rule(settled)
+        if "Filter" not in converted:  # a V1 rule: its Prefix is required, "" included
+            converted.setdefault("Prefix", settled.get("prefix") or "")
+        return converted
+
+
+def _modern_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule of the pre-4.0 inline ``replication_configuration`` -> the 4.0+ rule block.
+
+    Version 3 of the AWS provider wrote a V2 rule as a ``filter`` with a ``tags`` map,
+    ``delete_marker_replication_status``, and ``destination`` members that are blocks
+    of their own since 4.0 (``replica_kms_key_id``, ``account_id``, ``replication_time``
+    and ``metrics`` minutes); a rule without ``filter`` is a V1 rule with its ``prefix``.
+    """
+    modern: dict[str, Any] = {"id": rule.get("id"), "status": rule.get("status")}
+    flt = one(rule.get("filter"))
+    if rule.get("filter"):
+        tags = flt.get("tags") or {}
+        prefix = flt.get("prefix") or ""
+        if tags and (prefix or len(tags) > 1):
+            modern["filter"] = [{"and": [{"prefix": prefix, "tags": tags}]}]
+        elif tags:
+            ((key, value),) = tags.items()
+            modern["filter"] = [{"tag": [{"key": key, "value": value}]}]
+        else:
+            modern["filter"] = [{"prefix": prefix}]
+        modern["priority"] = rule.get("priority")
+        markers = "Enabled" if rule.get("delete_marker_replication_status") == "Enabled" else None
+        modern["delete_marker_replication"] = [{"status": markers or "Disabled"}]
+    else:
+        modern["prefix"] = rule.get("prefix") or ""
+    destination = one(rule.get("destination"))
+    converted: dict[str, Any] = {
+        "bucket": destination.get("bucket"),
+        "storage_class": destination.get("storage_class"),
+        "account": destination.get("account_id"),
+        "access_control_translation": destination.get("access_control_translation") or [],
+    }
+    if destination.get("replica_kms_key_id"):
+        converted["encryption_configuration"] = [
+            {"replica_kms_key_id": destination["replica_kms_key_id"]}
+        ]
+    timing = one(destination.get("replication_time"))
+    if timing:
+        time = [{"minutes": timing.get("minutes")}]
+        converted["replication_time"] = [{"status": timing.get("status"), "time": time}]
+    metrics = one(destination.get("metrics"))
+    if metrics:
+        threshold = [{"minutes": metrics.get("minutes")}]
+        converted["metrics"] = [{"status": metrics.get("status"), "event_threshold": threshold}]
+    modern["destination"] = [converted]
+    kms = one(one(rule.get("source_selection_criteria")).get("sse_kms_encrypted_objects"))
+    if kms:
+        status = "Enabled" if kms.get("enabled") is True else "Disabled"
+        modern["source_selection_criteria"] = [{"sse_kms_encrypted_objects": [{"status": status}]}]
+    return modern
 
 
 def read_plan(
@@ -714,7 +497,7 @@ def read_plan(
         msg = f"{file}: the plan has no planned_values (is it a plan, not a state?)"
         raise InfrastructureError(msg)
     draft = Draft(file=file, account=account, region=region)
-    parsed = _Plan(plan, draft, lines)
+    parsed = Plan(plan, draft, lines)
     reader = _Reader(parsed)
     reader.kms_keys()
     reader.roles()
