@@ -8,6 +8,7 @@ reported as a named assumption that ``--world`` can replace (issue 14).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,16 @@ def test_false_condition_removes_the_resource(
     status, out, _ = _run(capsys, _write(tmp_path, "cond.yaml", text))
     assert status == 0
     assert "No replication configuration in the file" in out
+
+
+def test_yaml_without_pyyaml_says_which_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without PyYAML, a YAML template exits 2 naming the extra to install; JSON still works."""
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    example = Path(__file__).resolve().parent.parent / "examples" / "iac" / "dr-stack.yaml"
+    status, _, err = _run(capsys, str(example))
+    assert status == 2
+    assert "reading YAML templates needs PyYAML: pip install 's3repl[iac]'" in err
+    plan = example.parent / "dr-plan-fixed.json"
+    assert _run(capsys, str(plan), "--account", "111122223333")[0] == 0

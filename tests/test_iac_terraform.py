@@ -518,3 +518,48 @@ def test_inline_v3_filters(
         del rule["source_selection_criteria"]
     status, rows = _check(capsys, tmp_path, plan)
     assert (status, _codes(rows)) == (1, expected)
+
+
+def test_what_else_a_plan_may_not_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A role, a replica key, a key policy and a bucket the plan cannot name: assumptions.
+
+    Without its replica key, the rule's SSE-KMS opt-in has no ReplicaKmsKeyID: PutBucket-
+    Replication refuses it (R-042), which the check reports rather than guessing a key.
+    """
+    plan = _plan()
+    config = _configured(plan, "aws_s3_bucket_replication_configuration.source")["expressions"]
+    config["role"] = {"references": ["data.aws_iam_role.shared.arn"]}
+    destination = config["rule"][0]["destination"][0]
+    destination["encryption_configuration"][0]["replica_kms_key_id"] = {
+        "references": ["data.aws_kms_key.shared.arn"]
+    }
+    _configured(plan, "aws_kms_key.source")["expressions"]["policy"] = {
+        "references": ["data.aws_iam_policy_document.key.json"]
+    }
+    _add(plan, "aws_s3_bucket_versioning.elsewhere", {"bucket": "bucket-of-another-stack"})
+    status, rows = _check(capsys, tmp_path, plan)
+    assumed = " | ".join(_assumed(rows))
+    assert (status, _codes(rows)) == (1, [("R-042", "InvalidRequest")])
+    assert "the role of aws_s3_bucket_replication_configuration.source is known only" in assumed
+    assert "role/aws-s3-bucket-replication-configuration-source-role" in assumed
+    assert "the replica KMS key of rule 1 of" in assumed
+    assert "the key policy of aws_kms_key.source is not in the plan" in assumed
+    assert "'bucket-of-another-stack') is not a bucket of the plan" in assumed
+
+
+def test_disabled_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-027: aws_kms_key with is_enabled = false: replicas cannot be encrypted."""
+    plan = _plan()
+    _planned(plan, "aws_kms_key.replica")["values"]["is_enabled"] = False
+    status, rows = _check(capsys, tmp_path, plan)
+    assert (status, _codes(rows)) == (1, [("R-027", "DstKmsKeyInvalidState")])
+
+
+def test_oversized_plan_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan over the size limit is refused before it is parsed (exit 2, one line)."""
+    monkeypatch.setattr("s3repl.iac._read.PLAN_BYTES_MAX", 1000)
+    status, out, err = _run(capsys, str(FIXED))
+    assert (status, out) == (2, "")
+    assert "is larger than 1000 bytes, the most a Terraform plan may be here" in err

@@ -357,7 +357,8 @@ class _Reader:
         location = self.p.at(resource)
         role = values.get("role")
         if isinstance(role, Unresolved):
-            stand_in = f"arn:aws:iam::{self.draft.account}:role/{resource.address}-role"
+            name = name_from(resource.address)[:59]
+            stand_in = f"arn:aws:iam::{self.draft.account}:role/{name}-role"
             self.draft.assume(
                 location,
                 f"the role of {resource.address} is known only after apply ({role.reason})",
