@@ -382,5 +382,66 @@ def test_names_that_depend_on_each_other(
         "      BucketName: res-source-bucket\n", "      BucketName: !Sub '${Replica}-src'\n"
     )
     status, rows = _rows(capsys, tmp_path, text)
-    assert status in (0, 1)
-    assert any("the name of bucket" in m for m in _assumed(rows))
+    assert (status, _codes(rows)) == (0, [])
+    assert _assumed(rows) == [
+        "BucketName of Source is not given (BucketName of Source depends on itself): "
+        "assumed 'stack-source'"
+    ]
+    main(["check", str(tmp_path / "stack.yaml"), "--account", "111122223333"])
+    out = capsys.readouterr().out
+    # every reference sees the one stand-in: the source is stack-source, its copy follows it
+    assert "Source bucket stack-source, Source" in out
+
+
+def test_roles_the_template_cannot_name_or_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-155: a role named by a missing parameter keeps its policies under a stated
+    stand-in name; a trust policy that cannot be read is assumed to trust S3 (R-006)."""
+    text = _template(
+        role=INLINE + "      RoleName: !Ref RoleNameParameter\n",
+    ).replace("Resources:\n", "Parameters:\n  RoleNameParameter: {Type: String}\nResources:\n")
+    status, rows = _rows(capsys, tmp_path, text)
+    assert (status, _codes(rows)) == (0, [])
+    assert _assumed(rows) == [
+        "RoleName of Role is not given (parameter RoleNameParameter has no Default and no "
+        "--parameter RoleNameParameter=VALUE): assumed 'stack-Role'"
+    ]
+    broken = text.replace(", s3:GetObjectVersionTagging]", "]")
+    status, rows = _rows(capsys, tmp_path, broken)
+    assert (status, _codes(rows)) == (1, [("R-155", "SrcGetTaggingNotPermitted")])
+    unreadable = _template().replace("Action: sts:AssumeRole}", "Action: [7]}")
+    status, rows = _rows(capsys, tmp_path, unreadable)
+    assert (status, _codes(rows)) == (0, [])
+    assert any("the trust policy of role Role cannot be read" in m for m in _assumed(rows))
+
+
+OTHER_TYPES = """\
+  Topic:
+    Type: AWS::SNS::Topic
+  Tagged:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      ManagedPolicyName: tagging
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObjectVersionTagging
+            Resource: "*"
+            Condition:
+              StringNotEquals:
+                aws:SourceArn:
+                  - !Ref Topic
+                  - !GetAtt Source.DomainName
+                  - !GetAtt Source.RegionalDomainName
+"""
+
+
+def test_values_of_resources_that_are_not_modelled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-155: a statement naming an unmodelled resource's id is left out, and said so."""
+    role = INLINE + "      ManagedPolicyArns: [!GetAtt Tagged.PolicyArn]\n"
+    status, rows = _rows(capsys, tmp_path, _template(role=role, more=OTHER_TYPES))
+    assert (status, _codes(rows)) == (0, [])
+    assert any("Ref Topic: the physical id of a AWS::SNS::Topic" in m for m in _assumed(rows))

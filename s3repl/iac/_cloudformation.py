@@ -122,6 +122,9 @@ class _Template:
         self._properties: dict[str, Mapping[str, Any]] = {}
         self._resolving: list[str] = []
         self._naming: list[tuple[str, str]] = []
+        #: Logical id -> (property, why it is unresolved, the name used instead).
+        self.stand_ins: dict[str, tuple[str, Unresolved, str]] = {}
+        self._names: dict[str, str] = {}
 
     def type_of(self, logical_id: str) -> str:
         return str(self.resources[logical_id]["Type"])
@@ -158,23 +161,33 @@ class _Template:
     def has(self, logical_id: str) -> bool:
         return logical_id in self.resources
 
-    def bucket_name(self, logical_id: str) -> object:
-        name = self._own(logical_id, "BucketName")
-        return (
-            name
-            if name is not None
-            else _generated_bucket_name(self.options.stack_name, logical_id)
-        )
+    def bucket_name(self, logical_id: str) -> str:
+        """The bucket's name: ``BucketName``, else the generated one (also when unresolved)."""
+        return self._name(logical_id, "BucketName", _generated_bucket_name)
 
-    def role_name(self, logical_id: str) -> object:
-        name = self._own(logical_id, "RoleName")
-        return name if name is not None else f"{self.options.stack_name}-{logical_id}"[:64]
+    def role_name(self, logical_id: str) -> str:
+        """The role's name: ``RoleName``, else the generated one (also when unresolved)."""
+        return self._name(logical_id, "RoleName", lambda stack, lid: f"{stack}-{lid}"[:64])
+
+    def _name(self, logical_id: str, prop: str, generate: Any) -> str:
+        """A physical name, decided once: every reference sees the same one."""
+        if logical_id in self._names:
+            return self._names[logical_id]
+        name = self._own(logical_id, prop)
+        generated: str = generate(self.options.stack_name, logical_id)
+        if isinstance(name, Unresolved):
+            # One stand-in for every reference; the reader states it as an assumption.
+            self.stand_ins.setdefault(logical_id, (prop, name, generated))
+        if logical_id in self.stand_ins:  # unresolved, here or inside a cycle through it
+            name = self.stand_ins[logical_id][2]
+        elif not isinstance(name, str):
+            name = generated
+        self._names[logical_id] = name
+        return name
 
     def role_arn(self, logical_id: str) -> object:
         name = self.role_name(logical_id)
         path = self._own(logical_id, "Path") or "/"
-        if isinstance(name, Unresolved):
-            return name
         if isinstance(path, Unresolved):
             return path
         opts = self.options
@@ -208,8 +221,6 @@ class _Template:
         suffix = "amazonaws.com.cn" if opts.partition == "aws-cn" else "amazonaws.com"
         if kind == "AWS::S3::Bucket":
             bucket = self.bucket_name(logical_id)
-            if isinstance(bucket, Unresolved):
-                return bucket
             values = {
                 "Arn": f"arn:{opts.partition}:s3:::{bucket}",
                 "DomainName": f"{bucket}.s3.{suffix}",
@@ -332,7 +343,7 @@ class _Reader:
             location = self.at(logical_id)
             arn = self.t.role_arn(logical_id)
             if not isinstance(arn, str):
-                self.text(logical_id, arn, "the role name", "RoleName")
+                self.text(logical_id, arn, "the role's Path", "Path")
                 continue
             name = self.t.role_name(logical_id)
             statements: list[Any] = []
@@ -418,13 +429,6 @@ class _Reader:
         for logical_id in self.of_type("AWS::S3::Bucket"):
             props = self.t.properties(logical_id)
             name = self.t.bucket_name(logical_id)
-            if not isinstance(name, str):
-                name = _generated_bucket_name(self.t.options.stack_name, logical_id)
-                self.draft.assume(
-                    self.at(logical_id, "Properties", "BucketName"),
-                    f"the name of bucket {logical_id} is not given",
-                    f"{name!r}",
-                )
             entry: dict[str, Any] = {
                 "name": name,
                 "account": self.t.options.account,
@@ -592,6 +596,12 @@ def read_template(
     reader.roles()
     reader.buckets()
     reader.bucket_policies()
+    for logical_id, (prop, why, name) in parsed.stand_ins.items():
+        draft.assume(
+            reader.at(logical_id, "Properties", prop),
+            f"{prop} of {logical_id} is not given ({why.reason})",
+            repr(name),
+        )
     used = parsed.resolver.pseudo_used
     if "AWS::AccountId" in used and not options.account_given:
         draft.assume(
