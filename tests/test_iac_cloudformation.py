@@ -333,6 +333,16 @@ def test_cdk_json_template_is_clean(capsys: pytest.CaptureFixture[str], tmp_path
     assert "CloudFormation template (JSON), 1 replication configuration" in out
 
 
+def test_cdk_example_is_the_clean_template(capsys: pytest.CaptureFixture[str]) -> None:
+    """R-067, R-155: examples/iac/cdk-stack.template.json is the clean CDK-style template."""
+    example = EXAMPLES / "cdk-stack.template.json"
+    assert json.loads(example.read_text(encoding="utf-8")) == _cdk_template(
+        read_actions=READ_ALL, opt_in=True
+    )
+    status, out, _ = _run(capsys, str(example))
+    assert status == 0, out
+
+
 def test_cdk_json_template_mistakes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """R-155, R-067 in CDK output: the policy resource's grants reach the role (or do not)."""
     template = _cdk_template(read_actions=READ_ALL[:2], opt_in=False)

@@ -70,7 +70,8 @@ class CheckOptions:
 
 
 def _stack_name(file: str) -> str:
-    stem = os.path.splitext(os.path.basename(file))[0]
+    # CDK writes <StackName>.template.json: the stack's name is the part before.
+    stem = os.path.splitext(os.path.basename(file))[0].removesuffix(".template")
     cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in stem).strip("-")
     if not cleaned or not cleaned[0].isalpha():
         cleaned = f"stack-{cleaned}".strip("-")

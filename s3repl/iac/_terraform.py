@@ -9,8 +9,9 @@ members, ``tags`` maps become ``Tags`` lists, empty strings and blocks are unset
 Whatever stays unresolved where it matters is an assumption, with a stated stand-in
 for a role or a destination.
 
-Resource types read: ``aws_s3_bucket`` (and its pre-v4 inline ``versioning`` and
-``server_side_encryption_configuration``), ``aws_s3_bucket_versioning``,
+Resource types read: ``aws_s3_bucket`` (and its pre-v4 inline ``versioning``,
+``server_side_encryption_configuration`` and ``replication_configuration``, whose rules
+:func:`_modern_rule` rewrites as v4 rule blocks), ``aws_s3_bucket_versioning``,
 ``aws_s3_bucket_server_side_encryption_configuration``,
 ``aws_s3_bucket_ownership_controls``, ``aws_s3_bucket_object_lock_configuration``,
 ``aws_s3_bucket_policy``, ``aws_s3_bucket_replication_configuration``, ``aws_iam_role``
