@@ -36,7 +36,7 @@ import attrs
 from s3repl import iam
 from s3repl.errors import S3ReplError
 from s3repl.iac._draft import NOTHING_ALLOWED, Draft, Location, SourceConfiguration
-from s3repl.iac._intrinsics import NO_VALUE, Resolver, StackContext, Unresolved
+from s3repl.iac._intrinsics import NO_VALUE, Resolver, StackContext, Unresolved, first_unresolved
 from s3repl.iac._limits import InfrastructureError
 from s3repl.iac._lint import settle_document
 from s3repl.iac._yaml import LineMap
@@ -387,7 +387,9 @@ class _Reader:
     def trusted(self, logical_id: str, props: Mapping[str, Any]) -> bool:
         document = props.get("AssumeRolePolicyDocument")
         try:
-            trust = iam.parse_policy(document, kind=iam.PolicyKind.TRUST)  # type: ignore[arg-type]
+            if not isinstance(document, Mapping) or first_unresolved(document) is not None:
+                raise TypeError(document)
+            trust = iam.parse_policy(document, kind=iam.PolicyKind.TRUST)
         except (S3ReplError, ValueError, TypeError):
             self.draft.assume(
                 self.at(logical_id, "Properties", "AssumeRolePolicyDocument"),

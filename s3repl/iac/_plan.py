@@ -34,7 +34,15 @@ from s3repl.iac._intrinsics import Unresolved
 from s3repl.iac._yaml import LineMap
 from s3repl.model.names import partition_of_region
 
-__all__ = ["Plan", "PlannedResource", "after_apply", "json_document", "name_from", "one"]
+__all__ = [
+    "Plan",
+    "PlannedResource",
+    "after_apply",
+    "json_document",
+    "mappings",
+    "name_from",
+    "one",
+]
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 
@@ -120,6 +128,11 @@ def _configured(
             _configured(inner, f"{prefix}module.{name}.", found, calls_found)
 
 
+def mappings(value: object) -> list[Mapping[str, Any]]:
+    """The objects of a Terraform block list (anything else in it, or a non-list: none)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
 def one(value: object) -> Mapping[str, Any]:
     """The single object of a Terraform block (a one-item list), or ``{}``."""
     if isinstance(value, list) and value and isinstance(value[0], Mapping):
@@ -203,8 +216,8 @@ class Plan:
             return own
         key = resource.provider_key
         config = self.providers.get(key) or self.providers.get(key.rpartition(":")[2])
-        expressions = config.get("expressions", {}) if isinstance(config, Mapping) else {}
-        region = self.expression(expressions.get("region"), module="")
+        expressions = config.get("expressions") if isinstance(config, Mapping) else None
+        region = self.expression(one(expressions).get("region"), module="")
         if isinstance(region, str) and region:
             return region
         if key not in self._regions_noted:

@@ -29,7 +29,15 @@ from s3repl.iac._draft import NOTHING_ALLOWED, Draft, Location, SourceConfigurat
 from s3repl.iac._intrinsics import Unresolved
 from s3repl.iac._limits import InfrastructureError
 from s3repl.iac._lint import settle_document
-from s3repl.iac._plan import Plan, PlannedResource, after_apply, json_document, name_from, one
+from s3repl.iac._plan import (
+    Plan,
+    PlannedResource,
+    after_apply,
+    json_document,
+    mappings,
+    name_from,
+    one,
+)
 from s3repl.iac._yaml import LineMap
 
 __all__ = ["read_plan"]
@@ -204,8 +212,8 @@ class _Reader:
                 )
                 continue
             statements = list(attached.get(name, []))
-            for block in values.get("inline_policy", []) or []:
-                text = block.get("policy") if isinstance(block, Mapping) else None
+            for block in mappings(values.get("inline_policy")):
+                text = block.get("policy")
                 if isinstance(text, str) and text:
                     settled = settle_document(
                         json_document(text, f"the inline policy of {resource.address}"),
@@ -214,7 +222,8 @@ class _Reader:
                         draft=self.draft,
                     )
                     statements += settled["Statement"] if settled else []
-            for policy_arn in values.get("managed_policy_arns", []) or []:
+            arns = values.get("managed_policy_arns")
+            for policy_arn in arns if isinstance(arns, list) else []:
                 self.draft.assume(
                     location,
                     f"managed policy {policy_arn} of {resource.address} is not in the plan",
@@ -342,13 +351,13 @@ class _Reader:
             inline = one(self.p.settled(resource).get("replication_configuration"))
             if inline:
                 name = str(self.p.attribute(resource, "bucket"))
-                rules = [_modern_rule(r) for r in inline.get("rules", []) or []]
+                rules = [_modern_rule(r) for r in mappings(inline.get("rules"))]
                 found.append((resource, name, inline, rules))
         for resource in self.p.of_type("aws_s3_bucket_replication_configuration"):
             bucket = self.bucket_of(resource)
             if bucket is not None:
                 settled = self.p.settled(resource)
-                found.append((resource, bucket, settled, list(settled.get("rule", []) or [])))
+                found.append((resource, bucket, settled, mappings(settled.get("rule"))))
         for resource, bucket, configuration, rules in found:
             self.replication(resource, bucket, configuration, rules)
 
@@ -424,7 +433,7 @@ def _modern_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     modern: dict[str, Any] = {"id": rule.get("id"), "status": rule.get("status")}
     flt = one(rule.get("filter"))
     if rule.get("filter"):
-        tags = flt.get("tags") or {}
+        tags = flt.get("tags") if isinstance(flt.get("tags"), Mapping) else {}
         prefix = flt.get("prefix") or ""
         if tags and (prefix or len(tags) > 1):
             modern["filter"] = [{"and": [{"prefix": prefix, "tags": tags}]}]
