@@ -294,3 +294,40 @@ def test_yaml_without_pyyaml_says_which_extra(
     assert "reading YAML templates needs PyYAML: pip install 's3repl[iac]'" in err
     plan = example.parent / "dr-plan-fixed.json"
     assert _run(capsys, str(plan), "--account", "111122223333")[0] == 0
+
+
+DUPLICATE_ROLES = """\
+Resources:
+  RoleA:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: same
+  RoleB:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: same
+"""
+
+
+def test_two_resources_with_one_name_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two roles with one name (CloudFormation fails the stack): both named, with lines."""
+    status, _, err = _run(capsys, _write(tmp_path, "dup.yaml", DUPLICATE_ROLES))
+    assert status == 2
+    assert "RoleB (line 6): role arn:aws:iam::123456789012:role/same is also declared by" in err
+    assert "RoleA (line 2)" in err
+
+
+def test_role_of_another_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-012: a role of another account must be let in by the source's own bucket policy."""
+    text = OTHER_STACK.replace(
+        "arn:aws:iam::123456789012:role/shared-replication",
+        "arn:aws:iam::444455556666:role/shared-replication",
+    )
+    status, out, _ = _run(capsys, _write(tmp_path, "app.yaml", text), "--format", "json")
+    rows = json.loads(out)
+    assert status == 1
+    assert {(r["requirement"], r["failure_reason"]) for r in rows if r["kind"] == "finding"} >= {
+        ("R-012", "SrcGetObjectNotPermitted")
+    }

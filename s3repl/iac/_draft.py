@@ -188,7 +188,18 @@ class Draft:
         self.places[f"bucket:{entry['name']}"] = location
 
     def add_role(self, entry: dict[str, Any], location: Location) -> None:
-        """Declare a role (a world-file role object)."""
+        """Declare a role (a world-file role object).
+
+        Raises:
+            InfrastructureError: the file already declares a role with that ARN.
+        """
+        if entry["arn"] in self.roles:
+            first = self.place_of("role", entry["arn"])
+            msg = (
+                f"{self.file}: {location.describe()}: role {entry['arn']} is also "
+                f"declared by {first.describe()} (role names are unique in an account)"
+            )
+            raise InfrastructureError(msg)
         self.roles[entry["arn"]] = entry
         self.places[f"role:{entry['arn']}"] = location
 
@@ -223,9 +234,9 @@ class Draft:
         if world:
             description.update({k: v for k, v in world.items() if k in ("seed", "profile")})
         accounts = {str(entry.get("account", DEFAULT_ACCOUNT)) for entry in buckets.values()}
-        accounts |= {
-            _parsed(KmsKeyArn.parse, arn).account for arn in keys if _parsed(KmsKeyArn.parse, arn)
-        }
+        for parse, arns in ((KmsKeyArn.parse, keys), (RoleArn.parse, roles)):
+            parsed = (_parsed(parse, arn) for arn in arns)
+            accounts |= {arn.account for arn in parsed if arn is not None}
         accounts.discard(DEFAULT_ACCOUNT)
         listed = [dict(entry) for entry in given["accounts"].values()]
         listed += [
