@@ -114,6 +114,17 @@ def test_each_mistake_alone_is_found(
     assert _codes(rows) == expected
 
 
+def test_replicate_tags_alone_is_not_needed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-157: s3:ReplicateObject also authorises tags, so a role without s3:ReplicateTags
+    still replicates them (only a destination policy's explicit deny drops them)."""
+    text = FIXED_TEXT.replace("s3:ReplicateDelete, s3:ReplicateTags]", "s3:ReplicateDelete]")
+    assert text != FIXED_TEXT
+    status, rows = _rows(capsys, _write(tmp_path, "stack.yaml", text))
+    assert (status, _codes(rows)) == (0, [])
+
+
 def test_resource_not_an_arn_names_statement_and_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
