@@ -366,8 +366,23 @@ def test_cdk_json_template_mistakes(capsys: pytest.CaptureFixture[str], tmp_path
         ("R-067", "SrcObjectNotEligible"),
     ]
     (row,) = [r for r in rows if r.get("requirement") == "R-067"]
-    line = text.splitlines().index('  "SourceBucketDDD2130A": {') + 1
-    assert (row["resource"], row["line"]) == ("SourceBucketDDD2130A", line)
+    lines = text.splitlines()
+    assert row["resource"] == "SourceBucketDDD2130A"
+    assert lines[row["line"] - 1].strip() == '"ReplicationConfiguration": {'
+
+
+def test_cdk_json_statement_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """R-155: in a JSON template too, a Resource that is not an ARN is found at its statement."""
+    template = _cdk_template(read_actions=READ_ALL, opt_in=True)
+    statements = template["Resources"][CDK_POLICY]["Properties"]["PolicyDocument"]["Statement"]
+    statements[0]["Resource"] = {"Fn::Join": ["", [{"Ref": "SourceBucketDDD2130A"}, "/*"]]}
+    text = json.dumps(template, indent=1)
+    status, rows = _rows(capsys, _write(tmp_path, "DrStack.template.json", text))
+    (row,) = [r for r in rows if r["kind"] == "finding" and r["source_bucket"] is None]
+    assert status == 1
+    assert row["resource"] == CDK_POLICY
+    assert text.splitlines()[row["line"] - 1].strip() == "{"
+    assert '"Action": [' in text.splitlines()[row["line"]]
 
 
 TWO_SOURCES = """\

@@ -86,20 +86,62 @@ def recognise(text: str) -> Kind | None:
     return Kind.CLOUDFORMATION if _YAML_TEMPLATE.search(text) else None
 
 
-def _json_lines(text: str, data: Mapping[str, Any], kind: Kind) -> LineMap:
-    """Lines of what JSON results point at: each resource's logical id or address."""
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _template_lines(text: str) -> LineMap:
+    """The line of every mapping key of a JSON template, by path (as YAML templates have).
+
+    A small scan over JSON's tokens (the text already parsed, so it is valid JSON):
+    each key's path is its container's path plus the key, or plus the index in a list;
+    an object in a list sits on the line where it opens.
+    """
     lines: LineMap = {}
-    if kind is Kind.CLOUDFORMATION:
-        resources = data.get("Resources")
-        start = text.find('"Resources"')
-        for logical_id in resources if isinstance(resources, Mapping) else ():
-            match = re.compile(rf'"{re.escape(str(logical_id))}"\s*:').search(text, max(start, 0))
-            if match is not None:
-                lines[("Resources", str(logical_id))] = text.count("\n", 0, match.start()) + 1
-    else:
-        for match in re.finditer(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"', text):
-            key = ("address", json.loads(f'"{match.group(1)}"'))
-            lines.setdefault(key, text.count("\n", 0, match.start()) + 1)
+    # Each frame: [path, is_object, current key or index, expecting a key].
+    stack: list[list[Any]] = []
+    line, position = 1, 0
+
+    def here() -> tuple[str | int, ...]:
+        if not stack:
+            return ()
+        path, _, member, _ = stack[-1]
+        return (*path, member)
+
+    for match in _JSON_TOKEN.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        token = match.group()
+        frame = stack[-1] if stack else None
+        if token in "{[":
+            path = here()
+            if frame is not None and not frame[1]:
+                lines.setdefault(path, line)
+            stack.append([path, token == "{", 0, True])
+        elif token in "}]":
+            stack.pop()
+        elif token == ",":
+            if frame is not None and frame[1]:
+                frame[3] = True
+            elif frame is not None:
+                frame[2] += 1
+        elif token == ":":
+            if frame is not None:
+                frame[3] = False
+        elif frame is not None and frame[1] and frame[3] and token.startswith('"'):
+            frame[2] = json.loads(token)
+            lines.setdefault((*frame[0], frame[2]), line)
+    return lines
+
+
+def _address_lines(text: str) -> LineMap:
+    """The line of each resource address in a plan (its first mention)."""
+    lines: LineMap = {}
+    line, position = 1, 0
+    for match in _ADDRESS.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        lines.setdefault(("address", json.loads(f'"{match.group(1)}"')), line)
     return lines
 
 
@@ -131,7 +173,8 @@ def read_document(text: str, *, name: str) -> Document:
             msg = f"{name} is not valid JSON"
             raise InfrastructureError(msg)
         check_nesting(data, name)
-        return Document(kind=kind, syntax="JSON", data=data, lines=_json_lines(text, data, kind))
+        lines = _template_lines(text) if kind is Kind.CLOUDFORMATION else _address_lines(text)
+        return Document(kind=kind, syntax="JSON", data=data, lines=lines)
     data, lines = load_yaml(text, name)
     if not isinstance(data, Mapping):  # pragma: no cover - recognise saw top-level keys
         msg = f"{name} must hold a mapping at the top (a CloudFormation template)"
