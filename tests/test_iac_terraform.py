@@ -563,3 +563,47 @@ def test_oversized_plan_exits_2(
     status, out, err = _run(capsys, str(FIXED))
     assert (status, out) == (2, "")
     assert "is larger than 1000 bytes, the most a Terraform plan may be here" in err
+
+
+def test_data_sources_read_while_planning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-155: a role policy from data.aws_iam_policy_document (read while planning) counts,
+    and data.aws_caller_identity names the account (no assumption about it)."""
+    plan = _plan()
+    values = _planned(plan, "aws_iam_role_policy.replication")["values"]
+    policy = values.pop("policy").replace(', "s3:GetObjectVersionTagging"', "")
+    _configured(plan, "aws_iam_role_policy.replication")["expressions"]["policy"] = {
+        "references": [
+            "data.aws_iam_policy_document.replication.json",
+            "data.aws_iam_policy_document.replication",
+        ]
+    }
+    plan["prior_state"] = {
+        "format_version": "1.0",
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "data.aws_iam_policy_document.replication",
+                        "mode": "data",
+                        "type": "aws_iam_policy_document",
+                        "name": "replication",
+                        "values": {"json": policy},
+                    },
+                    {
+                        "address": "data.aws_caller_identity.current",
+                        "mode": "data",
+                        "type": "aws_caller_identity",
+                        "name": "current",
+                        "values": {"account_id": "444455556666"},
+                    },
+                ]
+            }
+        },
+    }
+    status, rows = _rows(capsys, _write(tmp_path, plan))
+    assert status == 1
+    assert set(_codes(rows)) == {("R-155", "SrcGetTaggingNotPermitted")}
+    assert _assumed(rows) == []
+    assert "arn:aws:iam::444455556666:role/app-data-replication" in rows[0]["message"]

@@ -38,6 +38,8 @@ __all__ = [
     "Plan",
     "PlannedResource",
     "after_apply",
+    "caller_account",
+    "data_sources",
     "json_document",
     "mappings",
     "name_from",
@@ -128,6 +130,34 @@ def _configured(
             _configured(inner, f"{prefix}module.{name}.", found, calls_found)
 
 
+def data_sources(plan: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Values of the data sources read while planning, by address without index.
+
+    They are in the planned values or in the prior state; a data source read only at
+    apply is in neither (its references stay unresolved).
+    """
+    found: dict[str, Mapping[str, Any]] = {}
+    prior = plan.get("prior_state")
+    for section in (plan.get("planned_values"), one(prior).get("values")):
+        root = one(section).get("root_module")
+        for item in _planned(root if isinstance(root, Mapping) else {}):
+            address, values = item.get("address"), item.get("values")
+            if item.get("mode") != "data" or not isinstance(address, str):
+                continue
+            if isinstance(values, Mapping):
+                found.setdefault(_INDEX.sub("", address), values)
+    return found
+
+
+def caller_account(plan: Mapping[str, Any]) -> str | None:
+    """The account of ``data.aws_caller_identity`` in the root module, if the plan read it."""
+    for address, values in data_sources(plan).items():
+        account = values.get("account_id")
+        if address.startswith("data.aws_caller_identity.") and isinstance(account, str):
+            return account
+    return None
+
+
 def mappings(value: object) -> list[Mapping[str, Any]]:
     """The objects of a Terraform block list (anything else in it, or a non-list: none)."""
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
@@ -187,6 +217,7 @@ class Plan:
             self._by_bare.setdefault(_INDEX.sub("", resource.address), resource)
         self._settled: dict[str, dict[str, Any]] = {}
         self._settling: set[str] = set()
+        self._data = data_sources(plan)
 
     # --- where things are -----------------------------------------------------------------
 
@@ -257,6 +288,10 @@ class Plan:
                 module[: module.rstrip(".").rfind("module.")] if module.count("module.") > 1 else ""
             )
             return self.expression(self.calls[module][parts[1]], module=parent)
+        if parts[0] == "data" and len(parts) > 3:
+            values = self._data.get(f"{module}data.{parts[1]}.{parts[2]}", {})
+            if values.get(parts[3]) not in (None, ""):
+                return values[parts[3]]
         if parts[0] in ("data", "local", "module", "var", "each", "count", "path", "self"):
             return Unresolved(reason=f"{reference} is known only after apply")
         if len(parts) < 3:

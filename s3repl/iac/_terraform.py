@@ -33,6 +33,7 @@ from s3repl.iac._plan import (
     Plan,
     PlannedResource,
     after_apply,
+    caller_account,
     json_document,
     mappings,
     name_from,
@@ -507,6 +508,9 @@ def read_plan(
     if not isinstance(plan.get("planned_values"), Mapping):
         msg = f"{file}: the plan has no planned_values (is it a plan, not a state?)"
         raise InfrastructureError(msg)
+    planned_account = caller_account(plan)
+    if planned_account is not None and not account_given:
+        account, account_given = planned_account, True
     draft = Draft(file=file, account=account, region=region)
     parsed = Plan(plan, draft, lines)
     reader = _Reader(parsed)
