@@ -522,7 +522,7 @@ def read_plan(
     if not account_given and parsed.resources:
         draft.assume(
             draft.at(),
-            "a plan does not say the account it deploys into",
+            "the plan names no account (no data.aws_caller_identity) and --account is not given",
             f"{account} (give --account)",
         )
     return draft
