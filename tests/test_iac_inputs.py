@@ -237,6 +237,21 @@ def test_broken_world_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path:
     assert f"world file {world_path}: buckets[0].name" in err
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("[]", "expected an object, got list"), ("{", "cannot read it as JSON")],
+)
+def test_world_file_that_is_not_an_object_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, expected: str
+) -> None:
+    """--world must be a JSON object: exit 2, one line naming the world file."""
+    world_path = _write(tmp_path, "world.json", text)
+    status, _, err = _run(capsys, _write(tmp_path, "app.yaml", OTHER_STACK), "--world", world_path)
+    assert status == 2
+    assert f"world file {world_path}: {expected}" in err
+    assert err.count("\n") == 1
+
+
 def test_account_and_region_options_place_the_stack(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -88,21 +88,30 @@ class Report:
 def read_world_file(path: str) -> Mapping[str, Any]:
     """Read and check a world file (``--world``) to complete a template's world.
 
+    Args:
+        path: the world file.
+
+    Returns:
+        its parsed JSON object (which ``load_world`` accepts on its own).
+
     Raises:
         InfrastructureError: the file cannot be read or describes an impossible world.
     """
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data: object = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         msg = f"world file {path}: cannot read it as JSON: {err}"
         raise InfrastructureError(msg) from err
+    if not isinstance(data, Mapping):
+        msg = f"world file {path}: expected an object, got {type(data).__name__}"
+        raise InfrastructureError(msg)
     try:
         load_world(data)
     except WorldFileError as err:
         msg = f"world file {path}: {err}"
         raise InfrastructureError(msg) from err
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _blame(err: WorldFileError, description: Mapping[str, Any], draft: Draft) -> str:
