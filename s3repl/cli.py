@@ -38,7 +38,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from s3repl import iam
+from s3repl import iac, iam
 from s3repl._worldfile import WorldFileError, load_world, load_world_file
 from s3repl.codec import replication_from_dict, replication_from_xml
 from s3repl.engine import EPOCH, Engine
@@ -438,7 +438,43 @@ def _load_engine(args: argparse.Namespace, decoded: _Decoded, bucket: str) -> tu
     return engine, "permissive (source, destinations and role exist and allow replication)"
 
 
+def _parameters(pairs: Sequence[str]) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            msg = f"--parameter expects KEY=VALUE, got {pair!r}"
+            raise _UnusableInputError(msg)
+        parameters[key] = value
+    return parameters
+
+
+def _check_infrastructure(args: argparse.Namespace, out: TextIO) -> int | None:
+    """Check a CloudFormation template or Terraform plan (``None``: CONFIG is neither)."""
+    text = _read_text(args.config)
+    if iac.recognise(text) is None:
+        return None
+    options = iac.CheckOptions(
+        parameters=_parameters(args.parameter),
+        account=args.account,
+        region=args.region,
+        world_file=args.world,
+        bucket=args.bucket,
+        token=args.token,
+    )
+    try:
+        report = iac.check_infrastructure(text, file=args.config, options=options)
+    except iac.InfrastructureError as err:
+        raise _UnusableInputError(str(err)) from err
+    render = {"text": iac.render_text, "json": iac.render_json, "sarif": iac.render_sarif}
+    print(render[args.format](report), file=out)
+    return EXIT_OK if report.clean else EXIT_FOUND
+
+
 def _check(args: argparse.Namespace, out: TextIO) -> int:
+    status = _check_infrastructure(args, out)
+    if status is not None:
+        return status
     decoded = _decode(args.config)
     bucket = args.bucket or decoded.bucket or _DEFAULT_SOURCE
     token = args.token if args.token is not None else decoded.token
@@ -449,7 +485,17 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         engine, where = _load_engine(args, decoded, bucket)
         report = _evaluate(engine, bucket, decoded.config, token)
-    if args.format == "json":
+    if args.format == "sarif":
+        wrapped = iac.configuration_report(
+            file=args.config,
+            kind=f"{decoded.format} replication configuration",
+            world=where,
+            bucket=bucket,
+            problems=report.problems,
+            findings=report.findings,
+        )
+        print(iac.render_sarif(wrapped), file=out)
+    elif args.format == "json":
         rows = [_problem_json(p) for p in report.problems]
         rows += [_finding_json(f) for f in report.findings or ()]
         print(json.dumps(rows, indent=2), file=out)
@@ -858,13 +904,26 @@ def _parser() -> argparse.ArgumentParser:
             "1 problems or findings, 2 unusable input."
         ),
     )
-    check.add_argument("config", metavar="CONFIG", help="replication configuration, XML or JSON")
+    check.add_argument(
+        "config",
+        metavar="CONFIG",
+        help="replication configuration (XML or JSON), CloudFormation template or Terraform plan",
+    )
     check.add_argument("--world", metavar="WORLD.json", help="world file (default: permissive)")
     check.add_argument(
         "--bucket", metavar="SOURCE", help=f"source bucket (default: {_DEFAULT_SOURCE})"
     )
     check.add_argument("--token", metavar="T", help="x-amz-bucket-object-lock-token (R-011)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a CloudFormation template parameter (repeatable)",
+    )
+    check.add_argument("--account", help="deploying account of a template or plan")
+    check.add_argument("--region", help="deployment Region of a template or plan")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.set_defaults(handler=_check)
 
     explain = commands.add_parser(

@@ -45,6 +45,7 @@ _TESTING = "s3repl.testing"
 _CLI = "s3repl.cli"
 _AWS = "s3repl.aws"
 _WORLDFILE = "s3repl._worldfile"
+_IAC = "s3repl.iac"
 _FACADE = "s3repl"
 
 _BELOW_ENGINE = (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY, _VALIDATE)
@@ -71,7 +72,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     _WORLDFILE: (*_BELOW_ENGINE, _ENGINE),
     # The AWS face (mock, server): maps AWS requests onto the public engine API.
     _AWS: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
-    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS),
+    # Templates and plans: translated into the world-file description _worldfile loads.
+    _IAC: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
+    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS, _IAC),
     _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
 }
 
@@ -89,6 +92,8 @@ EXCLUSIVE: dict[str, tuple[str, ...]] = {
     "botocore": (_AWS,),
     "waitress": (_AWS,),
     "moto": (),
+    # YAML templates: PyYAML is the optional extra s3repl[iac], read only by s3repl.iac.
+    "yaml": (_IAC,),
 }
 
 
@@ -259,6 +264,13 @@ def test_import_s3repl_does_not_import_optional_extras(extra: str) -> None:
     """
     leaked = _modules_after("import s3repl", package=extra)
     assert not leaked, f"import s3repl imported {','.join(sorted(leaked))}"
+
+
+@pytest.mark.parametrize("statement", ["import s3repl", "import s3repl.cli", "import s3repl.iac"])
+def test_yaml_is_imported_only_to_read_a_yaml_template(statement: str) -> None:
+    """PyYAML (extra ``s3repl[iac]``) is loaded only when a YAML template is read."""
+    leaked = _modules_after(statement, package="yaml")
+    assert not leaked, f"{statement} imported {','.join(sorted(leaked))}"
 
 
 @pytest.mark.parametrize("module", _IDS)
