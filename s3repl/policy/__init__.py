@@ -81,7 +81,6 @@ from s3repl.policy._conditions import (
     Condition,
     Facts,
     Fault,
-    disabled_regions,
     judge,
 )
 from s3repl.policy._permissions import (
@@ -185,7 +184,6 @@ __all__ = [
     "build_replica",
     "decide",
     "delete_markers_replicate",
-    "disabled_regions",
     "eligible",
     "explain_routing",
     "failure_notifications",

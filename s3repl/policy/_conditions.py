@@ -297,11 +297,11 @@ def _regions_enabled(check: Check, facts: Facts) -> _Faults:
     """R-001: every owner has enabled the Regions replication needs, one fault a pair."""
     return tuple(
         _fault(check, Cause.REGION_NOT_ENABLED, account=account, region=region)
-        for account, region in disabled_regions(facts.world, facts.source, _destination(facts))
+        for account, region in _disabled_regions(facts.world, facts.source, _destination(facts))
     )
 
 
-def disabled_regions(world: World, source: Bucket, dest: Bucket) -> tuple[tuple[str, str], ...]:
+def _disabled_regions(world: World, source: Bucket, dest: Bucket) -> tuple[tuple[str, str], ...]:
     """R-001: the (account, Region) pairs that must be enabled and are not, each once.
 
     The source owner needs the source and the destination Regions, the destination
