@@ -15,10 +15,10 @@ schedules whatever the answers say; it never decides semantics itself.
    succeed, fail with which documented reason, or wait (transient)?  ``apply_outcome``
    walks ``CHECKS``, one ordered table of every check S3 meets (stage, condition or
    permission, which tasks and objects, failure reason, ``R-nnn``): assume the role,
-   find the destination, read the source, write the destination.  Its permission rows
-   (``PERMISSION_NEEDS``) and their ``when`` column, read by ``rule_needs``, are what
-   ``s3repl.validate``'s findings read too: one reading for both.  Whether the role
-   may do an action is ``_permissions``' job (IAM).
+   find the destination, read the source, write the destination.  ``s3repl.validate``'s
+   findings read the same rows through ``unmet_checks``; both readings ask ``judge``
+   (``_conditions``), the one meaning of each condition.  Whether the role may do an
+   action is ``_permissions``' job (IAM).
 3. *Shaping* the replica (``_shape``): ``build_replica`` (R-082..R-089,
    R-150..R-154), through a ``ReplicaShape``: what a rule and destination give every
    replica of one storage class and encryption kind.
@@ -66,7 +66,6 @@ from s3repl.policy._checks import (
     R158_PUT_LEGAL_HOLD,
     ApplyOutcome,
     Check,
-    Condition,
     Effect,
     NeedWhen,
     Objects,
@@ -76,6 +75,13 @@ from s3repl.policy._checks import (
     Verdict,
     permission_needs,
     rule_needs,
+)
+from s3repl.policy._conditions import (
+    Cause,
+    Condition,
+    Facts,
+    Fault,
+    judge,
 )
 from s3repl.policy._permissions import (
     keys_alike,
@@ -131,6 +137,7 @@ from s3repl.policy._status import (
     statuses_after,
     version_after_outcome,
 )
+from s3repl.policy._unmet import Unmet, unmet_checks
 
 __all__ = [
     "CHECKS",
@@ -151,9 +158,12 @@ __all__ = [
     "Answers",
     "Applied",
     "ApplyOutcome",
+    "Cause",
     "Check",
     "Condition",
     "Effect",
+    "Facts",
+    "Fault",
     "MetadataChange",
     "NeedWhen",
     "Notification",
@@ -164,6 +174,7 @@ __all__ = [
     "Stage",
     "Standing",
     "Subject",
+    "Unmet",
     "Verdict",
     "Write",
     "aggregate_status",
@@ -177,6 +188,7 @@ __all__ = [
     "explain_routing",
     "failure_notifications",
     "filter_matches",
+    "judge",
     "keys_alike",
     "kms_opt_in",
     "lifecycle_may_expire",
@@ -210,6 +222,7 @@ __all__ = [
     "status_after",
     "statuses_after",
     "taking_part",
+    "unmet_checks",
     "version_after_outcome",
     "winning_rules",
 ]

@@ -3,13 +3,20 @@
 Theory.  Applying a task re-reads the world (R-124) and walks :data:`CHECKS` top to
 bottom: the role (R-006), the destination (R-005, R-001, R-013, R-009), reading the
 source (R-155, R-008, R-010, the source key), writing the destination (R-155, R-151,
-R-157, R-158, the replica key: R-014, R-027).  A row applies to a task when the task's
+R-158, R-157, the replica key: R-027, R-014).  A row applies to a task when the task's
 :class:`Subject` is one of the row's subjects, the rule needs it (``NeedWhen``, read
-by :func:`rule_needs` for requirement findings and at apply time alike) and the
-object is one the row is about (:class:`Objects`).  The first row whose condition does
-not hold decides: a failure with the row's reason, or, for tag rows, the object goes
-without its tags (:class:`Effect`).  Requirement findings (``s3repl.validate``) read
-the permission rows of the same table through :func:`permission_needs`, in its order.
+by :func:`rule_needs`) and the object is one the row is about (:class:`Objects`).
+The first row whose condition does not hold decides: a failure with the row's reason,
+or, for tag rows, the object goes without its tags (:class:`Effect`).
+
+Two readings, one table, one judge.  :func:`run_checks` walks the rows for a task (apply
+time); ``unmet_checks`` (``_unmet``) walks them for a configuration's rules (requirement
+findings, ``s3repl.validate``): the rows whose condition does not hold for some rule
+and destination.  Both ask :func:`~s3repl.policy._conditions.judge`, the one reading
+of each :class:`Condition`.  Findings judge each row where its stage says (the role's
+once, a destination's once per destination, the object rows once per rule), every row
+whose ``presumes`` held, and skip only the rows marked ``apply_time_only``: what only
+the object in hand can tell (its owner and ACL, its KMS key, its replica).
 """
 
 from __future__ import annotations
@@ -25,14 +32,12 @@ from s3repl.model import (
     ObjectLockLegalHoldStatus,
     ObjectVersion,
     ReplicationRule,
-    VersioningStatus,
 )
-from s3repl.model.acl import Permission
-from s3repl.policy._permissions import _assumable, _explicitly_denied, _kms_may, role_may
+from s3repl.policy._conditions import Condition, Facts, _Enum, judge
 from s3repl.policy._routing import delete_markers_replicate
-from s3repl.policy._shape import _owner_override, _replica_key
+from s3repl.policy._shape import _owner_override
 from s3repl.profile import MissingTagReadPermission, Profile
-from s3repl.world import Role, World
+from s3repl.world import World
 
 # --- the permission table (R-155, R-158, R-010, R-151) ---------------------------------
 
@@ -84,13 +89,11 @@ class PermissionNeed:
         )
 
 
-# The rows, one per permission.  Apply time reads them in the order S3 meets them
-# (``_source_read_outcome``, ``_object_outcome``, ``_metadata_outcome``, the delete
-# branches of ``_decide``); requirement findings (``s3repl.validate``) iterate
-# ``PERMISSION_NEEDS`` in its order.  What only apply time can know stays at the
-# check: which objects need a row (tagged ones for tags, those under legal hold for
-# the legal hold), the profile switch for unreadable tags, the multipart variant of a
-# refused write.
+# The rows, one per permission.  Each is the ``need`` of one row of :data:`CHECKS`,
+# where both readings of the table meet it in the order S3 does.  What a row adds to
+# its need stays in the row: which objects need it (tagged ones for tags, those under
+# legal hold for the legal hold), the profile switch for unreadable tags, the
+# multipart variant of a refused write.
 
 #: ``s3:GetObjectVersionForReplication`` on source objects (R-155).
 R155_READ_OBJECT = PermissionNeed(
@@ -189,12 +192,6 @@ R158_PUT_LEGAL_HOLD = PermissionNeed(
 # --- the checks table ------------------------------------------------------------------
 
 
-class _Enum(enum.Enum):
-    def __repr__(self) -> str:
-        """Return ``ClassName.MEMBER``."""
-        return f"{type(self).__name__}.{self.name}"
-
-
 class Stage(_Enum):
     """Where in applying a task S3 meets a check."""
 
@@ -221,42 +218,11 @@ class Subject(_Enum):
     VERSION_DELETE = "version_delete"
 
 
-class Condition(_Enum):
-    """What a row checks: what must hold for the task to get past it."""
-
-    #: The role exists and S3 may assume it (R-006).
-    ROLE_ASSUMABLE = "role_assumable"
-    #: The destination bucket exists (R-005).
-    DESTINATION_EXISTS = "destination_exists"
-    #: The destination's versioning is ``Enabled`` (R-005).
-    DESTINATION_VERSIONED = "destination_versioned"
-    #: Both Regions are enabled for their owners; no cross-account Requester Pays
-    #: destination (R-001, R-013, R-176).
-    DESTINATION_SUPPORTED = "destination_supported"
-    #: A lock source's destination has Object Lock too (R-009).
-    DESTINATION_LOCKED = "destination_locked"
-    #: The replica a metadata change updates exists (R-085).
-    REPLICA_EXISTS = "replica_exists"
-    #: The role may do the row's :class:`PermissionNeed` (R-155, R-158, R-012).
-    PERMITTED = "permitted"
-    #: A foreign-owned object grants the bucket owner READ and READ_ACP (R-008, R-107).
-    FOREIGN_OBJECT_READABLE = "foreign_object_readable"
-    #: The source version's KMS key exists and is usable (R-158).
-    SOURCE_KEY_USABLE = "source_key_usable"
-    #: The role may decrypt with the source version's KMS key (R-158).
-    SOURCE_KEY_PERMITTED = "source_key_permitted"
-    #: The destination's bucket policy does not explicitly deny replicating tags (R-157).
-    TAGS_WRITABLE = "tags_writable"
-    #: The replica's KMS key exists in the destination's Region (R-027).
-    REPLICA_KEY_FOUND = "replica_key_found"
-    #: The replica's KMS key is usable (R-027).
-    REPLICA_KEY_USABLE = "replica_key_usable"
-    #: The role may encrypt with the replica's KMS key (R-014).
-    REPLICA_KEY_PERMITTED = "replica_key_permitted"
-
-
 class Objects(_Enum):
-    """Which objects a row is about (only apply time knows the object)."""
+    """Which objects a row is about.
+
+    Apply time asks it of the object in hand; findings of any object a rule may carry.
+    """
 
     #: Every object the row's subjects carry.
     EVERY = "every"
@@ -291,6 +257,23 @@ _DELETES = frozenset({Subject.DELETE_MARKER, Subject.VERSION_DELETE})
 _NOT_VERSION_DELETE = _EVERY_SUBJECT - {Subject.VERSION_DELETE}
 
 
+#: What every row that reads or writes objects stands on: the role and the destination.
+_ON_OBJECTS = frozenset({Condition.ROLE_ASSUMABLE, Condition.DESTINATION_EXISTS})
+
+
+def _presumed_by_stage(check: Check) -> frozenset[Condition]:
+    """What a row's stage stands on (its ``presumes`` by default).
+
+    The destination from the destination stage on; the role too for the rows that
+    read or write objects.
+    """
+    if check.stage is Stage.ROLE or check.condition is Condition.DESTINATION_EXISTS:
+        return frozenset()
+    if check.stage is Stage.DESTINATION:
+        return frozenset({Condition.DESTINATION_EXISTS})
+    return _ON_OBJECTS
+
+
 @attrs.frozen(kw_only=True)
 class Check:
     """One row of :data:`CHECKS`.
@@ -306,6 +289,10 @@ class Check:
         effect: what a task whose condition does not hold comes to.
         multipart_reason: the reason instead of ``reason`` for an object from a
             multipart upload (R-155: ``DstMultipartInitNotPermitted``).
+        presumes: the conditions of earlier rows that must hold before this row can be
+            judged (what its condition reads); by default what its stage stands on.
+        apply_time_only: why requirement findings cannot foresee the row, when they
+            cannot (``""``: a finding foresees it, ``unmet_checks``).
     """
 
     stage: Stage
@@ -317,6 +304,10 @@ class Check:
     objects: Objects = Objects.EVERY
     effect: Effect = Effect.FAIL
     multipart_reason: FailureReason | None = None
+    presumes: frozenset[Condition] = attrs.field(
+        default=attrs.Factory(_presumed_by_stage, takes_self=True)
+    )
+    apply_time_only: str = ""
 
     def __attrs_post_init__(self) -> None:
         """Refuse a permission row without its need, or a need on another condition."""
@@ -350,9 +341,11 @@ F = FailureReason
 _ROLE, _DEST = Stage.ROLE, Stage.DESTINATION
 _READ, _WRITE = Stage.SOURCE_READ, Stage.DESTINATION_WRITE
 _OBJECT_ONLY = frozenset({Subject.OBJECT})
+_SOURCE_KEY_PER_OBJECT = "a source object's KMS key is its writer's choice, known per object"
 
 #: Every check a task meets, in the order S3 meets them (R-158; the order within a
-#: stage is INF).  Apply time walks it; requirement findings read its permission rows.
+#: stage is INF).  Apply time walks it (:func:`run_checks`); requirement findings read
+#: every row it does not mark ``apply_time_only`` (``unmet_checks``).
 CHECKS: tuple[Check, ...] = (
     Check(
         stage=_ROLE,
@@ -376,7 +369,14 @@ CHECKS: tuple[Check, ...] = (
     Check(
         stage=_DEST,
         requirement="R-001",
-        condition=Condition.DESTINATION_SUPPORTED,
+        condition=Condition.REGIONS_ENABLED,
+        reason=F.UNSUPPORTED_DESTINATION,
+        subjects=_NOT_VERSION_DELETE,
+    ),
+    Check(
+        stage=_DEST,
+        requirement="R-013",
+        condition=Condition.NO_CROSS_ACCOUNT_REQUESTER_PAYS,
         reason=F.UNSUPPORTED_DESTINATION,
         subjects=_NOT_VERSION_DELETE,
     ),
@@ -393,6 +393,7 @@ CHECKS: tuple[Check, ...] = (
         condition=Condition.REPLICA_EXISTS,
         reason=F.DST_VERSION_NOT_FOUND,
         subjects=frozenset({Subject.METADATA}),
+        apply_time_only="whether a version's replica is still there is known as its change travels",
     ),
     _permission(_READ, R155_READ_OBJECT, _VERSIONS),
     Check(
@@ -402,6 +403,7 @@ CHECKS: tuple[Check, ...] = (
         reason=F.SRC_GET_OBJECT_NOT_PERMITTED,
         subjects=_VERSIONS,
         objects=Objects.FOREIGN,
+        apply_time_only="an object's owner and ACL are its writer's, known per object",
     ),
     _permission(_READ, R155_READ_ACL, _VERSIONS),
     _permission(_READ, R010_READ_RETENTION, _VERSIONS),
@@ -413,6 +415,7 @@ CHECKS: tuple[Check, ...] = (
         reason=F.SRC_KMS_KEY_INVALID_STATE,
         subjects=_OBJECT_ONLY,
         objects=Objects.KMS_KEYED,
+        apply_time_only=_SOURCE_KEY_PER_OBJECT,
     ),
     Check(
         stage=_READ,
@@ -421,6 +424,8 @@ CHECKS: tuple[Check, ...] = (
         reason=F.SRC_KMS_KEY_INVALID_STATE,
         subjects=_OBJECT_ONLY,
         objects=Objects.KMS_KEYED,
+        presumes=_ON_OBJECTS | {Condition.SOURCE_KEY_USABLE},
+        apply_time_only=_SOURCE_KEY_PER_OBJECT,
     ),
     _permission(_READ, R155_READ_TAGS, _VERSIONS, Objects.TAGGED, Effect.UNREADABLE_TAGS),
     _permission(
@@ -431,6 +436,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     _permission(_WRITE, R155_REPLICATE_DELETE, _DELETES),
     _permission(_WRITE, R151_OVERRIDE_OWNER, _OBJECT_ONLY),
+    _permission(_WRITE, R158_PUT_LEGAL_HOLD, _VERSIONS, Objects.LEGAL_HOLD),
     Check(
         stage=_WRITE,
         requirement="R-157",
@@ -440,7 +446,6 @@ CHECKS: tuple[Check, ...] = (
         objects=Objects.TAGGED,
         effect=Effect.DROP_TAGS,
     ),
-    _permission(_WRITE, R158_PUT_LEGAL_HOLD, _VERSIONS, Objects.LEGAL_HOLD),
     Check(
         stage=_WRITE,
         requirement="R-027",
@@ -456,6 +461,7 @@ CHECKS: tuple[Check, ...] = (
         reason=F.DST_KMS_KEY_INVALID_STATE,
         subjects=_OBJECT_ONLY,
         objects=Objects.REPLICA_KEYED,
+        presumes=_ON_OBJECTS | {Condition.REPLICA_KEY_FOUND},
     ),
     Check(
         stage=_WRITE,
@@ -464,6 +470,7 @@ CHECKS: tuple[Check, ...] = (
         reason=F.DST_KMS_KEY_NOT_FOUND,
         subjects=_OBJECT_ONLY,
         objects=Objects.REPLICA_KEYED,
+        presumes=_ON_OBJECTS | {Condition.REPLICA_KEY_FOUND, Condition.REPLICA_KEY_USABLE},
     ),
 )
 
@@ -587,9 +594,19 @@ def run_checks(
     Returns:
         ``COMPLETED`` (maybe without tags) or ``FAILED`` with the row's reason.
     """
-    role = world.roles.get(role_arn)
-    dest = world.buckets.get(dest_name)
     obj = version if isinstance(version, ObjectVersion) else None
+    facts = Facts.of_route(
+        world,
+        source,
+        role_arn,
+        dest_name,
+        rule,
+        key,
+        version_id=version_id,
+        obj=obj,
+        encryption=None if obj is None else obj.server_side_encryption,
+    )
+    dest = facts.dest
     drop_tags = False
     metadata_failure: FailureReason | None = None
     for check in CHECKS:
@@ -600,9 +617,9 @@ def run_checks(
             need.when, world, source, dest, rule, subject=subject
         ):
             continue
-        if not _about(check.objects, obj, source, dest, rule, drop_tags=drop_tags):
+        if not _about(check.objects, facts, drop_tags=drop_tags):
             continue
-        if _holds(check, world, role, source, dest, obj, rule, key, version_id):
+        if not judge(check, facts):
             continue
         effect = check.effect
         if effect is Effect.DROP_TAGS or (
@@ -622,99 +639,28 @@ def run_checks(
     return OK
 
 
-def _about(
-    objects: Objects,
-    obj: ObjectVersion | None,
-    source: Bucket,
-    dest: Bucket | None,
-    rule: ReplicationRule | None,
-    *,
-    drop_tags: bool,
-) -> bool:
-    """Whether a row's ``objects`` column covers the task's object."""
+def _about(objects: Objects, facts: Facts, *, drop_tags: bool) -> bool:
+    """Whether a row's ``objects`` column covers the route's object.
+
+    A task's object is in hand; a rule's (``facts.obj is None`` in ``unmet_checks``)
+    is any object the rule may carry: tagged ones, ones under legal hold when the source
+    has Object Lock, ones with a replica key when the rule names one.  Only version
+    subjects meet rows about particular objects, so a task without an object never asks.
+    """
     if objects is Objects.EVERY:
         return True
-    if obj is None:
-        return False
+    if objects is Objects.REPLICA_KEYED:
+        return facts.replica_key is not None
+    obj = facts.obj
+    if obj is None:  # any object of a rule
+        if objects is Objects.LEGAL_HOLD:
+            return facts.source.object_lock_enabled
+        return objects is Objects.TAGGED
     if objects is Objects.TAGGED:
         return bool(obj.tags) and not drop_tags
     if objects is Objects.LEGAL_HOLD:
         return obj.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON
     if objects is Objects.FOREIGN:
-        return obj.owner != source.owner and obj.acl is not None
-    if objects is Objects.KMS_KEYED:
-        return obj.server_side_encryption.uses_kms and obj.sse_kms_key_id is not None
-    # Objects.REPLICA_KEYED
-    return dest is not None and _replica_key(dest, obj.server_side_encryption, rule) is not None
-
-
-def _holds(
-    check: Check,
-    world: World,
-    role: Role | None,
-    source: Bucket,
-    dest: Bucket | None,
-    obj: ObjectVersion | None,
-    rule: ReplicationRule | None,
-    key: str,
-    version_id: str,
-) -> bool:
-    """Whether a row's condition holds (the rows above it held: role, destination)."""
-    condition = check.condition
-    if condition is Condition.ROLE_ASSUMABLE:
-        return role is not None and _assumable(world, role)
-    if condition is Condition.DESTINATION_EXISTS:
-        return dest is not None
-    # Every row below is met only once the role and the destination were found.
-    assert role is not None
-    assert dest is not None
-    if condition is Condition.PERMITTED:
-        need = check.need
-        assert need is not None
-        target = dest if need.on_destination else source
-        return role_may(world, role, need.action, target, key)
-    if condition is Condition.DESTINATION_VERSIONED:
-        return dest.versioning is VersioningStatus.ENABLED
-    if condition is Condition.DESTINATION_SUPPORTED:
-        return not _unsupported_destination(world, source, dest)
-    if condition is Condition.DESTINATION_LOCKED:
-        return not source.object_lock_enabled or dest.object_lock_enabled
-    if condition is Condition.REPLICA_EXISTS:
-        return _replica_of(world, dest.name, key, version_id)
-    assert obj is not None
-    if condition is Condition.FOREIGN_OBJECT_READABLE:
-        acl = obj.acl
-        return acl is not None and (
-            acl.allows(source.owner, Permission.READ)
-            and acl.allows(source.owner, Permission.READ_ACP)
-        )
-    if condition is Condition.SOURCE_KEY_USABLE:
-        src_key = world.kms_keys.get(obj.sse_kms_key_id or "")
-        return src_key is not None and src_key.usable
-    if condition is Condition.SOURCE_KEY_PERMITTED:
-        return _kms_may(world, role, "kms:Decrypt", obj.sse_kms_key_id or "")
-    if condition is Condition.TAGS_WRITABLE:
-        return not _explicitly_denied(world, role, "s3:ReplicateTags", dest, key)
-    key_arn = _replica_key(dest, obj.server_side_encryption, rule) or ""
-    replica_key = world.kms_keys.get(key_arn)
-    if condition is Condition.REPLICA_KEY_FOUND:
-        return replica_key is not None and replica_key.region == dest.region
-    if condition is Condition.REPLICA_KEY_USABLE:
-        return replica_key is not None and replica_key.usable
-    # Condition.REPLICA_KEY_PERMITTED
-    return _kms_may(world, role, "kms:Encrypt", key_arn)
-
-
-def _replica_of(world: World, bucket: str, key: str, version_id: str) -> bool:
-    return any(candidate.version_id == version_id for candidate in world.versions(bucket, key))
-
-
-def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool:
-    """R-001, R-013, R-176: opt-in region off for either owner, or cross-account Requester Pays."""
-    source_account = world.account(source.owner)
-    return (
-        not source_account.region_enabled(source.region)
-        or not source_account.region_enabled(dest.region)
-        or not world.account(dest.owner).region_enabled(dest.region)
-        or (dest.requester_pays and dest.owner != source.owner)
-    )
+        return obj.owner != facts.source.owner and obj.acl is not None
+    # Objects.KMS_KEYED
+    return obj.server_side_encryption.uses_kms and obj.sse_kms_key_id is not None

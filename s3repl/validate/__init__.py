@@ -43,8 +43,9 @@ Two questions, two pure functions over a :class:`~s3repl.world.World`:
    each naming the :class:`~s3repl.model.enums.FailureReason` objects would get.
    Only enabled rules matter (R-065).  Order: the configuration and the role (R-006),
    then each destination in order of first use (R-005, R-001, R-013, R-009), then each
-   enabled rule in document order (R-155/R-158, R-010, R-012, R-014/R-027).  A
-   finding that several rules share is reported once, for the first of them.
+   enabled rule in document order (R-155/R-158, R-010, R-012, R-157, R-027/R-014): the
+   table's order, stage by stage.  A finding that several rules share is reported
+   once, for the first of them.
 
 Messages are AWS's own text wherever it has been observed (SPEC grade OBS) and are
 matched byte for byte; everything else is marked ``# unverified`` below with where
@@ -56,13 +57,12 @@ configuration).  The rule's position is always in ``Problem.element``, an XPath-
 path with 1-based indices, such as ``ReplicationConfiguration/Rule[2]/Priority``, so an
 index label never masquerades as an ID a user could also have chosen.
 
-The permission helpers (``role_allows``, ``permission_decision``, ``object_arn``) live
-in ``s3repl.policy`` and are re-exported here: findings and task application read
-permissions through one function, so they can never disagree.  So does the table of
-R-158 (which permission, on which side, when, and which failure reason its absence
-causes): findings iterate ``s3repl.policy.permission_needs``, the permission rows of
-``s3repl.policy.CHECKS``, whose ``when`` column ``s3repl.policy.rule_needs`` reads for
-findings and for task application alike.
+Findings and task application read one table, ``s3repl.policy.CHECKS``, through one
+judge per condition (``s3repl.policy.judge``), so they can never disagree: findings are
+the rows whose condition does not hold for an enabled rule and its destination
+(``s3repl.policy.unmet_checks``), put into words here; step 7 reads the same
+destination rows.  The permission helpers (``role_allows``, ``permission_decision``,
+``object_arn``) live in ``s3repl.policy`` and are re-exported here.
 
 Modules by job: ``_values`` (``Problem``, ``Finding``, AWS's messages),
 ``_configuration`` (``validate_replication``), ``_requirements``

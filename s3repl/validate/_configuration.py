@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from types import MappingProxyType
 
 import attrs
 
@@ -23,6 +24,7 @@ from s3repl.model.names import (
     check_bucket_name,
     partition_of_region,
 )
+from s3repl.policy import Cause, Stage, unmet_checks
 from s3repl.validate._values import (
     _ACCOUNT_REQUIRED_MESSAGE,
     _CODE_INVALID_ARGUMENT,
@@ -508,46 +510,34 @@ def _destination_versioning(ctx: _Context) -> Iterator[Problem]:
 def _unsupported_destinations(ctx: _Context) -> Iterator[Problem]:
     """R-176 strict (profile ``reject_unsupported_destination_at_put``), INF throughout.
 
-    Refuses a destination in a Region an owner has not enabled (R-001), a Requester
-    Pays destination of another account (R-013), and an unlocked destination for an
-    Object Lock source (R-009).
+    Refuses what the destination rows of ``s3repl.policy.CHECKS`` would fail every
+    object on and R-003 has not refused already: a Region an owner has not enabled
+    (R-001), a Requester Pays destination of another account (R-013), an unlocked
+    destination for an Object Lock source (R-009).
     """
     if not ctx.world.profile.reject_unsupported_destination_at_put or ctx.source is None:
         return
     for at in _destinations(ctx):
-        dest = ctx.world.bucket(at.rule.destination.bucket_name)
-        if dest is None:
-            continue
-        for account, region in _disabled_regions(ctx.world, ctx.source, dest):
-            yield at.problem(
-                _CODE_INVALID_REQUEST,
-                _REGION_NOT_ENABLED_TEMPLATE.format(region=region, account=account),
-                "R-176",
-                "Destination/Bucket",
-            )
-        if dest.requester_pays and dest.owner != ctx.source.owner:
-            yield at.problem(
-                _CODE_INVALID_REQUEST, _REQUESTER_PAYS_MESSAGE, "R-176", "Destination/Bucket"
-            )
-        if ctx.source.object_lock_enabled and not dest.object_lock_enabled:
-            yield at.problem(
-                _CODE_INVALID_REQUEST, _LOCK_MISSING_MESSAGE, "R-176", "Destination/Bucket"
-            )
+        rules = (at.rule,)
+        destination_rows = (Stage.DESTINATION,)
+        for unmet in unmet_checks(
+            ctx.world, ctx.source, ctx.config.role, rules, stages=destination_rows
+        ):
+            message = _STRICT_MESSAGES.get(unmet.fault.cause)
+            if message is not None:
+                fault = unmet.fault
+                text = message.format(region=fault.region, account=fault.account)
+                yield at.problem(_CODE_INVALID_REQUEST, text, "R-176", "Destination/Bucket")
 
 
-def _disabled_regions(world: World, source: Bucket, dest: Bucket) -> tuple[tuple[str, str], ...]:
-    """R-001: (account, region) pairs that must be enabled and are not, deduplicated.
-
-    The source owner needs the source and the destination Regions, the destination
-    owner the destination Region.
-    """
-    needed = (
-        (source.owner, source.region),
-        (source.owner, dest.region),
-        (dest.owner, dest.region),
-    )
-    missing = [pair for pair in needed if not world.account(pair[0]).region_enabled(pair[1])]
-    return tuple(dict.fromkeys(missing))
+#: R-176 strict: what PutBucketReplication says for each destination it refuses.
+_STRICT_MESSAGES = MappingProxyType(
+    {
+        Cause.REGION_NOT_ENABLED: _REGION_NOT_ENABLED_TEMPLATE,
+        Cause.REQUESTER_PAYS_ACROSS_ACCOUNTS: _REQUESTER_PAYS_MESSAGE,
+        Cause.DESTINATION_UNLOCKED: _LOCK_MISSING_MESSAGE,
+    }
+)
 
 
 # --- step 8: the Object Lock token -------------------------------------------------------------

@@ -1,30 +1,19 @@
 """Requirement findings: what AWS accepts but objects will fail on (R-127, R-158).
 
-Permission findings read the permission rows of ``s3repl.policy.CHECKS`` through
-``permission_needs``, the same rows apply time walks.
+Findings are the rows of ``s3repl.policy.CHECKS`` whose condition does not hold for an
+enabled rule and its destination (``s3repl.policy.unmet_checks``): the same rows apply
+time walks, judged by the same function (``s3repl.policy.judge``).  This module only
+puts each one into words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from types import MappingProxyType
 
-from s3repl import iam
-from s3repl.model import (
-    Bucket,
-    FailureReason,
-    ReplicationRule,
-)
-from s3repl.policy import (
-    kms_opt_in,
-    object_arn,
-    permission_decision,
-    permission_needs,
-)
-from s3repl.validate._configuration import (
-    _At,
-    _disabled_regions,
-    _rules,
-)
+from s3repl.model import Bucket, FailureReason
+from s3repl.policy import Cause, Unmet, unmet_checks
+from s3repl.validate._configuration import _rules
 from s3repl.validate._values import (
     ConfigurationInput,
     Finding,
@@ -32,7 +21,7 @@ from s3repl.validate._values import (
     _world_of,
     as_configuration,
 )
-from s3repl.world import Role, World
+from s3repl.world import World
 
 # --- check_requirements ---------------------------------------------------------------------------
 
@@ -82,20 +71,9 @@ def check_requirements(
                 message=f"Bucket {bucket} has no replication configuration",
             ),
         )
-    enabled = tuple(at for at in _rules(config) if at.rule.is_enabled)
-    findings: list[Finding] = []
-    role = _assumable_role(world, config.role, findings)
-    destinations: dict[str, Bucket | None] = {}
-    for at in enabled:
-        name = at.rule.destination.bucket_name
-        if name not in destinations:
-            destinations[name] = _destination_findings(world, source, at, findings)
-    if role is not None:
-        for at in enabled:
-            dest = destinations[at.rule.destination.bucket_name]
-            if dest is not None:
-                _permission_findings(world, source, dest, role, at, findings)
-    return _first_of_each(findings)
+    rules = tuple(at.rule for at in _rules(config) if at.rule.is_enabled)
+    unmet = unmet_checks(world, source, config.role, rules)
+    return _first_of_each(_finding(world, source, config.role, each) for each in unmet)
 
 
 def _first_of_each(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -112,180 +90,84 @@ def _first_of_each(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(kept.values())
 
 
-def _assumable_role(world: World, role_arn: str, findings: list[Finding]) -> Role | None:
-    """R-006: the role exists and trusts ``s3.amazonaws.com``; else a finding and ``None``."""
-    role = world.roles.get(role_arn)
-    if role is None:
-        message = f"Role {role_arn} does not exist, so S3 cannot assume it"
-    elif not iam.can_assume(role.trust_policy):
-        message = (
+def _finding(world: World, source: Bucket, role_arn: str, unmet: Unmet) -> Finding:
+    """The finding for a row of ``CHECKS`` that does not hold: its fault, in words.
+
+    A source-side permission fails every destination alike, so it names no destination.
+    """
+    check, fault = unmet.check, unmet.fault
+    need = check.need
+    about_source = need is not None and not need.on_destination
+    return Finding(
+        requirement=fault.requirement,
+        failure_reason=check.reason,
+        message=_message(world, source, role_arn, unmet),
+        rule_id=None if unmet.rule is None else unmet.rule.id or None,
+        destination_bucket=None if about_source else unmet.destination,
+    )
+
+
+def _message(world: World, source: Bucket, role_arn: str, unmet: Unmet) -> str:
+    """What a finding says about ``unmet`` (INF: our own wording throughout)."""
+    fault, name = unmet.fault, unmet.destination or ""
+    cause = fault.cause
+    if cause is Cause.ROLE_MISSING:
+        return f"Role {role_arn} does not exist, so S3 cannot assume it"
+    if cause is Cause.ROLE_UNTRUSTED:
+        return (
             f"The trust policy of role {role_arn} does not allow s3.amazonaws.com to call "
             "sts:AssumeRole"
         )
-    else:
-        return role
-    findings.append(
-        Finding(
-            requirement="R-006",
-            failure_reason=FailureReason.ASSUME_ROLE_NOT_PERMITTED,
-            message=message,
+    if cause is Cause.DESTINATION_MISSING:
+        return f"Destination bucket {name} does not exist"
+    if cause is Cause.DESTINATION_UNVERSIONED:
+        dest = world.buckets[name]
+        return f"Destination bucket {name} has versioning {dest.versioning.value}, not Enabled"
+    if cause is Cause.REGION_NOT_ENABLED:
+        return (
+            f"Account {fault.account} has not enabled the Region {fault.region}, which "
+            f"replication from {source.name} to {name} needs"
         )
-    )
-    return None
-
-
-def _destination_findings(
-    world: World, source: Bucket, at: _At, findings: list[Finding]
-) -> Bucket | None:
-    """R-005, R-001/R-013 (R-176), R-009 for one destination; the bucket if it exists."""
-    name = at.rule.destination.bucket_name
-    rule_id = at.rule.id or None
-
-    def add(requirement: str, reason: FailureReason, message: str) -> None:
-        findings.append(
-            Finding(
-                requirement=requirement,
-                failure_reason=reason,
-                message=message,
-                rule_id=rule_id,
-                destination_bucket=name,
-            )
+    if cause is Cause.REQUESTER_PAYS_ACROSS_ACCOUNTS:
+        return (
+            f"Destination bucket {name} of account {fault.account} is Requester Pays, which a "
+            "cross-account destination cannot be"
         )
-
-    dest = world.bucket(name)
-    if dest is None:
-        add(
-            "R-005", FailureReason.DST_BUCKET_NOT_FOUND, f"Destination bucket {name} does not exist"
-        )
-        return None
-    if not dest.is_versioned:
-        add(
-            "R-005",
-            FailureReason.DST_BUCKET_UNVERSIONED,
-            f"Destination bucket {name} has versioning {dest.versioning.value}, not Enabled",
-        )
-    for account, region in _disabled_regions(world, source, dest):
-        add(
-            "R-001",
-            FailureReason.UNSUPPORTED_DESTINATION,
-            f"Account {account} has not enabled the Region {region}, which replication "
-            f"from {source.name} to {name} needs",
-        )
-    if dest.requester_pays and dest.owner != source.owner:
-        add(
-            "R-013",
-            FailureReason.UNSUPPORTED_DESTINATION,
-            f"Destination bucket {name} of account {dest.owner} is Requester Pays, which a "
-            "cross-account destination cannot be",
-        )
-    if source.object_lock_enabled and not dest.object_lock_enabled:
-        add(
-            "R-009",
-            FailureReason.DST_BUCKET_OBJECT_LOCK_CONFIG_MISSING,
+    if cause is Cause.DESTINATION_UNLOCKED:
+        return (
             f"Source bucket {source.name} has Object Lock enabled but destination bucket "
-            f"{name} does not",
+            f"{name} does not"
         )
-    return dest
-
-
-def _permission_findings(
-    world: World, source: Bucket, dest: Bucket, role: Role, at: _At, findings: list[Finding]
-) -> None:
-    """R-155/R-158, R-010, R-012, R-157 and R-014/R-027 for one enabled rule."""
-    rule = at.rule
-    pattern = f"{rule.key_prefix}*"
-
-    def add(
-        requirement: str, reason: FailureReason, message: str, *, about_source: bool = False
-    ) -> None:
-        # A source-side permission fails every destination alike: no destination named.
-        findings.append(
-            Finding(
-                requirement=requirement,
-                failure_reason=reason,
-                message=message,
-                rule_id=rule.id or None,
-                destination_bucket=None if about_source else dest.name,
-            )
+    if cause is Cause.BUCKET_POLICY_DENIES:  # R-157
+        return (
+            f"The bucket policy of {fault.bucket} explicitly denies role {role_arn} "
+            f"{fault.action} on {fault.resource}: replicas are written without their tags"
         )
-
-    for need in permission_needs(world, source, dest, rule):
-        target = dest if need.on_destination else source
-        resource = object_arn(target, pattern)
-        if permission_decision(world, role, need.action, resource) is iam.Decision.ALLOW:
-            continue
-        consequence = need.consequence_under(world.profile)
-        if _identity_allows(role, need.action, resource):
-            # The role's own policy allows: the bucket's side refuses.  Across accounts
-            # that is R-012 (the owner must grant); in one account an explicit deny.
-            requirement = "R-012" if target.owner != role.account else need.requirement
-            message = (
-                f"The bucket policy of {target.name} (account {target.owner}) does not let "
-                f"role {role.arn} use {need.action} on {resource}: {consequence}"
-            )
-        else:
-            requirement = need.requirement
-            message = f"Role {role.arn} is not allowed {need.action} on {resource}: {consequence}"
-        add(requirement, need.reason, message, about_source=not need.on_destination)
-    resource = object_arn(dest, pattern)
-    if _bucket_policy_denies(world, role, dest, "s3:ReplicateTags", resource):
-        add(
-            "R-157",
-            FailureReason.DST_PUT_TAGGING_NOT_PERMITTED,
-            f"The bucket policy of {dest.name} explicitly denies role {role.arn} "
-            f"s3:ReplicateTags on {resource}: replicas are written without their tags",
+    if cause in _KEY_MESSAGES:
+        return _KEY_MESSAGES[cause].format(fault=fault, role=role_arn, dest=world.buckets[name])
+    need = unmet.check.need
+    assert need is not None  # the rest are permission rows
+    consequence = need.consequence_under(world.profile)
+    if cause is Cause.BUCKET_POLICY_REFUSES:
+        return (
+            f"The bucket policy of {fault.bucket} (account {fault.account}) does not let "
+            f"role {role_arn} use {fault.action} on {fault.resource}: {consequence}"
         )
-    _kms_findings(world, dest, role, rule, add)
+    return f"Role {role_arn} is not allowed {fault.action} on {fault.resource}: {consequence}"
 
 
-def _bucket_policy_denies(
-    world: World, role: Role, target: Bucket, action: str, resource: str
-) -> bool:
-    """R-157: whether the bucket policy of ``target`` explicitly denies the role ``action``.
-
-    Only the destination owner's refusal drops tags (``s3:ReplicateObject`` already
-    authorises them), as in ``s3repl.policy``.
-    """
-    policy = world.bucket_policies.get(target.name)
-    if policy is None:
-        return False
-    request = iam.Request(principal=role.arn, action=action, resource=resource)
-    return iam.evaluate((policy,), request) is iam.Decision.EXPLICIT_DENY
-
-
-def _identity_allows(role: Role, action: str, resource: str) -> bool:
-    """Whether the role's own permission policy (alone) allows ``action`` on ``resource``."""
-    request = iam.Request(principal=role.arn, action=action, resource=resource)
-    return iam.evaluate((role.policy,), request) is iam.Decision.ALLOW
-
-
-def _kms_findings(
-    world: World,
-    dest: Bucket,
-    role: Role,
-    rule: ReplicationRule,
-    add: Callable[[str, FailureReason, str], None],
-) -> None:
-    """R-014, R-027: the replica KMS key exists, in the destination's Region, usable."""
-    encryption = rule.destination.encryption_configuration
-    if not kms_opt_in(rule) or encryption is None or not encryption.replica_kms_key_id:
-        return
-    key_arn = encryption.replica_kms_key_id
-    key = world.kms_keys.get(key_arn)
-    if key is None:
-        add("R-027", FailureReason.DST_KMS_KEY_NOT_FOUND, f"KMS key {key_arn} does not exist")
-    elif key.region != dest.region:
-        add(
-            "R-027",
-            FailureReason.DST_KMS_KEY_NOT_FOUND,
-            f"KMS key {key_arn} is in {key.region}, not in the destination's Region {dest.region}",
-        )
-    elif not key.usable:
-        state = "pending deletion" if key.pending_deletion else "disabled"
-        add("R-027", FailureReason.DST_KMS_KEY_INVALID_STATE, f"KMS key {key_arn} is {state}")
-    elif permission_decision(world, role, "kms:Encrypt", key_arn) is not iam.Decision.ALLOW:
-        add(
-            "R-014",
-            FailureReason.DST_KMS_KEY_NOT_FOUND,
-            f"Role {role.arn} is not allowed kms:Encrypt with KMS key {key_arn}",
-        )
+#: R-027, R-014: what a finding says about the replica's KMS key.
+_KEY_MESSAGES = MappingProxyType(
+    {
+        Cause.KEY_MISSING: "KMS key {fault.resource} does not exist",
+        Cause.KEY_IN_OTHER_REGION: (
+            "KMS key {fault.resource} is in {fault.region}, not in the destination's "
+            "Region {dest.region}"
+        ),
+        Cause.KEY_DISABLED: "KMS key {fault.resource} is disabled",
+        Cause.KEY_PENDING_DELETION: "KMS key {fault.resource} is pending deletion",
+        Cause.KEY_NOT_PERMITTED: (
+            "Role {role} is not allowed {fault.action} with KMS key {fault.resource}"
+        ),
+    }
+)
