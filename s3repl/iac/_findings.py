@@ -22,7 +22,8 @@ from __future__ import annotations
 import attrs
 
 from s3repl.iam import Effect, PolicyDocument
-from s3repl.model import FailureReason, ReplicationRule, Status, StorageClass
+from s3repl.model import FailureReason, StorageClass
+from s3repl.policy import kms_opt_in
 from s3repl.validate import Finding
 from s3repl.world import World
 
@@ -59,11 +60,6 @@ class Note:
     message: str
     rule_id: str | None = None
     destination_bucket: str | None = None
-
-
-def _opted_in(rule: ReplicationRule) -> bool:
-    criteria = rule.source_selection_criteria
-    return criteria is not None and criteria.sse_kms_encrypted_objects is Status.ENABLED
 
 
 def _policy_requires_kms(policy: PolicyDocument | None) -> bool:
@@ -110,7 +106,7 @@ def kms_objects_without_opt_in(world: World, bucket: str) -> tuple[Finding, ...]
         return ()
     findings = []
     for rule in source.replication.rules:
-        if not rule.is_enabled or _opted_in(rule):
+        if not rule.is_enabled or kms_opt_in(rule):
             continue
         encryption = rule.destination.encryption_configuration
         replica_key = (
