@@ -1,7 +1,7 @@
 """The exception tree of s3repl.
 
 Every exception the library raises derives from :class:`S3ReplError`.  Errors that
-Amazon S3 itself would return derive from :class:`S3Error` and are named exactly as
+Amazon S3 itself would return derive from :class:`~s3repl.errors.S3Error` and are named exactly as
 the AWS error code, so ``except s3repl.errors.NoSuchBucket`` reads like the AWS
 documentation.  Each leaf also inherits the builtin exception a Python caller would
 expect (``LookupError`` for missing things, ``ValueError`` for bad input,
@@ -347,7 +347,7 @@ class InvalidBucketState(S3Error, ValueError):
 
 
 def error_class(code: str) -> type[S3Error]:
-    """Return the :class:`S3Error` subclass for an AWS error code.
+    """Return the :class:`~s3repl.errors.S3Error` subclass for an AWS error code.
 
     Raises:
         KeyError: when s3repl has no class for ``code``.

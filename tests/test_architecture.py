@@ -16,8 +16,7 @@ Modules are globbed, so a module that does not exist yet is simply not checked; 
 module that exists but belongs to no layer fails until it is added to the table.
 
 Size is checked too: no module is over :data:`MODULE_LINES_MAX` lines (STYLE.md: small
-modules with one job each), except the few in :data:`OVERSIZED`, each waiting for the
-split that will bring it under the limit.
+modules with one job each).
 """
 
 from __future__ import annotations
@@ -167,11 +166,6 @@ _IDS = sorted(MODULES)
 #: The most lines a module of s3repl may have: past this, it holds more than one job.
 MODULE_LINES_MAX = 800
 
-#: Modules allowed over :data:`MODULE_LINES_MAX` for now (paths from the repository
-#: root). Each waits for a split that is under way; remove its entry when that lands
-#: (test_oversized_allow_list_is_current fails once an entry is no longer needed).
-OVERSIZED: frozenset[str] = frozenset()
-
 
 def _lines_of(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
@@ -271,24 +265,12 @@ def test_yaml_is_imported_only_to_read_a_yaml_template(statement: str) -> None:
 
 @pytest.mark.parametrize("module", _IDS)
 def test_no_module_is_oversized(module: str) -> None:
-    """No module of s3repl is over MODULE_LINES_MAX lines, save the listed ones (issue 9)."""
+    """No module of s3repl is over MODULE_LINES_MAX lines (issue 9: one job per module)."""
     path = MODULES[module]
-    if path.relative_to(ROOT).as_posix() in OVERSIZED:
-        return
     lines = _lines_of(path)
     assert lines <= MODULE_LINES_MAX, (
         f"{module} has {lines} lines (at most {MODULE_LINES_MAX}): split it by job into "
         "private modules behind the same public names"
-    )
-
-
-@pytest.mark.parametrize("allowed", sorted(OVERSIZED))
-def test_oversized_allow_list_is_current(allowed: str) -> None:
-    """Each entry of OVERSIZED is a module that still exists and is still too long."""
-    path = ROOT / allowed
-    assert path.is_file(), f"{allowed} no longer exists: remove it from OVERSIZED"
-    assert _lines_of(path) > MODULE_LINES_MAX, (
-        f"{allowed} now has at most {MODULE_LINES_MAX} lines: remove it from OVERSIZED"
     )
 
 

@@ -454,7 +454,7 @@ def replication_from_any(
             boto3's / the AWS CLI's dict, or the S3 XML document (``str`` or ``bytes``).
 
     Raises:
-        S3Error: the decoder's error for a document that does not decode
+        s3repl.errors.S3Error: the decoder's error for a document that does not decode
             (``MalformedXML``, R-045).
     """
     if isinstance(config, ReplicationConfiguration):
