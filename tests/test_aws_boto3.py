@@ -25,11 +25,13 @@ from s3repl import Engine
 from s3repl.aws import mock
 
 
-class Aws:
-    """The engine and one client per service, inside the mock (each made on first use)."""
+class Clients:
+    """One client per service, made on first use; they outlive any one engine.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    Why shared: a client costs a tenth of a second to make (its session loads the
+    service model), more than most tests here.  A client created inside a mock asks the
+    innermost active mock on every request, so one set serves every test's own engine.
+    """
 
     @functools.cached_property
     def s3(self) -> Any:
@@ -48,11 +50,31 @@ class Aws:
         return boto3.client("sts", region_name="us-east-1")
 
 
+class Aws:
+    """A test's own engine and the module's clients, which it serves."""
+
+    def __init__(self, engine: Engine, clients: Clients) -> None:
+        self.engine = engine
+        self.s3 = clients.s3
+        self.iam = clients.iam
+        self.kms = clients.kms
+        self.sts = clients.sts
+
+
+@pytest.fixture(scope="module")
+def clients() -> Iterator[Clients]:
+    """The module's clients, made inside an outer mock with the machine's AWS setup hidden."""
+    with pytest.MonkeyPatch.context() as patch:
+        hide_aws_env(patch)
+        with mock():
+            yield Clients()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    hide_aws_env(monkeypatch)
+def aws(clients: Clients) -> Iterator[Aws]:
+    """A fresh engine for the test: the innermost mock, so it serves every client."""
     with mock(Engine(seed=11)) as engine:
-        yield Aws(engine)
+        yield Aws(engine, clients)
 
 
 def error_of(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:

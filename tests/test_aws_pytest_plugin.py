@@ -25,6 +25,9 @@ PLUGIN = "s3repl.aws.pytest_plugin"
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    # Only the plugin under test (named with -p): other installed plugins cost seconds of
+    # start-up and could import botocore themselves.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     return lambda: pytester.runpytest_subprocess("-p", PLUGIN, "-p", "no:cacheprovider")
 
 
