@@ -38,7 +38,6 @@ BUCKET_POLICY = json.dumps(
 
 _SSE = "AWS encrypts every new object with SSE-S3 (since 2023) and says so; moto omits it"
 _CRC = "s3repl gap: AWS keeps the CRC32 checksum boto3 sends and returns it"
-_ROLE = "s3repl gap: AWS's role carries MaxSessionDuration and RoleLastUsed"
 
 #: call -> (paths only moto answers, paths only s3repl answers, why).
 KNOWN: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
@@ -83,12 +82,8 @@ KNOWN: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
     "create_role": (
         frozenset({"Role.MaxSessionDuration:int", "Role.RoleLastUsed:dict"}),
         frozenset(),
-        _ROLE,
-    ),
-    "get_role": (
-        frozenset({"Role.MaxSessionDuration:int", "Role.RoleLastUsed:dict"}),
-        frozenset(),
-        _ROLE,
+        "IAM API reference, CreateRole: its answer's Role has no MaxSessionDuration and no "
+        "RoleLastUsed (GetRole's has both); moto adds them",
     ),
     "create_key": (
         frozenset({"KeyMetadata.SigningAlgorithms:list"}),
