@@ -302,6 +302,16 @@ def test_put_get_head_copy_and_delete_objects(aws: Aws) -> None:
     assert error_of(caught) == ("404", 404)
 
 
+def test_the_crc32_boto3_sends_comes_back_and_boto3_validates_it(aws: Aws) -> None:
+    """boto3 sends a CRC32 trailer with every put and checks the one a read answers."""
+    aws.s3.create_bucket(Bucket="bkt")
+    put = aws.s3.put_object(Bucket="bkt", Key="k", Body=b"hello")
+    assert put["ChecksumCRC32"] == "NhCmhg=="
+    got = aws.s3.get_object(Bucket="bkt", Key="k", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == "NhCmhg=="
+    assert got["Body"].read() == b"hello"  # botocore checks the CRC32 as it reads
+
+
 def test_multipart_upload(aws: Aws) -> None:
     versioned(aws, "bkt")
     upload = aws.s3.create_multipart_upload(Bucket="bkt", Key="big")["UploadId"]

@@ -88,6 +88,8 @@ class BackendState:
         self.bucket_created: dict[str, dt.datetime] = {}
         self.key_created: dict[str, dt.datetime] = {}
         self.key_descriptions: dict[str, str] = {}
+        #: Object checksums sent with uploads: (bucket, key, version id) -> (member, value).
+        self.checksums: dict[tuple[str, str, str], tuple[str, str]] = {}
         #: KMS keys scheduled for deletion: ARN -> (deletion date, waiting period in days).
         self.key_deletions: dict[str, tuple[dt.datetime, int]] = {}
 
