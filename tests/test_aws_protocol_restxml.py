@@ -498,7 +498,7 @@ SEGMENTS = st.sampled_from(["b-1", "WriteGetObjectResponse", "k", "a%2Fb", "", "
     method=st.sampled_from(["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "get"]),
     path=st.lists(SEGMENTS, max_size=4).map(lambda parts: "/" + "/".join(parts)),
     query=st.lists(
-        st.tuples(st.sampled_from(ROUTE_QUERY), st.sampled_from(["", "2", "UploadPart"])),
+        st.tuples(st.sampled_from(["", *ROUTE_QUERY]), st.sampled_from(["", "2", "UploadPart"])),
         max_size=4,
     ),
     headers=st.lists(st.tuples(st.sampled_from(ROUTE_HEADERS), st.just("v")), max_size=2),

@@ -240,7 +240,8 @@ class RouteIndex:
                 continue
             found.extend(by_flag.get(_NO_FLAG, ()))
             for name in query:
-                found.extend(by_flag.get(name, ()))
+                if name != _NO_FLAG:  # a blank parameter name must not file them twice
+                    found.extend(by_flag.get(name, ()))
         found.sort(key=lambda entry: entry[0])
         return [route for _, route in found]
 
