@@ -354,7 +354,7 @@ def serialize_result(
         msg = f"{shape.name} has no member(s) {unknown}"
         raise ValueError(msg)
     values = _url_encode_listing(operation, values)
-    status = _write_located(shape, values, headers) or status
+    status = _write_located(service, operation, values, headers) or status
     payload = shape.serialization.get("payload")
     if payload is not None:
         body, content_type = _payload_body(service, shape.members[payload], payload, values)
@@ -377,22 +377,42 @@ def serialize_result(
 
 
 def _write_located(
-    shape: StructureShape, values: Mapping[str, Any], headers: list[tuple[str, str]]
+    service: ServiceModel, operation: str, values: Mapping[str, Any], headers: list[tuple[str, str]]
 ) -> int | None:
     """Append the header members of ``values`` to ``headers``; the status member's value."""
     status = None
-    for name, member in shape.members.items():
-        if values.get(name) is None:
+    for name, member, location, wire in _located_outputs(service, operation):
+        value = values.get(name)
+        if value is None:
             continue
-        location = member.serialization.get("location")
-        wire = str(member.serialization.get("name", name))
         if location == "statusCode":
-            status = int(values[name])
+            status = int(value)
         elif location == "header":
-            headers.append((wire, _header_text(member, values[name])))
-        elif location == "headers":
-            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+            headers.append((wire, _header_text(member, value)))
+        else:  # "headers": a family sharing a prefix (x-amz-meta-*)
+            headers.extend((wire + key, str(item)) for key, item in value.items())
     return status
+
+
+@functools.cache
+def _located_outputs(
+    service: ServiceModel, operation: str
+) -> tuple[tuple[str, Shape, str, str], ...]:
+    """``(name, shape, location, wire name)`` of each output member outside the body.
+
+    In model order; cached for the reason :func:`_located_members` is.
+    """
+    shape = service.operation_model(operation).output_shape
+    if not isinstance(shape, StructureShape):
+        return ()
+    located = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location in ("statusCode", "header", "headers"):
+            located.append(
+                (name, member, str(location), str(member.serialization.get("name", name)))
+            )
+    return tuple(located)
 
 
 def _header_text(member: Shape, value: Any) -> str:
