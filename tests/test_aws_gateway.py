@@ -6,15 +6,18 @@ and that the answer is S3's error XML with a request id, never a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 import pytest
 from aws_fakes import fake_gateway
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine
-from s3repl.aws import HttpRequest, ServiceError
+from s3repl.aws import HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._addressing import route
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-amz-date, Signature=abcdef0123"
@@ -446,3 +449,175 @@ def test_requests_without_a_service_signal_are_s3(request_: HttpRequest, service
     found = route(request_)
     assert found.service == service
     assert found.request.path == request_.path
+
+
+# --- a bug in an operation, through the real operations layer ----------------------------
+
+
+def test_a_bug_in_an_operation_is_an_internal_error_logged_with_its_request_id(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AwsBackend turns its own bug into InternalError (500): the client gets the request
+    id and nothing of the bug; the log names the request id and keeps the traceback."""
+    from s3repl.aws._operations import OPERATIONS
+
+    def broken(state: Any, params: Any, caller: Any) -> dict[str, Any]:
+        return {"Buckets": state.secret_internals}
+
+    monkeypatch.setitem(OPERATIONS["s3"], "ListBuckets", broken)  # type: ignore[index]
+    gateway = _real_world()
+    before = gateway.engine.snapshot()
+    with caplog.at_level(logging.ERROR, logger="s3repl.aws"):
+        response = gateway.handle(HttpRequest(method="GET", path="/"))
+    request_id = response.header("x-amz-request-id")
+    assert request_id is not None
+    assert (response.status, code_of(response.body)) == (500, "InternalError")
+    assert f"<RequestId>{request_id}</RequestId>".encode() in response.body
+    assert b"secret_internals" not in response.body
+    assert b"Traceback" not in response.body
+    (record,) = caplog.records
+    assert request_id in record.getMessage()
+    assert "GET /" in record.getMessage()
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], AttributeError)
+    assert gateway.engine.snapshot() == before
+
+
+# --- malformed requests of every kind ---------------------------------------------------
+
+_SEGMENTS = st.one_of(
+    st.sampled_from(["src", "k", "_s3repl", "%ZZ", "..", "a%2Fb", "", "WriteGetObjectResponse"]),
+    st.text(max_size=8),
+)
+_QUERY_NAMES = st.one_of(
+    st.sampled_from(
+        [
+            "versioning",
+            "replication",
+            "tagging",
+            "uploadId",
+            "partNumber",
+            "list-type",
+            "versionId",
+            "Action",
+            "Version",
+            "X-Amz-Credential",
+            "X-Amz-Algorithm",
+            "AWSAccessKeyId",
+            "max-keys",
+        ]
+    ),
+    st.text(min_size=1, max_size=6),
+)
+_HEADERS = st.tuples(
+    st.sampled_from(
+        [
+            "authorization",
+            "content-type",
+            "x-amz-target",
+            "content-md5",
+            "x-amz-copy-source",
+            "content-encoding",
+            "x-amz-content-sha256",
+            "x-amz-decoded-content-length",
+            "x-amz-meta-a",
+            "x-amz-checksum-crc32",
+            "x-amz-object-lock-retain-until-date",
+            "host",
+        ]
+    ),
+    st.one_of(
+        st.sampled_from(
+            [
+                "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+                "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+                "AWS AKID:sig",
+                "application/x-www-form-urlencoded",
+                "application/x-amz-json-1.1",
+                "TrentService.CreateKey",
+                "aws-chunked",
+                "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                "src/k",
+                "src.localhost:9000",
+            ]
+        ),
+        st.text(max_size=20),
+    ),
+)
+_BODIES = st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from(
+        [
+            b"<VersioningConfiguration><Status>On</Status></VersioningConfiguration>",
+            b"<ReplicationConfiguration><Rule/></ReplicationConfiguration>",
+            b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>',
+            b"Action=CreateRole&Version=2010-05-08&RoleName=r",
+            b"Action=Nope&Version=2011-06-15",
+            b'{"KeySpec": 5}',
+            b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAA\r\n\r\n",
+        ]
+    ),
+)
+
+
+def error_code(response: HttpResponse) -> str:
+    """The code of an error answer in any of the three services' shapes."""
+    if response.body.startswith(b"{"):
+        code: str = json.loads(response.body)["__type"]
+        return code
+    return code_of(response.body)
+
+
+@pytest.fixture(scope="module")
+def loaded_models() -> None:
+    """Load the service models and S3's route index before the clock starts ticking."""
+    from s3repl.aws._protocol import load_service
+    from s3repl.aws._protocol._routing import route_index
+    from s3repl.aws._protocol._service import SUPPORTED_SERVICES
+
+    for name in SUPPORTED_SERVICES:
+        load_service(name)
+    route_index(load_service("s3"))
+
+
+@given(
+    method=st.sampled_from(["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]),
+    segments=st.lists(_SEGMENTS, max_size=3),
+    query=st.lists(st.tuples(_QUERY_NAMES, st.text(max_size=8)), max_size=3),
+    headers=st.lists(_HEADERS, max_size=4),
+    body=_BODIES,
+)
+@pytest.mark.usefixtures("loaded_models")
+def test_any_request_answers_and_a_refused_one_changes_nothing(
+    method: str,
+    segments: list[str],
+    query: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> None:
+    """Whatever arrives, Gateway.handle answers: never a 500 or a traceback; a refusal
+    is the service's error (code and request id) and leaves the engine as it was."""
+    gateway = _real_world()
+    before = gateway.engine.snapshot()
+    request = HttpRequest(
+        method=method,
+        path="/" + "/".join(segments),
+        query=tuple(query),
+        headers=tuple(headers),
+        body=body,
+    )
+    response = gateway.handle(request)
+    assert 200 <= response.status < 600
+    assert response.status != 500, response.body
+    assert b"Traceback" not in response.body
+    request_id = response.header("x-amz-request-id") or response.header("x-amzn-RequestId")
+    assert request_id is not None
+    if response.status < 300:
+        return
+    assert gateway.engine.snapshot() == before
+    if method != "HEAD":
+        assert error_code(response)
+        # The XML error shapes repeat the request id; the JSON one has it in its header.
+        assert request_id.encode() in response.body or response.body.startswith(b"{")

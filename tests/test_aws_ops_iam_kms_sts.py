@@ -81,7 +81,35 @@ def test_create_role_names_the_callers_account_and_path(backend: AwsBackend) -> 
     )
     assert role["RoleId"].startswith("AROA")
     assert len(role["RoleId"]) == 21
-    assert _call(backend, "iam", "GetRole", RoleName="repl")["Role"] == role
+    assert "MaxSessionDuration" not in role  # only GetRole answers it, as IAM
+    got = _call(backend, "iam", "GetRole", RoleName="repl")["Role"]
+    assert got == {**role, "MaxSessionDuration": 3600, "RoleLastUsed": {}}
+
+
+def test_max_session_duration_is_one_to_twelve_hours(backend: AwsBackend) -> None:
+    """CreateRole keeps MaxSessionDuration (3600..43200 s) and GetRole answers it."""
+    trust = _trust("s3.amazonaws.com")
+    _call(
+        backend,
+        "iam",
+        "CreateRole",
+        RoleName="long",
+        AssumeRolePolicyDocument=trust,
+        MaxSessionDuration=43200,
+    )
+    assert _call(backend, "iam", "GetRole", RoleName="long")["Role"]["MaxSessionDuration"] == 43200
+    for seconds, bound in ((3599, "greater than or equal to 3600"), (43201, "less than")):
+        error = _error(
+            backend,
+            "iam",
+            "CreateRole",
+            RoleName="bad",
+            AssumeRolePolicyDocument=trust,
+            MaxSessionDuration=seconds,
+        )
+        assert (error.code, error.http_status) == ("ValidationError", 400)
+        assert bound in error.message
+    assert _error(backend, "iam", "GetRole", RoleName="bad").code == "NoSuchEntity"
 
 
 def test_create_role_trust_decides_whether_s3_may_assume_it(backend: AwsBackend) -> None:

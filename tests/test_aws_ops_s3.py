@@ -435,6 +435,61 @@ def test_put_object_checks_content_md5(s3: S3) -> None:
     assert s3("GetObject", Bucket="obj", Key="k")["Body"] == b"hello"
 
 
+HELLO_CRC32 = "NhCmhg=="  # base64 of the big-endian CRC32 of b"hello"
+HELLO_SHA256 = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="
+
+
+def test_an_uploads_checksum_is_kept_and_answered_when_asked(s3: S3) -> None:
+    """S3 answers the checksum an upload carried: on the put, on reads in checksum mode,
+    on a copy, and its algorithm in listings (S3 User Guide, object integrity)."""
+    s3.versioned("obj")
+    put = s3("PutObject", Bucket="obj", Key="k", Body=b"hello", ChecksumCRC32=HELLO_CRC32)
+    assert put["ChecksumCRC32"] == HELLO_CRC32
+    assert "ChecksumCRC32" not in s3("GetObject", Bucket="obj", Key="k")
+    for operation in ("GetObject", "HeadObject"):
+        read = s3(operation, Bucket="obj", Key="k", ChecksumMode="ENABLED")
+        assert read["ChecksumCRC32"] == HELLO_CRC32
+    copy = s3("CopyObject", Bucket="obj", Key="c", CopySource="obj/k")
+    assert copy["CopyObjectResult"]["ChecksumCRC32"] == HELLO_CRC32
+    listed = s3("ListObjectsV2", Bucket="obj")["Contents"]
+    assert [entry["ChecksumAlgorithm"] for entry in listed] == [["CRC32"], ["CRC32"]]
+    versions = s3("ListObjectVersions", Bucket="obj")["Versions"]
+    assert {tuple(entry["ChecksumAlgorithm"]) for entry in versions} == {("CRC32",)}
+    s3("PutObject", Bucket="obj", Key="k", Body=b"plain")  # a new version without one
+    latest = s3("GetObject", Bucket="obj", Key="k", ChecksumMode="ENABLED")
+    assert "ChecksumCRC32" not in latest
+    older = s3(
+        "GetObject", Bucket="obj", Key="k", VersionId=put["VersionId"], ChecksumMode="ENABLED"
+    )
+    assert older["ChecksumCRC32"] == HELLO_CRC32
+
+
+def test_an_algorithm_without_a_value_is_computed(s3: S3) -> None:
+    """ChecksumAlgorithm alone: S3 computes the checksum of the body and answers it."""
+    s3("CreateBucket", Bucket="obj")
+    put = s3("PutObject", Bucket="obj", Key="k", Body=b"hello", ChecksumAlgorithm="SHA256")
+    assert put["ChecksumSHA256"] == HELLO_SHA256
+
+
+def test_a_wrong_checksum_is_refused_and_writes_nothing(s3: S3) -> None:
+    """A checksum that is not the body's: BadDigest (400); two checksums: InvalidRequest."""
+    s3("CreateBucket", Bucket="obj")
+    before = s3.backend.engine.snapshot()
+    wrong = s3.error("PutObject", Bucket="obj", Key="k", Body=b"bye", ChecksumCRC32=HELLO_CRC32)
+    assert (wrong.code, wrong.http_status) == ("BadDigest", 400)
+    assert "CRC32" in wrong.message
+    both = s3.error(
+        "PutObject",
+        Bucket="obj",
+        Key="k",
+        Body=b"hello",
+        ChecksumCRC32=HELLO_CRC32,
+        ChecksumSHA256=HELLO_SHA256,
+    )
+    assert (both.code, both.http_status) == ("InvalidRequest", 400)
+    assert s3.backend.engine.snapshot() == before
+
+
 def test_conditional_writes_are_refused_not_ignored(s3: S3) -> None:
     """IfNoneMatch on PutObject is not modelled: NotImplemented (501), nothing written."""
     s3("CreateBucket", Bucket="obj")

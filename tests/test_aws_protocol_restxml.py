@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from s3repl.aws import HttpRequest, HttpResponse, ServiceError
 from s3repl.aws._protocol import load_service, parse_request, serialize_error, serialize_result
+from s3repl.aws._protocol._routing import Route, find_route, routes_of
 
 S3 = load_service("s3")
 
@@ -462,6 +463,52 @@ def test_every_operation_routes_to_itself(operation: str) -> None:
     request = serialized_request("rest-xml", model, params, "https://s3.amazonaws.com")
     parsed = parse_request(S3, request)
     assert parsed.operation == SHADOWED.get(operation, operation)
+    assert find_route(S3, request) == full_scan(request)
+
+
+def full_scan(request: HttpRequest) -> tuple[Route, dict[str, str]] | None:
+    """The reference router: every route of the method tried, the most specific kept."""
+    query: dict[str, str] = {}
+    for name, value in request.query:
+        query.setdefault(name, value)
+    headers = frozenset(name for name, _ in request.headers)
+    best = None
+    for route in routes_of(S3).get(request.method.upper(), ()):
+        values = route.uri_values(request.path)
+        if values is None or not route.fits(query, headers):
+            continue
+        key = route.specificity(query, headers)
+        if best is None or key > best[0]:
+            best = (key, route, values)
+    return None if best is None else (best[1], best[2])
+
+
+#: Every query flag and required query parameter or header some S3 route asks for.
+ROUTE_QUERY = sorted(
+    {name for routes in routes_of(S3).values() for r in routes for name, _ in r.flags}
+    | {name for routes in routes_of(S3).values() for r in routes for name in r.required_query}
+)
+ROUTE_HEADERS = sorted(
+    {name for routes in routes_of(S3).values() for r in routes for name in r.required_headers}
+)
+SEGMENTS = st.sampled_from(["b-1", "WriteGetObjectResponse", "k", "a%2Fb", "", "x y"])
+
+
+@given(
+    method=st.sampled_from(["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "get"]),
+    path=st.lists(SEGMENTS, max_size=4).map(lambda parts: "/" + "/".join(parts)),
+    query=st.lists(
+        st.tuples(st.sampled_from(["", *ROUTE_QUERY]), st.sampled_from(["", "2", "UploadPart"])),
+        max_size=4,
+    ),
+    headers=st.lists(st.tuples(st.sampled_from(ROUTE_HEADERS), st.just("v")), max_size=2),
+)
+def test_the_route_index_chooses_what_the_full_scan_chooses(
+    method: str, path: str, query: list[tuple[str, str]], headers: list[tuple[str, str]]
+) -> None:
+    """Filing routes by method, path shape and first flag never changes the choice."""
+    request = HttpRequest(method=method, path=path, query=tuple(query), headers=tuple(headers))
+    assert find_route(S3, request) == full_scan(request)
 
 
 PROJECT_OPERATIONS = sorted({operation for operation, _, _ in REQUESTS})

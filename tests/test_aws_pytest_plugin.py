@@ -46,8 +46,11 @@ def test_importing_the_plugin_imports_neither_botocore_nor_boto3() -> None:
 
 
 def test_a_suite_that_asks_for_nothing_never_imports_botocore(
-    pytester: pytest.Pytester, run: Any
+    pytester: pytest.Pytester, run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Only the plugin under test (named with -p): other installed plugins cost seconds of
+    # start-up and could import botocore themselves.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makepyfile(
         """
         import sys

@@ -33,6 +33,8 @@ _POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}")
 _PATH = re.compile(r"/|/[\x21-\x7e]{1,510}/")
 # IAM's unique ids: a four-letter kind (AROA: role) and 17 upper-case letters or digits.
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#: A role's ``MaxSessionDuration`` bounds, in seconds (the lower is the default).
+SESSION_SECONDS = (3600, 43200)
 #: A new role's permissions: nothing that replication (or anything else) needs.
 _NO_PERMISSIONS = iam.PolicyDocument(
     statements=(
@@ -89,7 +91,13 @@ def _record(state: BackendState, caller: Caller, name: str) -> RoleRecord:
     return record
 
 
-def _role_output(record: RoleRecord) -> dict[str, Any]:
+def _role_output(record: RoleRecord, *, details: bool) -> dict[str, Any]:
+    """IAM's ``Role``; ``details`` adds what only GetRole answers.
+
+    GetRole answers ``MaxSessionDuration`` and ``RoleLastUsed`` (empty until the role
+    is used; the engine records no use), CreateRole does not (IAM API reference, the
+    GetRole and CreateRole examples).
+    """
     out: dict[str, Any] = {
         "Path": record.path,
         "RoleName": record.name,
@@ -100,7 +108,28 @@ def _role_output(record: RoleRecord) -> dict[str, Any]:
     }
     if record.description is not None:
         out["Description"] = record.description
+    if details:
+        out["MaxSessionDuration"] = record.max_session_duration_seconds
+        out["RoleLastUsed"] = {}
     return out
+
+
+def _max_session_duration(p: Params) -> int:
+    """``MaxSessionDuration``: one to twelve hours, one hour when not given."""
+    seconds = p.optional_int("MaxSessionDuration")
+    if seconds is None:
+        return SESSION_SECONDS[0]
+    low, high = SESSION_SECONDS
+    if not low <= seconds <= high:
+        bound = (
+            f"greater than or equal to {low}" if seconds < low else f"less than or equal to {high}"
+        )
+        raise ServiceError(
+            "ValidationError",
+            f"1 validation error detected: Value '{seconds}' at 'maxSessionDuration' failed "
+            f"to satisfy constraint: Member must have value {bound}",
+        )
+    return seconds
 
 
 def _create_role(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
@@ -110,6 +139,7 @@ def _create_role(state: BackendState, p: Params, caller: Caller) -> dict[str, An
     name = _checked(p, "RoleName", _NAME)
     path = _checked(p, "Path", _PATH) if p.has("Path") else "/"
     trust_text = p.text("AssumeRolePolicyDocument")
+    max_session = _max_session_duration(p)
     trust = iam.parse_policy(trust_text, kind=iam.PolicyKind.TRUST)
     if _find(state, caller, name) is not None:
         msg = f"Role with name {name} already exists."
@@ -126,13 +156,14 @@ def _create_role(state: BackendState, p: Params, caller: Caller) -> dict[str, An
         create_date=state.engine.now,
         trust_document=trust_text,
         description=p.optional_text("Description"),
+        max_session_duration_seconds=max_session,
     )
     state.roles[arn] = record
-    return {"Role": _role_output(record)}
+    return {"Role": _role_output(record, details=False)}
 
 
 def _get_role(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    return {"Role": _role_output(_record(state, caller, p.text("RoleName")))}
+    return {"Role": _role_output(_record(state, caller, p.text("RoleName")), details=True)}
 
 
 def _delete_role(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from s3repl.aws._http import Caller, ServiceError
 from s3repl.aws._operations._params import Params
+from s3repl.aws._operations._s3_checksums import algorithm_of, recorded
 from s3repl.aws._operations._state import BackendState, Handler
 from s3repl.model import ObjectVersion
 
@@ -55,7 +56,10 @@ def _list_objects_v2(state: BackendState, p: Params, caller: Caller) -> dict[str
         "KeyCount": page.key_count,
     }
     if page.contents:
-        out["Contents"] = [_listed(v, encode, owner=fetch_owner) for v in page.contents]
+        out["Contents"] = [
+            _listed(v, encode, owner=fetch_owner) | _checksum_algorithm(state, bucket, v)
+            for v in page.contents
+        ]
     if page.common_prefixes:
         out["CommonPrefixes"] = [{"Prefix": encode(cp)} for cp in page.common_prefixes]
     if delimiter:
@@ -69,6 +73,12 @@ def _list_objects_v2(state: BackendState, p: Params, caller: Caller) -> dict[str
     if p.has("EncodingType"):
         out["EncodingType"] = "url"
     return out
+
+
+def _checksum_algorithm(state: BackendState, bucket: str, version: ObjectVersion) -> dict[str, Any]:
+    """``ChecksumAlgorithm`` of a listed version whose upload carried a checksum."""
+    checksum = recorded(state, (bucket, version.key, version.version_id))
+    return {} if checksum is None else {"ChecksumAlgorithm": [algorithm_of(checksum)]}
 
 
 def _listed(version: ObjectVersion, encode: Callable[[str], str], *, owner: bool) -> dict[str, Any]:
@@ -117,7 +127,7 @@ def _list_object_versions(state: BackendState, p: Params, caller: Caller) -> dic
         }
         if isinstance(entry, ObjectVersion):
             common.update(ETag=entry.etag, Size=entry.size, StorageClass=entry.storage_class.value)
-            versions.append(common)
+            versions.append(common | _checksum_algorithm(state, bucket, entry))
         else:
             markers.append(common)
     out: dict[str, Any] = {

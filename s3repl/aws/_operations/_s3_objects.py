@@ -16,6 +16,7 @@ from typing import Any
 from s3repl.aws._http import Caller, ServiceError
 from s3repl.aws._operations._errors import service_error
 from s3repl.aws._operations._params import Params
+from s3repl.aws._operations._s3_checksums import checksum_sent, recorded, remember
 from s3repl.aws._operations._state import BackendState, Handler
 from s3repl.codec import acl_to_dict, tagging_from_dict
 from s3repl.errors import InvalidRequest, InvalidTag, MethodNotAllowed, NoSuchKey
@@ -173,11 +174,12 @@ def _versioning(state: BackendState, bucket: str) -> VersioningStatus:
 
 def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     refuse_unmodelled(p, _UNMODELLED_WRITES, "PutObject")
-    bucket, body = p.text("Bucket"), p.blob("Body")
+    bucket, key, body = p.text("Bucket"), p.text("Key"), p.blob("Body")
     check_content_md5(p, body)
+    checksum = checksum_sent(p, body)
     version = state.engine.put_object(
         bucket,
-        p.text("Key"),
+        key,
         body,
         content_type=p.optional_text("ContentType") or _BINARY,
         acl=p.optional_text("ACL"),
@@ -189,7 +191,10 @@ def _put_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any
         account=caller.account,
         **write_options(p),
     )
+    remember(state, (bucket, key, version.version_id), checksum)
     out: dict[str, Any] = {"ETag": version.etag, **_encryption_headers(version)}
+    if checksum is not None:
+        out[checksum[0]] = checksum[1]
     if _versioning(state, bucket) is not VersioningStatus.UNVERSIONED:
         out["VersionId"] = version.version_id
     if p.has("SSECustomerKeyMD5"):
@@ -228,9 +233,20 @@ def _read(state: BackendState, p: Params, caller: Caller, method: str) -> Object
     return version
 
 
+def _read_headers(state: BackendState, p: Params, version: ObjectVersion) -> dict[str, Any]:
+    """:func:`object_headers`, and the kept checksum when the reader asks for it."""
+    bucket = p.text("Bucket")
+    out = object_headers(version, _versioning(state, bucket))
+    if p.optional_text("ChecksumMode") == "ENABLED":
+        checksum = recorded(state, (bucket, version.key, version.version_id))
+        if checksum is not None:
+            out[checksum[0]] = checksum[1]
+    return out
+
+
 def _get_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
     version = _read(state, p, caller, "GET")
-    out = object_headers(version, _versioning(state, p.text("Bucket")))
+    out = _read_headers(state, p, version)
     out["Body"] = version.body
     if version.tags:
         out["TagCount"] = len(version.tags)
@@ -238,8 +254,7 @@ def _get_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any
 
 
 def _head_object(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    version = _read(state, p, caller, "HEAD")
-    return object_headers(version, _versioning(state, p.text("Bucket")))
+    return _read_headers(state, p, _read(state, p, caller, "HEAD"))
 
 
 def _copy_source(p: Params) -> tuple[str, str, str | None]:
@@ -286,10 +301,13 @@ def _copy_object(state: BackendState, p: Params, caller: Caller) -> dict[str, An
         storage_class=storage_class,
         account=caller.account,
     )
-    out: dict[str, Any] = {
-        "CopyObjectResult": {"ETag": copy.etag, "LastModified": copy.last_modified},
-        **_encryption_headers(copy),
-    }
+    # The copy keeps the source's checksum: the same bytes, the same algorithm.
+    checksum = recorded(state, (src_bucket, src_key, source.version_id))
+    remember(state, (bucket, key, copy.version_id), checksum)
+    result: dict[str, Any] = {"ETag": copy.etag, "LastModified": copy.last_modified}
+    if checksum is not None:
+        result[checksum[0]] = checksum[1]
+    out: dict[str, Any] = {"CopyObjectResult": result, **_encryption_headers(copy)}
     if _versioning(state, bucket) is not VersioningStatus.UNVERSIONED:
         out["VersionId"] = copy.version_id
     if _versioning(state, src_bucket) is not VersioningStatus.UNVERSIONED:

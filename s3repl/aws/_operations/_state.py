@@ -56,6 +56,7 @@ class RoleRecord:
         create_date: when it was created.
         trust_document: the ``AssumeRolePolicyDocument`` as given.
         description: the description, if any.
+        max_session_duration_seconds: the longest session assuming it may ask for.
         inline_policies: the named inline policies, ``(name, JSON text)``, in order.
     """
 
@@ -66,6 +67,7 @@ class RoleRecord:
     create_date: dt.datetime
     trust_document: str
     description: str | None = None
+    max_session_duration_seconds: int = 3600
     inline_policies: tuple[tuple[str, str], ...] = ()
 
 
@@ -86,6 +88,8 @@ class BackendState:
         self.bucket_created: dict[str, dt.datetime] = {}
         self.key_created: dict[str, dt.datetime] = {}
         self.key_descriptions: dict[str, str] = {}
+        #: Object checksums sent with uploads: (bucket, key, version id) -> (member, value).
+        self.checksums: dict[tuple[str, str, str], tuple[str, str]] = {}
         #: KMS keys scheduled for deletion: ARN -> (deletion date, waiting period in days).
         self.key_deletions: dict[str, tuple[dt.datetime, int]] = {}
 

@@ -122,20 +122,20 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
     for name, value in request.query:
         query.setdefault(name, []).append(value)
     params: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        wire = str(member.serialization.get("name", name))
-        if location == "uri" and wire in uri_values:
-            params[name] = _from_text(member, uri_values[wire], wire, where="URI label")
+    for name, member, location, wire, lower in _located_members(service, operation.name):
+        if location == "uri":
+            if wire in uri_values:
+                params[name] = _from_text(member, uri_values[wire], wire, where="URI label")
         elif location == "querystring":
             value = _query_member(member, wire, query)
             if value is not None:
                 params[name] = value
-        elif location == "header" and wire.lower() in headers:
-            text = headers[wire.lower()]
-            params[name] = _header_member(member, text, wire)
-        elif location == "headers":
-            prefix = wire.lower()
+        elif location == "header":
+            text = headers.get(lower)
+            if text is not None:
+                params[name] = _header_member(member, text, wire)
+        else:  # "headers": a family sharing a prefix (x-amz-meta-*)
+            prefix = lower
             found_map = {
                 header[len(prefix) :]: value
                 for header, value in headers.items()
@@ -145,6 +145,30 @@ def parse_request(service: ServiceModel, request: HttpRequest) -> ParsedRequest:
                 params[name] = found_map
     params.update(_body_params(operation, shape, body))
     return ParsedRequest(operation=operation.name, params=params)
+
+
+_LOCATIONS = frozenset({"uri", "querystring", "header", "headers"})
+
+
+@functools.cache
+def _located_members(
+    service: ServiceModel, operation: str
+) -> tuple[tuple[str, Shape, str, str, str], ...]:
+    """``(name, shape, location, wire name, its lower case)`` of each member outside the body.
+
+    Why cached: reading botocore's serialisation dicts for every member of every
+    request cost more than the rest of the parse (PutObject has over sixty members).
+    """
+    shape = service.operation_model(operation).input_shape
+    if shape is None:
+        return ()
+    located = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location in _LOCATIONS:
+            wire = str(member.serialization.get("name", name))
+            located.append((name, member, str(location), wire, wire.lower()))
+    return tuple(located)
 
 
 def _not_implemented(request: HttpRequest) -> ServiceError:
@@ -330,7 +354,7 @@ def serialize_result(
         msg = f"{shape.name} has no member(s) {unknown}"
         raise ValueError(msg)
     values = _url_encode_listing(operation, values)
-    status = _write_located(shape, values, headers) or status
+    status = _write_located(service, operation, values, headers) or status
     payload = shape.serialization.get("payload")
     if payload is not None:
         body, content_type = _payload_body(service, shape.members[payload], payload, values)
@@ -353,22 +377,42 @@ def serialize_result(
 
 
 def _write_located(
-    shape: StructureShape, values: Mapping[str, Any], headers: list[tuple[str, str]]
+    service: ServiceModel, operation: str, values: Mapping[str, Any], headers: list[tuple[str, str]]
 ) -> int | None:
     """Append the header members of ``values`` to ``headers``; the status member's value."""
     status = None
-    for name, member in shape.members.items():
-        if values.get(name) is None:
+    for name, member, location, wire in _located_outputs(service, operation):
+        value = values.get(name)
+        if value is None:
             continue
-        location = member.serialization.get("location")
-        wire = str(member.serialization.get("name", name))
         if location == "statusCode":
-            status = int(values[name])
+            status = int(value)
         elif location == "header":
-            headers.append((wire, _header_text(member, values[name])))
-        elif location == "headers":
-            headers.extend((wire + key, str(value)) for key, value in values[name].items())
+            headers.append((wire, _header_text(member, value)))
+        else:  # "headers": a family sharing a prefix (x-amz-meta-*)
+            headers.extend((wire + key, str(item)) for key, item in value.items())
     return status
+
+
+@functools.cache
+def _located_outputs(
+    service: ServiceModel, operation: str
+) -> tuple[tuple[str, Shape, str, str], ...]:
+    """``(name, shape, location, wire name)`` of each output member outside the body.
+
+    In model order; cached for the reason :func:`_located_members` is.
+    """
+    shape = service.operation_model(operation).output_shape
+    if not isinstance(shape, StructureShape):
+        return ()
+    located = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location in ("statusCode", "header", "headers"):
+            located.append(
+                (name, member, str(location), str(member.serialization.get("name", name)))
+            )
+    return tuple(located)
 
 
 def _header_text(member: Shape, value: Any) -> str:
@@ -405,6 +449,10 @@ def _payload_body(
 def _document_body(
     service: ServiceModel, shape: StructureShape, operation: str, values: Mapping[str, Any]
 ) -> tuple[bytes, str]:
+    if _all_located(service, operation):
+        # Every member travels in headers (PutObject, HeadObject); unknown members were
+        # refused by serialize_result.
+        return b"", ""
     root_name = str(
         shape.serialization.get("name")
         or _RESULT_ROOTS.get(operation)
@@ -413,9 +461,15 @@ def _document_body(
     root = ElementTree.Element(root_name)
     _set_root_namespace(service, root, shape)
     write_members(shape, values, root)  # also refuses members the shape lacks
-    if all(member.serialization.get("location") for member in shape.members.values()):
-        return b"", ""  # every member travels in headers (PutObject, HeadObject)
     return to_bytes(root), "application/xml"
+
+
+@functools.cache
+def _all_located(service: ServiceModel, operation: str) -> bool:
+    """Whether every output member of ``operation`` travels outside the body."""
+    shape = service.operation_model(operation).output_shape
+    members = shape.members.values() if isinstance(shape, StructureShape) else ()
+    return all(member.serialization.get("location") for member in members)
 
 
 def _set_root_namespace(service: ServiceModel, root: ElementTree.Element, shape: Shape) -> None:

@@ -16,6 +16,15 @@ members all fit; among matches the most specific wins, compared in this order:
 5. not deprecated (GetBucketLifecycleConfiguration before GetBucketLifecycle);
 6. the operation name, alphabetically (only ListBuckets and S3 Express's
    ListDirectoryBuckets tie this far; regional endpoints serve ListBuckets).
+
+Why an index: S3 has over a hundred operations and trying every route's pattern on
+each request was the largest single cost of a mocked call.  :class:`RouteIndex` files
+every route once per service under its method, the *path shape* it can match (the
+root ``/``, one segment, deeper, or any), and its first query flag (or none).  A
+request is compared only with the routes filed under its method and shape, among
+those without flags or whose first flag it carries: a superset of the routes that fit,
+tried in name order, so the choice is exactly the full scan's (the tests compare the
+two for every operation and for random requests).
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from botocore.model import OperationModel, ServiceModel
 
 from s3repl.aws._http import HttpRequest
 
-__all__ = ["Route", "find_route", "routes_of"]
+__all__ = ["Route", "RouteIndex", "find_route", "path_shape", "route_index", "routes_of"]
 
 _LABEL = re.compile(r"\{([^}]+)\}")
 
@@ -49,7 +58,8 @@ class Route:
         required_query: query parameter names of required ``querystring`` members.
         required_headers: lower-case header names of required ``header`` members.
         known_query: every query parameter name the operation reads.
-        known_headers: every lower-case header name (or prefix) the operation reads.
+        known_headers: every lower-case header name (or prefix) the operation reads,
+            sorted; a tuple, so that ``str.startswith`` tries them all at C speed.
         deprecated: whether the model marks the operation deprecated.
     """
 
@@ -62,7 +72,7 @@ class Route:
     required_query: frozenset[str]
     required_headers: frozenset[str]
     known_query: frozenset[str]
-    known_headers: frozenset[str]
+    known_headers: tuple[str, ...]
     deprecated: bool
 
     def uri_values(self, path: str) -> dict[str, str] | None:
@@ -87,7 +97,7 @@ class Route:
     ) -> tuple[int, int, int, int, int]:
         """The sort key of this route for a request it fits (larger is more specific)."""
         known = sum(1 for name in query if name in self.known_query) + sum(
-            1 for header in headers if any(header.startswith(known) for known in self.known_headers)
+            1 for header in headers if header.startswith(self.known_headers)
         )
         return (
             self.literal_length,
@@ -158,7 +168,7 @@ def _route(operation: OperationModel) -> Route:
         required_query=frozenset(required_query),
         required_headers=frozenset(required_headers),
         known_query=frozenset(known_query),
-        known_headers=frozenset(known_headers),
+        known_headers=tuple(sorted(known_headers)),
         deprecated=bool(operation.deprecated),
     )
 
@@ -173,19 +183,104 @@ def routes_of(service: ServiceModel) -> dict[str, tuple[Route, ...]]:
     return {method: tuple(routes) for method, routes in by_method.items()}
 
 
+#: Path shapes: ``/``, one segment (``/bucket``, ``/bucket/``), deeper (``/bucket/key``).
+ROOT, ONE_SEGMENT, DEEPER = "root", "one segment", "deeper"
+#: The shape of a route whose template fits none of the three for sure.
+ANY_SHAPE = "any"
+
+
+def path_shape(path: str) -> str:
+    """The shape of a request path: ``ROOT``, ``ONE_SEGMENT`` or ``DEEPER``."""
+    rest = path[1:]
+    if not rest:
+        return ROOT
+    return DEEPER if rest.partition("/")[2] else ONE_SEGMENT
+
+
+def _template_shape(request_uri: str) -> str:
+    """The one path shape every path the template matches has, else ``ANY_SHAPE``.
+
+    A template of one segment without a greedy label matches only one-segment paths
+    (its pattern allows one trailing ``/``); one whose first segment has no greedy
+    label and is followed by a non-empty rest matches only deeper paths.
+    """
+    path = request_uri.partition("?")[0]
+    if path == "/":
+        return ROOT
+    if not path.startswith("/"):
+        return ANY_SHAPE
+    first, slash, rest = path[1:].partition("/")
+    if not first or "+}" in first:
+        return ANY_SHAPE
+    if not slash:
+        return ONE_SEGMENT
+    return DEEPER if rest else ANY_SHAPE
+
+
+_NO_FLAG = ""
+
+
+@attrs.frozen(kw_only=True)
+class RouteIndex:
+    """A service's routes filed by method, path shape and first query flag.
+
+    Attributes:
+        filed: ``(method, shape)`` -> first flag's name (``""``: no flag) -> the
+            routes filed there, each with its position in name order.
+    """
+
+    filed: dict[tuple[str, str], dict[str, tuple[tuple[int, Route], ...]]]
+
+    def candidates(self, method: str, path: str, query: dict[str, str]) -> list[Route]:
+        """Every route that may fit (a superset of those that do), in name order."""
+        found: list[tuple[int, Route]] = []
+        for shape in (path_shape(path), ANY_SHAPE):
+            by_flag = self.filed.get((method, shape))
+            if by_flag is None:
+                continue
+            found.extend(by_flag.get(_NO_FLAG, ()))
+            for name in query:
+                if name != _NO_FLAG:  # a blank parameter name must not file them twice
+                    found.extend(by_flag.get(name, ()))
+        found.sort(key=lambda entry: entry[0])
+        return [route for _, route in found]
+
+
+@functools.cache
+def route_index(service: ServiceModel) -> RouteIndex:
+    """The :class:`RouteIndex` of ``service`` (built once per service model)."""
+    filed: dict[tuple[str, str], dict[str, list[tuple[int, Route]]]] = {}
+    for method, routes in routes_of(service).items():
+        for position, route in enumerate(routes):
+            request_uri = str(service.operation_model(route.operation).http["requestUri"])
+            shape = _template_shape(request_uri)
+            first_flag = route.flags[0][0] if route.flags else _NO_FLAG
+            by_flag = filed.setdefault((method, shape), {})
+            by_flag.setdefault(first_flag, []).append((position, route))
+    return RouteIndex(
+        filed={
+            key: {flag: tuple(entries) for flag, entries in by_flag.items()}
+            for key, by_flag in filed.items()
+        }
+    )
+
+
 def find_route(service: ServiceModel, request: HttpRequest) -> tuple[Route, dict[str, str]] | None:
     """The most specific route ``request`` fits and its URI label values, or ``None``."""
     query: dict[str, str] = {}
     for name, value in request.query:
         query.setdefault(name, value)
     headers = frozenset(name for name, _ in request.headers)
+    method = request.method.upper()
     best: tuple[tuple[int, int, int, int, int], Route, dict[str, str]] | None = None
-    for route in routes_of(service).get(request.method.upper(), ()):
+    for route in route_index(service).candidates(method, request.path, query):
+        if not route.fits(query, headers):
+            continue
         values = route.uri_values(request.path)
-        if values is None or not route.fits(query, headers):
+        if values is None:
             continue
         key = route.specificity(query, headers)
-        # Routes come sorted by name, so on a full tie the first name stays (rule 6).
+        # Candidates come in name order, so on a full tie the first name stays (rule 6).
         if best is None or key > best[0]:
             best = (key, route, values)
     return None if best is None else (best[1], best[2])
