@@ -565,7 +565,7 @@ def test_the_outcome_key_names_what_the_ruling_reads() -> None:
     for task in engine.pending():
         carried = version_of(world, task)
         assert carried is not None
-        keys[task.key] = policy.outcome_key(task, carried, source)
+        keys[task.key] = policy.outcome_key(world, task, carried, source)
     assert keys["k"] == keys["other"]
     assert keys["k"] != keys["tagged"]
     assert keys["k"] != keys["cold"]
@@ -573,9 +573,10 @@ def test_the_outcome_key_names_what_the_ruling_reads() -> None:
     version = version_of(world, task)
     assert isinstance(version, ObjectVersion)
     foreign = attrs.evolve(version, owner="210987654321")
-    assert policy.outcome_key(task, foreign, source) != keys["k"]
+    assert policy.outcome_key(world, task, foreign, source) != keys["k"]
     readable = attrs.evolve(foreign, acl=Acl.private("210987654321"))
-    assert policy.outcome_key(task, readable, source) != policy.outcome_key(task, foreign, source)
+    unreadable_key = policy.outcome_key(world, task, foreign, source)
+    assert policy.outcome_key(world, task, readable, source) != unreadable_key
 
 
 def test_a_remembered_ruling_is_dropped_when_the_world_changes() -> None:
@@ -589,4 +590,30 @@ def test_a_remembered_ruling_is_dropped_when_the_world_changes() -> None:
     assert (second.status, second.failure_reason) == (
         ReplicationStatus.FAILED,
         F.DST_PUT_OBJECT_NOT_PERMITTED,
+    )
+
+
+def test_a_metadata_changes_ruling_names_whether_its_replica_is_there() -> None:
+    """R-085: a metadata change fails with DstVersionNotFound once its replica is gone,
+    right after an identical change found it (the replica's presence is in the key)."""
+    engine = world_with_put()
+    engine.put_object("src", "other", b"x")
+    engine.run()
+    for key in ("k", "other"):
+        engine.put_object_tagging("src", key, {"team": "y"})
+    replica = engine.head_object("dst", "other")
+    engine.delete_object("dst", "other", version_id=replica.version_id)
+    world = engine.snapshot()
+    found, gone = engine.pending()
+    keys = []
+    for task in (found, gone):
+        carried = version_of(world, task)
+        assert carried is not None
+        keys.append(policy.outcome_key(world, task, carried, world.buckets["src"]))
+    assert keys[0] != keys[1]
+    assert engine.step().status is ReplicationStatus.COMPLETED
+    failed = engine.step()
+    assert (failed.status, failed.failure_reason) == (
+        ReplicationStatus.FAILED,
+        F.DST_VERSION_NOT_FOUND,
     )

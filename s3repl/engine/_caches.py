@@ -108,7 +108,7 @@ class PolicyCache(policy.Answers):
         config: ReplicationConfiguration,
     ) -> policy.Ruling:
         """:meth:`policy.Answers.ruling`, remembered by ``policy.outcome_key``."""
-        key = policy.outcome_key(task, version, source)
+        key = policy.outcome_key(world, task, version, source)
         if key is None:
             return super().ruling(world, task, version, source, config)
         # Steps repeat one routing back to back: comparing with the last key is cheaper

@@ -42,7 +42,7 @@ from s3repl.model import (
 from s3repl.model._fastbuild import builders, copier, with_statuses
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
-from s3repl.policy._routing import Route, _find_version, route_object
+from s3repl.policy._routing import Route, route_object
 from s3repl.policy._shape import (
     ReplicaShape,
     build_marker_replica,
@@ -206,8 +206,9 @@ class Answers:
     ) -> Ruling:
         """The :class:`Ruling` of a task whose version exists.
 
-        It depends on the version only through :func:`outcome_key` (when that is not
-        ``None`` and no policy tells keys apart, :func:`~s3repl.policy.keys_alike`).
+        It depends on the task and version only through :func:`outcome_key` (when
+        that is not ``None`` and no policy tells keys apart,
+        :func:`~s3repl.policy.keys_alike`).
         """
         outcome = self.outcome(world, task, version, source, config)
         return rule_on(world, task, version, outcome, self)
@@ -267,32 +268,39 @@ PURE_ANSWERS = Answers()
 
 
 def outcome_key(
-    task: ReplicationTask, version: ObjectVersion | DeleteMarker, source: Bucket
+    world: World,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker,
+    source: Bucket,
 ) -> tuple[object, ...] | None:
     """What a task's :class:`Ruling` depends on, or ``None`` when it is more.
 
     When no policy can tell keys apart (:func:`~s3repl.policy.keys_alike`), the checks
     read of an object only whether it has tags, its KMS key, its legal hold, whether
     it came in parts and, for an object of another owner than the bucket's, its ACL
-    (R-008); the replica's shape reads its storage class and encryption kind.  Of a
-    marker they read nothing.  Metadata changes (which look for the replica) and
-    version deletes depend on more.  Enum members enter by ``id()``: members are
-    singletons, and ``Enum.__hash__`` runs in Python.
+    (R-008); the replica's shape reads its storage class and encryption kind.  A
+    metadata change also reads whether the replica is there (R-085) and whether it
+    syncs a replica's change back (R-122).  Of a marker they read nothing.  Version
+    deletes depend on more.  Enum members enter by ``id()``: members are singletons,
+    and ``Enum.__hash__`` runs in Python.
 
     Args:
+        world: the world now (a metadata change looks for its replica in it).
         task: the task.
         version: the version it carries.
         source: the source bucket.
     """
+    kind = task.kind
     if type(version) is DeleteMarker:
-        return (task.source_bucket, task.destination_bucket, task.rule_id, id(task.kind))
-    if task.kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
+        return (task.source_bucket, task.destination_bucket, task.rule_id, id(kind))
+    if type(version) is not ObjectVersion or kind is _VERSION_DELETE_TASK:
         return None
     owner = version.owner
-    return (
+    key = (
         task.source_bucket,
         task.destination_bucket,
         task.rule_id,
+        id(kind),
         id(version.storage_class),
         id(version.server_side_encryption),
         version.sse_kms_key_id,
@@ -301,6 +309,10 @@ def outcome_key(
         "-" in version.etag,  # parts_count, without the property's call
         None if owner == source.owner else (owner, version.acl),
     )
+    if kind is not _METADATA_TASK:
+        return key
+    replica = world.version(task.destination_bucket, task.key, task.version_id)
+    return (*key, task.replica_modification, replica is not None)
 
 
 def apply_outcome(
@@ -543,7 +555,7 @@ def _metadata_replica(
     world: World, task: ReplicationTask, version: Version, outcome: ApplyOutcome
 ) -> ObjectVersion | None:
     """The destination's replica after a metadata change (R-085), ``None`` if a marker."""
-    old = _find_version(world, task.destination_bucket, task.key, task.version_id)
+    old = world.version(task.destination_bucket, task.key, task.version_id)
     if not isinstance(old, ObjectVersion) or not isinstance(version, ObjectVersion):
         return None
     return metadata_update(old, version, drop_tags=outcome.drop_tags)

@@ -706,7 +706,7 @@ def _holds(
 
 
 def _replica_of(world: World, bucket: str, key: str, version_id: str) -> bool:
-    return any(candidate.version_id == version_id for candidate in world.versions(bucket, key))
+    return world.version(bucket, key, version_id) is not None
 
 
 def _unsupported_destination(world: World, source: Bucket, dest: Bucket) -> bool:
