@@ -131,6 +131,19 @@ class World:
         """Return the account, or a fresh one (any 12-digit id is an account)."""
         return self.accounts.get(account_id) or Account(id=account_id)
 
+    def version(self, bucket: str, key: str, version_id: str) -> Version | None:
+        """Return a key's version (or delete marker) ``version_id``, or ``None``.
+
+        Policy finds one version through this (a metadata change looks for its
+        replica); the engine's live view answers it without walking the key.
+        """
+        chain = self.objects.get(bucket, FrozenMap()).get(key)
+        while chain is not None:
+            if chain[0].version_id == version_id:
+                return chain[0]
+            chain = chain[1]
+        return None
+
     def versions(self, bucket: str, key: str) -> tuple[Version, ...]:
         """Return a key's versions, newest first."""
         chain = self.objects.get(bucket, FrozenMap()).get(key)

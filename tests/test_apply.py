@@ -19,6 +19,7 @@ from worlds import two_way
 
 from s3repl import Engine, Profile, policy
 from s3repl.model import (
+    Acl,
     DeleteMarker,
     FailureReason,
     FrozenMap,
@@ -544,3 +545,75 @@ def test_a_replica_without_a_way_back_stays_replica() -> None:
     routed = policy.metadata_change(engine.snapshot(), "dst", changed)
     assert (routed.routes, routed.replica_sync) == ((), False)
     assert routed.version.replication_status is ReplicationStatus.REPLICA
+
+
+# --- what a ruling depends on ------------------------------------------------------------
+
+
+def test_the_outcome_key_names_what_the_ruling_reads() -> None:
+    """R-008, R-082, R-089, R-158: two objects share a ruling only when they agree on
+    everything the checks and the replica's shape read (tags or none, storage class,
+    encryption, and for an object of another owner its ACL); the key and body do not
+    count."""
+    engine = world_with_put()
+    engine.put_object("src", "other", b"another body", metadata={"m": "1"})
+    engine.put_object("src", "tagged", b"x", tags={"t": "1"})
+    engine.put_object("src", "cold", b"x", storage_class="STANDARD_IA")
+    world = engine.snapshot()
+    source = world.buckets["src"]
+    keys = {}
+    for task in engine.pending():
+        carried = version_of(world, task)
+        assert carried is not None
+        keys[task.key] = policy.outcome_key(world, task, carried, source)
+    assert keys["k"] == keys["other"]
+    assert keys["k"] != keys["tagged"]
+    assert keys["k"] != keys["cold"]
+    (task,) = [task for task in engine.pending() if task.key == "k"]
+    version = version_of(world, task)
+    assert isinstance(version, ObjectVersion)
+    foreign = attrs.evolve(version, owner="210987654321")
+    assert policy.outcome_key(world, task, foreign, source) != keys["k"]
+    readable = attrs.evolve(foreign, acl=Acl.private("210987654321"))
+    unreadable_key = policy.outcome_key(world, task, foreign, source)
+    assert policy.outcome_key(world, task, readable, source) != unreadable_key
+
+
+def test_a_remembered_ruling_is_dropped_when_the_world_changes() -> None:
+    """R-124: a task is decided by the world when it is applied, even right after an
+    identical task completed (the engine's remembered ruling goes with the change)."""
+    engine = world_with_put()
+    engine.put_object("src", "later", b"x")
+    assert engine.step().status is ReplicationStatus.COMPLETED
+    engine.create_role(ROLE, policy=role_policy("s3:ReplicateObject"))
+    second = engine.step()
+    assert (second.status, second.failure_reason) == (
+        ReplicationStatus.FAILED,
+        F.DST_PUT_OBJECT_NOT_PERMITTED,
+    )
+
+
+def test_a_metadata_changes_ruling_names_whether_its_replica_is_there() -> None:
+    """R-085: a metadata change fails with DstVersionNotFound once its replica is gone,
+    right after an identical change found it (the replica's presence is in the key)."""
+    engine = world_with_put()
+    engine.put_object("src", "other", b"x")
+    engine.run()
+    for key in ("k", "other"):
+        engine.put_object_tagging("src", key, {"team": "y"})
+    replica = engine.head_object("dst", "other")
+    engine.delete_object("dst", "other", version_id=replica.version_id)
+    world = engine.snapshot()
+    found, gone = engine.pending()
+    keys = []
+    for task in (found, gone):
+        carried = version_of(world, task)
+        assert carried is not None
+        keys.append(policy.outcome_key(world, task, carried, world.buckets["src"]))
+    assert keys[0] != keys[1]
+    assert engine.step().status is ReplicationStatus.COMPLETED
+    failed = engine.step()
+    assert (failed.status, failed.failure_reason) == (
+        ReplicationStatus.FAILED,
+        F.DST_VERSION_NOT_FOUND,
+    )

@@ -401,3 +401,19 @@ def test_every_operation_checks_its_caller() -> None:
             call()
     assert eng.list_object_versions("src", account="123456789012")
     eng.disable_kms_key(key, account="123456789012")
+
+
+def test_run_stops_exactly_at_steps_max() -> None:
+    """DESIGN contract: run(steps_max=n) applies n tasks and returns their results when
+    that empties the queue, and raises once more are pending after n steps (the tasks a
+    step queues count too)."""
+    eng = replicating()
+    for key in ("a", "b", "c"):
+        eng.put_object("src", key, b"x")
+    fork = eng.fork()
+    results = eng.run(steps_max=3)
+    assert [result.task.key for result in results] == ["a", "b", "c"]
+    assert eng.pending() == ()
+    with pytest.raises(StepLimitExceededError, match="1 tasks still pending after 2 steps"):
+        fork.run(steps_max=2)
+    assert [task.key for task in fork.pending()] == ["c"]

@@ -707,3 +707,17 @@ def test_t76_out_of_order_arrival(order: str, current: str) -> None:
     versions = {"v1": v1.version_id, "v2": v2.version_id}
     assert eng.head_object("dst", "k").version_id == versions[current]
     assert {v.version_id for v in eng.list_object_versions("dst")} == set(versions.values())
+
+
+def test_a_metadata_change_of_an_old_version_of_a_busy_key_replicates() -> None:
+    """R-085: a tag change on the oldest of many versions of one key reaches that
+    version's replica (the key is held as an index; the replica is found by id)."""
+    eng = engine(rule("dst"))
+    versions = [eng.put_object("src", "busy", b"%d" % n) for n in range(20)]
+    eng.run()
+    oldest = versions[0].version_id
+    eng.put_object_tagging("src", "busy", {"team": "x"}, version_id=oldest)
+    (task,) = eng.pending()
+    assert eng.step(task).status is ReplicationStatus.COMPLETED
+    assert eng.head_object("dst", "busy", version_id=oldest).tags == {"team": "x"}
+    assert eng.head_object("dst", "busy", version_id=versions[1].version_id).tags == {}

@@ -47,8 +47,11 @@ class PolicyCache(policy.Answers):
 
     Attributes:
         rules: ``(source, rule id)`` -> the rule, or ``None`` when it is gone.
-        outcomes: ``policy.outcome_key`` -> the checks' answer (only while keys are
-            alike, ``policy.keys_alike``).
+        rulings: ``policy.outcome_key`` -> the task's ``policy.Ruling`` (the checks'
+            answer, rule, replica shape and shared effects; only while keys are alike,
+            ``policy.keys_alike``).
+        failures: ``(source, destination, rule id, kind, replica sync, reason)`` -> the
+            ruling of a task failing before its version is read (``policy.Answers.failure``).
         keys_alike: ``(role, source, destination)`` -> ``policy.keys_alike``.
         shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
         status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
@@ -67,8 +70,9 @@ class PolicyCache(policy.Answers):
     def __init__(self) -> None:
         """Start empty."""
         self.rules: dict[tuple[str, str], ReplicationRule | None] = {}
-        self.outcomes: dict[tuple[object, ...], policy.ApplyOutcome] = {}
-        self._last_outcome: tuple[object, policy.ApplyOutcome] = ((), policy.OK)
+        self.rulings: dict[tuple[object, ...], policy.Ruling] = {}
+        self._last_ruling: tuple[object, policy.Ruling | None] = ((), None)
+        self.failures: dict[tuple[object, ...], policy.Ruling] = {}
         self.keys_alike: dict[tuple[str, str, str], bool] = {}
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
@@ -95,29 +99,47 @@ class PolicyCache(policy.Answers):
             found = self.rules[key] = super().rule(world, source, rule_id)
             return found
 
-    def outcome(
+    def ruling(
         self,
         world: World,
         task: ReplicationTask,
         version: ObjectVersion | DeleteMarker,
         source: Bucket,
         config: ReplicationConfiguration,
-    ) -> policy.ApplyOutcome:
-        """:meth:`policy.Answers.outcome`, remembered by ``policy.outcome_key``."""
-        key = policy.outcome_key(task, version, source)
+    ) -> policy.Ruling:
+        """:meth:`policy.Answers.ruling`, remembered by ``policy.outcome_key``."""
+        key = policy.outcome_key(world, task, version, source)
         if key is None:
-            return super().outcome(world, task, version, source, config)
+            return super().ruling(world, task, version, source, config)
         # Steps repeat one routing back to back: comparing with the last key is cheaper
-        # than hashing it (its enum members hash in Python).
-        if key == self._last_outcome[0]:
-            return self._last_outcome[1]
-        found = self.outcomes.get(key)
+        # than hashing it.
+        last = self._last_ruling
+        if key == last[0]:
+            return last[1]  # type: ignore[return-value]  # () is never a key
+        found = self.rulings.get(key)
         if found is None:
-            found = super().outcome(world, task, version, source, config)
+            found = super().ruling(world, task, version, source, config)
             if not self._keys_alike(world, config.role, source, task.destination_bucket):
                 return found
-            self.outcomes[key] = found
-        self._last_outcome = (key, found)
+            self.rulings[key] = found
+        self._last_ruling = (key, found)
+        return found
+
+    def failure(
+        self, world: World, task: ReplicationTask, outcome: policy.ApplyOutcome
+    ) -> policy.Ruling:
+        """:meth:`policy.Answers.failure`, remembered per route, kind and reason."""
+        key = (
+            task.source_bucket,
+            task.destination_bucket,
+            task.rule_id,
+            id(task.kind),
+            task.replica_modification,
+            id(outcome.reason),
+        )
+        found = self.failures.get(key)
+        if found is None:
+            found = self.failures[key] = super().failure(world, task, outcome)
         return found
 
     def _keys_alike(self, world: World, role: str, source: Bucket, destination: str) -> bool:

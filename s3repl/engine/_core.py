@@ -112,6 +112,22 @@ class _LastResult(Generic[_K, _V]):
 _NOTHING = object()
 
 
+@attrs.frozen(kw_only=True)
+class _LiveView(World):
+    """The engine's live world view for policy, which finds one version through the store.
+
+    Why: a key with many versions is held as an index (``ObjectStore``); finding one
+    version through it is a dict lookup, where walking the key's chain is O(versions).
+    Never handed out: snapshots and forks are plain Worlds.
+    """
+
+    store: ObjectStore = attrs.field(eq=False, repr=False)
+
+    def version(self, bucket: str, key: str, version_id: str) -> Version | None:
+        """:meth:`World.version`, from the store (O(1) for an indexed key)."""
+        return self.store.find(bucket, key, version_id)
+
+
 def _abstract() -> NotImplementedError:
     return NotImplementedError("implemented by another part of Engine")
 
@@ -170,7 +186,8 @@ class _EngineCore:
     def _world(self) -> World:
         """A live read-only view for ``policy`` (not a snapshot: never handed out)."""
         if self._view is None:
-            self._view = World(
+            self._view = _LiveView(
+                store=self._store,
                 profile=self.profile,
                 accounts=FrozenMap._wrap(self._accounts),
                 buckets=FrozenMap._wrap(self._buckets),

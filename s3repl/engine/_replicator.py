@@ -123,13 +123,20 @@ class _Replicator(_EngineCore):
         """
         results: list[StepResult] = []
         keep, step, queue = results.append, self.step, self._queue
-        for _ in range(steps_max):
-            if not queue:
-                return tuple(results)
-            keep(step())
-        if queue:
-            msg = f"{len(self._queue)} tasks still pending after {steps_max} steps"
-            raise StepLimitExceededError(msg)
+        steps_left = steps_max
+        while queue:
+            # Every task queued now is applied before the queue is asked again: each
+            # step pops one, so the queue cannot run dry within the batch (and asking
+            # it on every step would cost a call per step).
+            batch = len(queue)
+            if batch > steps_left:
+                for _ in range(steps_left):
+                    keep(step())
+                msg = f"{len(queue)} tasks still pending after {steps_max} steps"
+                raise StepLimitExceededError(msg)
+            for _ in range(batch):
+                keep(step())
+            steps_left -= batch
         return tuple(results)
 
     def _unavailable(self, task: ReplicationTask) -> frozenset[str]:
@@ -147,7 +154,7 @@ class _Replicator(_EngineCore):
     def _apply(self, task: ReplicationTask) -> StepResult:
         """Ask policy once what the task does now, and write what it says."""
         applied = policy.apply(
-            self._world(),
+            self._view or self._world(),  # the view is built once per change
             task,
             self._store.find(task.source_bucket, task.key, task.version_id),
             clock=self._read_clock,
@@ -162,34 +169,40 @@ class _Replicator(_EngineCore):
         """Write every effect of one step (the only way a step changes state)."""
         verdict = applied.verdict
         if verdict is _RETRY:
-            assert applied.retry_at_us is not None  # Applied refuses a retry without it
+            assert applied.retry_at_us is not None  # apply sets it for every retry
             self._push_task(attrs.evolve(task, due_us=applied.retry_at_us))
             return new_step_result(task, _PENDING)
+        store = self._store
         write = applied.write
-        replica = applied.replica
         if write is _PLACE:
-            assert replica is not None  # Applied refuses a placement without a replica
+            replica = applied.replica
+            assert replica is not None  # apply places a replica, never nothing
             dest = applied.destination
-            self._store.place(dest, task.key, replica, by_source_time=applied.by_source_time)
+            store.place(dest, task.key, replica, by_source_time=applied.by_source_time)
             if applied.reroutes:
                 self._enqueue(dest, replica, applied.reroutes, _OBJECT)
         elif write is _REPLACE:
+            replica = applied.replica
             assert replica is not None  # as above
-            self._store.replace(applied.destination, task.key, task.version_id, replica)
+            store.replace(applied.destination, task.key, task.version_id, replica)
         elif write is _REMOVE:
-            self._store.remove(applied.destination, task.key, task.version_id)
-        if applied.source is not None:
-            self._store.replace(task.source_bucket, task.key, task.version_id, applied.source)
+            store.remove(applied.destination, task.key, task.version_id)
+        source = applied.source
+        if source is not None:
+            store.replace(task.source_bucket, task.key, task.version_id, source)
             if self._deferred_expirations:
                 self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
-        if applied.failures:
+        failures = applied.failures
+        if failures:
             counter = (task.source_bucket, task.rule_id, task.destination_bucket)
             failed = self._failed_operations
-            failed[counter] = failed.get(counter, 0) + len(applied.failures)
-        for notification in applied.notifications:
-            if notification.kind == _AFTER_THRESHOLD:
-                self._missed_threshold.pop(task.sequence, None)
-            self._events.append(self._event(notification, task))
+            failed[counter] = failed.get(counter, 0) + len(failures)
+        notifications = applied.notifications
+        if notifications:
+            for notification in notifications:
+                if notification.kind == _AFTER_THRESHOLD:
+                    self._missed_threshold.pop(task.sequence, None)
+                self._events.append(self._event(notification, task))
         if verdict is _FAILED_VERDICT:
             return new_step_result(task, _FAILED, applied.reason)
         return new_step_result(task, _COMPLETED)

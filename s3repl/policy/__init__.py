@@ -29,6 +29,9 @@ schedules whatever the answers say; it never decides semantics itself.
 5. *One step, one answer* (``_apply``): ``apply`` returns an ``Applied``, every effect
    of a step (verdict, reason, the replica and where it goes, the source's new
    statuses, events, failed operations, retry time, reroutes); the engine writes it.
+   What every version named alike by ``outcome_key`` gets is a ``Ruling`` (``rule_on``):
+   the checks' answer, the rule, the replica's shape and the shared part of the
+   ``Applied``; ``apply`` adds what the version itself gives.
 
 No caches.  Policy remembers nothing between calls: no module-level state, no
 memo on the world.  Answers that an owner of state may remember are asked through
@@ -44,12 +47,14 @@ from s3repl.policy._apply import (
     PURE_ANSWERS,
     Answers,
     Applied,
+    Ruling,
     Write,
     apply,
     apply_outcome,
     decide,
     outcome_key,
     rule_by_id,
+    rule_on,
 )
 from s3repl.policy._checks import (
     CHECKS,
@@ -171,6 +176,7 @@ __all__ = [
     "PermissionNeed",
     "ReplicaShape",
     "Route",
+    "Ruling",
     "Stage",
     "Standing",
     "Subject",
@@ -217,6 +223,7 @@ __all__ = [
     "rule_by_id",
     "rule_matches",
     "rule_needs",
+    "rule_on",
     "selects_every_key",
     "sends_failure_events",
     "status_after",

@@ -9,8 +9,9 @@ the replica goes on (never anywhere: R-101).  The engine writes what it says and
 decides nothing.
 
 Why an :class:`Answers` object.  Some answers depend only on a few of their inputs
-(the outcome of a plain object on its routing, a replica shape on its rule and
-destination, a status transition on the maps): an owner of state may remember them.
+(a task's :class:`Ruling` on what :func:`outcome_key` names, a replica shape on its
+rule and destination, a status transition on the maps): an owner of state may
+remember them.
 Policy remembers nothing: :class:`Answers` computes every answer; the engine
 subclasses it with its caches (``s3repl.engine._caches``), dropped whenever the world
 changes.  ``outcome_key`` says what an object's outcome depends on.
@@ -38,9 +39,10 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
-from s3repl.model._fastbuild import builders, with_statuses
+from s3repl.model._fastbuild import builders, copier, with_statuses
+from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
-from s3repl.policy._routing import Route, _find_version, route_object
+from s3repl.policy._routing import Route, route_object
 from s3repl.policy._shape import (
     ReplicaShape,
     build_marker_replica,
@@ -68,6 +70,10 @@ _OBJECT_TASK = TaskKind.OBJECT
 _METADATA_TASK = TaskKind.METADATA
 _VERSION_DELETE_TASK = TaskKind.VERSION_DELETE
 _RETRY = ApplyOutcome(verdict=Verdict.RETRY)
+_NO_TAGS: FrozenMap[str, str] = EMPTY
+_NO_SOURCE = ApplyOutcome.fail(FailureReason.SRC_BUCKET_NOT_FOUND)
+_NO_CONFIGURATION = ApplyOutcome.fail(FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
+_VERSION_GONE = ApplyOutcome.fail(FailureReason.SRC_VERSION_NOT_FOUND)
 _COMPLETED_VERDICT = Verdict.COMPLETED
 _FAILED_VERDICT = Verdict.FAILED
 _RETRY_VERDICT = Verdict.RETRY
@@ -139,6 +145,41 @@ _NOTHING = Write.NOTHING
 # a replica exactly when one is placed or replaced, writes only when completed) is
 # pinned by ``tests/test_apply.py`` over every task kind and verdict.
 _new_applied: Callable[..., Applied] = builders(Applied)[0]
+# A step's Applied is its ruling's shared one (below) with what the version gives:
+# copied from the shared value, trusted as _new_applied is.
+_with_version: Callable[..., Applied] = copier(
+    Applied, ("write", "replica", "source", "notifications", "reroutes")
+)
+_with_source: Callable[..., Applied] = copier(Applied, ("source",))
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Ruling:
+    """What applying a task comes to for every version alike (see :func:`outcome_key`).
+
+    Everything of a step that does not depend on the version itself: every version
+    that :func:`outcome_key` names alike gets the same ruling, so an owner of state may
+    remember it (:class:`Answers`).  :func:`apply` adds what the version gives: its
+    replica, its recorded statuses, the RTC events (they depend on the time).
+
+    Attributes:
+        outcome: the checks' answer (:data:`~s3repl.policy.CHECKS`).
+        rule: the rule the task was routed by, if the configuration still has it.
+        shape: the replica's shape, for an object that completes; else ``None``.
+        rtc: whether the RTC threshold covers the task (R-129, R-132).
+        records_status: whether the outcome is recorded in the version's statuses
+            (:func:`~s3repl.policy.outcome_changes_status`).
+        applied: the step's effects without the version's own parts (no replica, no
+            source, no RTC events): verdict, reason, write, destination, order,
+            failure events, failed operations.
+    """
+
+    outcome: ApplyOutcome
+    rule: ReplicationRule | None
+    shape: ReplicaShape | None
+    rtc: bool
+    records_status: bool
+    applied: Applied
 
 
 class Answers:
@@ -154,6 +195,31 @@ class Answers:
         if bucket is None or bucket.replication is None:
             return None
         return rule_by_id(bucket.replication, rule_id)
+
+    def ruling(
+        self,
+        world: World,
+        task: ReplicationTask,
+        version: ObjectVersion | DeleteMarker,
+        source: Bucket,
+        config: ReplicationConfiguration,
+    ) -> Ruling:
+        """The :class:`Ruling` of a task whose version exists.
+
+        It depends on the task and version only through :func:`outcome_key` (when
+        that is not ``None`` and no policy tells keys apart,
+        :func:`~s3repl.policy.keys_alike`).
+        """
+        outcome = self.outcome(world, task, version, source, config)
+        return rule_on(world, task, version, outcome, self)
+
+    def failure(self, world: World, task: ReplicationTask, outcome: ApplyOutcome) -> Ruling:
+        """The :class:`Ruling` of a task that fails before its version is read.
+
+        No source bucket, no configuration, or the version gone: the ruling depends
+        on the task's source, destination, rule id and kind, and on the reason only.
+        """
+        return rule_on(world, task, None, outcome, self)
 
     def outcome(
         self,
@@ -202,38 +268,51 @@ PURE_ANSWERS = Answers()
 
 
 def outcome_key(
-    task: ReplicationTask, version: ObjectVersion | DeleteMarker, source: Bucket
+    world: World,
+    task: ReplicationTask,
+    version: ObjectVersion | DeleteMarker,
+    source: Bucket,
 ) -> tuple[object, ...] | None:
-    """What an object or marker task's outcome depends on, or ``None`` when it is more.
+    """What a task's :class:`Ruling` depends on, or ``None`` when it is more.
 
     When no policy can tell keys apart (:func:`~s3repl.policy.keys_alike`), the checks
-    read of an object only whether it has tags, its KMS key, its legal hold and
-    whether it came in parts; of a marker nothing.  Metadata changes (which look for
-    the replica), version deletes and objects of another owner (whose ACL decides,
-    R-008) depend on more.
+    read of an object only whether it has tags, its KMS key, its legal hold, whether
+    it came in parts and, for an object of another owner than the bucket's, its ACL
+    (R-008); the replica's shape reads its storage class and encryption kind.  A
+    metadata change also reads whether the replica is there (R-085) and whether it
+    syncs a replica's change back (R-122).  Of a marker they read nothing.  Version
+    deletes depend on more.  Enum members enter by ``id()``: members are singletons,
+    and ``Enum.__hash__`` runs in Python.
 
     Args:
+        world: the world now (a metadata change looks for its replica in it).
         task: the task.
         version: the version it carries.
         source: the source bucket.
     """
     kind = task.kind
     if type(version) is DeleteMarker:
-        return (task.source_bucket, task.destination_bucket, task.rule_id, None)
-    if kind is not _OBJECT_TASK or type(version) is not ObjectVersion:
+        return (task.source_bucket, task.destination_bucket, task.rule_id, id(kind))
+    if type(version) is not ObjectVersion or kind is _VERSION_DELETE_TASK:
         return None
-    if version.owner != source.owner:
-        return None
-    return (
+    owner = version.owner
+    key = (
         task.source_bucket,
         task.destination_bucket,
         task.rule_id,
-        version.server_side_encryption,
+        id(kind),
+        id(version.storage_class),
+        id(version.server_side_encryption),
         version.sse_kms_key_id,
-        not version.tags,
-        version.object_lock_legal_hold_status,
+        version.tags is _NO_TAGS or not version.tags,  # untagged puts share one map
+        id(version.object_lock_legal_hold_status),
         "-" in version.etag,  # parts_count, without the property's call
+        None if owner == source.owner else (owner, version.acl),
     )
+    if kind is not _METADATA_TASK:
+        return key
+    replica = world.version(task.destination_bucket, task.key, task.version_id)
+    return (*key, task.replica_modification, replica is not None)
 
 
 def apply_outcome(
@@ -250,33 +329,110 @@ def apply_outcome(
         version: the source version (or marker) the task carries, ``None`` if it is gone.
         unavailable: bucket names that are temporarily unreachable (fault injection).
     """
-    return _outcome(world, task, version, unavailable, PURE_ANSWERS)
+    ruling = _ruling(world, task, version, unavailable, PURE_ANSWERS)
+    return _RETRY if ruling is None else ruling.outcome
 
 
-def _outcome(
+def _ruling(
     world: World,
     task: ReplicationTask,
     version: ObjectVersion | DeleteMarker | None,
     unavailable: frozenset[str],
     answers: Answers,
-) -> ApplyOutcome:
+) -> Ruling | None:
+    """The task's ruling now, or ``None`` for a transient problem (R-124)."""
     source = world.buckets.get(task.source_bucket)
     if source is None:
-        return ApplyOutcome.fail(F.SRC_BUCKET_NOT_FOUND)
+        return answers.failure(world, task, _NO_SOURCE)
     config = source.replication
     if config is None:
-        return ApplyOutcome.fail(F.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
+        return answers.failure(world, task, _NO_CONFIGURATION)
     if unavailable and (
         task.destination_bucket in unavailable or task.source_bucket in unavailable
     ):
-        return _RETRY  # a transient outage holds back every kind of task (R-124)
+        return None  # a transient outage holds back every kind of task (R-124)
     if task.kind is _VERSION_DELETE_TASK:
         # A routed version delete (never routed by this policy, R-103) carries no
         # version: it needs what a marker needs.
-        return decide(world, task, None, source, config)
+        return rule_on(world, task, version, decide(world, task, None, source, config), answers)
     if version is None:
-        return ApplyOutcome.fail(F.SRC_VERSION_NOT_FOUND)
-    return answers.outcome(world, task, version, source, config)
+        return answers.failure(world, task, _VERSION_GONE)
+    return answers.ruling(world, task, version, source, config)
+
+
+def rule_on(
+    world: World,
+    task: ReplicationTask,
+    version: Version | None,
+    outcome: ApplyOutcome,
+    answers: Answers = PURE_ANSWERS,
+) -> Ruling:
+    """The :class:`Ruling` of ``task`` whose checks came to ``outcome``.
+
+    Args:
+        world: the world now.
+        task: the task.
+        version: the version it carries (read for its kind, storage class and
+            encryption only), ``None`` if it is gone.
+        outcome: the checks' answer.
+        answers: where the rule and the replica's shape come from.
+    """
+    rule = answers.rule(world, task.source_bucket, task.rule_id)
+    destination = task.destination_bucket
+    verdict = outcome.verdict
+    records_status = outcome_changes_status(task)
+    if verdict is _FAILED_VERDICT:
+        reasons = (outcome.reason,)
+        failed = _new_applied(
+            verdict=verdict,
+            reason=outcome.reason,
+            destination=destination,
+            notifications=failure_notifications(rule, reasons),
+            failures=reasons,
+        )
+        return Ruling(
+            outcome=outcome,
+            rule=rule,
+            shape=None,
+            rtc=False,
+            records_status=records_status,
+            applied=failed,
+        )
+    kind = task.kind
+    if kind is _VERSION_DELETE_TASK:
+        removed = _new_applied(verdict=verdict, write=_REMOVE, destination=destination)
+        return Ruling(
+            outcome=outcome, rule=rule, shape=None, rtc=False, records_status=False, applied=removed
+        )
+    failures: tuple[FailureReason | None, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    if outcome.metadata_failure is not None:
+        failures = (outcome.metadata_failure,)
+        notifications = failure_notifications(rule, failures)
+    shape = None
+    write = _PLACE
+    if kind is _METADATA_TASK and type(version) is not DeleteMarker:
+        write = _REPLACE
+    elif type(version) is ObjectVersion:
+        shape = answers.shape(
+            world, task, rule, version.storage_class, version.server_side_encryption
+        )
+    completed = _new_applied(
+        verdict=verdict,
+        write=write,
+        destination=destination,
+        by_source_time=orders_by_source_time(world.profile),
+        notifications=notifications,
+        failures=failures,
+    )
+    return Ruling(
+        outcome=outcome,
+        rule=rule,
+        shape=shape,
+        rtc=rtc_applies(rule, task),
+        records_status=records_status,
+        applied=completed,
+    )
 
 
 def decide(
@@ -349,91 +505,70 @@ def apply(
             task (by the engine's ``advance``).
         answers: where the answers come from (see :class:`Answers`).
     """
-    outcome = _outcome(world, task, version, unavailable, answers)
-    verdict = outcome.verdict
-    if verdict is _RETRY_VERDICT:
-        return _new_applied(verdict=verdict, retry_at_us=now_us + retry_delay_us(world.profile))
-    rule = answers.rule(world, task.source_bucket, task.rule_id)
-    destination = task.destination_bucket
-    if verdict is _FAILED_VERDICT:
-        reasons = (outcome.reason,)
-        return _new_applied(
-            verdict=verdict,
-            reason=outcome.reason,
-            destination=destination,
-            source=_recorded(task, version, _FAILED, outcome.reason, answers),
-            notifications=failure_notifications(rule, reasons),
-            failures=reasons,
+    ruling = _ruling(world, task, version, unavailable, answers)
+    if ruling is None:
+        return _new_applied(_RETRY_VERDICT, retry_at_us=now_us + retry_delay_us(world.profile))
+    shared = ruling.applied
+    if shared.verdict is _FAILED_VERDICT:
+        if version is None or not ruling.records_status:
+            return shared
+        return _with_source(shared, _recorded(task, version, _FAILED, shared.reason, answers))
+    if version is None or shared.write is _REMOVE:
+        return shared  # a version delete removes; nothing of a version is written
+    write = shared.write
+    replica: Version | None
+    if write is _REPLACE:
+        replica = _metadata_replica(world, task, version, ruling.outcome)
+        if replica is None:
+            write = _NOTHING  # a marker there: nothing to carry the change onto
+    elif isinstance(version, DeleteMarker):
+        replica = build_marker_replica(version)
+    else:
+        shape = ruling.shape
+        assert shape is not None  # ruled for an object that completes
+        dest = shape.destination
+        assert dest is not None  # replica_shape names it
+        replica = build_replica(
+            world,
+            version,
+            ruling.rule,
+            dest,
+            clock,
+            drop_tags=ruling.outcome.drop_tags,
+            shape=shape,
         )
-    if task.kind is _VERSION_DELETE_TASK:
-        return _new_applied(verdict=verdict, write=_REMOVE, destination=destination)
-    assert version is not None  # only a version delete completes without its version
-    write, replica = _replica(world, task, version, rule, outcome, clock, answers)
-    failures: tuple[FailureReason | None, ...] = ()
-    notifications: tuple[Notification, ...] = ()
-    if outcome.metadata_failure is not None:
-        failures = (outcome.metadata_failure,)
-        notifications = failure_notifications(rule, failures)
-    if rtc_applies(rule, task):
+    notifications = shared.notifications
+    if ruling.rtc:
         notifications += rtc_notifications(
-            rule, task, version, clock(), missed_reported=missed_reported
+            ruling.rule, task, version, clock(), missed_reported=missed_reported
         )
     reroutes: tuple[Route, ...] = ()
     if write is _PLACE and type(replica) is ObjectVersion:
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
-        reroutes = route_object(world, destination, replica)
-    # Positionally, in Applied's field order (see _new_applied).
-    return _new_applied(
-        verdict,
-        None,  # reason
-        write,
-        destination,
-        replica,
-        orders_by_source_time(world.profile),  # by_source_time
-        _recorded(task, version, _COMPLETED, None, answers),  # source
-        notifications,
-        failures,
-        reroutes,
-    )
+        reroutes = route_object(world, shared.destination, replica)
+    source = _recorded(task, version, _COMPLETED, None, answers) if ruling.records_status else None
+    # Positionally, in the order _with_version names the fields.
+    return _with_version(shared, write, replica, source, notifications, reroutes)
 
 
-def _replica(
-    world: World,
-    task: ReplicationTask,
-    version: Version,
-    rule: ReplicationRule | None,
-    outcome: ApplyOutcome,
-    clock: Callable[[], dt.datetime],
-    answers: Answers,
-) -> tuple[Write, Version | None]:
-    """What a completed task writes into the destination (R-082..R-089, R-085)."""
-    if isinstance(version, DeleteMarker):
-        return _PLACE, build_marker_replica(version)
-    destination = task.destination_bucket
-    if task.kind is _METADATA_TASK:
-        old = _find_version(world, destination, task.key, task.version_id)
-        if not isinstance(old, ObjectVersion):
-            return _NOTHING, None  # a marker there: nothing to carry it onto
-        return _REPLACE, metadata_update(old, version, drop_tags=outcome.drop_tags)
-    shape = answers.shape(world, task, rule, version.storage_class, version.server_side_encryption)
-    dest = shape.destination
-    assert dest is not None  # replica_shape names it
-    replica = build_replica(
-        world, version, rule, dest, clock, drop_tags=outcome.drop_tags, shape=shape
-    )
-    return _PLACE, replica
+def _metadata_replica(
+    world: World, task: ReplicationTask, version: Version, outcome: ApplyOutcome
+) -> ObjectVersion | None:
+    """The destination's replica after a metadata change (R-085), ``None`` if a marker."""
+    old = world.version(task.destination_bucket, task.key, task.version_id)
+    if not isinstance(old, ObjectVersion) or not isinstance(version, ObjectVersion):
+        return None
+    return metadata_update(old, version, drop_tags=outcome.drop_tags)
 
 
 def _recorded(
     task: ReplicationTask,
-    version: Version | None,
+    version: Version,
     status: ReplicationStatus,
     reason: FailureReason | None,
     answers: Answers,
-) -> Version | None:
+) -> Version:
     """The source version with the destination's outcome recorded (R-122..R-124)."""
-    if version is None or not outcome_changes_status(task):
-        return None
     statuses, reasons, header = answers.statuses_after(
         version.destination_statuses,
         version.failure_reasons,

@@ -341,8 +341,7 @@ def _destination_locked(check: Check, facts: Facts) -> _Faults:
 def _replica_exists(check: Check, facts: Facts) -> _Faults:
     """R-085: the destination holds a version with the task's version id."""
     dest = _destination(facts)
-    versions = facts.world.versions(dest.name, facts.key)
-    if any(candidate.version_id == facts.version_id for candidate in versions):
+    if facts.world.version(dest.name, facts.key, facts.version_id) is not None:
         return _HOLDS
     return (_fault(check, Cause.REPLICA_MISSING, bucket=dest.name),)
 
