@@ -46,7 +46,7 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
-from s3repl.model._fastbuild import evolve_version, new_object_version
+from s3repl.model._fastbuild import evolve_version, new_delete_marker, new_object_version
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_object_key,
@@ -478,11 +478,12 @@ class _ObjectOperations(_EngineCore):
         )
         if version_id is not None:
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
+        check_object_key(key)  # as a put does: the marker is built without its checks
         now_us = self._tick()
         if target.versioning is VersioningStatus.UNVERSIONED:
             self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
-        marker = DeleteMarker(
+        marker = new_delete_marker(
             key=key,
             version_id=self._version_id_for(target.versioning),
             last_modified=_when(now_us),
@@ -493,7 +494,7 @@ class _ObjectOperations(_EngineCore):
         if routes:
             marker = evolve_version(
                 marker,
-                replication_status=ReplicationStatus.PENDING,
+                replication_status=_PENDING,
                 destination_statuses=self._caches.pending_statuses(routes),
             )
         self._store.push(bucket, key, marker)
