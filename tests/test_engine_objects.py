@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from s3repl import Engine
@@ -133,6 +134,20 @@ def test_deleting_a_marker_by_id_restores_the_object() -> None:
     assert result.delete_marker
     assert eng.head_object("bkt", "k").version_id == v.version_id
     assert eng.delete_object("bkt", "k", version_id="nope").delete_marker is False
+
+
+def test_delete_markers_are_valid_values() -> None:
+    """A marker built by the delete path (without its checks) equals the one its
+    validating constructor builds; a key no put accepts is refused as a put refuses it."""
+    eng = bucket()
+    eng.put_object("bkt", "k", b"x")
+    eng.delete_object("bkt", "k")
+    (marker,) = (v for v in eng.list_object_versions("bkt") if isinstance(v, DeleteMarker))
+    assert DeleteMarker(**attrs.asdict(marker, recurse=False)) == marker
+    with pytest.raises(InvalidArgument):
+        eng.delete_object("bkt", "")
+    with pytest.raises(InvalidArgument):
+        eng.delete_object("bkt", "k" * 1025)
 
 
 def test_acl_calls() -> None:

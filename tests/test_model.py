@@ -49,7 +49,7 @@ from s3repl.model.names import (
     default_enabled_regions,
     is_opt_in_region,
 )
-from s3repl.model.tagging import check_metadata, check_tags
+from s3repl.model.tagging import METADATA_BYTES_MAX, check_metadata, check_tags
 
 
 @pytest.mark.parametrize(
@@ -149,6 +149,27 @@ def test_metadata_is_folded_and_limited() -> None:
         check_metadata({"k": "v" * 2048})
     with pytest.raises(MetadataTooLarge):
         check_metadata({"": "v"})
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=700), max_size=4))
+def test_metadata_size_counts_utf8_bytes_of_any_text(metadata: dict[str, str]) -> None:
+    """The 2 KB limit counts UTF-8 bytes of the keys as given and of the values, ASCII
+    or not; keys come back folded to lower case."""
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
+    if size > METADATA_BYTES_MAX:
+        with pytest.raises(MetadataTooLarge):
+            check_metadata(metadata)
+    else:
+        assert check_metadata(metadata) == {k.lower(): v for k, v in metadata.items()}
+
+
+def test_tag_limits_count_characters_not_bytes() -> None:
+    """R-024: tag limits are in Unicode characters (128 two-byte letters are a valid key)."""
+    assert check_tags({"é" * 128: "ü" * 256}) == {"é" * 128: "ü" * 256}
+    with pytest.raises(InvalidTag):
+        check_tags({"é" * 129: "v"})
+    with pytest.raises(InvalidTag):
+        check_tags({"k": 1})
 
 
 def test_canned_acls() -> None:

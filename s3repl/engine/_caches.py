@@ -16,7 +16,7 @@ is fixed for the life of the process (members are singletons).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from s3repl import policy
 from s3repl.model import (
@@ -40,6 +40,18 @@ _StatusChange = tuple[
 _NO_TAGS: FrozenMap[str, str] = FrozenMap()
 #: Status maps are interned and few; past this many transitions the cache starts over.
 _STATUS_CHANGES_MAX = 4096
+#: A source's routes by signature: past this many (many tag pairs in its filters, say)
+#: they start over.
+_ROUTES_MAX = 4096
+#: Starts a delete marker's routing key: never an ``id()``, so never a new object's.
+_MARKER = "marker"
+
+
+class _SourceRouting(NamedTuple):
+    """A source's routing table, and its routes by what routing reads of an object."""
+
+    table: policy.RoutingTable
+    answers: dict[tuple[object, ...], tuple[policy.Route, ...]]
 
 
 class PolicyCache(policy.Answers):
@@ -56,13 +68,10 @@ class PolicyCache(policy.Answers):
         shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
         status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
             the new maps and header (the maps themselves are kept, and checked).
-        every_key: source -> ``policy.selects_every_key`` of its configuration.
-        routes: ``(source, class, encryption)`` -> routes, for sources whose rules
-            select every key.
-        routes_by_parts: ``(source, KMS-encrypted, policy.taking_part)`` -> routes, for
-            sources with filters (the rules taking part decide the winners).
-        marker_routes: ``(source, by lifecycle, policy.taking_part)`` -> the routes of
-            a delete marker.
+        routing: source -> its configuration's ``policy.RoutingTable`` and the routes
+            found so far, by what routing reads of an object: ``(class, encryption,
+            *signature)`` for a new object, ``(marker, by lifecycle, *signature)`` for
+            a delete marker (the ids of enum members, as every key here).
         rtc_sources: source -> whether any rule of it has RTC enabled.
         put_defaults: bucket -> what a put without options resolves to there.
     """
@@ -77,11 +86,7 @@ class PolicyCache(policy.Answers):
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._last_status_change: tuple[object, ...] = (None,) * 7
-        self.every_key: dict[str, bool] = {}
-        self.routes: dict[tuple[str, int, int], tuple[policy.Route, ...]] = {}
-        self.routes_by_parts: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
-        self.marker_routes: dict[tuple[object, ...], tuple[policy.Route, ...]] = {}
-        self._object_kinds: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self.routing: dict[str, _SourceRouting] = {}
         self._pending: dict[
             int, tuple[tuple[policy.Route, ...], FrozenMap[str, ReplicationStatus]]
         ] = {}
@@ -217,6 +222,15 @@ class PolicyCache(policy.Answers):
 
     # --- routing -------------------------------------------------------------------
 
+    def _source_routing(self, world: World, bucket: str) -> _SourceRouting:
+        """The routing table of ``bucket``'s configuration and its routes found so far."""
+        found = self.routing.get(bucket)
+        if found is None:
+            source = world.buckets.get(bucket)
+            table = policy.routing_table(None if source is None else source.replication)
+            found = self.routing[bucket] = _SourceRouting(table, {})
+        return found
+
     def new_object_routes(
         self,
         world: World,
@@ -226,35 +240,18 @@ class PolicyCache(policy.Answers):
         storage_class: StorageClass,
         encryption: ServerSideEncryption,
     ) -> tuple[policy.Route, ...]:
-        """``policy.route_new_object``, remembered when the routes cannot depend on the key."""
-        every_key = self.every_key.get(bucket)
-        if every_key is None:
-            source = world.buckets.get(bucket)
-            config = None if source is None else source.replication
-            every_key = self.every_key[bucket] = config is None or policy.selects_every_key(config)
-        if every_key:
-            memo_key = (bucket, id(storage_class), id(encryption))
-            routes = self.routes.get(memo_key)
-            if routes is None:
-                routes = self.routes[memo_key] = policy.route_new_object(
-                    world, bucket, key, tags, storage_class, encryption
-                )
-            return routes
-        # Filters: the routes depend on the object only through the rules taking part.
-        kind = self._object_kinds.get((id(storage_class), id(encryption)))
-        if kind is None:
-            kind = self._object_kinds[(id(storage_class), id(encryption))] = (
-                policy.eligible(world, storage_class, encryption),
-                encryption.uses_kms,
-            )
-        if not kind[0]:
-            return ()
-        config = world.buckets[bucket].replication
-        assert config is not None  # every_key is True without a configuration
-        parts = (bucket, kind[1], policy.taking_part(config, key, tags, kms_encrypted=kind[1]))
-        routes = self.routes_by_parts.get(parts)
+        """``policy.route_new_object``, remembered by everything of the object it reads.
+
+        That is the object's ``RoutingTable.signature``, storage class and encryption
+        kind (which decide eligibility and the SSE-KMS opt-in).
+        """
+        table, answers = self._source_routing(world, bucket)
+        answer_key = (id(storage_class), id(encryption), *table.signature(key, tags))
+        routes = answers.get(answer_key)
         if routes is None:
-            routes = self.routes_by_parts[parts] = policy.route_new_object(
+            if len(answers) >= _ROUTES_MAX:
+                answers.clear()
+            routes = answers[answer_key] = policy.route_new_object(
                 world, bucket, key, tags, storage_class, encryption
             )
         return routes
@@ -262,22 +259,18 @@ class PolicyCache(policy.Answers):
     def delete_marker_routes(
         self, world: World, bucket: str, marker: DeleteMarker
     ) -> tuple[policy.Route, ...]:
-        """``policy.route_delete_marker``, remembered by the rules taking part.
+        """``policy.route_delete_marker``, remembered by the marker's signature.
 
         A marker carries no tags; its routes depend on it only through its key's
-        matching rules and whether lifecycle wrote it.
+        signature and whether lifecycle wrote it.
         """
-        source = world.buckets.get(bucket)
-        if source is None or source.replication is None:
-            return ()
-        parts = (
-            bucket,
-            marker.by_lifecycle,
-            policy.taking_part(source.replication, marker.key, _NO_TAGS),
-        )
-        routes = self.marker_routes.get(parts)
+        table, answers = self._source_routing(world, bucket)
+        answer_key = (_MARKER, marker.by_lifecycle, *table.signature(marker.key, _NO_TAGS))
+        routes = answers.get(answer_key)
         if routes is None:
-            routes = self.marker_routes[parts] = policy.route_delete_marker(world, bucket, marker)
+            if len(answers) >= _ROUTES_MAX:
+                answers.clear()
+            routes = answers[answer_key] = policy.route_delete_marker(world, bucket, marker)
         return routes
 
     def pending_statuses(

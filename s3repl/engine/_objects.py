@@ -8,8 +8,6 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-import attrs
-
 from s3repl import policy
 from s3repl.codec import (
     acl_from_dict,
@@ -48,7 +46,7 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
-from s3repl.model._fastbuild import evolve_version, new_object_version
+from s3repl.model._fastbuild import evolve_version, new_delete_marker, new_object_version
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_object_key,
@@ -101,7 +99,12 @@ _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
 
 
 class _ObjectOperations(_EngineCore):
-    """PutObject and its relatives; each write asks ``policy`` where it replicates."""
+    """PutObject and its relatives; each write asks ``policy`` where it replicates.
+
+    Versions are copied with the trusted ``evolve_version``: every changed part was
+    checked at this API's edge (tags, lock settings) or is itself a validated value
+    (an ``Acl``), so ``attrs.evolve`` would only run the version's checks again.
+    """
 
     def put_object(
         self,
@@ -475,11 +478,12 @@ class _ObjectOperations(_EngineCore):
         )
         if version_id is not None:
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
+        check_object_key(key)  # as a put does: the marker is built without its checks
         now_us = self._tick()
         if target.versioning is VersioningStatus.UNVERSIONED:
             self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
-        marker = DeleteMarker(
+        marker = new_delete_marker(
             key=key,
             version_id=self._version_id_for(target.versioning),
             last_modified=_when(now_us),
@@ -490,7 +494,7 @@ class _ObjectOperations(_EngineCore):
         if routes:
             marker = evolve_version(
                 marker,
-                replication_status=ReplicationStatus.PENDING,
+                replication_status=_PENDING,
                 destination_statuses=self._caches.pending_statuses(routes),
             )
         self._store.push(bucket, key, marker)
@@ -592,7 +596,7 @@ class _ObjectOperations(_EngineCore):
         frozen = check_tags(tags)
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectTagging",
-            lambda v: attrs.evolve(v, tags=frozen),
+            lambda v: evolve_version(v, tags=frozen),
         )  # fmt: skip
 
     def delete_object_tagging(
@@ -601,7 +605,7 @@ class _ObjectOperations(_EngineCore):
         """Remove a version's tags (a metadata operation, R-085)."""
         return self._change_version(
             bucket, key, version_id, account, "s3:DeleteObjectTagging",
-            lambda v: attrs.evolve(v, tags=FrozenMap()),
+            lambda v: evolve_version(v, tags=EMPTY),
         )  # fmt: skip
 
     def get_object_tagging(
@@ -638,7 +642,7 @@ class _ObjectOperations(_EngineCore):
             else:
                 assert access_control_policy is not None
                 new = acl_from_dict(access_control_policy)
-            return attrs.evolve(version, acl=new)
+            return evolve_version(version, acl=new)
 
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectAcl", change, acl_changed=True
@@ -659,7 +663,7 @@ class _ObjectOperations(_EngineCore):
         lock_mode, until, _ = self._lock_settings(target, mode, retain_until_date, None)
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectRetention",
-            lambda v: attrs.evolve(
+            lambda v: evolve_version(
                 v, object_lock_mode=lock_mode, object_lock_retain_until_date=until
             ),
         )  # fmt: skip
@@ -678,7 +682,7 @@ class _ObjectOperations(_EngineCore):
         _, _, hold = self._lock_settings(target, None, None, status)
         return self._change_version(
             bucket, key, version_id, account, "s3:PutObjectLegalHold",
-            lambda v: attrs.evolve(v, object_lock_legal_hold_status=hold),
+            lambda v: evolve_version(v, object_lock_legal_hold_status=hold),
         )  # fmt: skip
 
     def _resolve(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
@@ -716,7 +720,7 @@ class _ObjectOperations(_EngineCore):
         target = self._bucket(bucket)
         self._authorize(target, account, "s3:GetObject", key)
         version = self._resolve(bucket, key, version_id)
-        return attrs.evolve(version, is_latest=self._store.head(bucket, key) is version)
+        return evolve_version(version, is_latest=self._store.head(bucket, key) is version)
 
     def get_object(
         self,
@@ -739,7 +743,7 @@ class _ObjectOperations(_EngineCore):
             if not key.startswith(prefix):
                 continue
             for index, version in enumerate(self._store.versions(bucket, key)):
-                out.append(attrs.evolve(version, is_latest=index == 0))
+                out.append(evolve_version(version, is_latest=index == 0))
         return tuple(out)
 
 

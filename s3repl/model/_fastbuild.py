@@ -40,6 +40,7 @@ __all__ = [
     "builders",
     "copier",
     "evolve_version",
+    "new_delete_marker",
     "new_object_version",
     "new_step_result",
     "new_task",
@@ -204,9 +205,14 @@ new_step_result: Callable[..., StepResult]
 new_task, _ = builders(ReplicationTask, trusted=("kind",))
 new_step_result, _ = builders(StepResult, trusted=("status", "failure_reason"))
 
+#: ``DeleteMarker(**fields)`` without its checks, for the engine's delete path, which
+#: checks the key at the API edge and draws the id, time and sequence itself.
+new_delete_marker: Callable[..., DeleteMarker]
+new_delete_marker, _evolve_delete_marker = builders(DeleteMarker)
+
 _EVOLVERS: dict[type[Any], Callable[..., Any]] = {
     ObjectVersion: _evolve_object_version,
-    DeleteMarker: builders(DeleteMarker)[1],
+    DeleteMarker: _evolve_delete_marker,
 }
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
 _STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")

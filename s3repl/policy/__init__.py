@@ -10,7 +10,9 @@ schedules whatever the answers say; it never decides semantics itself.
    (R-060, R-061, R-069); rule 3: per destination, the matching rule with the highest
    priority wins, ties broken by rule order (R-063, R-066); rule 4: eligibility gates
    are applied before priority (replicas never, archived classes never, SSE-KMS only
-   with the opt-in, SSE-C by profile: R-101, R-105, R-067, R-081).
+   with the opt-in, SSE-C by profile: R-101, R-105, R-067, R-081).  ``routing_table``
+   names what routing reads of an object (its ``RoutingTable.signature``), so that
+   the engine may route once per signature and look the answer up after that.
 2. *Applying* (``_apply``, ``_checks``; when the engine steps a task): does it
    succeed, fail with which documented reason, or wait (transient)?  ``apply_outcome``
    walks ``CHECKS``, one ordered table of every check S3 meets (stage, condition or
@@ -97,6 +99,7 @@ from s3repl.policy._permissions import (
 )
 from s3repl.policy._routing import (
     Route,
+    RoutingTable,
     Standing,
     delete_markers_replicate,
     eligible,
@@ -108,8 +111,8 @@ from s3repl.policy._routing import (
     route_new_object,
     route_object,
     route_version_delete,
+    routing_table,
     rule_matches,
-    selects_every_key,
     taking_part,
     winning_rules,
 )
@@ -176,6 +179,7 @@ __all__ = [
     "PermissionNeed",
     "ReplicaShape",
     "Route",
+    "RoutingTable",
     "Ruling",
     "Stage",
     "Standing",
@@ -216,6 +220,7 @@ __all__ = [
     "route_new_object",
     "route_object",
     "route_version_delete",
+    "routing_table",
     "rtc_applies",
     "rtc_enabled",
     "rtc_late",
@@ -224,7 +229,6 @@ __all__ = [
     "rule_matches",
     "rule_needs",
     "rule_on",
-    "selects_every_key",
     "sends_failure_events",
     "status_after",
     "statuses_after",

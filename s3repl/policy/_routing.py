@@ -11,6 +11,7 @@ R-105, R-067, R-081).
 from __future__ import annotations
 
 import enum
+import operator
 import sys
 from collections.abc import Mapping
 
@@ -126,8 +127,7 @@ def taking_part(
 
     Enabled (R-065), selecting the object (R-060, R-061, R-069) and, for a
     KMS-encrypted object, opted in (R-067).  The winners are decided among these
-    alone (:func:`winning_rules`), so routes depend on nothing else of the object:
-    the engine remembers routes by this tuple.
+    alone (:func:`winning_rules`).
     """
     taking: list[int] = []
     for index, rule in enumerate(config.rules):  # a loop: every put runs it (no generator)
@@ -167,6 +167,72 @@ def _winners(config: ReplicationConfiguration, indices: tuple[int, ...]) -> tupl
         if held is None or rank > held[:2]:
             best[dest] = (rank[0], rank[1], rule)
     return tuple(Route(destination_bucket=d, rule=r) for d, (_, _, r) in best.items())
+
+
+@attrs.frozen
+class RoutingTable:
+    """What routing under one configuration reads of an object, gathered once (R-060..R-069).
+
+    :func:`winning_rules` reads an object's key only through ``key.startswith(p)`` for
+    the prefixes its rules name (a V1 rule's prefix; a filter's, ``And``'s, ``Not``'s and
+    ``Or``'s prefixes) and its tags only through ``tags.get(k) == v`` for the tag pairs
+    its filters name (required or excluded).  So two objects with the same
+    :meth:`signature` (and the same KMS encryption, storage class and encryption kind)
+    take the same routes: the engine routes an object once per signature and looks
+    the answer up after that.  Built by :func:`routing_table`; a pure value.
+
+    Attributes:
+        prefixes: every distinct non-empty prefix any rule reads, in document order
+            (the empty prefix selects every key: nothing to ask).
+        tag_keys: the keys of every distinct tag pair any rule reads.
+        tag_values: the values of those pairs, position by position.
+    """
+
+    prefixes: tuple[str, ...]
+    tag_keys: tuple[str, ...]
+    tag_values: tuple[str, ...]
+
+    def signature(self, key: str, tags: Mapping[str, str]) -> tuple[bool, ...]:
+        """Every answer routing reads of an object: its prefix hits, then its tag hits."""
+        # map() over bound methods: the questions are asked without a Python-level loop.
+        return (
+            *map(key.startswith, self.prefixes),
+            *map(operator.eq, map(tags.get, self.tag_keys), self.tag_values),
+        )
+
+
+def routing_table(config: ReplicationConfiguration | None) -> RoutingTable:
+    """The :class:`RoutingTable` of ``config`` (no configuration: nothing to ask).
+
+    Every rule counts, enabled or not: a signature that asks more than needed is
+    still exact, and one that asks less would not be.
+    """
+    prefixes: dict[str, None] = {}
+    pairs: dict[tuple[str, str], None] = {}
+    for rule in () if config is None else config.rules:
+        prefixes[rule.prefix or ""] = None
+        flt = rule.filter
+        if flt is None:
+            continue
+        prefixes[flt.prefix or ""] = None
+        pairs.update(dict.fromkeys((tag.key, tag.value) for tag in flt.tags))
+        if flt.and_ is not None:
+            prefixes[flt.and_.prefix or ""] = None
+        for excluded in (flt.not_, flt.and_.not_ if flt.and_ is not None else None):
+            if excluded is None:
+                continue
+            prefixes[excluded.prefix or ""] = None
+            if excluded.tag is not None:
+                pairs[(excluded.tag.key, excluded.tag.value)] = None
+            if excluded.or_ is not None:
+                prefixes.update(dict.fromkeys(excluded.or_.prefixes))
+                pairs.update(dict.fromkeys((tag.key, tag.value) for tag in excluded.or_.tags))
+    prefixes.pop("", None)
+    return RoutingTable(
+        tuple(prefixes),
+        tuple(key for key, _ in pairs),
+        tuple(value for _, value in pairs),
+    )
 
 
 class Standing(enum.Enum):
@@ -277,26 +343,6 @@ def eligible(world: World, storage_class: StorageClass, encryption: ServerSideEn
     if storage_class in UNREPLICATED_CLASSES:
         return False
     return encryption is not ServerSideEncryption.SSE_C or world.profile.sse_c_replication
-
-
-def selects_every_key(config: ReplicationConfiguration) -> bool:
-    """Whether every enabled rule selects every object (R-023, R-060).
-
-    Then routes depend on the object's storage class and encryption only, never on
-    its key or tags, so one answer serves every put of the bucket (the engine caches
-    by it).
-    """
-    return all(
-        not rule.is_enabled
-        or (rule.filter is None and not rule.prefix)
-        or rule.filter == _EMPTY_FILTER
-        or rule.filter == _ALL_PREFIX_FILTER
-        for rule in config.rules
-    )
-
-
-_EMPTY_FILTER = Filter()
-_ALL_PREFIX_FILTER = Filter(prefix="")
 
 
 def route_delete_marker(world: World, bucket: str, marker: DeleteMarker) -> tuple[Route, ...]:
