@@ -456,14 +456,5 @@ def _acl_follows(world: World, dest_name: str, version: ObjectVersion) -> bool:
     dest = world.bucket(dest_name)
     if dest is None or dest.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
         return False
-    replica = _find_version(world, dest_name, version.key, version.version_id)
+    replica = world.version(dest_name, version.key, version.version_id)
     return isinstance(replica, ObjectVersion) and not replica.owner_overridden
-
-
-def _find_version(
-    world: World, bucket: str, key: str, version_id: str
-) -> ObjectVersion | DeleteMarker | None:
-    for candidate in world.versions(bucket, key):
-        if candidate.version_id == version_id:
-            return candidate
-    return None
