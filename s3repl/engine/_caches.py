@@ -16,7 +16,7 @@ is fixed for the life of the process (members are singletons).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from s3repl import policy
 from s3repl.model import (
@@ -73,7 +73,6 @@ class PolicyCache(policy.Answers):
             *signature)`` for a new object, ``(marker, by lifecycle, *signature)`` for
             a delete marker (the ids of enum members, as every key here).
         rtc_sources: source -> whether any rule of it has RTC enabled.
-        put_defaults: bucket -> what a put without options resolves to there.
     """
 
     def __init__(self) -> None:
@@ -91,7 +90,6 @@ class PolicyCache(policy.Answers):
             int, tuple[tuple[policy.Route, ...], FrozenMap[str, ReplicationStatus]]
         ] = {}
         self.rtc_sources: dict[str, bool] = {}
-        self.put_defaults: dict[str, Any] = {}
 
     # --- policy.Answers, remembered --------------------------------------------------
 
