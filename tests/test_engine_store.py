@@ -162,7 +162,8 @@ def test_the_store_means_a_newest_first_list_in_every_form(
                 store.push("b", key, version)
                 reference.push(key, version)
             elif name == "place":
-                number = -1 if argument == "null" else int(argument[1:])
+                # "null" is the oldest replica (sequences are >= 0); v0..v29 follow it.
+                number = 0 if argument == "null" else int(argument[1:]) + 1
                 version = marker(argument, number)
                 store.place("b", key, version, by_source_time=by_source_time)
                 reference.place(key, version, by_source_time=by_source_time)
