@@ -345,3 +345,17 @@ def test_explain_routing_gives_each_rule_its_standing() -> None:
     }
     assert plain["low"] is policy.Standing.OUTRANKED
     assert plain["plain"] is policy.Standing.WINS
+
+
+def test_created_statuses_pend_on_every_destination_routed() -> None:
+    """R-121, R-124: a version routed to destinations starts PENDING on each of them;
+    one routed nowhere carries no replication status at all."""
+    cfg = config(v2(Filter(), dest="east", rule_id="e"), v2(Filter(), dest="west", rule_id="w"))
+    routes = policy.winning_rules(cfg, "k", FrozenMap())
+    header, statuses = policy.created_statuses(routes)
+    assert header is ReplicationStatus.PENDING
+    assert dict(statuses) == {
+        "east": ReplicationStatus.PENDING,
+        "west": ReplicationStatus.PENDING,
+    }
+    assert policy.created_statuses(()) == (None, FrozenMap())

@@ -86,8 +86,12 @@ class PolicyCache(policy.Answers):
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._last_status_change: tuple[object, ...] = (None,) * 7
         self.routing: dict[str, _SourceRouting] = {}
-        self._pending: dict[
-            int, tuple[tuple[policy.Route, ...], FrozenMap[str, ReplicationStatus]]
+        self._created: dict[
+            int,
+            tuple[
+                tuple[policy.Route, ...],
+                tuple[ReplicationStatus | None, FrozenMap[str, ReplicationStatus]],
+            ],
         ] = {}
         self.rtc_sources: dict[str, bool] = {}
 
@@ -271,13 +275,13 @@ class PolicyCache(policy.Answers):
             routes = answers[answer_key] = policy.route_delete_marker(world, bucket, marker)
         return routes
 
-    def pending_statuses(
+    def created_statuses(
         self, routes: tuple[policy.Route, ...]
-    ) -> FrozenMap[str, ReplicationStatus]:
-        """``policy.pending_statuses``, remembered per routes tuple (this cache holds them)."""
-        found = self._pending.get(id(routes))
+    ) -> tuple[ReplicationStatus | None, FrozenMap[str, ReplicationStatus]]:
+        """``policy.created_statuses``, remembered per routes tuple (this cache holds them)."""
+        found = self._created.get(id(routes))
         if found is None or found[0] is not routes:
-            found = self._pending[id(routes)] = (routes, policy.pending_statuses(routes))
+            found = self._created[id(routes)] = (routes, policy.created_statuses(routes))
         return found[1]
 
     def uses_rtc(self, world: World, bucket: str) -> bool:

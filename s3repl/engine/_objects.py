@@ -40,7 +40,6 @@ from s3repl.model import (
     ObjectLockMode,
     ObjectOwnership,
     ObjectVersion,
-    ReplicationStatus,
     ServerSideEncryption,
     StorageClass,
     TaskKind,
@@ -92,7 +91,6 @@ class _WriteSettings(NamedTuple):
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
 _STANDARD = StorageClass.STANDARD
 _BINARY = "binary/octet-stream"  # S3's default Content-Type
-_PENDING = ReplicationStatus.PENDING
 _OBJECT = TaskKind.OBJECT
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
@@ -345,6 +343,7 @@ class _ObjectOperations(_EngineCore):
         bucket = target.name
         # Positional, as every call on this path (see the note in put_object).
         routes = self._caches.new_object_routes(self._world(), bucket, key, tags, klass, sse)
+        status, statuses = self._caches.created_statuses(routes)
         self._sequence = sequence = self._sequence + 1
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
         version = new_object_version(
@@ -357,7 +356,7 @@ class _ObjectOperations(_EngineCore):
             klass,  # storage_class
             metadata,
             tags,
-            _PENDING if routes else None,  # replication_status
+            status,  # replication_status
             sse,  # server_side_encryption
             kms_key,  # sse_kms_key_id
             mode,  # object_lock_mode
@@ -368,7 +367,7 @@ class _ObjectOperations(_EngineCore):
             acl,
             data,  # body
             sequence,
-            self._caches.pending_statuses(routes),  # destination_statuses
+            statuses,  # destination_statuses
         )
         self._store.push(bucket, key, version)
         self._enqueue(bucket, version, routes, _OBJECT)
@@ -492,10 +491,9 @@ class _ObjectOperations(_EngineCore):
         )
         routes = self._caches.delete_marker_routes(self._world(), bucket, marker)
         if routes:
+            status, statuses = self._caches.created_statuses(routes)
             marker = evolve_version(
-                marker,
-                replication_status=_PENDING,
-                destination_statuses=self._caches.pending_statuses(routes),
+                marker, replication_status=status, destination_statuses=statuses
             )
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)

@@ -45,6 +45,17 @@ def pending_statuses(routes: Sequence[Route]) -> FrozenMap[str, ReplicationStatu
     return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
 
 
+def created_statuses(
+    routes: Sequence[Route],
+) -> tuple[ReplicationStatus | None, FrozenMap[str, ReplicationStatus]]:
+    """The header and status map a new version or delete marker starts with (R-121, R-124).
+
+    Routed somewhere, ``PENDING`` with every destination ``PENDING``; routed nowhere, no
+    header at all and no destinations.
+    """
+    return (_PENDING if routes else None), pending_statuses(routes)
+
+
 def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationStatus:
     """The source's ``x-amz-replication-status`` over its destinations (R-123).
 
