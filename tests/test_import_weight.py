@@ -103,7 +103,7 @@ def _from_type_after(first: str) -> dict[str, object]:
 
 
 def test_from_type_is_registered_when_the_model_is_imported_after_hypothesis() -> None:
-    """Hypothesis first, model later: the types are registered as the model loads (R-021)."""
+    """Hypothesis first, model later: the types are registered as the model loads (issue 13)."""
     found = _from_type_after("import hypothesis")
     assert found == {
         "registered": list(_REGISTERED),
@@ -116,7 +116,7 @@ def test_from_type_is_registered_when_the_model_is_imported_after_hypothesis() -
 
 
 def test_from_type_is_registered_when_the_model_is_imported_before_hypothesis() -> None:
-    """Model first: the hook registers at once and leaves no finder behind (R-021)."""
+    """Model first: the hook registers at once and leaves no finder behind (issue 13)."""
     found = _from_type_after("import s3repl.model\nimport hypothesis")
     assert found["registered"] == list(_REGISTERED)
     assert found["finders_left"] == 0
