@@ -122,15 +122,17 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """Import a public name from its layer on first use, then keep it (PEP 562)."""
-    home = _HOMES.get(name)
-    if home is None:
-        msg = f"module 's3repl' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(_importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a typo stays an error
+
+    def __getattr__(name: str) -> _typing.Any:
+        """Import a public name from its layer on first use, then keep it (PEP 562)."""
+        home = _HOMES.get(name)
+        if home is None:
+            msg = f"module 's3repl' has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(_importlib.import_module(home), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

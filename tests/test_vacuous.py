@@ -202,3 +202,10 @@ def test_the_machine_refuses_a_property_naming_a_missing_bucket() -> None:
         lambda: replication_machine(world=world, properties=[eventually_replicated(to="eu-cpy")])
     )
     assert "names bucket 'eu-cpy', which is not in the world" in message
+
+
+def test_the_machine_lists_the_world_s_buckets_for_an_unknown_buckets_argument() -> None:
+    """``buckets=`` naming a bucket the world lacks lists the buckets it has (issue 13)."""
+    with pytest.raises(ValueError, match="are not in the world") as caught:
+        replication_machine(world=world, buckets=("primary", "primry"))
+    assert str(caught.value).endswith("its buckets are ['eu-copy', 'primary']")

@@ -277,7 +277,7 @@ def _build_setup(
     names = tuple(buckets) if buckets is not None else tuple(snapshot.buckets)
     unknown = [name for name in names if name not in snapshot.buckets]
     if unknown:
-        msg = f"buckets {unknown} are not in the world"
+        msg = f"buckets {unknown} are not in the world; its buckets are {sorted(snapshot.buckets)}"
         raise ValueError(msg)
     world_name = "the world" if world is not None else "the default world (world=None)"
     validate_check(snapshot, properties, world_name=world_name)
