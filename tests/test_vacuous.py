@@ -85,6 +85,38 @@ def test_a_region_no_bucket_is_in_is_an_error_listing_the_regions() -> None:
     assert "['eu-central-1', 'eu-west-1']" in message
 
 
+def test_a_region_the_source_is_not_in_is_an_error_naming_where_workloads_write() -> None:
+    """``never_leaves`` judges versions written in its region; check_policy writes only to
+    ``source``: with the source elsewhere no workload can change the verdict (R-170)."""
+    message = _message(
+        lambda: check_policy(world, POLICY, never_leaves(region="eu-central-1"), source="primary")
+    )
+    assert message == (
+        "never_leaves(region='eu-central-1') judges versions written in 'eu-central-1', but "
+        "check_policy's workloads write only to 'primary' (in eu-west-1), so no run can "
+        "change whether it holds: write to a bucket in 'eu-central-1', or name the region "
+        "you write in"
+    )
+
+
+def test_replication_pending_from_the_region_makes_the_check_meaningful() -> None:
+    """A world with replication pending out of the region can still break it (R-170)."""
+
+    def busy_world() -> Engine:
+        engine = world()
+        engine.create_bucket("eu-home", region="eu-central-1", versioning=True)
+        engine.create_bucket("us-copy", region="us-east-1", versioning=True)
+        home_policy = {**POLICY, "Rules": [dict(POLICY["Rules"][0])]}
+        home_policy["Rules"][0]["Destination"] = {"Bucket": "arn:aws:s3:::us-copy"}
+        engine.put_bucket_replication("eu-home", home_policy)
+        engine.put_object("eu-home", "a")
+        return engine
+
+    assert busy_world().pending()
+    with pytest.raises(PolicyViolation, match="has a copy in us-copy, which is in us-east-1"):
+        check_policy(busy_world, POLICY, never_leaves(region="eu-central-1"), source="primary")
+
+
 def test_a_destination_that_does_not_exist_is_an_error_not_a_violation() -> None:
     """Issue 13: ``eventually_replicated(to="eu-cpy")`` says the bucket does not exist (R-080)."""
     message = _message(

@@ -62,12 +62,18 @@ def validate_check(
     *,
     buckets: Mapping[str, str] | None = None,
     world_name: str = "the world",
+    writes_to: Sequence[str] = (),
+    writer: str = "the workloads",
 ) -> None:
     """Raise :class:`CheckSetupError` if judging ``properties`` on ``world`` is meaningless.
 
     Every bucket a property names (its ``buckets``) and every bucket in ``buckets`` must
     be in ``world``, and every region a property names (its ``regions``) must hold at
-    least one of the world's buckets.  The first problem found is raised.
+    least one of the world's buckets.  If ``writes_to`` is given (the buckets the runner
+    writes to, and nothing else), each region a property names must also hold one of them
+    or a bucket with replication pending: otherwise nothing the runner does can put a
+    new version there, and the property's verdict is the same for every run.  The first
+    problem found is raised.
 
     Args:
         world: the world the runs start from.
@@ -75,6 +81,8 @@ def validate_check(
         buckets: bucket name -> how the caller's arguments name it, as the message should
             say it (e.g. ``"source='src' (check_policy's default)"``).
         world_name: how the message names the world (e.g. ``"the default world"``).
+        writes_to: the only buckets the runner writes to (default: not known).
+        writer: how the message names what writes (e.g. ``"check_policy's workloads"``).
 
     Raises:
         CheckSetupError: naming the bucket or region, and listing the world's.
@@ -96,3 +104,26 @@ def validate_check(
                     f"it can never fail{_close(region, regions)}; {_listed('regions', regions)}"
                 )
                 raise CheckSetupError(msg)
+            if writes_to:
+                _require_writes(world, prop, region, writes_to, writer)
+
+
+def _require_writes(
+    world: World, prop: PolicyProperty, region: str, writes_to: Sequence[str], writer: str
+) -> None:
+    """Refuse a region that neither the runner's writes nor pending replication reach."""
+    written = {world.buckets[name].region for name in writes_to if name in world.buckets}
+    pending = {
+        world.buckets[task.source_bucket].region
+        for task in world.pending
+        if task.source_bucket in world.buckets
+    }
+    if region in written or region in pending:
+        return
+    msg = (
+        f"{prop!r} judges versions written in {region!r}, but {writer} write only to "
+        f"{', '.join(map(repr, sorted(writes_to)))} (in {', '.join(sorted(written))}), so "
+        f"no run can change whether it holds: write to a bucket in {region!r}, or name the "
+        "region you write in"
+    )
+    raise CheckSetupError(msg)

@@ -242,7 +242,11 @@ class PolicyProperty(abc.ABC):
 
     @property
     def regions(self) -> tuple[str, ...]:
-        """The regions the property judges, each of which must hold a bucket."""
+        """The regions whose versions the property judges; each must hold a bucket.
+
+        :func:`check_policy` also requires its source to be in each of them (or a bucket
+        there to have replication pending): its workloads write nowhere else.
+        """
         return ()
 
 
@@ -691,8 +695,8 @@ def check_policy(
         CheckSetupError: before any search, if the check could not judge the policy: no
             property; ``source`` (the default ``"src"`` included, which the message names)
             or a bucket a property names is not in the world; a property names a region
-            none of the world's buckets is in; ``config`` is ``None`` and ``source`` has
-            no configuration.
+            none of the world's buckets is in, or that ``source`` is not in (the workloads
+            write only there); ``config`` is ``None`` and ``source`` has no configuration.
         s3repl.errors.S3Error: ``config`` is refused by ``PutBucketReplication``.
     """
     if not properties:
@@ -706,7 +710,13 @@ def check_policy(
     named = f"source={source!r}"
     if source == _DEFAULT_SOURCE:
         named += " (check_policy's default; pass source= the bucket the workloads write to)"
-    validate_check(start, properties, buckets={source: named})
+    validate_check(
+        start,
+        properties,
+        buckets={source: named},
+        writes_to=(source,),
+        writer="check_policy's workloads",
+    )
     if config is not None:
         stored = template.put_bucket_replication(source, config)
     else:
