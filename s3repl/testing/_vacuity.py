@@ -1,7 +1,8 @@
 """Refuse checks that cannot judge anything: the setup checks of properties and runners.
 
 A property check that names a bucket the world lacks, or a region none of its buckets is
-in, passes (or fails) whatever the policy does, so both runners
+in (or none of the buckets the runner writes to), passes (or fails) whatever the policy
+does, so both runners
 (:func:`~s3repl.testing.properties.check_policy` and
 :func:`~s3repl.testing.machine.replication_machine`) call :func:`validate_check` before
 searching, and the shipped properties call it before judging a state.  Why a module of
@@ -27,8 +28,9 @@ class CheckSetupError(ValueError):
     """A property check is set up so that it cannot judge the policy.
 
     Raised before any search: no property at all, a property naming a bucket that is
-    not in the world or a region none of its buckets is in, a runner argument (or its
-    default, which the message names) naming a bucket the world lacks.
+    not in the world or a region none of its buckets (or none the runner writes to) is
+    in, a runner argument (or its default, which the message names) naming a bucket the
+    world lacks.
     """
 
 

@@ -18,9 +18,9 @@ Properties judge the state after a run; one that needs to know *what happened* (
 both runners keep.
 
 A check never passes vacuously: :func:`check_policy` without a property, or with one
-naming a bucket the world lacks or a region none of its buckets is in, raises
-:class:`CheckSetupError` (a ``ValueError``) before searching, and an error that follows
-from a default (``source="src"``, ``config=None``) names the default.
+naming a bucket the world lacks or a region that none of its buckets (or not the source)
+is in, raises :class:`CheckSetupError` (a ``ValueError``) before searching, and an error
+that follows from a default (``source="src"``, ``config=None``) names the default.
 """
 
 from __future__ import annotations
