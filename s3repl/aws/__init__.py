@@ -5,8 +5,8 @@ Extra ``s3repl[aws]`` (botocore) for the in-process mock, ``s3repl[server]`` for
 
 Why the lazy names: the pytest plugin (``s3repl.aws.pytest_plugin``) lives in this
 package and must stay cheap to import for every test session, so importing
-``s3repl.aws`` does not import botocore; :func:`mock`, :class:`Mock` and
-:class:`Gateway` load it on first use.
+``s3repl.aws`` imports none of its modules (nor botocore, nor attrs): every name
+below is loaded on first use.
 """
 
 from __future__ import annotations
@@ -14,15 +14,22 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
-
 if TYPE_CHECKING:
     from s3repl.aws._gateway import Gateway
+    from s3repl.aws._http import Caller, HttpRequest, HttpResponse, ServiceError
     from s3repl.aws._mock import Mock, mock
 
 __all__ = ["Caller", "Gateway", "HttpRequest", "HttpResponse", "Mock", "ServiceError", "mock"]
 
-_LAZY = {"Gateway": "s3repl.aws._gateway", "Mock": "s3repl.aws._mock", "mock": "s3repl.aws._mock"}
+_LAZY = {
+    "Caller": "s3repl.aws._http",
+    "Gateway": "s3repl.aws._gateway",
+    "HttpRequest": "s3repl.aws._http",
+    "HttpResponse": "s3repl.aws._http",
+    "Mock": "s3repl.aws._mock",
+    "ServiceError": "s3repl.aws._http",
+    "mock": "s3repl.aws._mock",
+}
 
 
 def __getattr__(name: str) -> Any:

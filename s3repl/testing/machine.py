@@ -79,6 +79,7 @@ from s3repl.testing.properties import (
     PolicyProperty,
     WorldSource,
     _engines_from,
+    validate_check,
 )
 from s3repl.world import World
 
@@ -276,8 +277,10 @@ def _build_setup(
     names = tuple(buckets) if buckets is not None else tuple(snapshot.buckets)
     unknown = [name for name in names if name not in snapshot.buckets]
     if unknown:
-        msg = f"buckets {unknown} are not in the world"
+        msg = f"buckets {unknown} are not in the world; its buckets are {sorted(snapshot.buckets)}"
         raise ValueError(msg)
+    world_name = "the world" if world is not None else "the default world (world=None)"
+    validate_check(snapshot, properties, world_name=world_name)
     acl_buckets = tuple(
         name
         for name in names
@@ -730,6 +733,8 @@ def replication_machine(
 
     Raises:
         ValueError: a configuration is refused, or a bucket is not in the world.
+        s3repl.testing.properties.CheckSetupError: a property names a bucket that is
+            not in the world or a region none of its buckets is in (a ``ValueError``).
     """
     setup = _build_setup(
         world=world,

@@ -16,6 +16,11 @@ showing the shrunk workload as a list of engine calls.  The state machine of
 Properties judge the state after a run; one that needs to know *what happened* (such as
 :func:`never_replicates_deletes_by_version`) reads the :class:`Journal` of calls that
 both runners keep.
+
+A check never passes vacuously: :func:`check_policy` without a property, or with one
+naming a bucket the world lacks or a region that none of its buckets (or not the source)
+is in, raises :class:`CheckSetupError` (a ``ValueError``) before searching, and an error
+that follows from a default (``source="src"``, ``config=None``) names the default.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3repl.engine import Engine, FaultPlan
+from s3repl.errors import S3Error
 from s3repl.model import (
     NULL_VERSION_ID,
     DeleteMarker,
@@ -38,10 +44,12 @@ from s3repl.model import (
     ReplicationStatus,
     StorageClass,
 )
+from s3repl.testing._vacuity import CheckSetupError, validate_check
 from s3repl.world import Version, World
 
 __all__ = [
     "Call",
+    "CheckSetupError",
     "EventuallyReplicated",
     "Journal",
     "JournalEntry",
@@ -57,6 +65,7 @@ __all__ = [
     "never_leaves",
     "never_replicates_deletes_by_version",
     "replicas_owned_by",
+    "validate_check",
 ]
 
 #: Where a run starts, an engine (forked per run), a snapshot, or a function making one.
@@ -203,7 +212,8 @@ class PolicyProperty(abc.ABC):
 
     Subclass it (as a frozen attrs class with a repr that reads as the call making it)
     to add a property; :func:`check_policy` uses :attr:`prefixes` and :attr:`tag_sets`
-    to aim its workloads at what the property talks about.
+    to aim its workloads at what the property talks about, and both runners refuse a
+    property whose :attr:`buckets` or :attr:`regions` the world lacks.
     """
 
     @abc.abstractmethod
@@ -223,6 +233,20 @@ class PolicyProperty(abc.ABC):
     @property
     def tag_sets(self) -> tuple[Mapping[str, str], ...]:
         """Tag sets the property is about (workloads put objects with them)."""
+        return ()
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """The buckets the property names, each of which must be in the world."""
+        return ()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions whose versions the property judges; each must hold a bucket.
+
+        :func:`check_policy` also requires its source to be in each of them (or a bucket
+        there to have replication pending): its workloads write nowhere else.
+        """
         return ()
 
 
@@ -257,10 +281,20 @@ class EventuallyReplicated(PolicyProperty):
         """The tags, if any."""
         return (self.tagged,) if self.tagged else ()
 
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """``to``, and ``source`` if given."""
+        return (self.to,) if self.source is None else (self.to, self.source)
+
     def check(self, engine: Engine, *, journal: Journal | None = None) -> None:
-        """Raise :class:`PropertyViolation` naming a version that is not in ``to``."""
+        """Raise :class:`PropertyViolation` naming a version that is not in ``to``.
+
+        Raises:
+            CheckSetupError: ``to`` or ``source`` is not a bucket of the engine.
+        """
         del journal
         world = engine.snapshot()
+        validate_check(world, (self,), world_name="the engine")
         copies = _copies(world)
         for bucket in world.objects:
             if bucket == self.to or (self.source is not None and bucket != self.source):
@@ -366,10 +400,20 @@ class NeverLeaves(PolicyProperty):
         """The tags, if any."""
         return (self.tagged,) if self.tagged else ()
 
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The region."""
+        return (self.region,)
+
     def check(self, engine: Engine, *, journal: Journal | None = None) -> None:
-        """Raise :class:`PropertyViolation` naming a copy outside the region."""
+        """Raise :class:`PropertyViolation` naming a copy outside the region.
+
+        Raises:
+            CheckSetupError: no bucket of the engine is in ``region``.
+        """
         del journal
         world = engine.snapshot()
+        validate_check(world, (self,), world_name="the engine")
         for (key, version_id), copies in _copies(world).items():
             if len(copies) < 2 or not key.startswith(self.prefix):
                 continue
@@ -479,10 +523,20 @@ class ReplicasOwnedBy(PolicyProperty):
         """Return the call that makes this property."""
         return f"replicas_owned_by({self.account!r}, to={self.to!r})"
 
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """``to``."""
+        return (self.to,)
+
     def check(self, engine: Engine, *, journal: Journal | None = None) -> None:
-        """Raise :class:`PropertyViolation` naming a replica with another owner."""
+        """Raise :class:`PropertyViolation` naming a replica with another owner.
+
+        Raises:
+            CheckSetupError: ``to`` is not a bucket of the engine.
+        """
         del journal
         world = engine.snapshot()
+        validate_check(world, (self,), world_name="the engine")
         for key, chain in world.objects.get(self.to, FrozenMap()).items():
             cursor = chain
             while cursor is not None:
@@ -594,12 +648,28 @@ def _draw_call(
     return Call("delete_object", (source, key), {"version_id": chosen.version_id})
 
 
+#: The bucket :func:`check_policy`'s workloads write to unless told otherwise.
+_DEFAULT_SOURCE = "src"
+
+
+def _configuration_on(engine: Engine, source: str) -> ReplicationConfiguration:
+    """The configuration already on ``source``, for ``config=None``; an error naming that."""
+    try:
+        return engine.get_bucket_replication(source)
+    except S3Error as err:
+        msg = (
+            f"config=None means the configuration already on {source!r}, and it has none "
+            f"({err.code}): pass the configuration to judge"
+        )
+        raise CheckSetupError(msg) from err
+
+
 def check_policy(
     world: WorldSource,
     config: ReplicationConfiguration | Mapping[str, Any] | str | None,
     *properties: PolicyProperty,
     max_examples: int = 100,
-    source: str = "src",
+    source: str = "src",  # _DEFAULT_SOURCE, spelled out for the signature in the docs
     calls_max: int = 8,
 ) -> None:
     """Search for a workload after which one of ``properties`` is false.
@@ -622,13 +692,35 @@ def check_policy(
 
     Raises:
         PolicyViolation: with the shrunk workload, as engine calls, and what broke.
+        CheckSetupError: before any search, if the check could not judge the policy: no
+            property; ``source`` (the default ``"src"`` included, which the message names)
+            or a bucket a property names is not in the world; a property names a region
+            none of the world's buckets is in, or that ``source`` is not in (the workloads
+            write only there); ``config`` is ``None`` and ``source`` has no configuration.
         s3repl.errors.S3Error: ``config`` is refused by ``PutBucketReplication``.
     """
+    if not properties:
+        msg = (
+            "check_policy() was given no property, so it would pass for any policy: pass "
+            "at least one, e.g. eventually_replicated(to=...) or never_leaves(region=...)"
+        )
+        raise CheckSetupError(msg)
     template = _engines_from(world)()
+    start = template.snapshot()
+    named = f"source={source!r}"
+    if source == _DEFAULT_SOURCE:
+        named += " (check_policy's default; pass source= the bucket the workloads write to)"
+    validate_check(
+        start,
+        properties,
+        buckets={source: named},
+        writes_to=(source,),
+        writer="check_policy's workloads",
+    )
     if config is not None:
         stored = template.put_bucket_replication(source, config)
     else:
-        stored = template.get_bucket_replication(source)
+        stored = _configuration_on(template, source)
     snapshot = template.snapshot()
     keys = _workload_keys(stored, properties)
     tag_sets = _workload_tags(stored, properties)
