@@ -186,6 +186,8 @@ BREACHES: dict[str, Breach] = {
     "REGIONS_ENABLED": Breach(region="af-south-1"),
     "NO_CROSS_ACCOUNT_REQUESTER_PAYS": Breach(other_account=True, after=_requester_pays),
     "DESTINATION_LOCKED": Breach(lock=True, unlocked_destination=True),
+    "s3:GetReplicationConfiguration": Breach(role_lacks="s3:GetReplicationConfiguration"),
+    "s3:ListBucket": Breach(markers=True, delete=True, role_lacks="s3:ListBucket"),
     "s3:GetObjectVersionForReplication": Breach(role_lacks="s3:GetObjectVersionForReplication"),
     "s3:GetObjectVersionAcl": Breach(role_lacks="s3:GetObjectVersionAcl"),
     "s3:GetObjectRetention": Breach(lock=True, role_lacks="s3:GetObjectRetention"),

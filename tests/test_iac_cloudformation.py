@@ -289,6 +289,11 @@ def _cdk_template(*, read_actions: list[str], opt_in: bool) -> dict[str, Any]:
                     "PolicyDocument": {
                         "Statement": [
                             {
+                                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                                "Effect": "Allow",
+                                "Resource": {"Fn::GetAtt": ["SourceBucketDDD2130A", "Arn"]},
+                            },
+                            {
                                 "Action": read_actions,
                                 "Effect": "Allow",
                                 "Resource": source_objects,

@@ -8,7 +8,12 @@ from s3repl.errors import InvalidArgument
 from s3repl.model import _checks
 from s3repl.model.enums import ObjectOwnership, ServerSideEncryption, VersioningStatus
 from s3repl.model.lock import ObjectLockConfiguration
-from s3repl.model.names import check_account_id, check_bucket_name, check_region
+from s3repl.model.names import (
+    aws_managed_key_arn,
+    check_account_id,
+    check_bucket_name,
+    check_region,
+)
 from s3repl.model.replication import ReplicationConfiguration
 
 __all__ = ["Bucket", "DefaultEncryption"]
@@ -82,6 +87,18 @@ class Bucket:
     def is_versioned(self) -> bool:
         """Whether versioning is ``Enabled`` (not suspended, not never enabled)."""
         return self.versioning is VersioningStatus.ENABLED
+
+    @property
+    def default_kms_key(self) -> str | None:
+        """The KMS key its default encryption writes under, ``None`` unless SSE-KMS/DSSE-KMS.
+
+        Without ``KMSMasterKeyID`` that is the owner's AWS managed key ``aws/s3`` in the
+        bucket's Region (S3 creates it "in your AWS account"; R-014, R-082).
+        """
+        default = self.default_encryption
+        if not default.sse_algorithm.uses_kms:
+            return None
+        return default.kms_master_key_id or aws_managed_key_arn(self.owner, self.region)
 
     @property
     def arn(self) -> str:

@@ -73,6 +73,8 @@ class PermissionNeed:
             that may name the profile switch that decides the row's outcome (see
             :meth:`consequence_under`).
         when: which rules need it.
+        on_bucket: ``True`` when the action is on the bucket itself (its ARN), not on
+            its objects.
     """
 
     requirement: str
@@ -81,6 +83,7 @@ class PermissionNeed:
     reason: FailureReason
     consequence: str
     when: NeedWhen
+    on_bucket: bool = False
 
     def consequence_under(self, profile: Profile) -> str:
         """The consequence, with the switches of ``profile`` it names filled in."""
@@ -95,6 +98,30 @@ class PermissionNeed:
 # legal hold for the legal hold), the profile switch for unreadable tags, the
 # multipart variant of a refused write.
 
+#: ``s3:GetReplicationConfiguration`` on the source bucket (R-155): S3 reads the
+#: configuration as the role.  No dedicated reason is documented: without it the role
+#: finds no configuration to replicate by (INF, ``SrcBucketReplicationConfigMissing``).
+R155_READ_CONFIGURATION = PermissionNeed(
+    requirement="R-155",
+    action="s3:GetReplicationConfiguration",
+    on_destination=False,
+    reason=FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+    consequence="the replication configuration cannot be read, so nothing replicates",
+    when=NeedWhen.ALWAYS,
+    on_bucket=True,
+)
+#: ``s3:ListBucket`` on the source bucket, needed to replicate delete markers (R-155).
+#: No dedicated reason is documented: the marker is not replicated, with the reason of
+#: a refused delete marker (INF, ``DstDelObjNotPermitted``).
+R155_LIST_BUCKET = PermissionNeed(
+    requirement="R-155",
+    action="s3:ListBucket",
+    on_destination=False,
+    reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
+    consequence="delete markers cannot be replicated",
+    when=NeedWhen.DELETE_MARKERS,
+    on_bucket=True,
+)
 #: ``s3:GetObjectVersionForReplication`` on source objects (R-155).
 R155_READ_OBJECT = PermissionNeed(
     requirement="R-155",
@@ -395,6 +422,8 @@ CHECKS: tuple[Check, ...] = (
         subjects=frozenset({Subject.METADATA}),
         apply_time_only="whether a version's replica is still there is known as its change travels",
     ),
+    _permission(_READ, R155_READ_CONFIGURATION, _NOT_VERSION_DELETE),
+    _permission(_READ, R155_LIST_BUCKET, frozenset({Subject.DELETE_MARKER})),
     _permission(_READ, R155_READ_OBJECT, _VERSIONS),
     Check(
         stage=_READ,

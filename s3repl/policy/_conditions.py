@@ -352,7 +352,7 @@ def _permitted(check: Check, facts: Facts) -> _Faults:
     need = check.need
     assert need is not None
     target = dest if need.on_destination else facts.source
-    resource = object_arn(target, facts.key)
+    resource = object_arn(target, None if need.on_bucket else facts.key)
     if permission_decision(facts.world, role, need.action, resource) is iam.Decision.ALLOW:
         return _HOLDS
     if not _identity_allows(role, need.action, resource):
@@ -421,7 +421,7 @@ def _replica_key_found(check: Check, facts: Facts) -> _Faults:
     """R-027: the replica's KMS key exists, in the destination's Region."""
     dest = _destination(facts)
     key_arn = facts.replica_key or ""
-    key = facts.world.kms_keys.get(key_arn)
+    key = facts.world.kms_key(key_arn)
     if key is None:
         return (_fault(check, Cause.KEY_MISSING, resource=key_arn),)
     if key.region != dest.region:
@@ -442,7 +442,7 @@ def _replica_key_permitted(check: Check, facts: Facts) -> _Faults:
 
 def _key_usable(check: Check, world: World, key_arn: str) -> _Faults:
     """R-158, R-027: the KMS key exists, is enabled and is not pending deletion."""
-    key = world.kms_keys.get(key_arn)
+    key = world.kms_key(key_arn)
     if key is None:
         return (_fault(check, Cause.KEY_MISSING, resource=key_arn),)
     if key.usable:
