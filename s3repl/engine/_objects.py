@@ -97,6 +97,11 @@ _OBJECT = TaskKind.OBJECT
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
 _READ = Permission.READ
+# AWS documents the 403 AccessDenied, not its text (INF wording).
+_SSE_C_BLOCKED = (
+    "Access Denied: SSE-C is blocked on this bucket (its default encryption's "
+    "BlockedEncryptionTypes lists SSE-C)"
+)
 
 
 class _ObjectOperations(_EngineCore):
@@ -401,6 +406,8 @@ class _ObjectOperations(_EngineCore):
         caller: str,
     ) -> tuple[ServerSideEncryption, str | None]:
         if sse_customer:
+            if bucket.default_encryption.sse_c_blocked:  # BlockedEncryptionTypes: 403
+                raise AccessDenied(_SSE_C_BLOCKED, bucket_name=bucket.name)
             return ServerSideEncryption.SSE_C, None
         if sse is None:
             default = bucket.default_encryption

@@ -28,6 +28,12 @@ class DefaultEncryption:
         default=None, validator=_checks.optional(_checks.non_empty_text)
     )
     bucket_key_enabled: bool = attrs.field(default=False, validator=_checks.boolean)
+    #: ``BlockedEncryptionTypes``: ``True`` blocks SSE-C writes (``SSE-C``), ``False``
+    #: allows them (``NONE``), ``None`` leaves the setting unsaid (a document without the
+    #: element keeps the bucket's, INF; a value built by hand allows SSE-C).
+    sse_c_blocked: bool | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.boolean)
+    )
 
     def __attrs_post_init__(self) -> None:
         """Only SSE-S3, SSE-KMS and DSSE-KMS can be defaults; a key needs a KMS algorithm."""

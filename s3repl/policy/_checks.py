@@ -32,6 +32,7 @@ from s3repl.model import (
     ObjectLockLegalHoldStatus,
     ObjectVersion,
     ReplicationRule,
+    ServerSideEncryption,
 )
 from s3repl.policy._conditions import Condition, Facts, _Enum, judge
 from s3repl.policy._routing import delete_markers_replicate
@@ -264,6 +265,8 @@ class Objects(_Enum):
     #: Objects whose replica is encrypted under a KMS key (the rule's, or the
     #: destination default's).
     REPLICA_KEYED = "replica_keyed"
+    #: Objects encrypted with customer-provided keys (SSE-C, R-081).
+    SSE_C = "sse_c"
 
 
 class Effect(_Enum):
@@ -462,6 +465,14 @@ CHECKS: tuple[Check, ...] = (
         R155_REPLICATE_OBJECT,
         _VERSIONS,
         multipart_reason=F.DST_MULTIPART_INIT_NOT_PERMITTED,
+    ),
+    Check(
+        stage=_WRITE,
+        requirement="R-081",
+        condition=Condition.SSE_C_ACCEPTED,
+        reason=F.DST_PUT_OBJECT_NOT_PERMITTED,
+        subjects=_OBJECT_ONLY,
+        objects=Objects.SSE_C,
     ),
     _permission(_WRITE, R155_REPLICATE_DELETE, _DELETES),
     _permission(_WRITE, R151_OVERRIDE_OWNER, _OBJECT_ONLY),
@@ -684,7 +695,12 @@ def _about(objects: Objects, facts: Facts, *, drop_tags: bool) -> bool:
     if obj is None:  # any object of a rule
         if objects is Objects.LEGAL_HOLD:
             return facts.source.object_lock_enabled
+        if objects is Objects.SSE_C:  # a source that takes SSE-C writes, replicating them
+            source_blocks = facts.source.default_encryption.sse_c_blocked
+            return facts.world.profile.sse_c_replication and not source_blocks
         return objects is Objects.TAGGED
+    if objects is Objects.SSE_C:
+        return obj.server_side_encryption is ServerSideEncryption.SSE_C
     if objects is Objects.TAGGED:
         return bool(obj.tags) and not drop_tags
     if objects is Objects.LEGAL_HOLD:

@@ -78,6 +78,8 @@ class Condition(_Enum):
     SOURCE_KEY_PERMITTED = "source_key_permitted"
     #: The destination's bucket policy does not explicitly deny replicating tags (R-157).
     TAGS_WRITABLE = "tags_writable"
+    #: The destination does not block SSE-C writes (``BlockedEncryptionTypes``, R-081).
+    SSE_C_ACCEPTED = "sse_c_accepted"
     #: The replica's KMS key exists in the destination's Region (R-027).
     REPLICA_KEY_FOUND = "replica_key_found"
     #: The replica's KMS key is usable (R-027).
@@ -114,6 +116,8 @@ class Cause(_Enum):
     OBJECT_ACL_REFUSES = "object_acl_refuses"
     #: The policy of ``bucket`` explicitly denies ``action`` (R-157).
     BUCKET_POLICY_DENIES = "bucket_policy_denies"
+    #: ``bucket``'s default encryption blocks SSE-C (``BlockedEncryptionTypes``, R-081).
+    SSE_C_BLOCKED = "sse_c_blocked"
     #: The KMS key ``resource`` does not exist.
     KEY_MISSING = "key_missing"
     #: The KMS key ``resource`` is in ``region``, not in the destination's Region.
@@ -417,6 +421,18 @@ def _tags_writable(check: Check, facts: Facts) -> _Faults:
     return (_fault(check, cause, action=action, resource=resource, bucket=dest.name),)
 
 
+def _sse_c_accepted(check: Check, facts: Facts) -> _Faults:
+    """R-081: a destination blocking SSE-C refuses SSE-C replicas (403 AccessDenied).
+
+    AWS: with SSE-C blocked, "replication requests that specify SSE-C encryption will
+    be rejected" (UG, blocking or unblocking SSE-C for a general purpose bucket).
+    """
+    dest = _destination(facts)
+    if not dest.default_encryption.sse_c_blocked:
+        return _HOLDS
+    return (_fault(check, Cause.SSE_C_BLOCKED, bucket=dest.name),)
+
+
 def _replica_key_found(check: Check, facts: Facts) -> _Faults:
     """R-027: the replica's KMS key exists, in the destination's Region."""
     dest = _destination(facts)
@@ -475,6 +491,7 @@ JUDGES: Mapping[Condition, Callable[[Check, Facts], _Faults]] = MappingProxyType
         Condition.SOURCE_KEY_USABLE: _source_key_usable,
         Condition.SOURCE_KEY_PERMITTED: _source_key_permitted,
         Condition.TAGS_WRITABLE: _tags_writable,
+        Condition.SSE_C_ACCEPTED: _sse_c_accepted,
         Condition.REPLICA_KEY_FOUND: _replica_key_found,
         Condition.REPLICA_KEY_USABLE: _replica_key_usable,
         Condition.REPLICA_KEY_PERMITTED: _replica_key_permitted,
