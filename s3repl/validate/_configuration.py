@@ -299,9 +299,13 @@ def _check_selection_criteria(ctx: _Context, at: _At) -> Iterator[Problem]:
     """
     criteria = at.rule.source_selection_criteria
     encryption = at.rule.destination.encryption_configuration
+    empty = criteria is not None and (
+        criteria.sse_kms_encrypted_objects is None and criteria.replica_modifications is None
+    )  # R-026's problem already (one problem per mistake)
     if (
         encryption is not None
         and (criteria is None or criteria.sse_kms_encrypted_objects is None)
+        and not empty
         and not ctx.world.profile.accept_replica_key_without_kms_opt_in
     ):
         # OBS: AWS's 400 pasted from a Terraform apply (see the message's note).
