@@ -158,7 +158,7 @@ class World:
         return self.buckets.get(name)
 
     def kms_key(self, arn: str) -> KmsKey | None:
-        """Return the KMS key ``arn`` names (an ``aws/s3`` key too, :func:`find_kms_key`)."""
+        """Return the KMS key ``arn`` names, an account's ``aws/s3`` key too (``find_kms_key``)."""
         return find_kms_key(self.kms_keys, arn)
 
     def account(self, account_id: str) -> Account:

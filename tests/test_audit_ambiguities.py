@@ -25,6 +25,7 @@ import pytest
 from s3repl import Engine, Profile
 from s3repl.errors import InvalidRequest
 from s3repl.model import FailureReason, ReplicationStatus, ServerSideEncryption
+from s3repl.testing.invariants import check_aggregate_status
 from s3repl.validate import validate_replication
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
@@ -87,8 +88,6 @@ def test_r123_pending_until_all_finish_under_the_switch() -> None:
 def test_r123_the_invariant_follows_the_profile(*, pending_first: bool) -> None:
     """R-123: the shipped aggregate invariant reads the profile's switch, so a world in
     either reading checks clean after every step."""
-    from s3repl.testing.invariants import check_aggregate_status
-
     profile = Profile.aws().evolve(aggregate_pending_until_all_finish=pending_first)
     eng = two_destinations(profile)
     _fail_d_two_first(eng)

@@ -261,3 +261,30 @@ def test_r082_encrypted_sources_ignore_the_destination_default_key() -> None:
     (result,) = eng.run()
     assert result.status is ReplicationStatus.COMPLETED
     assert eng.head_object("dst", "k").server_side_encryption is ServerSideEncryption.SSE_S3
+
+
+def test_r158_a_foreign_writers_aws_s3_object_cannot_be_read_for_replication() -> None:
+    """R-158, R-014: another account writing SSE-KMS without a key id encrypts under its
+    own aws/s3 (the alias resolves in the requester's account); the source account's
+    role cannot decrypt it, so the object fails with SrcKmsKeyInvalidState."""
+    eng = world(replica_key="created")
+    eng.create_account(OTHER)
+    eng.put_bucket_ownership_controls("src", "ObjectWriter")
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::src/*",
+    }
+    eng.put_bucket_policy("src", {"Version": "2012-10-17", "Statement": [grant]})
+    version = eng.put_object(
+        "src",
+        "k",
+        b"x",
+        server_side_encryption="aws:kms",
+        acl="bucket-owner-full-control",
+        account=OTHER,
+    )
+    assert version.sse_kms_key_id == aws_managed_key_arn(OTHER, "us-east-1")
+    (result,) = eng.run()
+    assert result.failure_reason is FailureReason.SRC_KMS_KEY_INVALID_STATE

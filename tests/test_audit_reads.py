@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from s3repl import Engine, iam
-from s3repl.errors import AccessDenied
+from s3repl.errors import AccessDenied, NoSuchKey
 from s3repl.model import Acl, ReplicationStatus
 from s3repl.model.acl import Grant, Grantee, Permission
 
@@ -188,3 +188,14 @@ def test_r150_bucket_owned_objects_read_by_policy_or_acl_grant() -> None:
     assert eng.get_object("bkt", "public", account=STRANGER).body == b"2"
     with pytest.raises(AccessDenied):
         eng.get_object_acl("bkt", "public", account=STRANGER)
+
+
+def test_r150_a_missing_key_is_told_only_to_callers_who_may_list() -> None:
+    """R-150 (S3 GetObject: without s3:ListBucket a missing key is 403, not 404): on a
+    bucket with ACLs in effect a stranger asking for a key that does not exist gets
+    AccessDenied; the owner gets NoSuchKey."""
+    eng = cross_account()
+    with pytest.raises(AccessDenied):
+        eng.get_object("dst", "missing", account=STRANGER)
+    with pytest.raises(NoSuchKey):
+        eng.get_object("dst", "missing", account=DEST_OWNER)

@@ -204,6 +204,9 @@ class _ControlPlane(_EngineCore):
     ) -> Bucket:
         """Create a bucket (ownership ``BucketOwnerEnforced``, as S3 does for new buckets).
 
+        Its default encryption is SSE-S3 with SSE-C blocked, as new general purpose
+        buckets since April 2026 (``Profile.block_sse_c_on_new_buckets``).
+
         Raises:
             InvalidBucketName: the name breaks the naming rules.
             BucketAlreadyOwnedByYou: the caller already owns a bucket of that name.

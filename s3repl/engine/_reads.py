@@ -29,7 +29,9 @@ from s3repl.errors import (
     InvalidRequest,
     KMSNotFoundException,
     NoSuchEntity,
+    NoSuchKey,
     NoSuchObjectLockConfiguration,
+    NoSuchVersion,
     ObjectLockConfigurationNotFoundError,
 )
 from s3repl.model import (
@@ -263,7 +265,13 @@ class _Reads(_EngineCore):
             # ACLs disabled: the bucket decides, before anything is told of the key.
             self._authorize(target, account, action, key)
             return self._resolve(bucket, key, version_id)
-        version = self._resolve(bucket, key, version_id)
+        try:
+            version = self._resolve(bucket, key, version_id)
+        except (NoSuchKey, NoSuchVersion):
+            # S3 tells a missing key only to a caller that may list the bucket (else 403).
+            if account is not None and check_account_id(account) != target.owner:
+                self._authorize(target, account, "s3:ListBucket")
+            raise
         self._authorize_object(target, account, action, key, version, permission)
         return version
 
