@@ -221,6 +221,8 @@ class _Reads(_EngineCore):
         if target.ownership is _OWNER_ENFORCED or version.owner == target.owner:
             # The bucket owner's object: the owner, the bucket policy, or (ACLs in
             # effect) a grant of its ACL lets the caller in.
+            if caller == target.owner:
+                return
             try:
                 self._authorize(target, caller, action, key)
             except AccessDenied:
@@ -272,7 +274,8 @@ class _Reads(_EngineCore):
             if account is not None and check_account_id(account) != target.owner:
                 self._authorize(target, account, "s3:ListBucket")
             raise
-        self._authorize_object(target, account, action, key, version, permission)
+        if account is not None or version.owner != target.owner:  # else: the owner's own
+            self._authorize_object(target, account, action, key, version, permission)
         return version
 
     def _check_decrypt(self, bucket: str, version: ObjectVersion, account: str | None) -> None:
