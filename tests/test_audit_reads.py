@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from s3repl import Engine, iam
+from s3repl.aws import mock
 from s3repl.errors import AccessDenied, NoSuchKey
 from s3repl.model import Acl, ReplicationStatus
 from s3repl.model.acl import Grant, Grantee, Permission
@@ -199,3 +202,28 @@ def test_r150_a_missing_key_is_told_only_to_callers_who_may_list() -> None:
         eng.get_object("dst", "missing", account=STRANGER)
     with pytest.raises(NoSuchKey):
         eng.get_object("dst", "missing", account=DEST_OWNER)
+
+
+def test_r150_boto3_reads_answer_403_to_the_destination_owner() -> None:
+    """R-150 through boto3 (s3repl.aws.mock): the destination account's GetObject and
+    HeadObject of a replica it does not own are 403 AccessDenied; the source account,
+    which owns it, reads it."""
+    eng = cross_account()
+    with mock(eng):
+
+        def client(account: str) -> Any:
+            return boto3.client(
+                "s3",
+                region_name="us-east-1",
+                aws_access_key_id=account,
+                aws_secret_access_key="secret",
+            )
+
+        dest, source = client(DEST_OWNER), client(SOURCE_OWNER)
+        with pytest.raises(ClientError) as caught:
+            dest.get_object(Bucket="dst", Key="k")
+        assert caught.value.response["Error"]["Code"] == "AccessDenied"
+        with pytest.raises(ClientError) as head:
+            dest.head_object(Bucket="dst", Key="k")
+        assert head.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert source.get_object(Bucket="dst", Key="k")["Body"].read() == b"data"
