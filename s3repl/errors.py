@@ -31,6 +31,7 @@ __all__ = [
     "InvalidStorageClass",
     "InvalidTag",
     "KMSDisabledException",
+    "KMSInvalidStateException",
     "KMSNotFoundException",
     "MalformedACLError",
     "MalformedPolicy",
@@ -222,6 +223,13 @@ class KMSDisabledException(S3Error, ValueError):
     """``KMS.DisabledException`` (400): the KMS key is disabled."""
 
     code = "KMS.DisabledException"
+    http_status = 400
+
+
+class KMSInvalidStateException(S3Error, ValueError):
+    """``KMS.KMSInvalidStateException`` (400): the KMS key is pending deletion."""
+
+    code = "KMS.KMSInvalidStateException"
     http_status = 400
 
 

@@ -84,6 +84,18 @@ class Profile:
         converter=DestinationVersionOrder,
     )
 
+    #: R-123: the aggregate status stays ``PENDING`` while any destination is pending,
+    #: even after another failed (off: ``FAILED`` as soon as one failed, AWS's
+    #: HeadObject text "If one or more destinations fails replication the header will
+    #: return FAILED").
+    aggregate_pending_until_all_finish: bool = False
+    #: R-042: accept ``EncryptionConfiguration`` without ``SseKmsEncryptedObjects`` (the
+    #: key then serves no object); off: AWS's observed ``InvalidRequest``.
+    accept_replica_key_without_kms_opt_in: bool = False
+    #: SSE-C on new general purpose buckets: blocked (``BlockedEncryptionTypes`` SSE-C)
+    #: since April 2026; off: the older behaviour, SSE-C allowed (R-081).
+    block_sse_c_on_new_buckets: bool = True
+
     #: R-124: how long a task kept queued by a transient problem waits before it is
     #: tried again (AWS documents no figure; a minute).
     retry_delay_seconds: int = attrs.field(default=60, validator=_non_negative)

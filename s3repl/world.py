@@ -7,7 +7,7 @@ parsed policy documents) and below ``policy``/``validate``/``engine``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
 import attrs
@@ -21,10 +21,24 @@ from s3repl.model import (
     ReplicationConfiguration,
     ReplicationTask,
 )
-from s3repl.model.names import DEFAULT_ACCOUNT, is_opt_in_region
+from s3repl.model.names import (
+    DEFAULT_ACCOUNT,
+    KmsKeyArn,
+    is_aws_managed_key_arn,
+    is_opt_in_region,
+)
 from s3repl.profile import Profile
 
-__all__ = ["Account", "Chain", "EngineMemento", "KmsKey", "Role", "Version", "World"]
+__all__ = [
+    "Account",
+    "Chain",
+    "EngineMemento",
+    "KmsKey",
+    "Role",
+    "Version",
+    "World",
+    "find_kms_key",
+]
 
 #: A stored version of a key: an object version or a delete marker.
 Version: TypeAlias = ObjectVersion | DeleteMarker
@@ -72,11 +86,27 @@ class KmsKey:
     enabled: bool = True
     pending_deletion: bool = False
     policy: PolicyDocument | None = None
+    #: An AWS managed key (``aws/s3``): its key policy lets only principals of its own
+    #: account use it, through S3, so it cannot serve another account (R-014).
+    aws_managed: bool = False
 
     @property
     def usable(self) -> bool:
         """Whether the key can encrypt and decrypt (enabled, not pending deletion)."""
         return self.enabled and not self.pending_deletion
+
+
+def find_kms_key(keys: Mapping[str, KmsKey], arn: str) -> KmsKey | None:
+    """The key ``arn`` names among ``keys``, or an account's ``aws/s3`` key, else ``None``.
+
+    AWS managed keys exist implicitly: S3 creates one per account and Region when it is
+    first needed (R-014), so a key ARN of ``aws_managed_key_arn`` always finds one.
+    """
+    key = keys.get(arn)
+    if key is not None or not is_aws_managed_key_arn(arn):
+        return key
+    parsed = KmsKeyArn.parse(arn)
+    return KmsKey(arn=arn, account=parsed.account, region=parsed.region, aws_managed=True)
 
 
 _EMPTY: FrozenMap[str, object] = FrozenMap()
@@ -126,6 +156,10 @@ class World:
     def bucket(self, name: str) -> Bucket | None:
         """Return the bucket called ``name``, or ``None``."""
         return self.buckets.get(name)
+
+    def kms_key(self, arn: str) -> KmsKey | None:
+        """Return the KMS key ``arn`` names, an account's ``aws/s3`` key too (``find_kms_key``)."""
+        return find_kms_key(self.kms_keys, arn)
 
     def account(self, account_id: str) -> Account:
         """Return the account, or a fresh one (any 12-digit id is an account)."""

@@ -34,6 +34,8 @@ ROLE = "arn:aws:iam::123456789012:role/repl"
 F = FailureReason
 V = policy.Verdict
 REPLICATION_ACTIONS = (
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
     "s3:GetObjectVersionForReplication",
     "s3:GetObjectVersionAcl",
     "s3:GetObjectVersionTagging",

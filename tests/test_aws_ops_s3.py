@@ -536,9 +536,20 @@ def test_head_object_of_an_unknown_version_is_no_such_version(s3: S3) -> None:
 
 
 def test_sse_c_objects_need_their_key_to_be_read(s3: S3) -> None:
-    """An SSE-C object read without SSECustomer* parameters: InvalidRequest (400)."""
+    """An SSE-C object read without SSECustomer* parameters: InvalidRequest (400).
+
+    New buckets block SSE-C (BlockedEncryptionTypes, April 2026: 403 AccessDenied) until
+    PutBucketEncryption lists NONE.
+    """
     s3("CreateBucket", Bucket="obj")
     sse_c = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+    refused = s3.error("PutObject", Bucket="obj", Key="k", Body=b"x", **sse_c)
+    assert (refused.code, refused.http_status) == ("AccessDenied", 403)
+    rule = {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+        "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]},
+    }
+    s3("PutBucketEncryption", Bucket="obj", ServerSideEncryptionConfiguration={"Rules": [rule]})
     put = s3("PutObject", Bucket="obj", Key="k", Body=b"x", **sse_c)
     assert put["SSECustomerAlgorithm"] == "AES256"
     error = s3.error("HeadObject", Bucket="obj", Key="k")

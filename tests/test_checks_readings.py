@@ -78,6 +78,8 @@ class Breach:
         profile: the profile.
         delete: the task is a delete marker (else a tagged put, under legal hold on a
             lock source, SSE-KMS for a KMS rule).
+        sse_c: the source takes SSE-C writes (new buckets block them) and the put is
+            SSE-C; the destination keeps blocking them (R-081).
     """
 
     lock: bool = False
@@ -93,6 +95,7 @@ class Breach:
     after: Callable[[Engine], None] = lambda eng: None
     profile: Profile = attrs.field(factory=Profile.aws)
     delete: bool = False
+    sse_c: bool = False
 
     def engine(self) -> Engine:
         """The world, configured, then broken by ``after``."""
@@ -102,6 +105,12 @@ class Breach:
             owner = OTHER
             eng.create_account(OTHER)
         eng.create_bucket("src", versioning=True, object_lock=self.lock)
+        if self.sse_c:
+            rule_sse = {
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]},
+            }
+            eng.put_bucket_encryption("src", {"Rules": [rule_sse]})
         dest_lock = self.lock and not self.unlocked_destination
         eng.create_bucket(
             "dst", account=owner, region=self.region, versioning=True, object_lock=dest_lock
@@ -151,6 +160,9 @@ class Breach:
         if self.kms:
             extra["server_side_encryption"] = "aws:kms"
             extra["sse_kms_key_id"] = eng.create_kms_key()
+        if self.sse_c:
+            extra["sse_customer_algorithm"] = "AES256"
+            extra["sse_customer_key"] = "k" * 32
         eng.put_object("src", "k", b"x", tags={"t": "1"}, **extra)
 
 
@@ -186,6 +198,8 @@ BREACHES: dict[str, Breach] = {
     "REGIONS_ENABLED": Breach(region="af-south-1"),
     "NO_CROSS_ACCOUNT_REQUESTER_PAYS": Breach(other_account=True, after=_requester_pays),
     "DESTINATION_LOCKED": Breach(lock=True, unlocked_destination=True),
+    "s3:GetReplicationConfiguration": Breach(role_lacks="s3:GetReplicationConfiguration"),
+    "s3:ListBucket": Breach(markers=True, delete=True, role_lacks="s3:ListBucket"),
     "s3:GetObjectVersionForReplication": Breach(role_lacks="s3:GetObjectVersionForReplication"),
     "s3:GetObjectVersionAcl": Breach(role_lacks="s3:GetObjectVersionAcl"),
     "s3:GetObjectRetention": Breach(lock=True, role_lacks="s3:GetObjectRetention"),
@@ -198,6 +212,7 @@ BREACHES: dict[str, Breach] = {
     ),
     "s3:PutObjectLegalHold": Breach(lock=True, role_lacks="s3:PutObjectLegalHold"),
     "TAGS_WRITABLE": Breach(after=_deny_tags),
+    "SSE_C_ACCEPTED": Breach(sse_c=True),
     "REPLICA_KEY_FOUND": Breach(
         kms=True, replica_key=f"arn:aws:kms:us-east-1:{OWNER}:key/0000-missing"
     ),

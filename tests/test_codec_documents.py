@@ -760,8 +760,8 @@ SSE_ROOT = "ServerSideEncryptionConfiguration"
         ),
         (
             default_encryption_from_xml,
-            sse("<SSEAlgorithm>AES256</SSEAlgorithm>", "<BlockedEncryptionTypes/>"),
-            "Rule[1]/BlockedEncryptionTypes",
+            sse("<SSEAlgorithm>AES256</SSEAlgorithm>", "<BlockedTypes/>"),
+            "Rule[1]/BlockedTypes",
         ),
         (
             default_encryption_from_xml,

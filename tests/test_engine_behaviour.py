@@ -72,6 +72,7 @@ def test_r090_multipart_write_refused() -> None:
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": "s3:GetObjectVersion*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:GetReplicationConfiguration", "Resource": "*"},
             ],
         },
     )

@@ -34,7 +34,6 @@ def bucket(*, versioning: bool = True, ownership: str | None = None) -> Engine:
 BAD_PUTS: list[tuple[dict[str, object], type[S3Error]]] = [
     ({"storage_class": "COLD"}, InvalidStorageClass),
     ({"server_side_encryption": "rot13"}, InvalidArgument),
-    ({"server_side_encryption": "aws:kms"}, InvalidArgument),
     ({"server_side_encryption": "AES256", "sse_kms_key_id": "k"}, InvalidArgument),
     ({"tags": {"": "v"}}, InvalidTag),
     ({"acl": "everyone"}, InvalidArgument),

@@ -362,8 +362,13 @@ def test_t28_missing_replica_key_fails_per_object() -> None:
 
 @pytest.mark.parametrize(("sse_c", "replicated"), [(True, True), (False, False)])
 def test_t59_sse_c_follows_the_profile(*, sse_c: bool, replicated: bool) -> None:
-    """T-59 (R-081): SSE-C objects replicate today; not under the pre-2022-10 switch."""
-    eng = engine(rule("dst"), profile=Profile.aws().evolve(sse_c_replication=sse_c))
+    """T-59 (R-081): SSE-C objects replicate today; not under the pre-2022-10 switch.
+
+    Buckets here allow SSE-C writes (block_sse_c_on_new_buckets off: the buckets of T-59
+    predate April 2026, when new buckets started blocking SSE-C; tests/test_audit_sse_c.py).
+    """
+    profile = Profile.aws().evolve(sse_c_replication=sse_c, block_sse_c_on_new_buckets=False)
+    eng = engine(rule("dst"), profile=profile)
     v = eng.put_object("src", "k", b"x", sse_customer_algorithm="AES256", sse_customer_key="k")
     assert v.server_side_encryption is ServerSideEncryption.SSE_C
     assert bool(eng.pending()) is replicated

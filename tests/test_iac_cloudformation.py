@@ -72,6 +72,26 @@ FIXED_TEXT = FIXED.read_text(encoding="utf-8")
 MISTAKES = {
     "kms-without-opt-in": (
         "            SourceSelectionCriteria:\n              SseKmsEncryptedObjects:\n"
+        "                Status: Enabled\n"
+        "            Filter:\n"
+        '              Prefix: ""\n'
+        "            DeleteMarkerReplication:\n"
+        "              Status: Enabled\n"
+        "            Destination:\n"
+        "              Bucket: !GetAtt ReplicaBucket.Arn\n"
+        '              StorageClass: !If [IsProd, STANDARD_IA, !Ref "AWS::NoValue"]\n'
+        "              EncryptionConfiguration:\n"
+        "                ReplicaKmsKeyID: !GetAtt ReplicaKey.Arn\n",
+        "            Filter:\n"
+        '              Prefix: ""\n'
+        "            DeleteMarkerReplication:\n"
+        "              Status: Enabled\n"
+        "            Destination:\n"
+        "              Bucket: !GetAtt ReplicaBucket.Arn\n"
+        '              StorageClass: !If [IsProd, STANDARD_IA, !Ref "AWS::NoValue"]\n',
+    ),
+    "replica-key-without-opt-in": (
+        "            SourceSelectionCriteria:\n              SseKmsEncryptedObjects:\n"
         "                Status: Enabled\n",
         "",
     ),
@@ -86,6 +106,9 @@ MISTAKES = {
 @pytest.mark.parametrize(
     ("mistake", "expected"),
     [
+        # R-042 (OBS): a ReplicaKmsKeyID without the opt-in is refused outright.
+        ("replica-key-without-opt-in", [("R-042", "InvalidRequest")]),
+        # Without the key too, AWS accepts it and no KMS object replicates.
         ("kms-without-opt-in", [("R-067", "SrcObjectNotEligible")]),
         (
             "resource-is-a-bucket-name",
@@ -148,7 +171,7 @@ def test_kms_finding_is_at_the_replication_configuration(
     lines = BROKEN.read_text(encoding="utf-8").splitlines()
     assert row["resource"] == "SourceBucket"
     assert lines[row["line"] - 1].strip() == "ReplicationConfiguration:"
-    assert "ReplicaKmsKeyID alone does not opt in" in row["message"]
+    assert "no SourceSelectionCriteria.SseKmsEncryptedObjects" in row["message"]
 
 
 def test_storage_class_is_a_note_that_does_not_fail(capsys: pytest.CaptureFixture[str]) -> None:
@@ -178,9 +201,6 @@ def _cdk_template(*, read_actions: list[str], opt_in: bool) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "Destination": {
             "Bucket": {"Fn::GetAtt": ["ReplicaBucketB1C4A2F3", "Arn"]},
-            "EncryptionConfiguration": {
-                "ReplicaKmsKeyID": {"Fn::GetAtt": ["ReplicaKey6F4A2F1B", "Arn"]}
-            },
         },
         "Id": "all-objects",
         "Priority": 0,
@@ -188,8 +208,11 @@ def _cdk_template(*, read_actions: list[str], opt_in: bool) -> dict[str, Any]:
         "DeleteMarkerReplication": {"Status": "Disabled"},
         "Status": "Enabled",
     }
-    if criteria:
+    if criteria:  # the opt-in and the replica key go together
         rule["SourceSelectionCriteria"] = criteria
+        rule["Destination"]["EncryptionConfiguration"] = {
+            "ReplicaKmsKeyID": {"Fn::GetAtt": ["ReplicaKey6F4A2F1B", "Arn"]}
+        }
     source_objects = {
         "Fn::Join": [
             "",
@@ -288,6 +311,11 @@ def _cdk_template(*, read_actions: list[str], opt_in: bool) -> dict[str, Any]:
                 "Properties": {
                     "PolicyDocument": {
                         "Statement": [
+                            {
+                                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                                "Effect": "Allow",
+                                "Resource": {"Fn::GetAtt": ["SourceBucketDDD2130A", "Arn"]},
+                            },
                             {
                                 "Action": read_actions,
                                 "Effect": "Allow",

@@ -50,6 +50,7 @@ REPLICA_EXTRA
 ROLE_EXTRA
 """
 
+CONFIG = "[s3:GetReplicationConfiguration, s3:ListBucket]"  # R-155, on the source bucket
 READ = "[s3:GetObjectVersionForReplication, s3:GetObjectVersionAcl, s3:GetObjectVersionTagging]"
 WRITE = "[s3:ReplicateObject, s3:ReplicateDelete, s3:ReplicateTags]"
 INLINE = f"""\
@@ -57,6 +58,7 @@ INLINE = f"""\
         - PolicyName: replication
           PolicyDocument:
             Statement:
+              - {{Effect: Allow, Action: {CONFIG}, Resource: !GetAtt Source.Arn}}
               - {{Effect: Allow, Action: {READ}, Resource: !Sub "${{Source.Arn}}/*"}}
               - {{Effect: Allow, Action: {WRITE}, Resource: !Sub "${{Replica.Arn}}/*"}}
               - {{Effect: Allow, Action: "kms:*", Resource: "*"}}
@@ -130,6 +132,7 @@ SPLIT_POLICIES = f"""\
       Roles: [!Ref Role]
       PolicyDocument:
         Statement:
+          - {{Effect: Allow, Action: {CONFIG}, Resource: !GetAtt Source.Arn}}
           - {{Effect: Allow, Action: {READ}, Resource: !Sub "${{Source.Arn}}/*"}}
   WritePolicy:
     Type: AWS::IAM::ManagedPolicy
@@ -222,8 +225,9 @@ def test_aliases_resolve_to_their_keys(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def test_source_key_alias_names_the_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """R-067: without the opt-in, the finding names the source key the alias points to."""
-    text = _template(source=KMS_SOURCE, destination=REPLICA_KEY, more=KEYS)
+    """R-067: without the opt-in, the finding names the source key the alias points to
+    (no ReplicaKmsKeyID either: with it alone AWS refuses the configuration, R-042)."""
+    text = _template(source=KMS_SOURCE, more=KEYS)
     status, rows = _rows(capsys, tmp_path, text)
     (row,) = [r for r in rows if r["kind"] == "finding"]
     assert status == 1
@@ -313,6 +317,7 @@ ODD_ROLE = f"""\
               - {{Effect: Allow, Action: {READ}, Resource: !ImportValue shared-source-arn}}
               - {{Effect: Allow, Action: !ImportValue shared-actions, Resource: "*"}}
               - {{Effect: Allow, Action: {WRITE}, Resource: !Sub "${{Replica.Arn}}/*"}}
+              - {{Effect: Allow, Action: {CONFIG}, Resource: !GetAtt Source.Arn}}
 """
 
 

@@ -479,7 +479,16 @@ def _legacy(*, opt_in: bool) -> dict[str, Any]:
             ],
         }
     ]
+    if not opt_in:  # a replica key without the opt-in is refused outright (R-042)
+        _drop_replica_key(plan)
     return plan
+
+
+def _drop_replica_key(plan: dict[str, Any]) -> None:
+    """Remove the legacy rule's ``replica_kms_key_id`` from the plan's configuration."""
+    expressions = _configured(plan, "aws_s3_bucket.source")["expressions"]
+    (destination,) = expressions["replication_configuration"][0]["rules"][0]["destination"]
+    del destination["replica_kms_key_id"]
 
 
 def test_inline_replication_of_provider_v3(
@@ -516,6 +525,7 @@ def test_inline_v3_filters(
     rule["filter"] = rule_filter
     if not rule_filter:
         del rule["source_selection_criteria"]
+        _drop_replica_key(plan)  # it would need the opt-in (R-042)
     status, rows = _check(capsys, tmp_path, plan)
     assert (status, _codes(rows)) == (1, expected)
 

@@ -656,6 +656,8 @@ _SSE_ALGORITHMS = tuple(
     for s in ServerSideEncryption
     if s not in (ServerSideEncryption.NONE, ServerSideEncryption.SSE_C)
 )
+#: ``BlockedEncryptionTypes/EncryptionType`` values (BC ``EncryptionType``).
+_BLOCKED_ENCRYPTION_TYPES = ("NONE", "SSE-C")
 _SSE = Document(
     _SSE_ROOT,
     Structure(
@@ -678,6 +680,18 @@ _SSE = Document(
                                 required=True,
                             ),
                             Member("BucketKeyEnabled", BOOLEAN),
+                            Member(
+                                "BlockedEncryptionTypes",
+                                Structure(
+                                    (
+                                        Member(
+                                            "EncryptionType",
+                                            ListOf(enum(*_BLOCKED_ENCRYPTION_TYPES)),
+                                            flattened=True,
+                                        ),
+                                    )
+                                ),
+                            ),
                         )
                     ),
                     min_size=1,
@@ -694,12 +708,16 @@ _SSE = Document(
 def _default_encryption(d: Mapping[str, Any]) -> DefaultEncryption:
     rule = _only_rule(d["Rules"], _SSE_ROOT)
     default = rule["ApplyServerSideEncryptionByDefault"]
+    blocked = rule.get("BlockedEncryptionTypes")
+    types = None if blocked is None else blocked.get("EncryptionType")
     return build(
         f"{_SSE_ROOT}/Rule[1]/ApplyServerSideEncryptionByDefault",
         lambda: DefaultEncryption(
             sse_algorithm=default["SSEAlgorithm"],
             kms_master_key_id=default.get("KMSMasterKeyID"),
             bucket_key_enabled=rule.get("BucketKeyEnabled", False),
+            # SSE-C blocked when listed; NONE (or an empty list) unblocks it.
+            sse_c_blocked=None if types is None else "SSE-C" in types,
         ),
     )
 
@@ -748,10 +766,13 @@ def default_encryption_to_dict(encryption: DefaultEncryption) -> dict[str, Any]:
     default: dict[str, Any] = {"SSEAlgorithm": encryption.sse_algorithm.value}
     if encryption.kms_master_key_id is not None:
         default["KMSMasterKeyID"] = encryption.kms_master_key_id
-    rule = {
+    rule: dict[str, Any] = {
         "ApplyServerSideEncryptionByDefault": default,
         "BucketKeyEnabled": encryption.bucket_key_enabled,
     }
+    if encryption.sse_c_blocked is not None:
+        blocked = "SSE-C" if encryption.sse_c_blocked else "NONE"
+        rule["BlockedEncryptionTypes"] = {"EncryptionType": [blocked]}
     return {"Rules": [rule]}
 
 

@@ -35,6 +35,7 @@ from s3repl.model import (
     ObjectLockConfiguration,
     ObjectOwnership,
     ReplicationConfiguration,
+    ServerSideEncryption,
     Status,
     VersioningStatus,
 )
@@ -203,6 +204,9 @@ class _ControlPlane(_EngineCore):
     ) -> Bucket:
         """Create a bucket (ownership ``BucketOwnerEnforced``, as S3 does for new buckets).
 
+        Its default encryption is SSE-S3 with SSE-C blocked, as new general purpose
+        buckets since April 2026 (``Profile.block_sse_c_on_new_buckets``).
+
         Raises:
             InvalidBucketName: the name breaks the naming rules.
             BucketAlreadyOwnedByYou: the caller already owns a bucket of that name.
@@ -234,6 +238,12 @@ class _ControlPlane(_EngineCore):
             else VersioningStatus.UNVERSIONED,
             object_lock_enabled=object_lock,
             object_lock=ObjectLockConfiguration() if object_lock else None,
+            # SSE-C is blocked on new general purpose buckets since April 2026
+            # (BlockedEncryptionTypes); the profile switch restores the older default.
+            default_encryption=DefaultEncryption(
+                sse_algorithm=ServerSideEncryption.SSE_S3,
+                sse_c_blocked=self.profile.block_sse_c_on_new_buckets,
+            ),
         )
         self._tick()
         self._buckets[name] = bucket
@@ -329,7 +339,11 @@ class _ControlPlane(_EngineCore):
         *,
         account: str | None = None,
     ) -> None:
-        """Set default encryption (boto3 ``ServerSideEncryptionConfiguration`` or model)."""
+        """Set default encryption (boto3 ``ServerSideEncryptionConfiguration`` or model).
+
+        ``BlockedEncryptionTypes`` blocks (``SSE-C``) or allows (``NONE``) SSE-C writes;
+        a configuration that does not say keeps the bucket's setting (INF).
+        """
         current = self._bucket(bucket)
         self._authorize(current, account, "s3:PutEncryptionConfiguration")
         value = (
@@ -337,6 +351,8 @@ class _ControlPlane(_EngineCore):
             if isinstance(config, DefaultEncryption)
             else default_encryption_from_dict(config)
         )
+        if value.sse_c_blocked is None:  # the document does not say: the bucket's stays
+            value = attrs.evolve(value, sse_c_blocked=current.default_encryption.sse_c_blocked)
         self._set_bucket(attrs.evolve(current, default_encryption=value))
 
     def put_bucket_request_payment(

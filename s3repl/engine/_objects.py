@@ -6,12 +6,13 @@ import datetime as dt
 import enum
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from s3repl import policy
 from s3repl.codec import (
     acl_from_dict,
 )
+from s3repl.engine import _kms
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _NOT_OWNER_ENFORCED_ACL,
@@ -47,6 +48,7 @@ from s3repl.model import (
 )
 from s3repl.model._fastbuild import evolve_version, new_delete_marker, new_object_version
 from s3repl.model._frozenmap import EMPTY
+from s3repl.model.acl import Permission
 from s3repl.model.names import (
     check_object_key,
 )
@@ -94,6 +96,12 @@ _BINARY = "binary/octet-stream"  # S3's default Content-Type
 _OBJECT = TaskKind.OBJECT
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
+_READ = Permission.READ
+# AWS documents the 403 AccessDenied, not its text (INF wording).
+_SSE_C_BLOCKED = (
+    "Access Denied: SSE-C is blocked on this bucket (its default encryption's "
+    "BlockedEncryptionTypes lists SSE-C)"
+)
 
 
 class _ObjectOperations(_EngineCore):
@@ -103,6 +111,22 @@ class _ObjectOperations(_EngineCore):
     checked at this API's edge (tags, lock settings) or is itself a validated value
     (an ``Acl``), so ``attrs.evolve`` would only run the version's checks again.
     """
+
+    if TYPE_CHECKING:  # implemented by the reads (_reads), with the object ACL rules
+
+        def _read_object(
+            self,
+            bucket: str,
+            key: str,
+            version_id: str | None,
+            account: str | None,
+            action: str,
+            permission: Permission,
+        ) -> ObjectVersion: ...
+
+        def _check_decrypt(
+            self, bucket: str, version: ObjectVersion, account: str | None
+        ) -> None: ...
 
     def put_object(
         self,
@@ -300,7 +324,7 @@ class _ObjectOperations(_EngineCore):
                 msg = "The storage class you specified is not valid"
                 raise InvalidStorageClass(msg, bucket_name=target.name) from None
         sse, kms_key = self._encryption(
-            target, server_side_encryption, sse_kms_key_id, sse_customer
+            target, server_side_encryption, sse_kms_key_id, sse_customer, caller
         )
         owner, object_acl = self._ownership(target, caller, acl)
         mode, until, hold = self._lock_settings(
@@ -379,22 +403,29 @@ class _ObjectOperations(_EngineCore):
         sse: ServerSideEncryption | str | None,
         kms_key_id: str | None,
         sse_customer: bool,  # noqa: FBT001 - private helper
+        caller: str,
     ) -> tuple[ServerSideEncryption, str | None]:
         if sse_customer:
+            if bucket.default_encryption.sse_c_blocked:  # BlockedEncryptionTypes: 403
+                raise AccessDenied(_SSE_C_BLOCKED, bucket_name=bucket.name)
             return ServerSideEncryption.SSE_C, None
         if sse is None:
             default = bucket.default_encryption
-            return default.sse_algorithm, default.kms_master_key_id
+            if not default.sse_algorithm.uses_kms:
+                return default.sse_algorithm, None
+            key = bucket.default_kms_key  # the owner's aws/s3 without KMSMasterKeyID
+            assert key is not None
+            _kms.check_usable(self._keys, key, bucket.name)
+            return default.sse_algorithm, key
         try:
             kind = ServerSideEncryption(sse)
         except ValueError:
             msg = f"The encryption method specified is not supported: {sse!r}"
             raise InvalidArgument(msg, bucket_name=bucket.name) from None
         if kind.uses_kms:
-            if kms_key_id is None:
-                msg = "An SSE-KMS object needs a KMS key id in this model (no aws/s3 managed key)"
-                raise InvalidArgument(msg, bucket_name=bucket.name)
-            return kind, kms_key_id
+            # No key id: the AWS managed key aws/s3 (R-014); a disabled key is refused.
+            key = _kms.write_key(self._keys, kms_key_id, caller, bucket.region, bucket.name)
+            return kind, key
         if kms_key_id is not None:
             msg = "x-amz-server-side-encryption-aws-kms-key-id is only allowed with aws:kms"
             raise InvalidArgument(msg, bucket_name=bucket.name)
@@ -715,9 +746,8 @@ class _ObjectOperations(_EngineCore):
             MethodNotAllowed: ``version_id`` names a delete marker.
             NoSuchVersion: ``version_id`` does not exist.
         """
-        target = self._bucket(bucket)
-        self._authorize(target, account, "s3:GetObject", key)
-        version = self._resolve(bucket, key, version_id)
+        # Object ownership and ACLs decide who may read (R-150, R-151, R-154; _reads).
+        version = self._read_object(bucket, key, version_id, account, "s3:GetObject", _READ)
         return evolve_version(version, is_latest=self._store.head(bucket, key) is version)
 
     def get_object(
@@ -728,8 +758,14 @@ class _ObjectOperations(_EngineCore):
         version_id: str | None = None,
         account: str | None = None,
     ) -> ObjectVersion:
-        """Return a version with its body (``.body``); errors as :meth:`head_object`."""
-        return self.head_object(bucket, key, version_id=version_id, account=account)
+        """Return a version with its body (``.body``); errors as :meth:`head_object`.
+
+        Reading the body of an SSE-KMS object also needs its key (``_reads``, R-014).
+        """
+        version = self.head_object(bucket, key, version_id=version_id, account=account)
+        if version.sse_kms_key_id is not None:
+            self._check_decrypt(bucket, version, account)
+        return version
 
     def list_object_versions(
         self, bucket: str, *, prefix: str = "", account: str | None = None

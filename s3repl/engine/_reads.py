@@ -19,14 +19,19 @@ import bisect
 import itertools
 from typing import TYPE_CHECKING
 
+from s3repl import iam
+from s3repl.engine import _kms
 from s3repl.engine._core import _EngineCore
 from s3repl.engine.pages import ObjectsPage, VersionsPage
 from s3repl.errors import (
+    AccessDenied,
     InvalidArgument,
     InvalidRequest,
     KMSNotFoundException,
     NoSuchEntity,
+    NoSuchKey,
     NoSuchObjectLockConfiguration,
+    NoSuchVersion,
     ObjectLockConfigurationNotFoundError,
 )
 from s3repl.model import (
@@ -43,8 +48,9 @@ from s3repl.model import (
     VersioningStatus,
 )
 from s3repl.model._fastbuild import evolve_version
+from s3repl.model.acl import Permission
 from s3repl.model.names import check_account_id
-from s3repl.world import KmsKey, Role
+from s3repl.world import KmsKey, Role, find_kms_key
 
 __all__: list[str] = []
 
@@ -54,6 +60,21 @@ _MAX_KEYS_MESSAGE = "Argument max-keys must be an integer between 0 and 21474836
 _TOKEN_MESSAGE = "The continuation token provided is incorrect"
 _NO_LOCK_MESSAGE = "Bucket is missing Object Lock Configuration"
 _NO_OBJECT_LOCK_MESSAGE = "The specified object does not have a ObjectLock configuration"
+_ACCESS_DENIED = "Access Denied"
+# What S3 answers when KMS refuses to decrypt for the caller (AccessDenied, 403).
+_CIPHERTEXT_MESSAGE = (
+    "The ciphertext refers to a customer master key that does not exist, does not exist "
+    "in this region, or you are not allowed to access."
+)
+_OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
+
+
+def _acl_allows(version: ObjectVersion, caller: str, permission: Permission) -> bool:
+    """Whether ``caller`` owns the version or its ACL grants ``permission`` (R-150)."""
+    if caller == version.owner:
+        return True
+    acl = version.acl or Acl.private(version.owner)
+    return acl.allows(caller, permission)
 
 
 def _page_size(max_keys: int, bucket: str) -> int:
@@ -105,6 +126,8 @@ class _Reads(_EngineCore):
         ) -> ObjectVersion: ...
 
         def _own_iam(self, account: str | None, owner: str, what: str) -> None: ...
+
+        def _resolve(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion: ...
 
     # --- buckets -------------------------------------------------------------------
 
@@ -161,6 +184,121 @@ class _Reads(_EngineCore):
             raise ObjectLockConfigurationNotFoundError(msg, bucket_name=bucket)
         return target.object_lock or ObjectLockConfiguration()
 
+    # --- object reads: ownership and ACLs (R-150, R-151, R-154) ---------------------------
+
+    def _authorize_object(
+        self,
+        target: Bucket,
+        account: str | None,
+        action: str,
+        key: str,
+        version: ObjectVersion,
+        permission: Permission,
+    ) -> None:
+        """Check a read of ``version`` the way S3 checks object operations.
+
+        With ACLs disabled (``BucketOwnerEnforced``) the bucket owner owns every object
+        and the bucket's policy decides (:meth:`_authorize`).  With ACLs in effect
+        (``ObjectWriter``, ``BucketOwnerPreferred``) an object another account owns (a
+        replica written without owner override, R-150) is that account's: its owner
+        and the grants of its ACL decide, and the bucket's policy can only deny.  So
+        the destination's owner cannot read such a replica without a grant (R-151: the
+        owner override is what hands it over; R-154: so does ``BucketOwnerEnforced``).
+
+        Args:
+            target: the bucket.
+            account: the caller (``None``: the bucket owner).
+            action: the IAM action, such as ``"s3:GetObject"``.
+            key: the object key.
+            version: the version read.
+            permission: what its ACL must grant (``READ`` for the object,
+                ``READ_ACP`` for its ACL).
+
+        Raises:
+            AccessDenied: the caller may not.
+        """
+        caller = target.owner if account is None else check_account_id(account)
+        if target.ownership is _OWNER_ENFORCED or version.owner == target.owner:
+            # The bucket owner's object: the owner, the bucket policy, or (ACLs in
+            # effect) a grant of its ACL lets the caller in.
+            if caller == target.owner:
+                return
+            try:
+                self._authorize(target, caller, action, key)
+            except AccessDenied:
+                if target.ownership is _OWNER_ENFORCED or not _acl_allows(
+                    version, caller, permission
+                ):
+                    raise
+            return
+        if self._denied_by_bucket_policy(target, caller, action, key) or not _acl_allows(
+            version, caller, permission
+        ):
+            raise AccessDenied(_ACCESS_DENIED, bucket_name=target.name)
+
+    def _denied_by_bucket_policy(self, target: Bucket, caller: str, action: str, key: str) -> bool:
+        document = self._policies.get(target.name)
+        if document is None:
+            return False
+        request = iam.Request(
+            principal=f"arn:aws:iam::{caller}:root",
+            action=action,
+            resource=f"{target.arn}/{key}",
+        )
+        return iam.evaluate((document,), request) is iam.Decision.EXPLICIT_DENY
+
+    def _read_object(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        account: str | None,
+        action: str,
+        permission: Permission,
+    ) -> ObjectVersion:
+        """The version a read names (the current one without ``version_id``), authorized.
+
+        Raises:
+            NoSuchKey, NoSuchVersion, MethodNotAllowed: as :meth:`head_object`.
+            AccessDenied: the caller may not read it (:meth:`_authorize_object`).
+        """
+        target = self._bucket(bucket)
+        if target.ownership is _OWNER_ENFORCED:
+            # ACLs disabled: the bucket decides, before anything is told of the key.
+            self._authorize(target, account, action, key)
+            return self._resolve(bucket, key, version_id)
+        try:
+            version = self._resolve(bucket, key, version_id)
+        except (NoSuchKey, NoSuchVersion):
+            # S3 tells a missing key only to a caller that may list the bucket (else 403).
+            if account is not None and check_account_id(account) != target.owner:
+                self._authorize(target, account, "s3:ListBucket")
+            raise
+        if account is not None or version.owner != target.owner:  # else: the owner's own
+            self._authorize_object(target, account, action, key, version, permission)
+        return version
+
+    def _check_decrypt(self, bucket: str, version: ObjectVersion, account: str | None) -> None:
+        """Refuse reading an SSE-KMS body the caller cannot decrypt (R-014).
+
+        An AWS managed key (``aws/s3``) serves only its own account: another account
+        reading the object (a replica in its bucket, say) is refused, as KMS refuses the
+        decryption; a key that is disabled or pending deletion refuses everyone.
+
+        Raises:
+            AccessDenied: the key is another account's ``aws/s3``.
+            KMSDisabledException, KMSInvalidStateException: the key is not usable.
+        """
+        key_id = version.sse_kms_key_id
+        assert key_id is not None
+        key = find_kms_key(self._keys, key_id)
+        if key is None:
+            return
+        caller = self._bucket(bucket).owner if account is None else check_account_id(account)
+        if key.aws_managed and caller != key.account:
+            raise AccessDenied(_CIPHERTEXT_MESSAGE, bucket_name=bucket)
+        _kms.check_usable(self._keys, key_id, bucket)
+
     # --- object sub-resources -----------------------------------------------------------
 
     def _read_version(
@@ -169,7 +307,7 @@ class _Reads(_EngineCore):
         """The version a sub-resource read names, after checking ``action`` for the caller."""
         target = self._bucket(bucket)
         self._authorize(target, account, action, key)
-        return self.head_object(bucket, key, version_id=version_id)
+        return self._resolve(bucket, key, version_id)
 
     def current_version(
         self, bucket: str, key: str, *, account: str | None = None
@@ -198,7 +336,7 @@ class _Reads(_EngineCore):
             NoSuchKey, NoSuchVersion, MethodNotAllowed: as :meth:`head_object`.
         """
         action = "s3:GetObjectVersionAcl" if version_id else "s3:GetObjectAcl"
-        version = self._read_version(bucket, key, version_id, account, action)
+        version = self._read_object(bucket, key, version_id, account, action, Permission.READ_ACP)
         return version.acl or Acl.private(version.owner)
 
     def _locked_version(
@@ -417,7 +555,7 @@ class _Reads(_EngineCore):
             KMSNotFoundException: no key has this ARN.
             AccessDenied: ``account`` is not the key's account.
         """
-        key = self._keys.get(arn)
+        key = find_kms_key(self._keys, arn)  # an account's aws/s3 key exists implicitly
         if key is None:
             msg = f"Key '{arn}' does not exist"
             raise KMSNotFoundException(msg)

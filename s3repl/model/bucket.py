@@ -8,7 +8,12 @@ from s3repl.errors import InvalidArgument
 from s3repl.model import _checks
 from s3repl.model.enums import ObjectOwnership, ServerSideEncryption, VersioningStatus
 from s3repl.model.lock import ObjectLockConfiguration
-from s3repl.model.names import check_account_id, check_bucket_name, check_region
+from s3repl.model.names import (
+    aws_managed_key_arn,
+    check_account_id,
+    check_bucket_name,
+    check_region,
+)
 from s3repl.model.replication import ReplicationConfiguration
 
 __all__ = ["Bucket", "DefaultEncryption"]
@@ -23,6 +28,12 @@ class DefaultEncryption:
         default=None, validator=_checks.optional(_checks.non_empty_text)
     )
     bucket_key_enabled: bool = attrs.field(default=False, validator=_checks.boolean)
+    #: ``BlockedEncryptionTypes``: ``True`` blocks SSE-C writes (``SSE-C``), ``False``
+    #: allows them (``NONE``), ``None`` leaves the setting unsaid (a document without the
+    #: element keeps the bucket's, INF; a value built by hand allows SSE-C).
+    sse_c_blocked: bool | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.boolean)
+    )
 
     def __attrs_post_init__(self) -> None:
         """Only SSE-S3, SSE-KMS and DSSE-KMS can be defaults; a key needs a KMS algorithm."""
@@ -82,6 +93,18 @@ class Bucket:
     def is_versioned(self) -> bool:
         """Whether versioning is ``Enabled`` (not suspended, not never enabled)."""
         return self.versioning is VersioningStatus.ENABLED
+
+    @property
+    def default_kms_key(self) -> str | None:
+        """The KMS key its default encryption writes under, ``None`` unless SSE-KMS/DSSE-KMS.
+
+        Without ``KMSMasterKeyID`` that is the owner's AWS managed key ``aws/s3`` in the
+        bucket's Region (S3 creates it "in your AWS account"; R-014, R-082).
+        """
+        default = self.default_encryption
+        if not default.sse_algorithm.uses_kms:
+            return None
+        return default.kms_master_key_id or aws_managed_key_arn(self.owner, self.region)
 
     @property
     def arn(self) -> str:

@@ -6,6 +6,8 @@ call these checks in their attrs validators.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import re
 from typing import Any
@@ -17,18 +19,21 @@ from s3repl.model import _checks
 from s3repl.model.enums import S3Enum
 
 __all__ = [
+    "AWS_S3_MANAGED_KEY_ALIAS",
     "DEFAULT_ACCOUNT",
     "BucketArn",
     "KmsKeyArn",
     "Partition",
     "Region",
     "RoleArn",
+    "aws_managed_key_arn",
     "bucket_name_field",
     "check_account_id",
     "check_bucket_name",
     "check_object_key",
     "check_region",
     "default_enabled_regions",
+    "is_aws_managed_key_arn",
     "is_opt_in_region",
     "partition_of_region",
 ]
@@ -313,3 +318,36 @@ class KmsKeyArn:
     def __str__(self) -> str:
         """Return the ARN text."""
         return f"arn:{self.partition.value}:kms:{self.region}:{self.account}:{self.resource}"
+
+
+#: The alias of the AWS managed key S3 uses for SSE-KMS when no key is named.
+AWS_S3_MANAGED_KEY_ALIAS = "alias/aws/s3"
+
+
+@functools.lru_cache(maxsize=256)
+def aws_managed_key_arn(account: str, region: str) -> str:
+    """The key ARN of ``account``'s AWS managed key ``aws/s3`` in ``region`` (R-014).
+
+    AWS creates the key in the account the first time SSE-KMS is used there without a
+    key id, and picks its id.  s3repl derives the id from the account and Region
+    (a UUID-shaped digest), so that every engine and every fork names it alike without
+    drawing from the engine's random ids.
+
+    Args:
+        account: the owning account id.
+        region: the key's Region.
+    """
+    digest = hashlib.sha256(f"aws/s3:{account}:{region}".encode()).hexdigest()
+    key_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    return f"arn:{partition_of_region(region).value}:kms:{region}:{account}:key/{key_id}"
+
+
+def is_aws_managed_key_arn(arn: str) -> bool:
+    """Whether ``arn`` is the key ARN of an account's ``aws/s3`` (:func:`aws_managed_key_arn`)."""
+    match = _KMS_ARN_RE.fullmatch(arn) if isinstance(arn, str) else None
+    if match is None or not match[4].startswith("key/"):
+        return False
+    try:
+        return arn == aws_managed_key_arn(match[3], match[2])
+    except InvalidArgument:
+        return False

@@ -58,8 +58,10 @@ from s3repl.policy._status import (
     retry_delay_us,
     rtc_applies,
     rtc_notifications,
+    status_after,
     statuses_after,
 )
+from s3repl.profile import Profile
 from s3repl.world import Version, World
 
 # Enum members read through their class cost a metaclass lookup (about 170 ns on
@@ -512,7 +514,8 @@ def apply(
     if shared.verdict is _FAILED_VERDICT:
         if version is None or not ruling.records_status:
             return shared
-        return _with_source(shared, _recorded(task, version, _FAILED, shared.reason, answers))
+        recorded = _recorded(task, version, _FAILED, shared.reason, answers, world.profile)
+        return _with_source(shared, recorded)
     if version is None or shared.write is _REMOVE:
         return shared  # a version delete removes; nothing of a version is written
     write = shared.write
@@ -546,7 +549,11 @@ def apply(
     if write is _PLACE and type(replica) is ObjectVersion:
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
         reroutes = route_object(world, shared.destination, replica)
-    source = _recorded(task, version, _COMPLETED, None, answers) if ruling.records_status else None
+    source = (
+        _recorded(task, version, _COMPLETED, None, answers, world.profile)
+        if ruling.records_status
+        else None
+    )
     # Positionally, in the order _with_version names the fields.
     return _with_version(shared, write, replica, source, notifications, reroutes)
 
@@ -567,8 +574,13 @@ def _recorded(
     status: ReplicationStatus,
     reason: FailureReason | None,
     answers: Answers,
+    profile: Profile,
 ) -> Version:
-    """The source version with the destination's outcome recorded (R-122..R-124)."""
+    """The source version with the destination's outcome recorded (R-122..R-124).
+
+    Under ``aggregate_pending_until_all_finish`` the header is read again with pending
+    destinations first (R-123's other reading).
+    """
     statuses, reasons, header = answers.statuses_after(
         version.destination_statuses,
         version.failure_reasons,
@@ -577,4 +589,6 @@ def _recorded(
         reason,
         replica_sync=task.replica_modification,
     )
+    if profile.aggregate_pending_until_all_finish:
+        header = status_after(statuses, replica_sync=task.replica_modification, pending_first=True)
     return with_statuses(version, statuses, reasons, header)

@@ -32,6 +32,7 @@ from s3repl.model import (
     ObjectLockLegalHoldStatus,
     ObjectVersion,
     ReplicationRule,
+    ServerSideEncryption,
 )
 from s3repl.policy._conditions import Condition, Facts, _Enum, judge
 from s3repl.policy._routing import delete_markers_replicate
@@ -73,6 +74,8 @@ class PermissionNeed:
             that may name the profile switch that decides the row's outcome (see
             :meth:`consequence_under`).
         when: which rules need it.
+        on_bucket: ``True`` when the action is on the bucket itself (its ARN), not on
+            its objects.
     """
 
     requirement: str
@@ -81,6 +84,7 @@ class PermissionNeed:
     reason: FailureReason
     consequence: str
     when: NeedWhen
+    on_bucket: bool = False
 
     def consequence_under(self, profile: Profile) -> str:
         """The consequence, with the switches of ``profile`` it names filled in."""
@@ -95,6 +99,30 @@ class PermissionNeed:
 # legal hold for the legal hold), the profile switch for unreadable tags, the
 # multipart variant of a refused write.
 
+#: ``s3:GetReplicationConfiguration`` on the source bucket (R-155): S3 reads the
+#: configuration as the role.  No dedicated reason is documented: without it the role
+#: finds no configuration to replicate by (INF, ``SrcBucketReplicationConfigMissing``).
+R155_READ_CONFIGURATION = PermissionNeed(
+    requirement="R-155",
+    action="s3:GetReplicationConfiguration",
+    on_destination=False,
+    reason=FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+    consequence="the replication configuration cannot be read, so nothing replicates",
+    when=NeedWhen.ALWAYS,
+    on_bucket=True,
+)
+#: ``s3:ListBucket`` on the source bucket, needed to replicate delete markers (R-155).
+#: No dedicated reason is documented: the marker is not replicated, with the reason of
+#: a refused delete marker (INF, ``DstDelObjNotPermitted``).
+R155_LIST_BUCKET = PermissionNeed(
+    requirement="R-155",
+    action="s3:ListBucket",
+    on_destination=False,
+    reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
+    consequence="delete markers cannot be replicated",
+    when=NeedWhen.DELETE_MARKERS,
+    on_bucket=True,
+)
 #: ``s3:GetObjectVersionForReplication`` on source objects (R-155).
 R155_READ_OBJECT = PermissionNeed(
     requirement="R-155",
@@ -237,6 +265,8 @@ class Objects(_Enum):
     #: Objects whose replica is encrypted under a KMS key (the rule's, or the
     #: destination default's).
     REPLICA_KEYED = "replica_keyed"
+    #: Objects encrypted with customer-provided keys (SSE-C, R-081).
+    SSE_C = "sse_c"
 
 
 class Effect(_Enum):
@@ -395,6 +425,8 @@ CHECKS: tuple[Check, ...] = (
         subjects=frozenset({Subject.METADATA}),
         apply_time_only="whether a version's replica is still there is known as its change travels",
     ),
+    _permission(_READ, R155_READ_CONFIGURATION, _NOT_VERSION_DELETE),
+    _permission(_READ, R155_LIST_BUCKET, frozenset({Subject.DELETE_MARKER})),
     _permission(_READ, R155_READ_OBJECT, _VERSIONS),
     Check(
         stage=_READ,
@@ -433,6 +465,14 @@ CHECKS: tuple[Check, ...] = (
         R155_REPLICATE_OBJECT,
         _VERSIONS,
         multipart_reason=F.DST_MULTIPART_INIT_NOT_PERMITTED,
+    ),
+    Check(
+        stage=_WRITE,
+        requirement="R-081",
+        condition=Condition.SSE_C_ACCEPTED,
+        reason=F.DST_PUT_OBJECT_NOT_PERMITTED,
+        subjects=_OBJECT_ONLY,
+        objects=Objects.SSE_C,
     ),
     _permission(_WRITE, R155_REPLICATE_DELETE, _DELETES),
     _permission(_WRITE, R151_OVERRIDE_OWNER, _OBJECT_ONLY),
@@ -655,7 +695,12 @@ def _about(objects: Objects, facts: Facts, *, drop_tags: bool) -> bool:
     if obj is None:  # any object of a rule
         if objects is Objects.LEGAL_HOLD:
             return facts.source.object_lock_enabled
+        if objects is Objects.SSE_C:  # a source that takes SSE-C writes, replicating them
+            source_blocks = facts.source.default_encryption.sse_c_blocked
+            return facts.world.profile.sse_c_replication and not source_blocks
         return objects is Objects.TAGGED
+    if objects is Objects.SSE_C:
+        return obj.server_side_encryption is ServerSideEncryption.SSE_C
     if objects is Objects.TAGGED:
         return bool(obj.tags) and not drop_tags
     if objects is Objects.LEGAL_HOLD:

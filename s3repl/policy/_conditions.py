@@ -78,6 +78,8 @@ class Condition(_Enum):
     SOURCE_KEY_PERMITTED = "source_key_permitted"
     #: The destination's bucket policy does not explicitly deny replicating tags (R-157).
     TAGS_WRITABLE = "tags_writable"
+    #: The destination does not block SSE-C writes (``BlockedEncryptionTypes``, R-081).
+    SSE_C_ACCEPTED = "sse_c_accepted"
     #: The replica's KMS key exists in the destination's Region (R-027).
     REPLICA_KEY_FOUND = "replica_key_found"
     #: The replica's KMS key is usable (R-027).
@@ -114,6 +116,8 @@ class Cause(_Enum):
     OBJECT_ACL_REFUSES = "object_acl_refuses"
     #: The policy of ``bucket`` explicitly denies ``action`` (R-157).
     BUCKET_POLICY_DENIES = "bucket_policy_denies"
+    #: ``bucket``'s default encryption blocks SSE-C (``BlockedEncryptionTypes``, R-081).
+    SSE_C_BLOCKED = "sse_c_blocked"
     #: The KMS key ``resource`` does not exist.
     KEY_MISSING = "key_missing"
     #: The KMS key ``resource`` is in ``region``, not in the destination's Region.
@@ -352,7 +356,7 @@ def _permitted(check: Check, facts: Facts) -> _Faults:
     need = check.need
     assert need is not None
     target = dest if need.on_destination else facts.source
-    resource = object_arn(target, facts.key)
+    resource = object_arn(target, None if need.on_bucket else facts.key)
     if permission_decision(facts.world, role, need.action, resource) is iam.Decision.ALLOW:
         return _HOLDS
     if not _identity_allows(role, need.action, resource):
@@ -417,11 +421,23 @@ def _tags_writable(check: Check, facts: Facts) -> _Faults:
     return (_fault(check, cause, action=action, resource=resource, bucket=dest.name),)
 
 
+def _sse_c_accepted(check: Check, facts: Facts) -> _Faults:
+    """R-081: a destination blocking SSE-C refuses SSE-C replicas (403 AccessDenied).
+
+    AWS: with SSE-C blocked, "replication requests that specify SSE-C encryption will
+    be rejected" (UG, blocking or unblocking SSE-C for a general purpose bucket).
+    """
+    dest = _destination(facts)
+    if not dest.default_encryption.sse_c_blocked:
+        return _HOLDS
+    return (_fault(check, Cause.SSE_C_BLOCKED, bucket=dest.name),)
+
+
 def _replica_key_found(check: Check, facts: Facts) -> _Faults:
     """R-027: the replica's KMS key exists, in the destination's Region."""
     dest = _destination(facts)
     key_arn = facts.replica_key or ""
-    key = facts.world.kms_keys.get(key_arn)
+    key = facts.world.kms_key(key_arn)
     if key is None:
         return (_fault(check, Cause.KEY_MISSING, resource=key_arn),)
     if key.region != dest.region:
@@ -442,7 +458,7 @@ def _replica_key_permitted(check: Check, facts: Facts) -> _Faults:
 
 def _key_usable(check: Check, world: World, key_arn: str) -> _Faults:
     """R-158, R-027: the KMS key exists, is enabled and is not pending deletion."""
-    key = world.kms_keys.get(key_arn)
+    key = world.kms_key(key_arn)
     if key is None:
         return (_fault(check, Cause.KEY_MISSING, resource=key_arn),)
     if key.usable:
@@ -475,6 +491,7 @@ JUDGES: Mapping[Condition, Callable[[Check, Facts], _Faults]] = MappingProxyType
         Condition.SOURCE_KEY_USABLE: _source_key_usable,
         Condition.SOURCE_KEY_PERMITTED: _source_key_permitted,
         Condition.TAGS_WRITABLE: _tags_writable,
+        Condition.SSE_C_ACCEPTED: _sse_c_accepted,
         Condition.REPLICA_KEY_FOUND: _replica_key_found,
         Condition.REPLICA_KEY_USABLE: _replica_key_usable,
         Condition.REPLICA_KEY_PERMITTED: _replica_key_permitted,

@@ -176,6 +176,15 @@ def _explicitly_denied(world: World, role: Role, action: str, bucket: Bucket, ke
 
 
 def _kms_may(world: World, role: Role, action: str, key_arn: str) -> bool:
-    if world.kms_keys.get(key_arn) is None:
+    key = world.kms_key(key_arn)
+    if key is None:
         return False
+    if key.aws_managed:
+        # an AWS managed key's policy lets every principal of its own account use
+        # it through S3 and no other account (its policy cannot be changed); the role's
+        # own policy can still deny.
+        if key.account != role.account:
+            return False
+        request = iam.Request(principal=role.arn, action=action, resource=key_arn)
+        return iam.evaluate((role.policy,), request) is not iam.Decision.EXPLICIT_DENY
     return permission_decision(world, role, action, key_arn) is iam.Decision.ALLOW

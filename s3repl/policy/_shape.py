@@ -158,8 +158,7 @@ def replica_shape(
     if encryption in KMS_KINDS:
         sse, key_id = encryption, _replica_key(dest, encryption, rule)
     elif encryption is _NO_ENCRYPTION:
-        default = dest.default_encryption
-        sse, key_id = default.sse_algorithm, default.kms_master_key_id
+        sse, key_id = dest.default_encryption.sse_algorithm, dest.default_kms_key
         if sse.uses_kms:
             salt = dest.name
     else:
@@ -249,7 +248,5 @@ def _replica_key(
         config = rule.destination.encryption_configuration if rule is not None else None
         return None if config is None else config.replica_kms_key_id
     if encryption is ServerSideEncryption.NONE:
-        default = dest.default_encryption
-        if default.sse_algorithm.uses_kms:
-            return default.kms_master_key_id
+        return dest.default_kms_key  # the destination owner's aws/s3 without a key id
     return None

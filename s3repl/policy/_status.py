@@ -56,13 +56,18 @@ def created_statuses(
     return (_PENDING if routes else None), pending_statuses(routes)
 
 
-def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationStatus:
+def aggregate_status(
+    statuses: Mapping[str, ReplicationStatus], *, pending_first: bool = False
+) -> ReplicationStatus:
     """The source's ``x-amz-replication-status`` over its destinations (R-123).
 
     ``FAILED`` as soon as one destination failed (even while others are pending),
-    else ``PENDING`` while any is pending, else ``COMPLETED``.
+    else ``PENDING`` while any is pending, else ``COMPLETED``.  With ``pending_first``
+    (``Profile.aggregate_pending_until_all_finish``) ``PENDING`` wins over ``FAILED``.
     """
     values = list(statuses.values())
+    if pending_first and ReplicationStatus.PENDING in values:
+        return ReplicationStatus.PENDING
     if ReplicationStatus.FAILED in values:
         return ReplicationStatus.FAILED
     if ReplicationStatus.PENDING in values:
@@ -71,14 +76,15 @@ def aggregate_status(statuses: Mapping[str, ReplicationStatus]) -> ReplicationSt
 
 
 def status_after(
-    statuses: Mapping[str, ReplicationStatus], *, replica_sync: bool
+    statuses: Mapping[str, ReplicationStatus], *, replica_sync: bool, pending_first: bool = False
 ) -> ReplicationStatus:
     """The header after a destination's outcome is recorded (R-122, R-123).
 
     A source aggregates its destinations; a replica sending its metadata back reads
     ``REPLICA`` again once every sync is done (R-122), ``PENDING`` or ``FAILED`` before.
+    ``pending_first``: see :func:`aggregate_status`.
     """
-    aggregate = aggregate_status(statuses)
+    aggregate = aggregate_status(statuses, pending_first=pending_first)
     if replica_sync and aggregate is ReplicationStatus.COMPLETED:
         return ReplicationStatus.REPLICA
     return aggregate

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 import attrs
 
 from s3repl.model import Bucket, ReplicationRule, ServerSideEncryption
-from s3repl.policy._checks import CHECKS, Check, Stage, _about, rule_needs
+from s3repl.policy._checks import CHECKS, Check, Objects, Stage, _about, rule_needs
 from s3repl.policy._conditions import Condition, Facts, Fault, judge
 from s3repl.policy._routing import kms_opt_in
 from s3repl.world import World
@@ -90,7 +90,37 @@ def unmet_checks(
     for facts in routes:
         held = held_by_destination[facts.dest_name]
         _judged(_rows(stages, _PER_RULE), facts, held, unmet)
+        plain = _unencrypted_facts(facts)
+        if plain is not None:  # R-082: their replicas take the destination default's key
+            replica_key_rows = tuple(
+                check
+                for check in _rows(stages, _PER_RULE)
+                if check.objects is Objects.REPLICA_KEYED
+            )
+            _judged(replica_key_rows, plain, held, unmet)
     return tuple(unmet)
+
+
+def _unencrypted_facts(facts: Facts) -> Facts | None:
+    """The route of a rule's unencrypted objects, when their replicas take another key.
+
+    An unencrypted source object is encrypted on the replica with the destination's
+    default encryption (R-082): under its KMS key when that default is SSE-KMS, which
+    apply time checks like a rule's replica key (``Objects.REPLICA_KEYED``).  ``None``
+    when the destination has no KMS default, or it is the key already judged.
+    """
+    dest = facts.dest
+    if dest is None or dest.default_kms_key is None or dest.default_kms_key == facts.replica_key:
+        return None
+    return Facts.of_route(
+        facts.world,
+        facts.source,
+        facts.role_arn,
+        facts.dest_name,
+        facts.rule,
+        facts.key,
+        encryption=ServerSideEncryption.NONE,
+    )
 
 
 def _rows(stages: Collection[Stage], scope: tuple[Stage, ...]) -> tuple[Check, ...]:

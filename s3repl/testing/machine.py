@@ -48,6 +48,7 @@ from s3repl.engine import Engine, FaultPlan
 from s3repl.errors import AccessDenied, S3Error, StepLimitExceededError
 from s3repl.model import (
     NULL_VERSION_ID,
+    DefaultEncryption,
     Destination,
     EncryptionConfiguration,
     Filter,
@@ -56,6 +57,7 @@ from s3repl.model import (
     ReplicationConfiguration,
     ReplicationRule,
     ReplicationStatus,
+    ServerSideEncryption,
     SourceSelectionCriteria,
     Status,
     StorageClass,
@@ -205,12 +207,23 @@ def default_world(*, seed: int = 0, profile: Profile | None = None) -> Engine:
     engine.create_bucket("dst", region="eu-west-1", versioning=True)
     engine.create_bucket("dst2", region="us-east-1", versioning=True)
     engine.put_bucket_ownership_controls("dst2", ObjectOwnership.OBJECT_WRITER)
+    for name in ("src", "dst", "dst2"):  # SSE-C puts and replicas are part of the world
+        engine.put_bucket_encryption(name, _SSE_C_ALLOWED)
     engine.create_role(DEFAULT_ROLE)
     key = engine.create_kms_key(region="us-east-1")
     configurations = _default_configurations(key)
     engine.put_bucket_replication("src", configurations["src"][0])
     engine.put_bucket_replication("dst", configurations["dst"][0])
     return engine
+
+
+#: Default encryption SSE-S3 with SSE-C allowed (``BlockedEncryptionTypes`` NONE).
+_SSE_C_ALLOWED = DefaultEncryption(sse_algorithm=ServerSideEncryption.SSE_S3, sse_c_blocked=False)
+
+
+def _blocks_sse_c(engine: Engine, bucket: str) -> bool:
+    """Whether ``bucket`` refuses SSE-C writes (``BlockedEncryptionTypes``)."""
+    return bool(engine.get_bucket(bucket).default_encryption.sse_c_blocked)
 
 
 # --- the machine's setup ------------------------------------------------------------------
@@ -526,7 +539,8 @@ class ReplicationMachine(RuleBasedStateMachine):
                 keys = [k for k in self.setup().kms_keys if k.split(":")[3] == region]
                 extra["server_side_encryption"] = "aws:kms"
                 extra["sse_kms_key_id"] = (keys or list(self.setup().kms_keys))[0]
-            elif variant == _SSE_C:
+            elif variant == _SSE_C and not _blocks_sse_c(self.engine, bucket):
+                # A bucket blocking SSE-C (new buckets since April 2026) takes a plain put.
                 extra["sse_customer_algorithm"] = "AES256"
             elif variant == _GLACIER:
                 extra["storage_class"] = "GLACIER"

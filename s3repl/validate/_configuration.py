@@ -34,6 +34,7 @@ from s3repl.validate._values import (
     _DISTINCT_DESTINATIONS_MESSAGE,
     _DUPLICATE_PRIORITY_TEMPLATE,
     _EMPTY_SSC_MESSAGE,
+    _ENCRYPTION_WITHOUT_OPT_IN_MESSAGE,
     _EVENT_THRESHOLD_MESSAGE,
     _INVALID_BUCKET_ARN_MESSAGE,
     _INVALID_BUCKET_MESSAGE,
@@ -285,21 +286,41 @@ def _check_tag_delete_markers(_ctx: _Context, at: _At) -> Iterator[Problem]:
         )
 
 
-def _check_selection_criteria(_ctx: _Context, at: _At) -> Iterator[Problem]:
-    """R-026 (empty ``SourceSelectionCriteria``) and R-042 (KMS opt-in without a key).
+def _check_selection_criteria(ctx: _Context, at: _At) -> Iterator[Problem]:
+    """R-026 (empty ``SourceSelectionCriteria``) and R-042 (opt-in and replica key pair up).
+
+    Either without the other is refused: the opt-in without ``ReplicaKmsKeyID``, and
+    ``EncryptionConfiguration`` without ``SseKmsEncryptedObjects`` (OBS), unless the
+    profile's ``accept_replica_key_without_kms_opt_in`` accepts the latter.
 
     R-042 fires on the *presence* of ``SseKmsEncryptedObjects``, whatever its status:
     AWS's message says "tag is present", and the Terraform code quoting it notes that
     setting the status to Disabled does not avoid it (INF from that evidence).
     """
     criteria = at.rule.source_selection_criteria
+    encryption = at.rule.destination.encryption_configuration
+    empty = criteria is not None and (
+        criteria.sse_kms_encrypted_objects is None and criteria.replica_modifications is None
+    )  # R-026's problem already (one problem per mistake)
+    if (
+        encryption is not None
+        and (criteria is None or criteria.sse_kms_encrypted_objects is None)
+        and not empty
+        and not ctx.world.profile.accept_replica_key_without_kms_opt_in
+    ):
+        # OBS: AWS's 400 pasted from a Terraform apply (see the message's note).
+        yield at.problem(
+            _CODE_INVALID_REQUEST,
+            _ENCRYPTION_WITHOUT_OPT_IN_MESSAGE,
+            "R-042",
+            "SourceSelectionCriteria/SseKmsEncryptedObjects",
+        )
     if criteria is None:
         return
     if criteria.sse_kms_encrypted_objects is None and criteria.replica_modifications is None:
         yield at.problem(
             _CODE_INVALID_REQUEST, _EMPTY_SSC_MESSAGE, "R-026", "SourceSelectionCriteria"
         )
-    encryption = at.rule.destination.encryption_configuration
     if criteria.sse_kms_encrypted_objects is not None and (
         encryption is None or not encryption.replica_kms_key_id
     ):

@@ -143,6 +143,11 @@ def _message(world: World, source: Bucket, role_arn: str, unmet: Unmet) -> str:
             f"The bucket policy of {fault.bucket} explicitly denies role {role_arn} "
             f"{fault.action} on {fault.resource}: replicas are written without their tags"
         )
+    if cause is Cause.SSE_C_BLOCKED:
+        return (
+            f"Destination bucket {name} blocks SSE-C (BlockedEncryptionTypes), so S3 refuses "
+            f"the replicas of SSE-C objects from {source.name}"
+        )
     if cause in _KEY_MESSAGES:
         return _KEY_MESSAGES[cause].format(fault=fault, role=role_arn, dest=world.buckets[name])
     need = unmet.check.need

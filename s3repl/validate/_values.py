@@ -49,6 +49,12 @@ _EVENT_THRESHOLD_MESSAGE = (  # R-029 (OBS)
 _REPLICA_KMS_KEY_MESSAGE = (
     "ReplicaKmsKeyID must be specified if SseKmsEncryptedObjects tag is present."
 )
+# R-042's converse, OBS: AWS's 400 (with request id and host id) pasted from a Terraform
+# apply of a rule with EncryptionConfiguration and no SseKmsEncryptedObjects
+# (I-hashicorp/terraform-provider-aws#26241 reports the same refusal).
+_ENCRYPTION_WITHOUT_OPT_IN_MESSAGE = (
+    "SseKmsEncryptedObjects must be specified if EncryptionConfiguration is present."
+)
 # R-033/R-034/R-035/R-038: AWS's template.  OBS for "DeleteMarkerReplication cannot be
 # used" (full text) and "DeleteMarkerReplication must be specified ... schema." (the
 # observed text stops there; SPEC R-033 infers the suffix, which two emulators also

@@ -390,9 +390,11 @@ def _get_object_tagging(state: BackendState, p: Params, caller: Caller) -> dict[
     tags = state.engine.get_object_tagging(
         bucket, key, version_id=version_id, account=caller.account
     )
-    version = state.engine.head_object(bucket, key, version_id=version_id)
+    if version_id is None:  # the current version's id (no object read: tags only)
+        current = state.engine.current_version(bucket, key)
+        version_id = None if current is None else current.version_id
     return {
-        "VersionId": version.version_id,
+        "VersionId": version_id,
         "TagSet": [{"Key": k, "Value": v} for k, v in tags.items()],
     }
 

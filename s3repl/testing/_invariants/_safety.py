@@ -205,9 +205,16 @@ def check_eligible_sources(engine_or_world: EngineOrWorld) -> None:
     _eligible(_groups(_world(engine_or_world)))
 
 
-def _aggregate(statuses: Mapping[str, ReplicationStatus]) -> ReplicationStatus:
-    """R-123, restated here (not imported from ``policy``) so a broken policy is caught."""
+def _aggregate(
+    statuses: Mapping[str, ReplicationStatus], *, pending_first: bool = False
+) -> ReplicationStatus:
+    """R-123, restated here (not imported from ``policy``) so a broken policy is caught.
+
+    ``pending_first``: the profile's ``aggregate_pending_until_all_finish`` reading.
+    """
     values = set(statuses.values())
+    if pending_first and _PENDING in values:
+        return _PENDING
     if _FAILED in values:
         return _FAILED
     if _PENDING in values:
@@ -230,7 +237,9 @@ def _aggregates(world: World) -> None:
                     **where,
                 )
         else:
-            expected = _aggregate(statuses)
+            expected = _aggregate(
+                statuses, pending_first=world.profile.aggregate_pending_until_all_finish
+            )
             if status is not expected and not (status is _REPLICA and expected is _COMPLETED):
                 shown = "absent" if status is None else status.value
                 msg = (
