@@ -215,6 +215,13 @@ class _Replicator(_Timing):
                 self._events.append(self._event(notification, task))
         if self._rtc_open:  # the task is done: its RTC deadline no longer matters
             self._rtc_open.pop(task.sequence, None)
+        if self._recorder is not None:
+            self._recorder.close(
+                task.sequence,
+                self._clock_us,
+                replicated=verdict is not _FAILED_VERDICT,
+                failed=len(failures),
+            )
         if verdict is _FAILED_VERDICT:
             return new_step_result(task, _FAILED, applied.reason)
         return new_step_result(task, _COMPLETED)

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from s3repl.engine._queue import OrderPolicy
+from s3repl.engine._series import RecorderState
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent
 from s3repl.model import FrozenMap, ReplicationTask
@@ -49,6 +50,7 @@ class EngineState(EngineMemento):
             from the seed, for states saved before it existed).
         busy_until: per destination bucket, until when it is busy (simulated
             microseconds; issue 12's throughput queue).
+        metrics: the metric recorder's state, ``None`` when not recording.
         rtc_open: the RTC tasks still pending with their threshold deadline
             (microseconds), earliest first, under a latency model (R-129).
     """
@@ -67,3 +69,4 @@ class EngineState(EngineMemento):
     latency_rng: RandomState | None = None
     busy_until: FrozenMap[str, int] = attrs.field(factory=FrozenMap)
     rtc_open: tuple[tuple[int, ReplicationTask], ...] = ()
+    metrics: RecorderState | None = None
