@@ -212,7 +212,7 @@ class _Replicator(_Timing):
             for notification in notifications:
                 if notification.kind == _AFTER_THRESHOLD:
                     self._missed_threshold.pop(task.sequence, None)
-                self._events.append(self._event(notification, task))
+                self._emit(self._event(notification, task))
         if self._rtc_open:  # the task is done: its RTC deadline no longer matters
             self._rtc_open.pop(task.sequence, None)
         if self._recorder is not None:
@@ -270,7 +270,7 @@ class _Replicator(_Timing):
             version = self._store.find(task.source_bucket, task.key, task.version_id)
             if policy.rtc_late(rule, task, version, now):
                 self._missed_threshold[task.sequence] = None
-                self._events.append(self._event(policy.MISSED_THRESHOLD, task))
+                self._emit(self._event(policy.MISSED_THRESHOLD, task))
 
     def _event(self, notification: policy.Notification, task: ReplicationTask) -> ReplicationEvent:
         """The event notification, with what every event carries (R-128..R-130)."""

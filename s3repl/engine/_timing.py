@@ -112,7 +112,7 @@ class _Timing(_EngineCore):
             version = self._store.find(task.source_bucket, task.key, task.version_id)
             if policy.rtc_late(rule, task, version, self.now):
                 self._missed_threshold[sequence] = None
-                self._events.append(self._event(policy.MISSED_THRESHOLD, task))
+                self._emit(self._event(policy.MISSED_THRESHOLD, task))
 
     def run_until(
         self, when: dt.datetime, *, steps_max: int = RUN_UNTIL_STEPS_MAX
