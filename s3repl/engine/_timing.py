@@ -22,13 +22,12 @@ import datetime as dt
 import heapq
 from typing import TYPE_CHECKING
 
-import attrs
-
 from s3repl import policy
 from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine.results import ReplicationEvent
 from s3repl.errors import StepLimitExceededError
 from s3repl.model import ObjectVersion, ReplicationTask, StepResult, TaskKind
+from s3repl.model._fastbuild import new_task
 from s3repl.world import Version
 
 __all__: list[str] = []
@@ -77,7 +76,18 @@ class _Timing(_EngineCore):
         )
         self._busy_until[task.destination_bucket] = scheduled.busy_until_us
         self._watch_rtc(task, version)
-        return attrs.evolve(task, due_us=scheduled.due_us)
+        # The fast builder: the fields are the task's own, already validated.
+        return new_task(
+            task.source_bucket,
+            task.destination_bucket,
+            task.key,
+            task.version_id,
+            task.rule_id,
+            task.kind,
+            scheduled.due_us,
+            task.sequence,
+            task.replica_modification,
+        )
 
     def _watch_rtc(self, task: ReplicationTask, version: Version) -> None:
         """Keep the task's RTC deadline if the threshold covers it (R-129, R-132)."""
