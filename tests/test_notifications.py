@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import boto3
 import pytest
+from aws_env import no_aws_env  # noqa: F401 - a fixture, used by name
+from botocore.exceptions import ClientError
 
 from s3repl import Engine, Profile
+from s3repl.aws import mock
 from s3repl.engine.notifications import (
     NotificationConfiguration,
     NotificationTarget,
@@ -308,3 +312,27 @@ def test_value_api_builds_targets() -> None:
     (message,) = eng.notifications(FUNCTION)
     when = dt.datetime.fromisoformat(message["Records"][0]["eventTime"].replace("Z", "+00:00"))
     assert when.tzinfo is not None
+
+
+@pytest.mark.usefixtures("no_aws_env")
+def test_r128_boto3_put_and_get_through_the_mock() -> None:
+    """R-128: boto3's Put/GetBucketNotificationConfiguration reach the engine through
+    ``s3repl.aws.mock`` (S3's XML on the wire), and its errors come back as S3's."""
+    eng = world()
+    config = queue(["s3:ObjectCreated:*"], prefix="in/")
+    with mock(eng):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.put_bucket_notification_configuration(Bucket="src", NotificationConfiguration=config)
+        got = s3.get_bucket_notification_configuration(Bucket="src")
+        s3.put_object(Bucket="src", Key="in/a", Body=b"x")
+        with pytest.raises(ClientError) as caught:
+            s3.put_bucket_notification_configuration(
+                Bucket="src", NotificationConfiguration=queue(["s3:Object:Nope"])
+            )
+    assert (
+        got["QueueConfigurations"]
+        == eng.get_bucket_notification_configuration("src")["QueueConfigurations"]
+    )
+    assert caught.value.response["Error"]["Code"] == "InvalidArgument"
+    (message,) = eng.notifications(QUEUE)
+    assert message["Records"][0]["s3"]["object"]["key"] == "in/a"
