@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import attrs
-
 from s3repl import policy
 from s3repl.engine._core import EPOCH
-from s3repl.engine._timing import _Timing
+from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
@@ -180,7 +178,7 @@ class _Replicator(_Timing):
         verdict = applied.verdict
         if verdict is _RETRY:
             assert applied.retry_at_us is not None  # apply sets it for every retry
-            self._push_task(attrs.evolve(task, due_us=applied.retry_at_us))
+            self._push_task(_with_due(task, applied.retry_at_us))
             return new_step_result(task, _PENDING)
         store = self._store
         write = applied.write
