@@ -353,3 +353,33 @@ def test_pickled_engine_keeps_its_time_state() -> None:
         each.put_object("src", "b", b"x" * 1000)
         each.advance(seconds=1200)
     assert copy.snapshot() == eng.snapshot()
+
+
+def test_a_destination_may_have_its_own_limits() -> None:
+    """Issue 12: a named destination takes its own bandwidth and throughput; others
+    keep the model's; a scenario table spells them as a nested mapping."""
+    model = LatencyModel.from_mapping(
+        {
+            "tail_shape": None,
+            "bandwidth_bytes_per_second": 1_000,
+            "destinations": {"slow": {"bandwidth_bytes_per_second": 100}},
+        }
+    )
+    assert model.limits_of("slow") == (100, 3_500)
+    assert model.limits_of("other") == (1_000, 3_500)
+    common: dict[str, Any] = {
+        "source_region": "us-east-1",
+        "destination_region": "us-east-1",
+        "size": 1_000,
+        "draw": 0.0,
+        "now_us": 0,
+        "busy_until_us": 0,
+    }
+    slow = replication_delay(model, destination_bucket="slow", **common)
+    other = replication_delay(model, destination_bucket="other", **common)
+    assert (slow.due_us, other.due_us) == (11 * SECOND_US, 2 * SECOND_US)
+    with pytest.raises(ValueError, match="bandwidth"):
+        LatencyModel(destinations={"slow": {"bandwith_bytes_per_second": 1}})
+    with pytest.raises(ValueError, match="operations_per_second"):
+        LatencyModel(destinations={"slow": {"operations_per_second": 0}})
+    assert LatencyModel(destinations={"b": {}, "a": {}}).destinations[0][0] == "a"
