@@ -9,12 +9,15 @@ The configuration shape and event types are botocore's (``NotificationConfigurat
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from typing import Any
 
 import boto3
 import pytest
 from aws_env import no_aws_env  # noqa: F401 - a fixture, used by name
 from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine, Profile
 from s3repl.aws import mock
@@ -336,3 +339,28 @@ def test_r128_boto3_put_and_get_through_the_mock() -> None:
     assert caught.value.response["Error"]["Code"] == "InvalidArgument"
     (message,) = eng.notifications(QUEUE)
     assert message["Records"][0]["s3"]["object"]["key"] == "in/a"
+
+
+keys = st.text(alphabet="ab/.", min_size=1, max_size=6)
+
+
+@given(
+    written=st.lists(keys, max_size=12),
+    prefix=st.none() | st.text(alphabet="ab/", max_size=2),
+    suffix=st.none() | st.text(alphabet="b.", max_size=2),
+)
+def test_r128_a_target_receives_exactly_the_keys_its_filter_matches(
+    written: list[str], prefix: str | None, suffix: str | None
+) -> None:
+    """R-128: ``ObjectCreated`` reaches the queue once per write whose key has the
+    prefix and the suffix, in write order, and for no other write."""
+    eng = world()
+    filters = {name: value for name, value in (("prefix", prefix), ("suffix", suffix)) if value}
+    eng.put_bucket_notification_configuration("src", queue(["s3:ObjectCreated:*"], **filters))
+    for key in written:
+        eng.put_object("src", key, b"x")
+    delivered = [m["Records"][0]["s3"]["object"]["key"] for m in eng.notifications(QUEUE)]
+    expected = [
+        key for key in written if key.startswith(prefix or "") and key.endswith(suffix or "")
+    ]
+    assert delivered == [urllib.parse.quote_plus(key, safe="/") for key in expected]
