@@ -9,6 +9,7 @@ Maximum), ``OperationsPendingReplication`` (Count, Maximum),
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pytest
@@ -227,3 +228,38 @@ def _check(eng: Engine, *, quiet: bool) -> None:
         assert last_pending >= snapshot.operations_pending
         assert last_size >= snapshot.bytes_pending
     assert sum(p.value for p in failed[0].points) == snapshot.operations_failed
+
+
+@given(count=st.integers(1, 40), quantile=st.floats(0, 1))
+def test_r131_latency_quantiles_are_within_one_percent(count: int, quantile: float) -> None:
+    """R-131: ``latency_quantiles`` answers the nearest-rank quantile of the operations'
+    replication latencies within 1 % (the maximum exactly), at bounded memory."""
+    eng = world("dst")
+    eng.record_metrics(resolution_seconds=60)
+    puts = [eng.put_object("src", f"k{n}", b"x") for n in range(count)]
+    steps = eng.advance(seconds=count + 5)
+    landed = {s.task.key: s.task.due_us for s in steps}
+    epoch = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    exact = sorted(landed[v.key] / 1e6 - (v.last_modified - epoch).total_seconds() for v in puts)
+    rank = max(1, math.ceil(quantile * count))
+    answer = eng.latency_quantiles((quantile, 1.0))
+    assert answer is not None
+    assert answer[0] == pytest.approx(exact[rank - 1], rel=0.01)
+    assert answer[1] == pytest.approx(exact[-1], abs=1e-6)
+
+
+def test_latency_quantiles_without_replications_and_bad_quantiles() -> None:
+    """Issue 12: nothing replicated yet answers None; a quantile outside [0, 1] and an
+    engine not recording are clear errors; snapshots carry the histogram."""
+    eng = world("dst")
+    with pytest.raises(ValueError, match="record_metrics"):
+        eng.latency_quantiles()
+    eng.record_metrics()
+    assert eng.latency_quantiles() is None
+    with pytest.raises(ValueError, match="quantiles"):
+        eng.latency_quantiles((1.5,))
+    eng.put_object("src", "k", b"x")
+    eng.advance(seconds=10)
+    restored = Engine.from_snapshot(eng.snapshot())
+    assert restored.latency_quantiles() == eng.latency_quantiles()
+    assert eng.latency_quantiles(destination="elsewhere") is None
