@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from s3repl import Engine, Profile, ReplicationStatus
+from s3repl._worldfile import WorldFileError, load_world
 from s3repl.errors import NothingPendingError, StepLimitExceededError
 from s3repl.policy import (
     TAIL_FACTOR_MAX,
@@ -383,3 +384,16 @@ def test_a_destination_may_have_its_own_limits() -> None:
     with pytest.raises(ValueError, match="operations_per_second"):
         LatencyModel(destinations={"slow": {"operations_per_second": 0}})
     assert LatencyModel(destinations={"b": {}, "a": {}}).destinations[0][0] == "a"
+
+
+def test_a_world_file_sets_the_latency_model() -> None:
+    """Issue 12: a world file's ``profile.latency`` table builds the latency model; a
+    misspelt setting is refused at its path."""
+    engine = load_world({"profile": {"latency": {"same_region_seconds": 2, "tail_shape": 3}}})
+    assert engine.profile.latency == LatencyModel(same_region_seconds=2, tail_shape=3)
+    with pytest.raises(WorldFileError) as caught:
+        load_world({"profile": {"latency": {"same_region_second": 2}}})
+    assert caught.value.path == "profile.latency"
+    assert "same_region_second" in caught.value.reason
+    with pytest.raises(WorldFileError, match="latency settings"):
+        load_world({"profile": {"latency": 3}})
