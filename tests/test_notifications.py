@@ -27,7 +27,7 @@ from s3repl.engine.notifications import (
     TargetKind,
     event_matches,
 )
-from s3repl.errors import InvalidArgument, MalformedXML, NoSuchBucket
+from s3repl.errors import InvalidArgument, MalformedXML, NoSuchBucket, S3Error
 from s3repl.profile import LatencyModel
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
@@ -117,6 +117,11 @@ def test_r128_configuration_round_trips() -> None:
           "TopicConfigurations": [{"TopicArn": TOPIC, "Events": ["s3:ObjectCreated:*"]}]},
          InvalidArgument, "overlap"),
         ({"QueueConfiguration": []}, MalformedXML, "well-formed"),
+        ({"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"],
+          "Filter": {"Key": "logs/"}}]}, MalformedXML, "well-formed"),
+        ({"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"],
+          "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]},
+         InvalidArgument, "prefix or suffix"),
         ({"QueueConfigurations": [{"QueueArn": QUEUE}]}, MalformedXML, "well-formed"),
     ],
 )  # fmt: skip
@@ -364,3 +369,31 @@ def test_r128_a_target_receives_exactly_the_keys_its_filter_matches(
         key for key in written if key.startswith(prefix or "") and key.endswith(suffix or "")
     ]
     assert delivered == [urllib.parse.quote_plus(key, safe="/") for key in expected]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(
+        ["s3:ObjectCreated:*", "prefix", "suffix", QUEUE, TOPIC, "Key", "x"]
+    ),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(
+            ["QueueConfigurations", "TopicConfigurations", "QueueArn", "TopicArn", "Events",
+             "Filter", "Key", "FilterRules", "Name", "Value", "Id"]
+        ),
+        inner,
+        max_size=4,
+    ),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@given(document=json_values)
+def test_r128_any_document_is_accepted_or_refused_with_an_s3_error(document: Any) -> None:
+    """R-128: whatever the document, Put answers, or refuses with an S3 error (never
+    another exception), and a refusal changes nothing."""
+    eng = world()
+    try:
+        eng.put_bucket_notification_configuration("src", document)
+    except S3Error:
+        assert eng.get_bucket_notification_configuration("src") == {}
