@@ -101,7 +101,11 @@ def _limits(value: object) -> tuple[tuple[str, DestinationLimits], ...]:
         msg = f"destinations must map bucket names to limits, got {value!r}"
         raise TypeError(msg)
     out: dict[str, DestinationLimits] = {}
-    for bucket, limits in pairs:
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            msg = f"destinations must map bucket names to limits, got {value!r}"
+            raise TypeError(msg)
+        bucket, limits = pair
         if isinstance(limits, Mapping):
             known = ("bandwidth_bytes_per_second", "operations_per_second")
             unknown = sorted(str(key) for key in limits if key not in known)

@@ -12,6 +12,8 @@ import pickle
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine, Profile, ReplicationStatus
 from s3repl._worldfile import WorldFileError, load_world
@@ -397,3 +399,39 @@ def test_a_world_file_sets_the_latency_model() -> None:
     assert "same_region_second" in caught.value.reason
     with pytest.raises(WorldFileError, match="latency settings"):
         load_world({"profile": {"latency": 3}})
+
+
+settings_values = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats()
+    | st.text(max_size=3)
+    | st.dictionaries(st.text(max_size=3), st.integers(0, 3), max_size=2)
+)
+settings_keys = st.sampled_from(
+    [
+        "same_region_seconds",
+        "across_oceans_seconds",
+        "bandwidth_bytes_per_second",
+        "tail_shape",
+        "destinations",
+        "unknown",
+    ]
+)
+
+
+@given(settings=st.dictionaries(settings_keys, settings_values, max_size=4))
+def test_from_mapping_builds_or_refuses_clearly(settings: dict[str, Any]) -> None:
+    """Issue 12: any scenario table builds a valid model or is refused with a
+    ``ValueError``/``TypeError`` naming the setting (never another exception)."""
+    problem: Exception | None = None
+    try:
+        model = LatencyModel.from_mapping(settings)
+    except (ValueError, TypeError) as err:
+        problem = err
+    if problem is None:
+        assert model.same_region_seconds >= 0
+    else:
+        text = str(problem)
+        assert any(key in text for key in settings) or "destination" in text
