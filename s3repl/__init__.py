@@ -44,7 +44,7 @@ if _typing.TYPE_CHECKING:
         StorageClass,
         TaskKind,
     )
-    from s3repl.profile import Profile
+    from s3repl.profile import LatencyModel, Profile
     from s3repl.validate import Finding, Problem, check_requirements, validate_replication
     from s3repl.world import World
 
@@ -57,6 +57,7 @@ __all__ = [
     "FailureReason",
     "FaultPlan",
     "Finding",
+    "LatencyModel",
     "NothingPendingError",
     "ObjectVersion",
     "Problem",
@@ -114,7 +115,7 @@ _HOMES: dict[str, str] = {
         ),
         "s3repl.model",
     ),
-    "Profile": "s3repl.profile",
+    **dict.fromkeys(("LatencyModel", "Profile"), "s3repl.profile"),
     **dict.fromkeys(
         ("Finding", "Problem", "check_requirements", "validate_replication"), "s3repl.validate"
     ),
