@@ -223,6 +223,7 @@ class Setup:
 
     make_engine: Callable[[], Engine]
     buckets: tuple[str, ...]
+    sources: tuple[str, ...]
     acl_buckets: tuple[str, ...]
     keys: tuple[str, ...]
     tag_sets: tuple[dict[str, str], ...]
@@ -376,6 +377,12 @@ def build_setup(
     return Setup(
         make_engine=make_engine,
         buckets=names,
+        sources=tuple(
+            name
+            for name in names
+            if snapshot.buckets[name].replication is not None
+            or any(bucket == name for bucket, _ in configs)
+        ),
         acl_buckets=acl_buckets,
         keys=tuple(keys),
         tag_sets=tuple(unique_sets),

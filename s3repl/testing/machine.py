@@ -60,6 +60,7 @@ from s3repl.testing._machine_setup import (
     DEFAULT_ROLE,
     GLACIER,
     KMS,
+    PLAIN,
     SSE_C,
     Setup,
     build_setup,
@@ -117,7 +118,13 @@ def _targets(kind: str) -> st.SearchStrategy[Any]:
     return st.runner().flatmap(lambda machine: machine._targets_of(kind))
 
 
-_BUCKETS = _choose(lambda s: s.buckets)
+#: A bucket to write to: half the time one that replicates (where the bugs are).
+_BUCKETS = st.runner().flatmap(
+    lambda machine: st.one_of(
+        *([st.sampled_from(machine.setup().sources)] if machine.setup().sources else []),
+        st.sampled_from(machine.setup().buckets),
+    )
+)
 _KEYS = _choose(lambda s: s.keys)
 _TAG_SETS = _choose(lambda s: s.tag_sets)
 
@@ -290,7 +297,8 @@ class ReplicationMachine(RuleBasedStateMachine):
         version = world.version(bucket, key, version_id)
         if not isinstance(version, ObjectVersion):
             return
-        if version.replication_status is ReplicationStatus.REPLICA:
+        replica = self.tracker.is_replica(bucket, key, version_id)
+        if replica or version.replication_status is ReplicationStatus.REPLICA:
             self._exempt.add((bucket, key, version_id))
             return
         config = world.buckets[bucket].replication
@@ -344,10 +352,14 @@ class ReplicationMachine(RuleBasedStateMachine):
 
     @initialize()
     def populate(self) -> None:
-        """Start with one replicated version of every key in every replicating bucket.
+        """Start with replicated versions of every key in every replicating bucket.
 
-        So that from the first rule on there are replicas to tag, versions with copies
-        to delete by version id, and current versions to be overtaken by late arrivals.
+        Every key with a plain put, every tag set at least once, and in the first
+        replicating bucket every key with an SSE-KMS put too; then a delete marker on
+        every other key; each write's routing checked at once (SPEC section 3), then
+        every task stepped.  So that a routing bug shows in the first example, and from
+        the first rule on there are replicas to tag, versions with copies to delete by
+        version id, and current versions to be overtaken by late arrivals.
         """
         with self._checked():
             setup = self.setup()
@@ -357,13 +369,16 @@ class ReplicationMachine(RuleBasedStateMachine):
             # first key), so that a property about tags can fail in the first example.
             writes = [(key, sets[index % len(sets)]) for index, key in enumerate(setup.keys)]
             writes += [(setup.keys[0], tags) for tags in sets[len(setup.keys) :]]
-            for bucket in setup.buckets:
-                if world.buckets[bucket].replication is None:
-                    continue
+            sources = [b for b in setup.buckets if world.buckets[b].replication is not None]
+            for bucket in sources:
                 for key, tags in writes:
-                    self._writes += 1
-                    body = f"{key}#{self._writes}".encode()
-                    self._call(Call("put_object", (bucket, key, body), {"tags": tags}))
+                    self._put(bucket, key, tags, PLAIN)
+            if KMS in setup.variants and sources:
+                for key, tags in writes[: len(setup.keys)]:
+                    self._put(sources[0], key, tags, KMS)
+            for bucket in sources:
+                for key in setup.keys[1::2]:
+                    self._delete(bucket, key)
             self._touch(*setup.keys)
             self._stepping(self._sources())
 
@@ -371,32 +386,38 @@ class ReplicationMachine(RuleBasedStateMachine):
     def put(self, bucket: str, key: str, tags: dict[str, str], variant: str) -> None:
         """Put a new version (plain, SSE-KMS, SSE-C or GLACIER) and check its routing."""
         with self._checked():
-            self._writes += 1
-            extra: dict[str, Any] = {"tags": tags} if tags else {}
-            if variant == KMS:
-                region = self.engine.get_bucket(bucket).region
-                keys = [k for k in self.setup().kms_keys if k.split(":")[3] == region]
-                extra["server_side_encryption"] = "aws:kms"
-                extra["sse_kms_key_id"] = (keys or list(self.setup().kms_keys))[0]
-            elif variant == SSE_C:
-                extra["sse_customer_algorithm"] = "AES256"
-            elif variant == GLACIER:
-                extra["storage_class"] = "GLACIER"
-            body = f"{key}#{self._writes}".encode()
-            version = self._call(Call("put_object", (bucket, key, body), extra))
-            self._may_vanish = self._null_versions(bucket, key)
-            self._touch(key)
-            check_routing(self.engine, bucket, key, version.version_id)
+            self._put(bucket, key, tags, variant)
+
+    def _put(self, bucket: str, key: str, tags: dict[str, str], variant: str) -> None:
+        self._writes += 1
+        extra: dict[str, Any] = {"tags": tags} if tags else {}
+        if variant == KMS:
+            region = self.engine.get_bucket(bucket).region
+            keys = [k for k in self.setup().kms_keys if k.split(":")[3] == region]
+            extra["server_side_encryption"] = "aws:kms"
+            extra["sse_kms_key_id"] = (keys or list(self.setup().kms_keys))[0]
+        elif variant == SSE_C:
+            extra["sse_customer_algorithm"] = "AES256"
+        elif variant == GLACIER:
+            extra["storage_class"] = "GLACIER"
+        body = f"{key}#{self._writes}".encode()
+        version = self._call(Call("put_object", (bucket, key, body), extra))
+        self._may_vanish = self._may_vanish | self._null_versions(bucket, key)
+        self._touch(key)
+        check_routing(self._world(), bucket, key, version.version_id)
 
     @rule(bucket=_BUCKETS, key=_KEYS)
     def delete(self, bucket: str, key: str) -> None:
         """Delete without version id (a delete marker where versioned) and check routing."""
         with self._checked():
-            result = self._call(Call("delete_object", (bucket, key)))
-            self._may_vanish = self._null_versions(bucket, key)
-            self._touch(key)
-            if result.delete_marker and result.version_id is not None:
-                check_routing(self.engine, bucket, key, result.version_id)
+            self._delete(bucket, key)
+
+    def _delete(self, bucket: str, key: str) -> None:
+        result = self._call(Call("delete_object", (bucket, key)))
+        self._may_vanish = self._may_vanish | self._null_versions(bucket, key)
+        self._touch(key)
+        if result.delete_marker and result.version_id is not None:
+            check_routing(self._world(), bucket, key, result.version_id)
 
     @precondition(lambda self: self._exists("delete"))
     @rule(version=_targets("delete"))

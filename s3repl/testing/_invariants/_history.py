@@ -141,6 +141,16 @@ class StatusTracker:
         twin.vanished = self.vanished
         return twin
 
+    def is_replica(self, bucket: str, key: str, version_id: str) -> bool | None:
+        """Whether the version was a replica when first observed; ``None`` if never seen.
+
+        Decided once, when it appeared (a ``REPLICA`` status, or a copy of another
+        bucket's version), so a replica whose change is travelling back under replica
+        modification sync (``PENDING``, R-122) still counts as one.
+        """
+        seen = self._seen.get((bucket, key, version_id))
+        return None if seen is None else seen.replica
+
     def observe(
         self, engine_or_world: EngineOrWorld, *, keys: Collection[str] | None = None
     ) -> None:
