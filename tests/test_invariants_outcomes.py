@@ -189,7 +189,8 @@ def test_an_acl_change_that_never_travels_is_flagged() -> None:
 
 
 def test_a_configuration_naming_an_unversioned_bucket_must_be_refused() -> None:
-    """PutBucketReplication refuses an unversioned destination (R-003)."""
+    """PutBucketReplication refuses an unversioned destination (R-003), and answers as
+    validate_replication does in the same world (R-055)."""
     engine = default_world(seed=1)
     config = {
         "Role": DEFAULT_ROLE,

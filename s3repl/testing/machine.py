@@ -176,8 +176,15 @@ class ReplicationMachine(RuleBasedStateMachine):
 
     @classmethod
     def setup(cls) -> Setup:
-        """Return this class's configuration (the default one is built on first use)."""
-        cached = cls.__dict__.get("_setup_cache")
+        """Return this class's configuration (the default one is built on first use).
+
+        A subclass of a configured class (one ``replication_machine`` made) shares its
+        configuration; ``ReplicationMachine`` itself builds the default one.
+        """
+        cached = next(
+            (k.__dict__["_setup_cache"] for k in cls.__mro__ if k.__dict__.get("_setup_cache")),
+            None,
+        )
         if cached is None:
             cached = build_setup(
                 world=None,
