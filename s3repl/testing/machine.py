@@ -4,20 +4,31 @@ Theory of operation.  :class:`ReplicationMachine` is a ``RuleBasedStateMachine``
 rules are S3 calls and replication steps: puts (with tags, SSE-KMS, SSE-C or an archived
 storage class), delete markers, deletes by version id, tag and ACL changes,
 configuration swaps, lifecycle expirations, fault plans on and off, stepping *any*
-pending task (so every interleaving is reachable, R-141) and running to the end.  After
-every rule it checks:
+pending task (so every interleaving is reachable, R-141) and stepping every pending
+task once.  Each run starts by writing every key (and tag set) and checking where each
+write was routed, so that a routing bug fails the first example.  After every rule it
+checks:
 
-- the whole-world safety invariants (:func:`~s3repl.testing.invariants.check_all`);
-- the status history (:class:`~s3repl.testing.invariants.StatusTracker`), and that no
-  version vanished except the one a call deleted itself (R-103);
+- the safety invariants (:func:`~s3repl.testing.invariants.check_all`) and the status
+  history (:class:`~s3repl.testing.invariants.StatusTracker`) on the keys the rule
+  touched (every check reads one key at a time, so this is all the rule could break,
+  and the cost does not grow with the world), and that no version vanished except the
+  one a call deleted itself (R-103);
 - right after a write, where it was routed (an independent oracle of SPEC section 3,
   :func:`~s3repl.testing.invariants.check_routing`); right after a step, the copy it
-  wrote (:func:`~s3repl.testing.invariants.check_replica_written`); around a delete by
+  wrote (:func:`~s3repl.testing.invariants.check_replica_written`), a FAILED step's
+  reason against the world (a transient outage never ends in FAILED) and its event and
+  count (:func:`~s3repl.testing.invariants.check_failures_explained`,
+  :func:`~s3repl.testing.invariants.check_failure_reported`); around a delete by
   version id, that it changed nothing else
-  (:func:`~s3repl.testing.invariants.check_version_delete_not_replicated`).
+  (:func:`~s3repl.testing.invariants.check_version_delete_not_replicated`); after a
+  configuration swap, that PutBucketReplication answered as SPEC and validation say
+  (:func:`~s3repl.testing.invariants.check_configuration_answer`).
 
 At teardown it switches faults off, runs to the end and checks convergence
-(:func:`~s3repl.testing.invariants.check_converged`) and the user's policy properties.
+(:func:`~s3repl.testing.invariants.check_converged`), the replicas' metadata
+(:func:`~s3repl.testing.invariants.check_metadata_converged`) and the user's policy
+properties.
 
 Users do not subclass: :func:`replication_machine` returns a configured class to run::
 
