@@ -58,7 +58,7 @@ def _env(tree: Path) -> dict[str, str]:
 
 
 def run_suite(mutant: Mutant, tree: Path, budget: float) -> tuple[str, float]:
-    """Run the mutant's test files in ``tree``: ``killed``, ``survived`` or ``timeout``."""
+    """Run the mutant's test files in ``tree``: killed (by which test), survived, timeout."""
     started = time.perf_counter()
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
     try:
@@ -77,7 +77,9 @@ def run_suite(mutant: Mutant, tree: Path, budget: float) -> tuple[str, float]:
     if done.returncode == 0:
         return "survived", elapsed
     if done.returncode == 1:
-        return "killed", elapsed
+        failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+        first = failed[0].split(" ")[1].split("::")[-1] if failed else "?"
+        return f"killed by `{first}`", elapsed
     tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
     return f"error {done.returncode}: {' / '.join(tail)}", elapsed
 
