@@ -7,9 +7,9 @@ every step of it met.
 
 Why ask policy.  A failure reason is right when the world explains it (R-124, R-127):
 a missing permission, a disabled key, an unversioned destination.  Which row of the
-checks table a world fails is :func:`s3repl.policy.decide`'s reading of
-:data:`~s3repl.policy.CHECKS`, the same table the findings read
-(:func:`~s3repl.policy.unmet_checks`); re-deriving it here would be a second copy of
+checks table a world fails is ``s3repl.policy.decide``'s reading of
+``s3repl.policy.CHECKS``, the same table the findings read
+(``s3repl.policy.unmet_checks``); re-deriving it here would be a second copy of
 the table.  Asking ``decide`` directly (no engine cache, no fault plan) is what makes
 the check catch a transient outage recorded as a permanent failure, a failure the
 engine's caches invented, or a reason recorded for the wrong destination; the rows
@@ -55,7 +55,7 @@ def explained_failure(engine_or_world: EngineOrWorld, result: StepResult) -> Fai
 
     The answer of policy's checks for the task in this world, with no fault in force:
     no source bucket, no configuration, the version gone, or the first row of
-    :data:`~s3repl.policy.CHECKS` that does not hold (:func:`s3repl.policy.decide`).
+    ``s3repl.policy.CHECKS`` that does not hold (``s3repl.policy.decide``).
     """
     world = _world(engine_or_world)
     task = result.task
@@ -207,7 +207,7 @@ def check_configuration_answer(
     when it succeeded).  Independently of validation: a configuration naming a
     destination that does not exist or whose versioning is not ``Enabled`` (disabled
     rules included) is refused (R-003).  And the call agrees with
-    :func:`s3repl.validate.validate_replication` on the same world: refused exactly
+    ``s3repl.validate.validate_replication`` on the same world: refused exactly
     when it finds a problem, with the code of its first one (R-055).
 
     Raises:
