@@ -86,7 +86,7 @@ WHOLE_WORLD_CHECKS = (
 
 def replicated() -> Engine:
     """``a`` to dst then a delete marker to dst; ``logs/a`` tagged public to dst and dst2."""
-    engine = default_world(seed=3)
+    engine = default_world(seed=3, profile=Profile.aws())  # without the Not rule
     engine.put_object("src", "a", b"one")
     engine.put_object("src", "logs/a", b"two", tags={"class": "public"})
     engine.delete_object("src", "a")
@@ -478,13 +478,16 @@ def test_tracker_allows_a_marker_uncovering_a_pending_version_later() -> None:
 
 
 def test_routing_passes_right_after_writes() -> None:
-    """A put and a delete marker go exactly where the winning rules send them (R-063, R-087)."""
+    """A put and a delete marker go exactly where the winning rules send them (R-063, R-069,
+    R-087)."""
     engine = default_world(seed=2)
     cases = [
-        ("a", {}, ["dst"]),
+        ("a", {}, ["dst", "dst2"]),  # dst2 by the Not rule
+        ("tmp/a", {}, ["dst"]),  # which excludes tmp/
+        ("xtmp/a", {}, ["dst", "dst2"]),  # a prefix, not a substring (R-060)
         ("logs/a", {"class": "public"}, ["dst", "dst2"]),
         ("secure/a", {}, ["dst", "dst2"]),  # the KMS opt-in adds objects, excludes none
-        ("b", {"class": "secret"}, ["dst"]),
+        ("tmp/b", {"class": "secret"}, ["dst"]),
     ]
     for key, tags, destinations in cases:
         version = engine.put_object("src", key, b"x", tags=tags)
@@ -883,7 +886,7 @@ def test_converged_passes_after_a_run_with_a_failure() -> None:
 def test_converged_fires_while_tasks_are_pending() -> None:
     """Nothing may be pending after the run (R-124)."""
     engine = default_world(seed=2)
-    engine.put_object("src", "a", b"x")
+    engine.put_object("src", "tmp/a", b"x")  # to dst only
     with pytest.raises(ConvergenceViolation, match="1 replication tasks are still pending"):
         check_converged(engine)
 

@@ -2,7 +2,7 @@
 
 Theory of operation.  Each check reads a :class:`~s3repl.world.World` (an engine is
 snapshotted first) and raises an :class:`InvariantViolation` subclass naming the
-bucket, key and version id, what broke, and the SPEC requirement.  They come in four
+bucket, key and version id, what broke, and the SPEC requirement.  They come in five
 kinds, by what they need to see:
 
 1. *Whole-world safety* (:func:`check_all` runs them all): every snapshot of a correct
@@ -15,7 +15,13 @@ kinds, by what they need to see:
    caught rather than echoed.
 3. *Across snapshots*: :class:`StatusTracker` (statuses only move forward, R-113,
    R-122, R-124) and :func:`check_version_delete_not_replicated` (R-103).
-4. *Liveness*: :func:`check_converged`, after a run with faults off.
+4. *What a call reports*: :func:`check_failures_explained` (a FAILED step has the
+   reason the world gives it, so a transient outage never ends in FAILED, R-124,
+   R-127), :func:`check_failure_reported` (its event and count, R-129, R-131), and
+   :func:`check_configuration_answer` (``PutBucketReplication`` refuses what R-003
+   refuses and agrees with ``validate_replication``).
+5. *Liveness*: :func:`check_converged` and :func:`check_metadata_converged`, after a
+   run with faults off.
 
 Copies of one version are told apart as S3 does: a copy whose status is ``REPLICA`` is
 a replica.  A replica whose metadata change is travelling back under replica
@@ -35,7 +41,13 @@ from __future__ import annotations
 
 from s3repl.testing._invariants._history import StatusTracker, check_version_delete_not_replicated
 from s3repl.testing._invariants._index import EngineOrWorld
-from s3repl.testing._invariants._liveness import check_converged
+from s3repl.testing._invariants._liveness import check_converged, check_metadata_converged
+from s3repl.testing._invariants._outcomes import (
+    check_configuration_answer,
+    check_failure_reported,
+    check_failures_explained,
+    explained_failure,
+)
 from s3repl.testing._invariants._safety import (
     check_aggregate_status,
     check_all,
@@ -49,11 +61,15 @@ from s3repl.testing._invariants._safety import (
 )
 from s3repl.testing._invariants._violations import (
     AggregateStatusViolation,
+    ConfigurationViolation,
     ConvergenceViolation,
     DeletePropagationViolation,
+    FailureReasonViolation,
+    FailureReportViolation,
     IneligibleReplicaViolation,
     InvariantViolation,
     LifecycleViolation,
+    MetadataConvergenceViolation,
     OwnershipViolation,
     PendingTaskViolation,
     ReplicaContentViolation,
@@ -67,12 +83,16 @@ from s3repl.testing._invariants._writes import check_replica_written, check_rout
 
 __all__ = [
     "AggregateStatusViolation",
+    "ConfigurationViolation",
     "ConvergenceViolation",
     "DeletePropagationViolation",
     "EngineOrWorld",
+    "FailureReasonViolation",
+    "FailureReportViolation",
     "IneligibleReplicaViolation",
     "InvariantViolation",
     "LifecycleViolation",
+    "MetadataConvergenceViolation",
     "OwnershipViolation",
     "PendingTaskViolation",
     "ReplicaContentViolation",
@@ -84,9 +104,13 @@ __all__ = [
     "VersionOrderViolation",
     "check_aggregate_status",
     "check_all",
+    "check_configuration_answer",
     "check_converged",
     "check_eligible_sources",
+    "check_failure_reported",
+    "check_failures_explained",
     "check_lifecycle",
+    "check_metadata_converged",
     "check_no_rereplication",
     "check_ownership",
     "check_pending_tasks",
@@ -96,4 +120,5 @@ __all__ = [
     "check_version_identity",
     "check_version_order",
     "expected_routes",
+    "explained_failure",
 ]

@@ -7,7 +7,7 @@ before and after a delete by version id (R-103).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import attrs
 
@@ -28,6 +28,7 @@ from s3repl.testing._invariants._index import (
     _chain_versions,
     _groups,
     _world,
+    restricted,
 )
 from s3repl.testing._invariants._violations import (
     DeletePropagationViolation,
@@ -140,14 +141,34 @@ class StatusTracker:
         twin.vanished = self.vanished
         return twin
 
-    def observe(self, engine_or_world: EngineOrWorld) -> None:
+    def is_replica(self, bucket: str, key: str, version_id: str) -> bool | None:
+        """Whether the version was a replica when first observed; ``None`` if never seen.
+
+        Decided once, when it appeared (a ``REPLICA`` status, or a copy of another
+        bucket's version), so a replica whose change is travelling back under replica
+        modification sync (``PENDING``, R-122) still counts as one.
+        """
+        seen = self._seen.get((bucket, key, version_id))
+        return None if seen is None else seen.replica
+
+    def observe(
+        self, engine_or_world: EngineOrWorld, *, keys: Collection[str] | None = None
+    ) -> None:
         """Record a snapshot and check every change since the previous one.
+
+        Args:
+            engine_or_world: the engine or its snapshot.
+            keys: observe only these keys' versions (in every bucket), the ones the
+                calls since the previous observation touched; the others are
+                remembered as they were.  ``None``: every key.
 
         Raises:
             StatusTransitionViolation: naming the version and the forbidden move.
             LifecycleViolation: an expiration did not wait for a PENDING version.
         """
         world = _world(engine_or_world)
+        if keys is not None:
+            world = restricted(world, keys)
         for name, settings in world.buckets.items():
             config = settings.replication
             if config is not None and any(_syncs(rule) for rule in config.rules):
@@ -180,9 +201,20 @@ class StatusTracker:
                 )
             seen[ident] = now
         heads = self._check_expirations(world, seen)
-        self.vanished = frozenset(self._seen.keys() - seen.keys())
-        self._seen = seen
-        self._heads = heads
+        if keys is None:
+            self.vanished = frozenset(self._seen.keys() - seen.keys())
+            self._seen = seen
+            self._heads = heads
+            return
+        wanted = set(keys)
+        previous = {ident for ident in self._seen if ident[1] in wanted}
+        self.vanished = frozenset(previous - seen.keys())
+        for ident in previous:
+            del self._seen[ident]
+        self._seen.update(seen)
+        for place in [place for place in self._heads if place[1] in wanted]:
+            del self._heads[place]
+        self._heads.update(heads)
 
     def _check_expirations(
         self, world: World, seen: dict[tuple[str, str, str], _Seen]

@@ -8,13 +8,13 @@ travelling back under replica modification sync, R-122).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TypeAlias
 
 import attrs
 
 from s3repl.engine import Engine
-from s3repl.model import NULL_VERSION_ID, DeleteMarker, ReplicationStatus, StorageClass
+from s3repl.model import NULL_VERSION_ID, DeleteMarker, FrozenMap, ReplicationStatus, StorageClass
 from s3repl.world import Version, World
 
 #: What every check accepts, a live engine (snapshotted first) or a snapshot.
@@ -31,6 +31,24 @@ def _world(engine_or_world: EngineOrWorld) -> World:
     if isinstance(engine_or_world, World):
         return engine_or_world
     return engine_or_world.snapshot()
+
+
+def restricted(world: World, keys: Collection[str]) -> World:
+    """The world with only the versions and tasks of ``keys`` (in every bucket).
+
+    Every whole-world check reads a key's versions together with the same key's copies
+    in other buckets and its tasks, never another key's: checking the keys a call
+    touched is checking everything that call could have broken.  O(len(keys) x buckets
+    + pending), whatever the number of objects.
+    """
+    objects = FrozenMap(
+        {
+            bucket: FrozenMap({key: chains[key] for key in keys if key in chains})
+            for bucket, chains in world.objects.items()
+        }
+    )
+    pending = tuple(task for task in world.pending if task.key in keys)
+    return attrs.evolve(world, objects=objects, pending=pending)
 
 
 def _find(world: World, bucket: str, key: str, version_id: str) -> Version | None:

@@ -97,6 +97,22 @@ class ConvergenceViolation(InvariantViolation):
     """After a run with faults off, something is not replicated nor FAILED with a reason."""
 
 
+class FailureReasonViolation(InvariantViolation):
+    """A step FAILED with a reason the world does not give, or did not record it (R-124, R-127)."""
+
+
+class FailureReportViolation(InvariantViolation):
+    """A failure went without its event or its count in the metrics (R-129, R-131)."""
+
+
+class MetadataConvergenceViolation(InvariantViolation):
+    """After the run, a replica's tags, ACL or lock settings are not its source's (R-084..R-086)."""
+
+
+class ConfigurationViolation(InvariantViolation):
+    """PutBucketReplication accepted what SPEC refuses, or disagreed with validation (R-003)."""
+
+
 #: Builds a violation from a detail and an R-nnn (a local helper's type).
 _Fail: TypeAlias = Callable[[str, str], ReplicaContentViolation]
 
