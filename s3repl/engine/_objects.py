@@ -35,7 +35,6 @@ from s3repl.model import (
     Bucket,
     CannedAcl,
     DeleteMarker,
-    FrozenMap,
     ObjectLockLegalHoldStatus,
     ObjectLockMode,
     ObjectOwnership,
@@ -45,7 +44,12 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
-from s3repl.model._fastbuild import evolve_version, new_delete_marker, new_object_version
+from s3repl.model._fastbuild import (
+    evolve_version,
+    new_delete_marker,
+    new_object_version,
+    with_statuses,
+)
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.names import (
     check_object_key,
@@ -73,19 +77,26 @@ def _bytes(body: object, bucket: str) -> bytes:
 
 
 class _WriteSettings(NamedTuple):
-    """A write's options resolved against its bucket: the new version but key and body."""
+    """A write's options resolved against its bucket, but its content (key, body, maps)."""
 
     owner: str
     acl: Acl | None
     storage_class: StorageClass
-    metadata: FrozenMap[str, str]
-    tags: FrozenMap[str, str]
-    content_type: str
     server_side_encryption: ServerSideEncryption
     sse_kms_key_id: str | None
     object_lock_mode: ObjectLockMode | None
     object_lock_retain_until_date: dt.datetime | None
     object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None
+
+
+class _WritePlan(NamedTuple):
+    """How writes with one set of options go: settings, and routes by signature."""
+
+    settings: _WriteSettings
+    #: ``RoutingTable.signature`` of the source's configuration.
+    signature: Callable[[str, Mapping[str, str]], tuple[bool, ...]]
+    #: Routes and created statuses by signature, for the settings' class and encryption.
+    routing: dict[tuple[bool, ...], tuple[Any, ...]]
 
 
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
@@ -255,30 +266,103 @@ class _ObjectOperations(_EngineCore):
         )
         check_object_key(key)
         data = body if type(body) is bytes else _bytes(body, bucket)
-        settings = self._resolve_write(
-            target,
-            caller,
-            metadata,
-            tags,
+        frozen_tags = EMPTY if tags is None else check_tags(tags)
+        frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
+        caches = self._caches
+        world = self._view or self._world()  # the view is built once per change
+        plan: _WritePlan | None = None
+        plan_key: tuple[object, ...] | None = None
+        if (
+            object_lock_mode is None
+            and object_lock_retain_until_date is None
+            and object_lock_legal_hold_status is None
+        ):
+            # Without lock options, a write's settings and where its signature sends it
+            # depend on its options, its caller and the bucket alone: planned once per
+            # world view (PolicyCache.write_plans).
+            plan_key = (
+                bucket,
+                caller,
+                storage_class,
+                server_side_encryption,
+                sse_kms_key_id,
+                sse_customer,
+                acl,
+            )
+            try:
+                plan = caches.write_plans.get(plan_key)
+            except TypeError:  # an unhashable option: _resolve_write names it
+                plan_key = None
+        if plan is None:
+            settings = self._resolve_write(
+                target,
+                caller,
+                acl,
+                storage_class,
+                server_side_encryption,
+                sse_kms_key_id,
+                sse_customer,
+                object_lock_mode,
+                object_lock_retain_until_date,
+                object_lock_legal_hold_status,
+            )
+            plan = _WritePlan(
+                settings,
+                *caches.object_routing(
+                    world, bucket, settings.storage_class, settings.server_side_encryption
+                ),
+            )
+            if plan_key is not None and _timeless(target):
+                caches.write_plans[plan_key] = plan
+        (owner, acl_, klass, sse, kms_key, mode, until, hold), signature, routing = plan
+        now_us = self._tick()
+        if self._caches is not caches:  # a configuration change took effect (R-052)
+            caches, world = self._caches, self._world()
+            signature, routing = caches.object_routing(world, bucket, klass, sse)
+        if parts is None:
+            etag = self._etag_of(data)
+        else:
+            digest = hashlib.md5(usedforsecurity=False)
+            for part in parts:
+                digest.update(hashlib.md5(part, usedforsecurity=False).digest())
+            etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
+        created = routing.get(signature(key, frozen_tags))
+        if created is None:  # a signature not routed yet in this world view
+            created = caches.new_object_routes(world, bucket, key, frozen_tags, klass, sse)
+        routes, status, statuses = created
+        self._sequence = sequence = self._sequence + 1
+        # The fields in ObjectVersion's order, positionally (see _fastbuild).
+        version = new_object_version(
+            key,
+            self._version_id_for(target.versioning),
+            _when(now_us),  # last_modified
+            etag,
+            len(data),  # size
+            owner,
+            klass,  # storage_class
+            frozen_metadata,
+            frozen_tags,
+            status,  # replication_status
+            sse,  # server_side_encryption
+            kms_key,  # sse_kms_key_id
+            mode,  # object_lock_mode
+            until,  # object_lock_retain_until_date
+            hold,  # object_lock_legal_hold_status
+            True,  # noqa: FBT003 - is_latest, as returned; reads recompute it from the chain
             content_type,
-            acl,
-            storage_class,
-            server_side_encryption,
-            sse_kms_key_id,
-            sse_customer,
-            object_lock_mode,
-            object_lock_retain_until_date,
-            object_lock_legal_hold_status,
+            acl_,
+            data,  # body
+            sequence,
+            statuses,  # destination_statuses
         )
-        return self._write(target, key, data, parts, settings)
+        self._store.push(bucket, key, version)
+        self._enqueue(bucket, version, routes, _OBJECT)
+        return version
 
     def _resolve_write(
         self,
         target: Bucket,
         caller: str,
-        metadata: Mapping[str, str] | None,
-        tags: Mapping[str, str] | None,
-        content_type: str,
         acl: CannedAcl | str | None,
         storage_class: StorageClass | str,
         server_side_encryption: ServerSideEncryption | str | None,
@@ -289,8 +373,6 @@ class _ObjectOperations(_EngineCore):
         object_lock_legal_hold_status: ObjectLockLegalHoldStatus | str | None = None,
     ) -> _WriteSettings:
         """Check a write's options and resolve them against the bucket, as S3 does."""
-        frozen_tags = EMPTY if tags is None else check_tags(tags)
-        frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
         if isinstance(storage_class, StorageClass):
             klass = storage_class
         else:
@@ -306,72 +388,7 @@ class _ObjectOperations(_EngineCore):
         mode, until, hold = self._lock_settings(
             target, object_lock_mode, object_lock_retain_until_date, object_lock_legal_hold_status
         )
-        return _WriteSettings(
-            owner,
-            object_acl,
-            klass,
-            frozen_metadata,
-            frozen_tags,
-            content_type,
-            sse,
-            kms_key,
-            mode,
-            until,
-            hold,
-        )
-
-    def _write(
-        self,
-        target: Bucket,
-        key: str,
-        data: bytes,
-        parts: Sequence[bytes] | None,
-        settings: _WriteSettings,
-    ) -> ObjectVersion:
-        """Store a new version of ``key`` written with ``settings`` and queue its replication."""
-        (owner, acl, klass, metadata, tags, content_type, sse, kms_key, mode, until, hold) = (
-            settings
-        )
-        now_us = self._tick()
-        if parts is None:
-            etag = self._etag_of(data)
-        else:
-            digest = hashlib.md5(usedforsecurity=False)
-            for part in parts:
-                digest.update(hashlib.md5(part, usedforsecurity=False).digest())
-            etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
-        bucket = target.name
-        # Positional, as every call on this path (see the note in put_object).
-        routes = self._caches.new_object_routes(self._world(), bucket, key, tags, klass, sse)
-        status, statuses = self._caches.created_statuses(routes)
-        self._sequence = sequence = self._sequence + 1
-        # The fields in ObjectVersion's order, positionally (see _fastbuild).
-        version = new_object_version(
-            key,
-            self._version_id_for(target.versioning),
-            _when(now_us),  # last_modified
-            etag,
-            len(data),  # size
-            owner,
-            klass,  # storage_class
-            metadata,
-            tags,
-            status,  # replication_status
-            sse,  # server_side_encryption
-            kms_key,  # sse_kms_key_id
-            mode,  # object_lock_mode
-            until,  # object_lock_retain_until_date
-            hold,  # object_lock_legal_hold_status
-            True,  # noqa: FBT003 - is_latest, as returned; reads recompute it from the chain
-            content_type,
-            acl,
-            data,  # body
-            sequence,
-            statuses,  # destination_statuses
-        )
-        self._store.push(bucket, key, version)
-        self._enqueue(bucket, version, routes, _OBJECT)
-        return version
+        return _WriteSettings(owner, object_acl, klass, sse, kms_key, mode, until, hold)
 
     def _encryption(
         self,
@@ -489,12 +506,9 @@ class _ObjectOperations(_EngineCore):
             owner=caller,
             sequence=self._next_sequence(),
         )
-        routes = self._caches.delete_marker_routes(self._world(), bucket, marker)
+        routes, status, statuses = self._caches.delete_marker_routes(self._world(), bucket, marker)
         if routes:
-            status, statuses = self._caches.created_statuses(routes)
-            marker = evolve_version(
-                marker, replication_status=status, destination_statuses=statuses
-            )
+            marker = with_statuses(marker, statuses, marker.failure_reasons, status)
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
         return DeleteResult(version_id=marker.version_id, delete_marker=True)
@@ -743,6 +757,15 @@ class _ObjectOperations(_EngineCore):
             for index, version in enumerate(self._store.versions(bucket, key)):
                 out.append(evolve_version(version, is_latest=index == 0))
         return tuple(out)
+
+
+def _timeless(bucket: Bucket) -> bool:
+    """Whether a write's settings on ``bucket`` are the same at any time.
+
+    A default retention runs from the moment of writing (R-086): not remembered then.
+    """
+    lock = bucket.object_lock
+    return lock is None or lock.default_retention is None
 
 
 class MalformedMultipart(InvalidRequest):

@@ -153,15 +153,16 @@ class _Replicator(_EngineCore):
 
     def _apply(self, task: ReplicationTask) -> StepResult:
         """Ask policy once what the task does now, and write what it says."""
+        # Positionally: on CPython 3.11 each keyword argument costs about 60 ns to bind.
         applied = policy.apply(
             self._view or self._world(),  # the view is built once per change
             task,
             self._store.find(task.source_bucket, task.key, task.version_id),
-            clock=self._read_clock,
-            now_us=self._clock_us,
-            unavailable=_NOTHING_DOWN if self._faults_quiet else self._unavailable(task),
-            missed_reported=task.sequence in self._missed_threshold,
-            answers=self._caches,
+            self._read_clock,  # clock
+            self._clock_us,  # now_us
+            _NOTHING_DOWN if self._faults_quiet else self._unavailable(task),  # unavailable
+            task.sequence in self._missed_threshold,  # missed_reported
+            self._caches,  # answers
         )
         return self._commit(task, applied)
 
@@ -178,7 +179,7 @@ class _Replicator(_EngineCore):
             replica = applied.replica
             assert replica is not None  # apply places a replica, never nothing
             dest = applied.destination
-            store.place(dest, task.key, replica, by_source_time=applied.by_source_time)
+            store.place(dest, task.key, replica, applied.by_source_time)  # by source time
             if applied.reroutes:
                 self._enqueue(dest, replica, applied.reroutes, _OBJECT)
         elif write is _REPLACE:
