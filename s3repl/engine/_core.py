@@ -11,8 +11,8 @@ import binascii
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, Self, TypeVar
+from collections.abc import Sequence
+from typing import Any, Self
 
 import attrs
 
@@ -80,36 +80,6 @@ def _draw_version_ids(ids: random.Random) -> list[str]:
 
 _IDS_PER_DRAW = 64
 _VERSIONED = VersioningStatus.ENABLED
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _LastResult(Generic[_K, _V]):
-    """A one-entry memo of ``function``, keyed by the argument's identity.
-
-    For arguments that repeat back to back: the same body object, the same routes tuple.
-    The engine keeps the bound ``get``: calling an instance (``__call__``) would cost an
-    argument tuple and a method lookup on every call.
-    """
-
-    __slots__ = ("_function", "_key", "_value")
-
-    def __init__(self, function: Callable[[_K], _V]) -> None:
-        """Remember nothing yet."""
-        self._function = function
-        self._key: object = _NOTHING
-        self._value: _V | None = None
-
-    def get(self, key: _K) -> _V:
-        """``function(key)``, computed again only when ``key`` is another object."""
-        if key is self._key:
-            return self._value  # type: ignore[return-value]
-        value = self._value = self._function(key)
-        self._key = key
-        return value
-
-
-_NOTHING = object()
 
 
 @attrs.frozen(kw_only=True)
@@ -170,8 +140,10 @@ class _EngineCore:
         self._view: World | None = None
         # Policy's answers for this world view, remembered; a new one on every change.
         self._caches = PolicyCache()
-        # A simulator writes one body many times: one ETag string serves them all.
-        self._etag_of = _LastResult(_etag).get
+        # A simulator writes one body many times: one ETag string serves them all
+        # (the last body written, and its ETag; the put tests the identity inline).
+        self._last_body: bytes | None = None
+        self._last_etag = ""
 
     @property
     def faults(self) -> FaultPlan:

@@ -14,8 +14,12 @@ from s3repl.codec import (
 )
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
+    _MICROSECOND,
     _NOT_OWNER_ENFORCED_ACL,
+    _VERSIONED,
+    EPOCH,
     _EngineCore,
+    _etag,
     _when,
 )
 from s3repl.engine.results import DeleteResult
@@ -320,7 +324,11 @@ class _ObjectOperations(_EngineCore):
             caches, world = self._caches, self._world()
             signature, routing = caches.object_routing(world, bucket, klass, sse)
         if parts is None:
-            etag = self._etag_of(data)
+            if data is self._last_body:  # one body written again: its ETag is known
+                etag = self._last_etag
+            else:
+                etag = self._last_etag = _etag(data)
+                self._last_body = data
         else:
             digest = hashlib.md5(usedforsecurity=False)
             for part in parts:
@@ -331,11 +339,17 @@ class _ObjectOperations(_EngineCore):
             created = caches.new_object_routes(world, bucket, key, frozen_tags, klass, sse)
         routes, status, statuses = created
         self._sequence = sequence = self._sequence + 1
+        ids = self._version_ids  # _version_id_for, without its call when ids are drawn
+        version_id = (
+            ids.pop()
+            if ids and target.versioning is _VERSIONED
+            else self._version_id_for(target.versioning)
+        )
         # The fields in ObjectVersion's order, positionally (see _fastbuild).
         version = new_object_version(
             key,
-            self._version_id_for(target.versioning),
-            _when(now_us),  # last_modified
+            version_id,
+            EPOCH + _MICROSECOND * now_us,  # last_modified: _when, without its call
             etag,
             len(data),  # size
             owner,
@@ -489,8 +503,16 @@ class _ObjectOperations(_EngineCore):
         locked version (GOVERNANCE may be bypassed).
         """
         target = self._bucket(bucket)
-        caller = self._authorize(
-            target, account, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", key
+        # The owner needs no policy check (_authorize answers the same, one call later).
+        caller = (
+            target.owner
+            if account is None
+            else self._authorize(
+                target,
+                account,
+                "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject",
+                key,
+            )
         )
         if version_id is not None:
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
@@ -499,14 +521,19 @@ class _ObjectOperations(_EngineCore):
         if target.versioning is VersioningStatus.UNVERSIONED:
             self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
+        # The fields in DeleteMarker's order, positionally (see _fastbuild).
         marker = new_delete_marker(
-            key=key,
-            version_id=self._version_id_for(target.versioning),
-            last_modified=_when(now_us),
-            owner=caller,
-            sequence=self._next_sequence(),
+            key,
+            self._version_id_for(target.versioning),
+            _when(now_us),  # last_modified
+            caller,  # owner
+            False,  # noqa: FBT003 - is_latest
+            None,  # replication_status: set below when the marker is routed
+            self._next_sequence(),
         )
-        routes, status, statuses = self._caches.delete_marker_routes(self._world(), bucket, marker)
+        routes, status, statuses = self._caches.delete_marker_routes(
+            self._view or self._world(), bucket, marker
+        )
         if routes:
             marker = with_statuses(marker, statuses, marker.failure_reasons, status)
         self._store.push(bucket, key, marker)
