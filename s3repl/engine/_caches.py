@@ -15,15 +15,19 @@ call, where ``Enum.__hash__`` runs in Python.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from s3repl import policy
 from s3repl.model import (
+    Acl,
     Bucket,
     DeleteMarker,
     FailureReason,
     FrozenMap,
+    ObjectLockLegalHoldStatus,
+    ObjectLockMode,
     ObjectVersion,
     ReplicationConfiguration,
     ReplicationRule,
@@ -52,6 +56,30 @@ _MARKER = "marker"
 _Created = tuple[
     tuple[policy.Route, ...], ReplicationStatus | None, FrozenMap[str, ReplicationStatus]
 ]
+
+
+class WriteSettings(NamedTuple):
+    """A write's options resolved against its bucket, but its content (key, body, maps)."""
+
+    owner: str
+    acl: Acl | None
+    storage_class: StorageClass
+    server_side_encryption: ServerSideEncryption
+    sse_kms_key_id: str | None
+    object_lock_mode: ObjectLockMode | None
+    object_lock_retain_until_date: dt.datetime | None
+    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None
+
+
+class WritePlan(NamedTuple):
+    """How the engine's writes with one set of options go (``PolicyCache.write_plans``)."""
+
+    settings: WriteSettings
+    #: ``RoutingTable.signature`` of the source's configuration.
+    signature: Callable[[str, Mapping[str, str]], tuple[bool, ...]]
+    #: Routes and created statuses by signature, for the settings' class and encryption
+    #: (the live dict of :meth:`PolicyCache.object_routing`).
+    routing: dict[tuple[bool, ...], _Created]
 
 
 class _SourceRouting(NamedTuple):
@@ -104,7 +132,7 @@ class PolicyCache(policy.Answers):
         self._last_status_change: tuple[object, ...] = (None,) * 7
         self.routing: dict[str, _SourceRouting] = {}
         self.rtc_sources: dict[str, bool] = {}
-        self.write_plans: dict[tuple[object, ...], Any] = {}
+        self.write_plans: dict[tuple[object, ...], WritePlan] = {}
 
     # --- policy.Answers, remembered --------------------------------------------------
 

@@ -6,12 +6,13 @@ import datetime as dt
 import enum
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from s3repl import policy
 from s3repl.codec import (
     acl_from_dict,
 )
+from s3repl.engine._caches import WritePlan, WriteSettings
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _MICROSECOND,
@@ -78,29 +79,6 @@ def _bytes(body: object, bucket: str) -> bytes:
         return bytes(body)
     msg = "Body must be bytes"
     raise InvalidArgument(msg, bucket_name=bucket)
-
-
-class _WriteSettings(NamedTuple):
-    """A write's options resolved against its bucket, but its content (key, body, maps)."""
-
-    owner: str
-    acl: Acl | None
-    storage_class: StorageClass
-    server_side_encryption: ServerSideEncryption
-    sse_kms_key_id: str | None
-    object_lock_mode: ObjectLockMode | None
-    object_lock_retain_until_date: dt.datetime | None
-    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None
-
-
-class _WritePlan(NamedTuple):
-    """How writes with one set of options go: settings, and routes by signature."""
-
-    settings: _WriteSettings
-    #: ``RoutingTable.signature`` of the source's configuration.
-    signature: Callable[[str, Mapping[str, str]], tuple[bool, ...]]
-    #: Routes and created statuses by signature, for the settings' class and encryption.
-    routing: dict[tuple[bool, ...], tuple[Any, ...]]
 
 
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
@@ -274,7 +252,7 @@ class _ObjectOperations(_EngineCore):
         frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
         caches = self._caches
         world = self._view or self._world()  # the view is built once per change
-        plan: _WritePlan | None = None
+        plan: WritePlan | None = None
         plan_key: tuple[object, ...] | None = None
         if (
             object_lock_mode is None
@@ -310,7 +288,7 @@ class _ObjectOperations(_EngineCore):
                 object_lock_retain_until_date,
                 object_lock_legal_hold_status,
             )
-            plan = _WritePlan(
+            plan = WritePlan(
                 settings,
                 *caches.object_routing(
                     world, bucket, settings.storage_class, settings.server_side_encryption
@@ -385,7 +363,7 @@ class _ObjectOperations(_EngineCore):
         object_lock_mode: ObjectLockMode | str | None = None,
         object_lock_retain_until_date: dt.datetime | None = None,
         object_lock_legal_hold_status: ObjectLockLegalHoldStatus | str | None = None,
-    ) -> _WriteSettings:
+    ) -> WriteSettings:
         """Check a write's options and resolve them against the bucket, as S3 does."""
         if isinstance(storage_class, StorageClass):
             klass = storage_class
@@ -402,7 +380,7 @@ class _ObjectOperations(_EngineCore):
         mode, until, hold = self._lock_settings(
             target, object_lock_mode, object_lock_retain_until_date, object_lock_legal_hold_status
         )
-        return _WriteSettings(owner, object_acl, klass, sse, kms_key, mode, until, hold)
+        return WriteSettings(owner, object_acl, klass, sse, kms_key, mode, until, hold)
 
     def _encryption(
         self,
@@ -787,10 +765,7 @@ class _ObjectOperations(_EngineCore):
 
 
 def _timeless(bucket: Bucket) -> bool:
-    """Whether a write's settings on ``bucket`` are the same at any time.
-
-    A default retention runs from the moment of writing (R-086): not remembered then.
-    """
+    """Whether a write's settings are timeless (a default retention runs from it, R-086)."""
     lock = bucket.object_lock
     return lock is None or lock.default_retention is None
 
