@@ -93,10 +93,11 @@ def test_bucket_owner_preferred_takes_ownership() -> None:
 
 
 def test_repeated_puts_resolve_per_caller_and_options() -> None:
-    """R-150: each put's owner and ACL are those of its own caller and options, however
-    many puts of other callers or options came first (the engine remembers a write's
-    settings per caller and options); a bad option is refused every time, also after
-    good puts with the same other options."""
+    """R-008, R-154: a put's owner and ACL follow its own caller, its options and the
+    bucket's Object Ownership (another account's object is its writer's unless
+    bucket-owner-full-control hands it over), however many puts of other callers or
+    options came first (the engine remembers a write's settings per caller and
+    options); a bad option is refused every time, also after good puts."""
     eng = bucket(ownership="BucketOwnerPreferred")
     other = "444455556666"
     eng.create_account(other)

@@ -485,7 +485,7 @@ def apply(
     clock: Callable[[], dt.datetime],
     now_us: int,
     unavailable: frozenset[str] = frozenset(),
-    missed_reported: bool = False,  # noqa: FBT001, FBT002 - as above
+    missed_reported: bool = False,  # noqa: FBT001, FBT002 - positional: the engine steps
     answers: Answers = PURE_ANSWERS,
 ) -> Applied:
     """Every effect of applying ``task`` now, as one :class:`Applied` (R-124, R-158).
