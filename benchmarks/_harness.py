@@ -19,7 +19,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+# ``python benchmarks/<script>.py`` puts benchmarks/ on sys.path, not the checkout: an
+# s3repl installed from elsewhere (another checkout's editable install) would be
+# measured instead of this one.  The scripts import this module before s3repl.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+if (_CHECKOUT / "s3repl" / "__init__.py").is_file() and str(_CHECKOUT) not in sys.path:
+    sys.path.insert(0, str(_CHECKOUT))
 
 SEED = 7
 BODY = b"x" * 100

@@ -91,6 +91,45 @@ def test_bucket_owner_preferred_takes_ownership() -> None:
         eng.put_object("bkt", "c", b"x", account="999999999999")
 
 
+def test_repeated_puts_resolve_per_caller_and_options() -> None:
+    """R-008, R-154: a put's owner and ACL follow its own caller, its options and the
+    bucket's Object Ownership (another account's object is its writer's unless
+    bucket-owner-full-control hands it over), however many puts of other callers or
+    options came first (the engine remembers a write's settings per caller and
+    options); a bad option is refused every time, also after good puts."""
+    eng = bucket(ownership="BucketOwnerPreferred")
+    other = "444455556666"
+    eng.create_account(other)
+    eng.put_bucket_policy(
+        "bkt",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": other},
+                    "Action": "s3:PutObject",
+                    "Resource": "arn:aws:s3:::bkt/*",
+                }
+            ],
+        },
+    )
+    for _ in range(2):
+        own = eng.put_object("bkt", "a", b"x")
+        theirs = eng.put_object("bkt", "b", b"x", account=other)
+        handed = eng.put_object("bkt", "c", b"x", acl="bucket-owner-full-control", account=other)
+        cold = eng.put_object("bkt", "d", b"x", storage_class="STANDARD_IA")
+        assert (own.owner, theirs.owner, handed.owner) == ("123456789012", other, "123456789012")
+        assert theirs.acl is not None
+        assert theirs.acl.owner == other
+        assert cold.storage_class.value == "STANDARD_IA"
+        assert own.storage_class.value == "STANDARD"
+        with pytest.raises(InvalidStorageClass):
+            eng.put_object("bkt", "e", b"x", storage_class="COLD")
+        with pytest.raises(InvalidArgument):
+            eng.put_object("bkt", "e", b"x", acl="everyone")
+
+
 def test_copy_from_a_version_dict() -> None:
     """CopyObject accepts boto3's CopySource dict with a VersionId."""
     eng = bucket()

@@ -9,21 +9,25 @@ cached only under a key that names everything of an object it depends on
 (``policy.outcome_key``); answers that read other objects (a metadata change looks for
 its replica) are never cached.
 
-Enum members hash in Python (``Enum.__hash__``); keys use their ``id()`` instead, which
-is fixed for the life of the process (members are singletons).
+Keys hold enum members themselves: s3repl's enums hash by identity (``S3Enum``), a C
+call, where ``Enum.__hash__`` runs in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from s3repl import policy
 from s3repl.model import (
+    Acl,
     Bucket,
     DeleteMarker,
     FailureReason,
     FrozenMap,
+    ObjectLockLegalHoldStatus,
+    ObjectLockMode,
     ObjectVersion,
     ReplicationConfiguration,
     ReplicationRule,
@@ -32,7 +36,8 @@ from s3repl.model import (
     ServerSideEncryption,
     StorageClass,
 )
-from s3repl.world import World
+from s3repl.model._fastbuild import STATUS_COPIERS
+from s3repl.world import Version, World
 
 _StatusChange = tuple[
     FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
@@ -43,15 +48,49 @@ _STATUS_CHANGES_MAX = 4096
 #: A source's routes by signature: past this many (many tag pairs in its filters, say)
 #: they start over.
 _ROUTES_MAX = 4096
-#: Starts a delete marker's routing key: never an ``id()``, so never a new object's.
+#: Starts a delete marker's routing key: never a storage class, so never a new object's.
 _MARKER = "marker"
 
 
+#: Routes, and the header and status map a version routed by them starts with.
+_Created = tuple[
+    tuple[policy.Route, ...], ReplicationStatus | None, FrozenMap[str, ReplicationStatus]
+]
+
+
+class WriteSettings(NamedTuple):
+    """A write's options resolved against its bucket, but its content (key, body, maps)."""
+
+    owner: str
+    acl: Acl | None
+    storage_class: StorageClass
+    server_side_encryption: ServerSideEncryption
+    sse_kms_key_id: str | None
+    object_lock_mode: ObjectLockMode | None
+    object_lock_retain_until_date: dt.datetime | None
+    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None
+
+
+class WritePlan(NamedTuple):
+    """How the engine's writes with one set of options go (``PolicyCache.write_plans``)."""
+
+    settings: WriteSettings
+    #: ``RoutingTable.signature`` of the source's configuration.
+    signature: Callable[[str, Mapping[str, str]], tuple[bool, ...]]
+    #: Routes and created statuses by signature, for the settings' class and encryption
+    #: (the live dict of :meth:`PolicyCache.object_routing`).
+    routing: dict[tuple[bool, ...], _Created]
+
+
 class _SourceRouting(NamedTuple):
-    """A source's routing table, and its routes by what routing reads of an object."""
+    """A source's routing table, and its routes by what routing reads of an object.
+
+    ``answers`` is keyed by the object's storage class and encryption kind (a delete
+    marker: ``_MARKER`` and whether lifecycle wrote it), then by its signature.
+    """
 
     table: policy.RoutingTable
-    answers: dict[tuple[object, ...], tuple[policy.Route, ...]]
+    answers: dict[tuple[object, object], dict[tuple[bool, ...], _Created]]
 
 
 class PolicyCache(policy.Answers):
@@ -69,10 +108,16 @@ class PolicyCache(policy.Answers):
         status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
             the new maps and header (the maps themselves are kept, and checked).
         routing: source -> its configuration's ``policy.RoutingTable`` and the routes
-            found so far, by what routing reads of an object: ``(class, encryption,
-            *signature)`` for a new object, ``(marker, by lifecycle, *signature)`` for
-            a delete marker (the ids of enum members, as every key here).
+            found so far, by what routing reads of an object: ``(class, encryption)``
+            then the signature for a new object, ``(marker, by lifecycle)`` then the
+            signature for a delete marker.
         rtc_sources: source -> whether any rule of it has RTC enabled.
+        write_plans: ``(bucket, caller, storage class, encryption, KMS key id, SSE-C,
+            canned ACL)``, the options of a write without lock options as given ->
+            the engine's plan of such writes: their settings resolved against the
+            bucket (owner, ACL, class, encryption, lock settings) and their routing
+            (:meth:`object_routing`).  The engine's put fills it, and only for buckets
+            whose settings do not depend on the time (no default retention).
     """
 
     def __init__(self) -> None:
@@ -86,14 +131,8 @@ class PolicyCache(policy.Answers):
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._last_status_change: tuple[object, ...] = (None,) * 7
         self.routing: dict[str, _SourceRouting] = {}
-        self._created: dict[
-            int,
-            tuple[
-                tuple[policy.Route, ...],
-                tuple[ReplicationStatus | None, FrozenMap[str, ReplicationStatus]],
-            ],
-        ] = {}
         self.rtc_sources: dict[str, bool] = {}
+        self.write_plans: dict[tuple[object, ...], WritePlan] = {}
 
     # --- policy.Answers, remembered --------------------------------------------------
 
@@ -140,9 +179,9 @@ class PolicyCache(policy.Answers):
             task.source_bucket,
             task.destination_bucket,
             task.rule_id,
-            id(task.kind),
+            task.kind,
             task.replica_modification,
-            id(outcome.reason),
+            outcome.reason,
         )
         found = self.failures.get(key)
         if found is None:
@@ -169,30 +208,31 @@ class PolicyCache(policy.Answers):
             task.source_bucket,
             task.rule_id,
             task.destination_bucket,
-            id(storage_class),
-            id(encryption),
+            storage_class,
+            encryption,
         )
         found = self.shapes.get(key)
         if found is None:
             found = self.shapes[key] = super().shape(world, task, rule, storage_class, encryption)
         return found
 
-    def statuses_after(
+    def recorded(
         self,
-        statuses: FrozenMap[str, ReplicationStatus],
-        reasons: FrozenMap[str, FailureReason],
+        version: Version,
         destination: str,
         status: ReplicationStatus,
         reason: FailureReason | None,
-        *,
-        replica_sync: bool,
-    ) -> _StatusChange:
-        """:meth:`policy.Answers.statuses_after`, remembered by the maps' identities.
+        replica_sync: bool,  # noqa: FBT001 - positional, as policy calls it
+    ) -> Version:
+        """:meth:`policy.Answers.recorded`, its status change remembered by the maps' ids.
 
         The entry keeps both maps alive, so their ids are not reused while it exists;
         a hit is checked against them all the same.
         """
+        statuses = version.destination_statuses
+        reasons = version.failure_reasons
         last = self._last_status_change
+        change: _StatusChange
         if (
             statuses is last[0]
             and reasons is last[1]
@@ -201,37 +241,64 @@ class PolicyCache(policy.Answers):
             and replica_sync is last[5]
             and destination == last[2]
         ):
-            return last[6]  # type: ignore[return-value]
-        key = (id(statuses), id(reasons), destination, id(status), id(reason), replica_sync)
-        found = self.status_changes.get(key)
-        if found is None or found[0] is not statuses or found[1] is not reasons:
-            if len(self.status_changes) >= _STATUS_CHANGES_MAX:
-                self.status_changes.clear()
-            change = super().statuses_after(
-                statuses, reasons, destination, status, reason, replica_sync=replica_sync
+            change = last[6]  # type: ignore[assignment]
+        else:
+            key = (id(statuses), id(reasons), destination, status, reason, replica_sync)
+            found = self.status_changes.get(key)
+            if found is None or found[0] is not statuses or found[1] is not reasons:
+                if len(self.status_changes) >= _STATUS_CHANGES_MAX:
+                    self.status_changes.clear()
+                change = policy.statuses_after(
+                    statuses, reasons, destination, status, reason, replica_sync=replica_sync
+                )
+                found = self.status_changes[key] = (statuses, reasons, change)
+            change = found[2]  # type: ignore[assignment]
+            self._last_status_change = (
+                statuses,
+                reasons,
+                destination,
+                status,
+                reason,
+                replica_sync,
+                change,
             )
-            found = self.status_changes[key] = (statuses, reasons, change)
-        self._last_status_change = (
-            statuses,
-            reasons,
-            destination,
-            status,
-            reason,
-            replica_sync,
-            found[2],
-        )
-        return found[2]  # type: ignore[return-value]
+        # with_statuses, without its call: every step records one outcome.
+        recorded: Version = STATUS_COPIERS[type(version)](version, *change)
+        return recorded
 
     # --- routing -------------------------------------------------------------------
 
-    def _source_routing(self, world: World, bucket: str) -> _SourceRouting:
-        """The routing table of ``bucket``'s configuration and its routes found so far."""
-        found = self.routing.get(bucket)
-        if found is None:
+    def _answers(
+        self, world: World, bucket: str, kind: tuple[object, object]
+    ) -> tuple[policy.RoutingTable, dict[tuple[bool, ...], _Created]]:
+        """``bucket``'s routing table, and its answers so far for objects of ``kind``."""
+        routing = self.routing.get(bucket)
+        if routing is None:
             source = world.buckets.get(bucket)
             table = policy.routing_table(None if source is None else source.replication)
-            found = self.routing[bucket] = _SourceRouting(table, {})
-        return found
+            routing = self.routing[bucket] = _SourceRouting(table, {})
+        answers = routing.answers.get(kind)
+        if answers is None:
+            answers = routing.answers[kind] = {}
+        return routing.table, answers
+
+    def object_routing(
+        self,
+        world: World,
+        bucket: str,
+        storage_class: StorageClass,
+        encryption: ServerSideEncryption,
+    ) -> tuple[
+        Callable[[str, Mapping[str, str]], tuple[bool, ...]],
+        dict[tuple[bool, ...], _Created],
+    ]:
+        """``bucket``'s ``RoutingTable.signature``, and its routes for these objects.
+
+        The routes are the answers :meth:`new_object_routes` keeps for objects of this
+        storage class and encryption kind, by signature: a live dict.
+        """
+        table, answers = self._answers(world, bucket, (storage_class, encryption))
+        return table.signature, answers
 
     def new_object_routes(
         self,
@@ -241,48 +308,38 @@ class PolicyCache(policy.Answers):
         tags: Mapping[str, str],
         storage_class: StorageClass,
         encryption: ServerSideEncryption,
-    ) -> tuple[policy.Route, ...]:
-        """``policy.route_new_object``, remembered by everything of the object it reads.
+    ) -> _Created:
+        """``policy.route_new_object`` and ``policy.created_statuses`` of its routes.
 
-        That is the object's ``RoutingTable.signature``, storage class and encryption
-        kind (which decide eligibility and the SSE-KMS opt-in).
+        Remembered by everything of the object routing reads: the object's
+        ``RoutingTable.signature``, storage class and encryption kind (which decide
+        eligibility and the SSE-KMS opt-in).
         """
-        table, answers = self._source_routing(world, bucket)
-        answer_key = (id(storage_class), id(encryption), *table.signature(key, tags))
-        routes = answers.get(answer_key)
-        if routes is None:
+        table, answers = self._answers(world, bucket, (storage_class, encryption))
+        signature = table.signature(key, tags)
+        found = answers.get(signature)
+        if found is None:
             if len(answers) >= _ROUTES_MAX:
                 answers.clear()
-            routes = answers[answer_key] = policy.route_new_object(
-                world, bucket, key, tags, storage_class, encryption
-            )
-        return routes
+            routes = policy.route_new_object(world, bucket, key, tags, storage_class, encryption)
+            found = answers[signature] = (routes, *policy.created_statuses(routes))
+        return found
 
-    def delete_marker_routes(
-        self, world: World, bucket: str, marker: DeleteMarker
-    ) -> tuple[policy.Route, ...]:
-        """``policy.route_delete_marker``, remembered by the marker's signature.
+    def delete_marker_routes(self, world: World, bucket: str, marker: DeleteMarker) -> _Created:
+        """``policy.route_delete_marker`` and the created statuses, by the marker's signature.
 
         A marker carries no tags; its routes depend on it only through its key's
         signature and whether lifecycle wrote it.
         """
-        table, answers = self._source_routing(world, bucket)
-        answer_key = (_MARKER, marker.by_lifecycle, *table.signature(marker.key, _NO_TAGS))
-        routes = answers.get(answer_key)
-        if routes is None:
+        table, answers = self._answers(world, bucket, (_MARKER, marker.by_lifecycle))
+        signature = table.signature(marker.key, _NO_TAGS)
+        found = answers.get(signature)
+        if found is None:
             if len(answers) >= _ROUTES_MAX:
                 answers.clear()
-            routes = answers[answer_key] = policy.route_delete_marker(world, bucket, marker)
-        return routes
-
-    def created_statuses(
-        self, routes: tuple[policy.Route, ...]
-    ) -> tuple[ReplicationStatus | None, FrozenMap[str, ReplicationStatus]]:
-        """``policy.created_statuses``, remembered per routes tuple (this cache holds them)."""
-        found = self._created.get(id(routes))
-        if found is None or found[0] is not routes:
-            found = self._created[id(routes)] = (routes, policy.created_statuses(routes))
-        return found[1]
+            routes = policy.route_delete_marker(world, bucket, marker)
+            found = answers[signature] = (routes, *policy.created_statuses(routes))
+        return found
 
     def uses_rtc(self, world: World, bucket: str) -> bool:
         """Whether any rule of the bucket's configuration has RTC enabled (R-132)."""

@@ -1,22 +1,24 @@
-"""Object operations: writes, deletes, metadata changes and reads, as S3 answers them."""
+"""Object operations: writes, deletes and reads (metadata changes live in ``_metadata``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from s3repl import policy
-from s3repl.codec import (
-    acl_from_dict,
-)
 from s3repl.engine import _kms
+from s3repl.engine._caches import WritePlan, WriteSettings
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
+    _MICROSECOND,
     _NOT_OWNER_ENFORCED_ACL,
+    _VERSIONED,
+    EPOCH,
     _EngineCore,
+    _etag,
     _when,
 )
 from s3repl.engine.results import DeleteResult
@@ -36,7 +38,6 @@ from s3repl.model import (
     Bucket,
     CannedAcl,
     DeleteMarker,
-    FrozenMap,
     ObjectLockLegalHoldStatus,
     ObjectLockMode,
     ObjectOwnership,
@@ -46,7 +47,12 @@ from s3repl.model import (
     TaskKind,
     VersioningStatus,
 )
-from s3repl.model._fastbuild import evolve_version, new_delete_marker, new_object_version
+from s3repl.model._fastbuild import (
+    evolve_version,
+    new_delete_marker,
+    new_object_version,
+    with_statuses,
+)
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.acl import Permission
 from s3repl.model.names import (
@@ -72,22 +78,6 @@ def _bytes(body: object, bucket: str) -> bytes:
         return bytes(body)
     msg = "Body must be bytes"
     raise InvalidArgument(msg, bucket_name=bucket)
-
-
-class _WriteSettings(NamedTuple):
-    """A write's options resolved against its bucket: the new version but key and body."""
-
-    owner: str
-    acl: Acl | None
-    storage_class: StorageClass
-    metadata: FrozenMap[str, str]
-    tags: FrozenMap[str, str]
-    content_type: str
-    server_side_encryption: ServerSideEncryption
-    sse_kms_key_id: str | None
-    object_lock_mode: ObjectLockMode | None
-    object_lock_retain_until_date: dt.datetime | None
-    object_lock_legal_hold_status: ObjectLockLegalHoldStatus | None
 
 
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
@@ -282,30 +272,113 @@ class _ObjectOperations(_EngineCore):
         )
         check_object_key(key)
         data = body if type(body) is bytes else _bytes(body, bucket)
-        settings = self._resolve_write(
-            target,
-            caller,
-            metadata,
-            tags,
-            content_type,
-            acl,
-            storage_class,
-            server_side_encryption,
-            sse_kms_key_id,
-            sse_customer,
-            object_lock_mode,
-            object_lock_retain_until_date,
-            object_lock_legal_hold_status,
+        frozen_tags = EMPTY if tags is None else check_tags(tags)
+        frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
+        caches = self._caches
+        world = self._view or self._world()  # the view is built once per change
+        plan: WritePlan | None = None
+        plan_key: tuple[object, ...] | None = None
+        if (
+            object_lock_mode is None
+            and object_lock_retain_until_date is None
+            and object_lock_legal_hold_status is None
+        ):
+            # Without lock options, a write's settings and where its signature sends it
+            # depend on its options, its caller and the bucket alone: planned once per
+            # world view (PolicyCache.write_plans).
+            plan_key = (
+                bucket,
+                caller,
+                storage_class,
+                server_side_encryption,
+                sse_kms_key_id,
+                sse_customer,
+                acl,
+            )
+            try:
+                plan = caches.write_plans.get(plan_key)
+            except TypeError:  # an unhashable option: _resolve_write names it
+                plan_key = None
+        if plan is None:
+            settings = self._resolve_write(
+                target,
+                caller,
+                acl,
+                storage_class,
+                server_side_encryption,
+                sse_kms_key_id,
+                sse_customer,
+                object_lock_mode,
+                object_lock_retain_until_date,
+                object_lock_legal_hold_status,
+            )
+            plan = WritePlan(
+                settings,
+                *caches.object_routing(
+                    world, bucket, settings.storage_class, settings.server_side_encryption
+                ),
+            )
+            if plan_key is not None and _timeless(target):
+                caches.write_plans[plan_key] = plan
+        (owner, acl_, klass, sse, kms_key, mode, until, hold), signature, routing = plan
+        now_us = self._tick()
+        if self._caches is not caches:  # a configuration change took effect (R-052)
+            caches, world = self._caches, self._world()
+            signature, routing = caches.object_routing(world, bucket, klass, sse)
+        if parts is None:
+            if data is self._last_body:  # one body written again: its ETag is known
+                etag = self._last_etag
+            else:
+                etag = self._last_etag = _etag(data)
+                self._last_body = data
+        else:
+            digest = hashlib.md5(usedforsecurity=False)
+            for part in parts:
+                digest.update(hashlib.md5(part, usedforsecurity=False).digest())
+            etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
+        created = routing.get(signature(key, frozen_tags))
+        if created is None:  # a signature not routed yet in this world view
+            created = caches.new_object_routes(world, bucket, key, frozen_tags, klass, sse)
+        routes, status, statuses = created
+        self._sequence = sequence = self._sequence + 1
+        ids = self._version_ids  # _version_id_for, without its call when ids are drawn
+        version_id = (
+            ids.pop()
+            if ids and target.versioning is _VERSIONED
+            else self._version_id_for(target.versioning)
         )
-        return self._write(target, key, data, parts, settings)
+        # The fields in ObjectVersion's order, positionally (see _fastbuild).
+        version = new_object_version(
+            key,
+            version_id,
+            EPOCH + _MICROSECOND * now_us,  # last_modified: _when, without its call
+            etag,
+            len(data),  # size
+            owner,
+            klass,  # storage_class
+            frozen_metadata,
+            frozen_tags,
+            status,  # replication_status
+            sse,  # server_side_encryption
+            kms_key,  # sse_kms_key_id
+            mode,  # object_lock_mode
+            until,  # object_lock_retain_until_date
+            hold,  # object_lock_legal_hold_status
+            True,  # noqa: FBT003 - is_latest, as returned; reads recompute it from the chain
+            content_type,
+            acl_,
+            data,  # body
+            sequence,
+            statuses,  # destination_statuses
+        )
+        self._store.push(bucket, key, version)
+        self._enqueue(bucket, version, routes, _OBJECT)
+        return version
 
     def _resolve_write(
         self,
         target: Bucket,
         caller: str,
-        metadata: Mapping[str, str] | None,
-        tags: Mapping[str, str] | None,
-        content_type: str,
         acl: CannedAcl | str | None,
         storage_class: StorageClass | str,
         server_side_encryption: ServerSideEncryption | str | None,
@@ -314,10 +387,8 @@ class _ObjectOperations(_EngineCore):
         object_lock_mode: ObjectLockMode | str | None = None,
         object_lock_retain_until_date: dt.datetime | None = None,
         object_lock_legal_hold_status: ObjectLockLegalHoldStatus | str | None = None,
-    ) -> _WriteSettings:
+    ) -> WriteSettings:
         """Check a write's options and resolve them against the bucket, as S3 does."""
-        frozen_tags = EMPTY if tags is None else check_tags(tags)
-        frozen_metadata = EMPTY if metadata is None else check_metadata(metadata)
         if isinstance(storage_class, StorageClass):
             klass = storage_class
         else:
@@ -333,72 +404,7 @@ class _ObjectOperations(_EngineCore):
         mode, until, hold = self._lock_settings(
             target, object_lock_mode, object_lock_retain_until_date, object_lock_legal_hold_status
         )
-        return _WriteSettings(
-            owner,
-            object_acl,
-            klass,
-            frozen_metadata,
-            frozen_tags,
-            content_type,
-            sse,
-            kms_key,
-            mode,
-            until,
-            hold,
-        )
-
-    def _write(
-        self,
-        target: Bucket,
-        key: str,
-        data: bytes,
-        parts: Sequence[bytes] | None,
-        settings: _WriteSettings,
-    ) -> ObjectVersion:
-        """Store a new version of ``key`` written with ``settings`` and queue its replication."""
-        (owner, acl, klass, metadata, tags, content_type, sse, kms_key, mode, until, hold) = (
-            settings
-        )
-        now_us = self._tick()
-        if parts is None:
-            etag = self._etag_of(data)
-        else:
-            digest = hashlib.md5(usedforsecurity=False)
-            for part in parts:
-                digest.update(hashlib.md5(part, usedforsecurity=False).digest())
-            etag = f'"{digest.hexdigest()}-{len(parts)}"'  # parts_count reads it back
-        bucket = target.name
-        # Positional, as every call on this path (see the note in put_object).
-        routes = self._caches.new_object_routes(self._world(), bucket, key, tags, klass, sse)
-        status, statuses = self._caches.created_statuses(routes)
-        self._sequence = sequence = self._sequence + 1
-        # The fields in ObjectVersion's order, positionally (see _fastbuild).
-        version = new_object_version(
-            key,
-            self._version_id_for(target.versioning),
-            _when(now_us),  # last_modified
-            etag,
-            len(data),  # size
-            owner,
-            klass,  # storage_class
-            metadata,
-            tags,
-            status,  # replication_status
-            sse,  # server_side_encryption
-            kms_key,  # sse_kms_key_id
-            mode,  # object_lock_mode
-            until,  # object_lock_retain_until_date
-            hold,  # object_lock_legal_hold_status
-            True,  # noqa: FBT003 - is_latest, as returned; reads recompute it from the chain
-            content_type,
-            acl,
-            data,  # body
-            sequence,
-            statuses,  # destination_statuses
-        )
-        self._store.push(bucket, key, version)
-        self._enqueue(bucket, version, routes, _OBJECT)
-        return version
+        return WriteSettings(owner, object_acl, klass, sse, kms_key, mode, until, hold)
 
     def _encryption(
         self,
@@ -506,8 +512,16 @@ class _ObjectOperations(_EngineCore):
         locked version (GOVERNANCE may be bypassed).
         """
         target = self._bucket(bucket)
-        caller = self._authorize(
-            target, account, "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject", key
+        # The owner needs no policy check (_authorize answers the same, one call later).
+        caller = (
+            target.owner
+            if account is None
+            else self._authorize(
+                target,
+                account,
+                "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject",
+                key,
+            )
         )
         if version_id is not None:
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
@@ -516,19 +530,21 @@ class _ObjectOperations(_EngineCore):
         if target.versioning is VersioningStatus.UNVERSIONED:
             self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
+        # The fields in DeleteMarker's order, positionally (see _fastbuild).
         marker = new_delete_marker(
-            key=key,
-            version_id=self._version_id_for(target.versioning),
-            last_modified=_when(now_us),
-            owner=caller,
-            sequence=self._next_sequence(),
+            key,
+            self._version_id_for(target.versioning),
+            _when(now_us),  # last_modified
+            caller,  # owner
+            False,  # noqa: FBT003 - is_latest
+            None,  # replication_status: set below when the marker is routed
+            self._next_sequence(),
         )
-        routes = self._caches.delete_marker_routes(self._world(), bucket, marker)
+        routes, status, statuses = self._caches.delete_marker_routes(
+            self._view or self._world(), bucket, marker
+        )
         if routes:
-            status, statuses = self._caches.created_statuses(routes)
-            marker = evolve_version(
-                marker, replication_status=status, destination_statuses=statuses
-            )
+            marker = with_statuses(marker, statuses, marker.failure_reasons, status)
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
         return DeleteResult(version_id=marker.version_id, delete_marker=True)
@@ -586,136 +602,6 @@ class _ObjectOperations(_EngineCore):
         )
         self._store.push(bucket, key, marker)
         return DeleteResult(version_id=marker.version_id, delete_marker=True)
-
-    def _change_version(
-        self,
-        bucket: str,
-        key: str,
-        version_id: str | None,
-        account: str | None,
-        action: str,
-        change: Callable[[ObjectVersion], ObjectVersion],
-        *,
-        acl_changed: bool = False,
-    ) -> ObjectVersion:
-        target = self._bucket(bucket)
-        self._authorize(target, account, action, key)
-        version = self._resolve(bucket, key, version_id)
-        updated = change(version)
-        self._tick()
-        routed = policy.metadata_change(self._world(), bucket, updated, acl_changed=acl_changed)
-        updated = routed.version
-        self._store.replace(bucket, key, version.version_id, updated)
-        self._enqueue(
-            bucket,
-            updated,
-            routed.routes,
-            TaskKind.METADATA,
-            replica_modification=routed.replica_sync,
-        )
-        return updated
-
-    def put_object_tagging(
-        self,
-        bucket: str,
-        key: str,
-        tags: Mapping[str, str],
-        *,
-        version_id: str | None = None,
-        account: str | None = None,
-    ) -> ObjectVersion:
-        """Replace a version's tags (metadata replication R-085; never makes it eligible, R-062)."""
-        frozen = check_tags(tags)
-        return self._change_version(
-            bucket, key, version_id, account, "s3:PutObjectTagging",
-            lambda v: evolve_version(v, tags=frozen),
-        )  # fmt: skip
-
-    def delete_object_tagging(
-        self, bucket: str, key: str, *, version_id: str | None = None, account: str | None = None
-    ) -> ObjectVersion:
-        """Remove a version's tags (a metadata operation, R-085)."""
-        return self._change_version(
-            bucket, key, version_id, account, "s3:DeleteObjectTagging",
-            lambda v: evolve_version(v, tags=EMPTY),
-        )  # fmt: skip
-
-    def get_object_tagging(
-        self, bucket: str, key: str, *, version_id: str | None = None, account: str | None = None
-    ) -> Mapping[str, str]:
-        """Return a version's tags."""
-        self._authorize(self._bucket(bucket), account, "s3:GetObjectTagging", key)
-        return self._resolve(bucket, key, version_id).tags
-
-    def put_object_acl(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        acl: CannedAcl | str | None = None,
-        access_control_policy: Mapping[str, Any] | Acl | None = None,
-        version_id: str | None = None,
-        account: str | None = None,
-    ) -> ObjectVersion:
-        """Set a version's ACL (canned or explicit); replicated unless overridden (R-084)."""
-        target = self._bucket(bucket)
-        if target.ownership is ObjectOwnership.BUCKET_OWNER_ENFORCED:
-            raise AccessControlListNotSupported(_NOT_OWNER_ENFORCED_ACL, bucket_name=bucket)
-        if (acl is None) == (access_control_policy is None):
-            msg = "Specify exactly one of acl or access_control_policy"
-            raise InvalidRequest(msg, bucket_name=bucket)
-
-        def change(version: ObjectVersion) -> ObjectVersion:
-            if acl is not None:
-                canned = _choice(CannedAcl, acl, "canned ACL", bucket)
-                new = Acl.canned(canned, owner=version.owner, bucket_owner=target.owner)
-            elif isinstance(access_control_policy, Acl):
-                new = access_control_policy
-            else:
-                assert access_control_policy is not None
-                new = acl_from_dict(access_control_policy)
-            return evolve_version(version, acl=new)
-
-        return self._change_version(
-            bucket, key, version_id, account, "s3:PutObjectAcl", change, acl_changed=True
-        )
-
-    def put_object_retention(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        mode: ObjectLockMode | str,
-        retain_until_date: dt.datetime,
-        version_id: str | None = None,
-        account: str | None = None,
-    ) -> ObjectVersion:
-        """Set a version's retention (Object Lock buckets only; replicated, R-085, R-086)."""
-        target = self._bucket(bucket)
-        lock_mode, until, _ = self._lock_settings(target, mode, retain_until_date, None)
-        return self._change_version(
-            bucket, key, version_id, account, "s3:PutObjectRetention",
-            lambda v: evolve_version(
-                v, object_lock_mode=lock_mode, object_lock_retain_until_date=until
-            ),
-        )  # fmt: skip
-
-    def put_object_legal_hold(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        status: ObjectLockLegalHoldStatus | str,
-        version_id: str | None = None,
-        account: str | None = None,
-    ) -> ObjectVersion:
-        """Set a version's legal hold (Object Lock buckets only; replicated, R-085)."""
-        target = self._bucket(bucket)
-        _, _, hold = self._lock_settings(target, None, None, status)
-        return self._change_version(
-            bucket, key, version_id, account, "s3:PutObjectLegalHold",
-            lambda v: evolve_version(v, object_lock_legal_hold_status=hold),
-        )  # fmt: skip
 
     def _resolve(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
         self._bucket(bucket)
@@ -782,6 +668,12 @@ class _ObjectOperations(_EngineCore):
             for index, version in enumerate(self._store.versions(bucket, key)):
                 out.append(evolve_version(version, is_latest=index == 0))
         return tuple(out)
+
+
+def _timeless(bucket: Bucket) -> bool:
+    """Whether a write's settings are timeless (a default retention runs from it, R-086)."""
+    lock = bucket.object_lock
+    return lock is None or lock.default_retention is None
 
 
 class MalformedMultipart(InvalidRequest):

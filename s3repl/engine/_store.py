@@ -250,7 +250,7 @@ class ObjectStore:
             chain = _remove(chain, NULL_VERSION_ID)
         keys[key] = (version, chain)
 
-    def place(self, bucket: str, key: str, replica: Version, *, by_source_time: bool) -> None:
+    def place(self, bucket: str, key: str, replica: Version, by_source_time: bool) -> None:  # noqa: FBT001
         """Write a replica into the key's versions (R-142, R-143).
 
         By source time, it goes where its creation time puts it, so a late older version

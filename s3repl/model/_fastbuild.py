@@ -37,6 +37,7 @@ from s3repl.model.objects import DeleteMarker, ObjectVersion
 from s3repl.model.tasks import ReplicationTask, StepResult
 
 __all__ = [
+    "STATUS_COPIERS",
     "builders",
     "copier",
     "evolve_version",
@@ -216,7 +217,8 @@ _EVOLVERS: dict[type[Any], Callable[..., Any]] = {
 }
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
 _STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")
-_WITH_STATUSES: dict[type[Any], Callable[..., Any]] = {
+#: Per version class, :func:`with_statuses` for it (for a caller that skips the call).
+STATUS_COPIERS: dict[type[Any], Callable[..., Any]] = {
     cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)
 }
 
@@ -228,7 +230,7 @@ def with_statuses(
     replication_status: ReplicationStatus | None,
 ) -> _VersionT:
     """A copy of ``version`` with new replication statuses (every step records one), trusted."""
-    new: _VersionT = _WITH_STATUSES[type(version)](
+    new: _VersionT = STATUS_COPIERS[type(version)](
         version, destination_statuses, failure_reasons, replication_status
     )
     return new

@@ -59,7 +59,7 @@ from s3repl.policy._status import (
     rtc_applies,
     rtc_notifications,
     status_after,
-    statuses_after,
+    version_after_outcome,
 )
 from s3repl.profile import Profile
 from s3repl.world import Version, World
@@ -80,10 +80,6 @@ _COMPLETED_VERDICT = Verdict.COMPLETED
 _FAILED_VERDICT = Verdict.FAILED
 _RETRY_VERDICT = Verdict.RETRY
 F = FailureReason
-
-_StatusChange = tuple[
-    FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
-]
 
 
 class Write(enum.Enum):
@@ -249,19 +245,21 @@ class Answers:
         dest = world.buckets[task.destination_bucket]  # the checks found it
         return replica_shape(rule, dest, storage_class, encryption)
 
-    def statuses_after(
+    def recorded(
         self,
-        statuses: FrozenMap[str, ReplicationStatus],
-        reasons: FrozenMap[str, FailureReason],
+        version: Version,
         destination: str,
         status: ReplicationStatus,
         reason: FailureReason | None,
-        *,
-        replica_sync: bool,
-    ) -> _StatusChange:
-        """:func:`~s3repl.policy.statuses_after`."""
-        return statuses_after(
-            statuses, reasons, destination, status, reason, replica_sync=replica_sync
+        replica_sync: bool,  # noqa: FBT001 - positional: every step passes it
+    ) -> Version:
+        """The version with one destination's outcome recorded (R-122..R-124).
+
+        :func:`~s3repl.policy.version_after_outcome`: it depends on the version only
+        through its status maps.
+        """
+        return version_after_outcome(
+            version, destination, status, reason, replica_sync=replica_sync
         )
 
 
@@ -283,8 +281,8 @@ def outcome_key(
     (R-008); the replica's shape reads its storage class and encryption kind.  A
     metadata change also reads whether the replica is there (R-085) and whether it
     syncs a replica's change back (R-122).  Of a marker they read nothing.  Version
-    deletes depend on more.  Enum members enter by ``id()``: members are singletons,
-    and ``Enum.__hash__`` runs in Python.
+    deletes depend on more.  Enum members enter as they are: s3repl's enums hash by
+    identity (``S3Enum``).
 
     Args:
         world: the world now (a metadata change looks for its replica in it).
@@ -294,7 +292,7 @@ def outcome_key(
     """
     kind = task.kind
     if type(version) is DeleteMarker:
-        return (task.source_bucket, task.destination_bucket, task.rule_id, id(kind))
+        return (task.source_bucket, task.destination_bucket, task.rule_id, kind)
     if type(version) is not ObjectVersion or kind is _VERSION_DELETE_TASK:
         return None
     owner = version.owner
@@ -302,12 +300,12 @@ def outcome_key(
         task.source_bucket,
         task.destination_bucket,
         task.rule_id,
-        id(kind),
-        id(version.storage_class),
-        id(version.server_side_encryption),
+        kind,
+        version.storage_class,
+        version.server_side_encryption,
         version.sse_kms_key_id,
         version.tags is _NO_TAGS or not version.tags,  # untagged puts share one map
-        id(version.object_lock_legal_hold_status),
+        version.object_lock_legal_hold_status,
         "-" in version.etag,  # parts_count, without the property's call
         None if owner == source.owner else (owner, version.acl),
     )
@@ -486,11 +484,10 @@ def apply(
     world: World,
     task: ReplicationTask,
     version: Version | None,
-    *,
     clock: Callable[[], dt.datetime],
     now_us: int,
     unavailable: frozenset[str] = frozenset(),
-    missed_reported: bool = False,
+    missed_reported: bool = False,  # noqa: FBT001, FBT002 - positional: the engine steps
     answers: Answers = PURE_ANSWERS,
 ) -> Applied:
     """Every effect of applying ``task`` now, as one :class:`Applied` (R-124, R-158).
@@ -529,16 +526,9 @@ def apply(
     else:
         shape = ruling.shape
         assert shape is not None  # ruled for an object that completes
-        dest = shape.destination
-        assert dest is not None  # replica_shape names it
+        # Positionally: on CPython 3.11 each keyword argument costs about 60 ns to bind.
         replica = build_replica(
-            world,
-            version,
-            ruling.rule,
-            dest,
-            clock,
-            drop_tags=ruling.outcome.drop_tags,
-            shape=shape,
+            world, version, ruling.rule, shape.destination, clock, ruling.outcome.drop_tags, shape
         )
     notifications = shared.notifications
     if ruling.rtc:
@@ -581,14 +571,11 @@ def _recorded(
     Under ``aggregate_pending_until_all_finish`` the header is read again with pending
     destinations first (R-123's other reading).
     """
-    statuses, reasons, header = answers.statuses_after(
-        version.destination_statuses,
-        version.failure_reasons,
-        task.destination_bucket,
-        status,
-        reason,
-        replica_sync=task.replica_modification,
+    recorded = answers.recorded(
+        version, task.destination_bucket, status, reason, task.replica_modification
     )
-    if profile.aggregate_pending_until_all_finish:
-        header = status_after(statuses, replica_sync=task.replica_modification, pending_first=True)
-    return with_statuses(version, statuses, reasons, header)
+    if not profile.aggregate_pending_until_all_finish:
+        return recorded
+    statuses = recorded.destination_statuses
+    header = status_after(statuses, replica_sync=task.replica_modification, pending_first=True)
+    return with_statuses(recorded, statuses, recorded.failure_reasons, header)

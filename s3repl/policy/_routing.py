@@ -195,6 +195,8 @@ class RoutingTable:
     def signature(self, key: str, tags: Mapping[str, str]) -> tuple[bool, ...]:
         """Every answer routing reads of an object: its prefix hits, then its tag hits."""
         # map() over bound methods: the questions are asked without a Python-level loop.
+        if not self.tag_keys:  # prefixes alone (or nothing: a rule for every key)
+            return tuple(map(key.startswith, self.prefixes))
         return (
             *map(key.startswith, self.prefixes),
             *map(operator.eq, map(tags.get, self.tag_keys), self.tag_values),

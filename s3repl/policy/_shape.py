@@ -100,10 +100,9 @@ class ReplicaShape:
         self,
         version: ObjectVersion,
         clock: Callable[[], dt.datetime],
-        *,
-        drop_tags: bool = False,
+        drop_tags: bool = False,  # noqa: FBT001, FBT002 - positional: every step passes it
     ) -> ObjectVersion:
-        """The replica of ``version`` in this shape.
+        """The replica of ``version`` in this shape (:func:`build_replica` with a shape).
 
         It keeps the key, version id, creation time, metadata and body (R-083, R-142)
         and its tags unless ``drop_tags``; the rest comes from the shape.  ``clock``
@@ -188,10 +187,9 @@ def build_replica(
     world: World,
     version: ObjectVersion,
     rule: ReplicationRule | None,
-    dest: Bucket,
+    dest: Bucket | None,
     clock: Callable[[], dt.datetime],
-    *,
-    drop_tags: bool = False,
+    drop_tags: bool = False,  # noqa: FBT001, FBT002 - positional: every step passes it
     shape: ReplicaShape | None = None,
 ) -> ObjectVersion:
     """The replica of ``version`` as written into ``dest`` under ``rule``.
@@ -202,12 +200,14 @@ def build_replica(
     the owner and ACL per R-150, R-151, R-154; lock settings copied, else the
     destination's default retention from the moment of writing (R-086), which
     ``clock`` tells (read only then).  ``shape``, when given, is
-    :func:`replica_shape` of the same rule, destination, class and encryption.
+    :func:`replica_shape` of the same rule, destination, class and encryption
+    (``dest`` may then be ``None``: the shape names it).
     """
     del world  # the replica depends only on the version, the rule and the destination
     if shape is None:
+        assert dest is not None  # only a shape names no destination
         shape = replica_shape(rule, dest, version.storage_class, version.server_side_encryption)
-    return shape.build(version, clock, drop_tags=drop_tags)
+    return shape.build(version, clock, drop_tags)
 
 
 def build_marker_replica(marker: DeleteMarker) -> DeleteMarker:
