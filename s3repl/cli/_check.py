@@ -48,9 +48,8 @@ def _load_engine(
     if args.world is not None:
         try:
             engine = load_world_file(args.world)
-        except WorldFileError as err:
-            msg = f"world file {args.world}: {err}"
-            raise UnusableInputError(msg) from err
+        except WorldFileError as err:  # it names the file and the place, once
+            raise UnusableInputError(str(err)) from err
         if engine.snapshot().bucket(bucket) is None:
             msg = (
                 f"source bucket {bucket!r} is not in world file {args.world} "

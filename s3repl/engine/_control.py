@@ -12,6 +12,7 @@ from s3repl.codec import (
     default_encryption_from_dict,
     object_lock_configuration_from_dict,
 )
+from s3repl.engine._arguments import VERSIONING_STATUS_MESSAGE, versioning_at_creation
 from s3repl.engine._core import (
     _EngineCore,
 )
@@ -198,17 +199,23 @@ class _ControlPlane(_EngineCore):
         *,
         account: str | None = None,
         region: str = "us-east-1",
-        versioning: bool = False,
+        versioning: bool | Status | VersioningStatus | str = False,
         object_lock: bool = False,
     ) -> Bucket:
         """Create a bucket (ownership ``BucketOwnerEnforced``, as S3 does for new buckets).
 
+        ``versioning``: ``True`` or ``"Enabled"`` (enabled), ``"Suspended"`` (enabled,
+        then suspended), ``False`` (never versioned, the default).
+
         Raises:
             InvalidBucketName: the name breaks the naming rules.
+            IllegalVersioningConfigurationException: ``versioning`` is none of the above.
+            InvalidBucketState: ``"Suspended"`` with ``object_lock=True``.
             BucketAlreadyOwnedByYou: the caller already owns a bucket of that name.
             BucketAlreadyExists: another account owns it.
         """
         check_bucket_name(name)
+        wanted = versioning_at_creation(versioning=versioning, object_lock=object_lock, bucket=name)
         owner = check_account_id(account or DEFAULT_ACCOUNT)
         check_region(region)
         existing = self._buckets.get(name)
@@ -229,9 +236,7 @@ class _ControlPlane(_EngineCore):
             name=name,
             owner=owner,
             region=region,
-            versioning=VersioningStatus.ENABLED
-            if versioning or object_lock
-            else VersioningStatus.UNVERSIONED,
+            versioning=wanted,
             object_lock_enabled=object_lock,
             object_lock=ObjectLockConfiguration() if object_lock else None,
         )
@@ -273,7 +278,7 @@ class _ControlPlane(_EngineCore):
         self._authorize(current, account, "s3:PutBucketVersioning")
         value = status.value if isinstance(status, Status | VersioningStatus) else status
         if value not in ("Enabled", "Suspended"):
-            msg = "The Versioning element must be specified as 'Enabled' or 'Suspended'"
+            msg = VERSIONING_STATUS_MESSAGE
             raise IllegalVersioningConfigurationException(msg, bucket_name=bucket)
         wanted = VersioningStatus(value)
         if wanted is current.versioning:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from s3repl import policy
+from s3repl.engine._arguments import check_seconds
 from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
@@ -92,8 +93,12 @@ class _Replicator(_EngineCore):
         )
 
     def set_faults(self, plan: FaultPlan) -> None:
-        """Put a fault plan in force (``FaultPlan.none()`` switches faults off)."""
-        self.faults = plan
+        """Put a fault plan in force (``FaultPlan.none()`` switches faults off).
+
+        Raises:
+            InvalidUsageError: ``plan`` is not a :class:`FaultPlan` (nothing changes).
+        """
+        self.faults = plan  # the setter checks it first
 
     def step(self, task: ReplicationTask | None = None) -> StepResult:
         """Apply exactly one pending task (the next one, or the one named).
@@ -221,10 +226,12 @@ class _Replicator(_EngineCore):
 
         RTC operations still pending when their 15 minutes run out are reported with
         ``OperationMissedThreshold`` events (R-129).
+
+        Raises:
+            InvalidUsageError: ``seconds`` is negative, NaN, infinite or not a number
+                (a ``ValueError``; the clock does not move).
         """
-        if seconds < 0:
-            msg = "seconds must be >= 0"
-            raise ValueError(msg)
+        seconds = check_seconds(seconds)
         self._clock_us += round(seconds * 1_000_000)
         world, caches, now = self._world(), self._caches, self.now
         for task in self._queue:

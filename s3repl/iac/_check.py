@@ -16,14 +16,13 @@ the world is checked exactly as ``--world`` worlds are.  Then, for each source b
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from s3repl._worldfile import WorldFileError, load_world
+from s3repl._worldfile import WorldFileError, load_world, read_world_json
 from s3repl.codec import replication_from_dict
 from s3repl.errors import MalformedXML, S3Error, S3ReplError
 from s3repl.iac._draft import Assumption, Draft, Location, TemplateFinding
@@ -98,11 +97,9 @@ def read_world_file(path: str) -> Mapping[str, Any]:
         InfrastructureError: the file cannot be read or describes an impossible world.
     """
     try:
-        with open(path, encoding="utf-8") as handle:
-            data: object = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        msg = f"world file {path}: cannot read it as JSON: {err}"
-        raise InfrastructureError(msg) from err
+        data = read_world_json(path)  # ``-`` reads standard input
+    except WorldFileError as err:
+        raise InfrastructureError(str(err)) from err
     if not isinstance(data, Mapping):
         msg = f"world file {path}: expected an object, got {type(data).__name__}"
         raise InfrastructureError(msg)
