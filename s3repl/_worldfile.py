@@ -445,7 +445,7 @@ def read_world_json(path: str | os.PathLike[str]) -> object:
         raise WorldFileError(msg, file=name) from err
     try:
         return json.loads(text)
-    except json.JSONDecodeError as err:
+    except ValueError as err:  # JSONDecodeError, or an integer over 4,300 digits
         msg = f"cannot read it as JSON: {err}"
         raise WorldFileError(msg, file=name) from err
     except RecursionError as err:

@@ -155,7 +155,7 @@ def decode_config(path: str, text: str | None = None) -> DecodedConfig:
     check_json_size(name, text)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as err:
+    except ValueError as err:  # JSONDecodeError, or an integer over 4,300 digits
         msg = f"{name} is not valid JSON: {err}"
         raise UnusableInputError(msg) from err
     except RecursionError as err:

@@ -578,7 +578,7 @@ def validate_replication(
         bucket: the source bucket's name.
         config: the candidate configuration: a model value, boto3's dict or the XML
             document, as ``Engine.put_bucket_replication`` takes it.  A document that
-            does not even decode gives the problems of :func:`undecodable_problems`
+            does not even decode gives the problems of ``undecodable_problems``
             (the codec's ``MalformedXML``, R-045), after ``NoSuchBucket`` if the bucket
             is missing too.
         token: the ``x-amz-bucket-object-lock-token`` header, if sent (R-011).
