@@ -182,6 +182,25 @@ HOSTILE: list[tuple[str, Callable[[], object], type[S3ReplError], str]] = [
         "AccessControlPolicy",
     ),
     (
+        "R-084 empty grantee ID (found by the fuzzer)",
+        lambda: codec.acl_from_dict(
+            {
+                "Owner": {"ID": "123456789012"},
+                "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": ""}, "Permission": "READ"}],
+            }
+        ),
+        MalformedACLError,
+        "AccessControlPolicy/AccessControlList/Grant[1]/Grantee",
+    ),
+    (
+        "R-084 empty owner ID in XML",
+        lambda: codec.acl_from_xml(
+            "<AccessControlPolicy><Owner><ID></ID></Owner></AccessControlPolicy>"
+        ),
+        MalformedACLError,
+        "AccessControlPolicy/Owner/ID",
+    ),
+    (
         "R-124 set_faults('none')",
         lambda: Engine().set_faults("none"),  # type: ignore[arg-type]
         InvalidUsageError,

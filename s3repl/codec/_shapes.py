@@ -34,7 +34,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import attrs
 
 from s3repl.codec._xml import check_xml_text, parse_document, refusal, render_document
-from s3repl.errors import MalformedXML, S3Error, Violation
+from s3repl.errors import MalformedXML, S3Error, S3ReplError, Violation
 
 __all__ = [
     "BOOLEAN",
@@ -49,6 +49,7 @@ __all__ = [
     "build",
     "describe_value",
     "enum",
+    "guard",
 ]
 
 # Integers in S3 documents are xs:int (Java ``int``).
@@ -455,7 +456,9 @@ def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML
     A schema error from the model (``MalformedXML``) becomes ``error`` with AWS's exact
     message (the model's detail goes to a note); any other ``S3Error`` (for example
     ``InvalidArgument`` for a non-positive retention period) keeps its code and message
-    and gains ``element`` if it had none.
+    and gains ``element`` if it had none; a plain ``ValueError`` / ``TypeError`` (the
+    model refusing an impossible field, such as an empty grantee ``ID``) becomes
+    ``error`` at ``path``.
     """
     try:
         return make()
@@ -467,6 +470,26 @@ def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML
         if err.element is None:
             err.element = path
         raise
+    except (ValueError, TypeError) as err:
+        if isinstance(err, S3ReplError):
+            raise
+        raise refusal(error, path, _short(str(err), 300)) from err
+
+
+def guard(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML) -> _T:
+    """Call ``make``, turning a plain ``ValueError`` / ``TypeError`` into ``error`` at ``path``.
+
+    The library's own errors pass unchanged. The model's values refuse impossible
+    fields with plain Python errors (a value built by hand is a programming error);
+    from a document, the same refusal is the document's fault, so no decoder lets one
+    escape.
+    """
+    try:
+        return make()
+    except S3ReplError:
+        raise
+    except (ValueError, TypeError) as err:
+        raise refusal(error, path, _short(str(err), 300)) from err
 
 
 _MODEL_PREFIX = f"{MalformedXML.DEFAULT_MESSAGE}: "
