@@ -8,11 +8,11 @@ Each subcommand is a handler ``run_X(args, out) -> exit status`` in its own modu
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
 
-from s3repl import __version__
 from s3repl.cli._check import DEFAULT_SOURCE, run_check
 from s3repl.cli._demo import run_demo
 from s3repl.cli._exit import EXIT_FOUND, EXIT_UNUSABLE, UnusableInputError
@@ -25,6 +25,14 @@ __all__ = ["build_parser", "main"]
 _STDIN_NOTE = "'-' reads standard input"
 
 
+def _version() -> str:
+    """The installed distribution's version (the package metadata is the one source)."""
+    try:
+        return importlib.metadata.version("s3repl")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``s3repl`` command; each subcommand names its handler."""
     parser = argparse.ArgumentParser(
@@ -33,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 's3repl COMMAND --help' for the options of a command.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
+        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
