@@ -137,7 +137,10 @@ class WorldFileError(S3ReplError, ValueError):
     def __str__(self) -> str:
         """``world file FILE: PATH: REASON``, leaving out the parts that are not known."""
         text = f"{self.path}: {self.reason}" if self.path else self.reason
-        return text if self.file is None else f"world file {self.file}: {text}"
+        if self.file is None:
+            return text
+        name = "(standard input)" if self.file == STDIN else self.file
+        return f"world file {name}: {text}"
 
 
 def _describe(err: Exception) -> str:

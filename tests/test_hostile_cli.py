@@ -181,6 +181,18 @@ def test_dash_reads_the_world_file_from_standard_input(
     assert expected[0] == 1
 
 
+def test_broken_world_on_standard_input_is_named_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-001: a broken world file read from standard input is exit 2, named as such."""
+    _stdin(monkeypatch, "{bad")
+    status, _, err = _run(capsys, "check", str(EXAMPLES / "replication-v2.json"), "--world", "-")
+    assert status == 2
+    assert _one_line(err).startswith(
+        "s3repl check: error: world file (standard input): cannot read it as JSON: "
+    )
+
+
 def test_dash_cannot_be_both_config_and_world(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
