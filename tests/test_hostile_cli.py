@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from s3repl import __version__
+from s3repl import __version__, _worldfile
 from s3repl.cli import main
 from s3repl.cli._main import build_parser
 from s3repl.codec import MAX_DOCUMENT_BYTES
@@ -254,3 +254,20 @@ def test_every_subcommand_and_option_is_described() -> None:
             if isinstance(action, argparse._SubParsersAction):
                 continue
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+
+
+def test_world_file_size_and_encoding_are_checked_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-020: a world file is read up to its bound and must be UTF-8: exit 2, one line."""
+    config = str(EXAMPLES / "replication-v2.json")
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"description": "caf\xe9"}')
+    status, _, err = _run(capsys, "check", config, "--world", str(latin))
+    assert status == 2
+    assert "not UTF-8 text" in _one_line(err)
+    monkeypatch.setattr(_worldfile, "WORLD_FILE_BYTES_MAX", 1024 * 1024)
+    big = _write(tmp_path, "big.json", json.dumps({"description": "x" * 1024 * 1024}))
+    status, _, err = _run(capsys, "check", config, "--world", big)
+    assert status == 2
+    assert _one_line(err) == f"s3repl check: error: world file {big}: larger than 1 MB"

@@ -32,7 +32,7 @@ from s3repl.errors import (
     S3ReplError,
 )
 from s3repl.model import VersioningStatus
-from s3repl.validate import validate_replication
+from s3repl.validate import undecodable_problems, validate_replication
 
 ROLE = "arn:aws:iam::123456789012:role/replication"
 ROOT = "ReplicationConfiguration"
@@ -413,3 +413,48 @@ def test_no_such_key_names_the_key_and_the_delete_marker() -> None:
     assert "the current version is a delete marker" in str(err)
     headers = err.response["ResponseMetadata"]["HTTPHeaders"]
     assert headers == {"x-amz-delete-marker": "true", "x-amz-version-id": marker.version_id}
+
+
+def test_undecodable_dict_reports_arns_of_the_raw_document() -> None:
+    """R-047: the ARN problems of a dict that does not decode are read off the raw
+    document, wrapped as ``aws s3api get-bucket-replication`` prints it, too; values
+    that are not strings are left to the schema problems."""
+    config = {
+        "ReplicationConfiguration": {
+            "Role": "not-a-role",
+            "Rules": [
+                _rule(Priority="1", ID=""),
+                "not a rule",
+                _rule(Destination={"Bucket": 7}),
+            ],
+        },
+        "ResponseMetadata": {"HTTPStatusCode": 200},
+    }
+    with pytest.raises(MalformedXML) as caught:
+        codec.replication_from_dict(config)
+    problems = undecodable_problems(caught.value, config)
+    arn_problems = [
+        (p.requirement, p.element, p.rule_id) for p in problems if p.code != "MalformedXML"
+    ]
+    assert arn_problems == [("R-047", f"{ROOT}/Role", None)]
+    assert undecodable_problems(caught.value, ["not", "a", "mapping"]) == problems[:-1]
+
+
+def test_xml_that_does_not_decode_is_one_problem() -> None:
+    """R-045: S3 stops at the first error of an XML document: one problem, AWS's text."""
+    with pytest.raises(MalformedXML) as caught:
+        codec.replication_from_xml(_xml("<Priority>x</Priority>"))
+    (problem,) = undecodable_problems(caught.value)
+    assert (problem.code, problem.message, problem.element) == (
+        "MalformedXML",
+        MalformedXML.DEFAULT_MESSAGE,
+        f"{R1}/Priority",
+    )
+
+
+def test_parts_must_be_a_sequence() -> None:
+    """R-090: ``parts`` itself must be a sequence of bodies, not one body or ``None``."""
+    engine = _engine_with_bucket()
+    for bad in (None, b"abc", "abc"):
+        with pytest.raises(InvalidArgumentType, match="sequence of bytes"):
+            engine.complete_multipart_upload("source-bucket", "k", bad)  # type: ignore[arg-type]
