@@ -10,13 +10,15 @@ cannot be read or is neither XML nor a JSON object raises
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from s3repl._worldfile import STDIN, read_bounded
+from s3repl._worldfile import STDIN
 from s3repl.cli._exit import UnusableInputError
 from s3repl.codec import MAX_DOCUMENT_BYTES, replication_from_dict, replication_from_xml
 from s3repl.errors import S3Error
@@ -55,22 +57,30 @@ class DecodedConfig:
     token: str | None = None
 
 
-def read_text(path: str, *, limit: int = INPUT_BYTES_MAX) -> str:
+def read_text(path: str, *, limit: int = INPUT_BYTES_MAX, infrastructure: bool = True) -> str:
     """The file's text (UTF-8, a leading byte order mark dropped); ``-`` is standard input.
 
-    At most ``limit`` bytes are read: a larger input is refused unread.
+    At most ``limit`` bytes are read: a larger input is refused unread. A JSON input
+    over 2 MB that cannot be a template or plan is refused after its first 2 MB, so
+    a 50 MB JSON file costs no more than a 2 MB one (see :func:`check_json_size`).
 
     Raises:
-        UnusableInputError: the file cannot be read, is larger than ``limit``, or is
-            not UTF-8.
+        UnusableInputError: the file cannot be read, is larger than ``limit`` (or is
+            JSON over 2 MB), or is not UTF-8.
     """
     name = "standard input" if path == STDIN else path
     try:
-        raw = read_bounded(path, limit)
+        with contextlib.ExitStack() as stack:
+            handle = sys.stdin.buffer if path == STDIN else stack.enter_context(open(path, "rb"))
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+            if len(raw) > MAX_DOCUMENT_BYTES:
+                head = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+                check_json_size(name, head, infrastructure=infrastructure)
+                raw += handle.read(limit + 1 - len(raw))
     except OSError as err:
         msg = f"cannot read {name}: {err.strerror or err}"
         raise UnusableInputError(msg) from err
-    if raw is None:
+    if len(raw) > limit:
         msg = f"{name} is larger than {limit // (1024 * 1024)} MB"
         raise UnusableInputError(msg)
     try:
@@ -142,7 +152,7 @@ def decode_config(path: str, text: str | None = None) -> DecodedConfig:
     """
     name = "standard input" if path == STDIN else path
     if text is None:
-        text = read_text(path)
+        text = read_text(path, infrastructure=False)
     stripped = text.lstrip()
     if stripped.startswith("<"):
         try:
