@@ -8,7 +8,8 @@ expect (``LookupError`` for missing things, ``ValueError`` for bad input,
 ``PermissionError`` for refusals), so generic handlers keep working.
 
 Usage errors of the simulator itself (stepping an empty queue, exceeding a step
-bound) are separate: they are not S3 errors and carry no AWS code.
+bound, a bad argument to a control such as ``advance``) are separate: they are not S3
+errors and carry no AWS code.
 """
 
 from __future__ import annotations

@@ -271,3 +271,22 @@ def test_world_file_size_and_encoding_are_checked_before_parsing(
     status, _, err = _run(capsys, "check", config, "--world", big)
     assert status == 2
     assert _one_line(err) == f"s3repl check: error: world file {big}: larger than 1 MB"
+
+
+def test_template_configuration_lists_every_schema_problem(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R-045: a template's replication configuration with two bad enum values gives
+    two problems at once (one per element, each naming the valid values)."""
+    from test_iac_resources import _rows, _template
+
+    text = _template().replace("            Status: Enabled\n", "            Status: Sometimes\n")
+    text = text.replace("{Status: Disabled}", "{Status: Maybe}")
+    status, rows = _rows(capsys, tmp_path, text)
+    problems = [row for row in rows if row["kind"] == "problem"]
+    assert status == 1
+    assert [(p["code"], p["element"]) for p in problems] == [
+        ("MalformedXML", "ReplicationConfiguration/Rule[1]/Status"),
+        ("MalformedXML", "ReplicationConfiguration/Rule[1]/DeleteMarkerReplication/Status"),
+    ]
+    assert all("valid values: Enabled, Disabled" in p["message"] for p in problems)
