@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from s3repl import codec
+from s3repl.codec._shapes import describe_value
 from s3repl.engine import Engine, FaultPlan
 from s3repl.errors import (
     IllegalVersioningConfigurationException,
@@ -458,3 +459,29 @@ def test_parts_must_be_a_sequence() -> None:
     for bad in (None, b"abc", "abc"):
         with pytest.raises(InvalidArgumentType, match="sequence of bytes"):
             engine.complete_multipart_upload("source-bucket", "k", bad)  # type: ignore[arg-type]
+
+
+class _HostileMapping(dict[str, Any]):
+    def __len__(self) -> int:
+        msg = "no length for you"
+        raise RuntimeError(msg)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("x" * 100, repr("x" * 57 + "...")),
+        (None, "None"),
+        (1.5, "1.5"),
+        (True, "True"),
+        (2**100, "an integer of 101 bits"),
+        (_nested_list(DEEP), "a list of 1 item(s)"),
+        (frozenset({1, 2}), "a frozenset of 2 item(s)"),
+        (_HostileMapping(), "a value of type _HostileMapping"),
+        (object(), "a value of type object"),
+    ],
+)
+def test_values_in_messages_are_described_safely(value: object, shown: str) -> None:
+    """R-045: an offending value is shown short, never by ``repr()`` of a container or
+    ``str()`` of a huge integer, and a container whose ``len()`` fails is named only."""
+    assert describe_value(value) == shown

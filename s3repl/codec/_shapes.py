@@ -405,9 +405,9 @@ def describe_value(value: object) -> str:
         try:
             size = len(value)
         except Exception:  # noqa: BLE001 - a hostile container; its type is enough
-            return f"a {type(value).__name__}"
+            return f"a value of type {type(value).__name__}"
         return f"a {type(value).__name__} of {size} item(s)"
-    return f"a {type(value).__name__}"
+    return f"a value of type {type(value).__name__}"
 
 
 def _type_message(param: str, value: object, expected: str) -> str:
