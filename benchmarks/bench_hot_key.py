@@ -7,7 +7,7 @@ Each batch builds a fresh engine replicating ``src`` to ``dst`` (the world of
 applies the oldest version first, so every step reaches the bottom of the hot key.
 The figure is the per-operation cost of the hot key over that of distinct keys, both
 the best of N batches taken in turns in one process (so load hits both alike).
-DESIGN.md promises no operation is O(versions of the key): the target is <= 1.5x.
+The design promises no operation is O(versions of the key): the target is <= 1.5x.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Timing: a figure is the best of N timed batches (``time.perf_counter``).  The
 contenders of one comparison take turns, batch by batch, so that a burst of load on
 a shared machine hits them alike.  Before each batch its untimed setup is built,
 then ``gc.collect()`` and ``gc.freeze()`` move the setup out of the collector's way
-(DESIGN.md lets users do the same); the collector stays enabled while a batch runs,
+(the documentation lets users do the same); the collector stays enabled while a batch runs,
 for every contender alike.  Seeds are fixed.  Targets print PASS or FAIL; nothing
 here asserts, so a slow machine never breaks a build.
 """
@@ -273,7 +273,7 @@ def boto3_teardown(batch: Boto3Batch) -> None:
 class ValuesFloor:
     """What the API's values alone cost per replicated put: no checks, no policy.
 
-    A replicated put stores and returns values fixed by DESIGN.md's contract: the new
+    A replicated put stores and returns values fixed by the public API contract: the new
     ``ObjectVersion`` (a version id, an aware ``datetime``), a ``ReplicationTask`` in a
     heap, then in ``step`` the replica, the source version again with its new status,
     another ``datetime`` and a ``StepResult``.  This builds exactly those, with the

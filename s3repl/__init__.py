@@ -1,6 +1,8 @@
 """s3repl: a deterministic model of Amazon S3 replication (SRR and CRR).
 
-The public face: re-exports only.  See DESIGN.md for the layers.
+The public face: re-exports only.  Layers, bottom up: ``model`` (frozen values),
+``iam`` and ``policy`` (decisions), ``codec`` (wire formats), ``validate``, ``engine``,
+then ``aws``, ``iac`` and ``cli`` on top; imports point down only.
 
 Why lazy (PEP 562): the package is imported by every ``import hypothesis`` and every
 pytest session in an environment where s3repl is installed (its plugin entry points

@@ -68,6 +68,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -79,7 +80,21 @@ from s3repl.model import KmsKeyArn, RoleArn
 from s3repl.model.names import check_account_id, check_region
 from s3repl.profile import Profile
 
-__all__ = ["WorldFileError", "load_world", "load_world_file"]
+__all__ = [
+    "STDIN",
+    "WORLD_FILE_BYTES_MAX",
+    "WorldFileError",
+    "load_world",
+    "load_world_file",
+    "read_bounded",
+    "read_world_json",
+]
+
+#: The file name that means standard input, as in most command-line tools.
+STDIN = "-"
+#: Largest world file read, in bytes: far above any real world (each replication
+#: configuration in it is at most 2 MB, R-020), small enough to parse in a blink.
+WORLD_FILE_BYTES_MAX = 16 * 1024 * 1024
 
 _TOP_KEYS = ("description", "seed", "profile", "accounts", "roles", "kms_keys", "buckets")
 _ACCOUNT_KEYS = ("id", "regions")
@@ -104,21 +119,38 @@ _VERSIONING = ("Enabled", "Suspended")
 class WorldFileError(S3ReplError, ValueError):
     """A world file that cannot be read, or that describes an impossible world.
 
+    ``str()`` says it once: ``world file FILE: PATH: REASON`` (each part when known).
+
     Attributes:
         path: where in the file the problem is, for example ``buckets[2].region``
             (``""`` for the file as a whole).
         reason: what is wrong there.
+        file: the file's name (``-`` for standard input), or ``None`` for a world
+            description that did not come from a file (:func:`load_world`).
     """
 
-    def __init__(self, reason: str, *, path: str = "") -> None:
-        super().__init__(f"{path}: {reason}" if path else reason)
+    def __init__(self, reason: str, *, path: str = "", file: str | None = None) -> None:
+        super().__init__(reason)
         self.path = path
         self.reason = reason
+        self.file = file
+
+    def __str__(self) -> str:
+        """``world file FILE: PATH: REASON``, leaving out the parts that are not known."""
+        text = f"{self.path}: {self.reason}" if self.path else self.reason
+        if self.file is None:
+            return text
+        name = "(standard input)" if self.file == STDIN else self.file
+        return f"world file {name}: {text}"
 
 
 def _describe(err: Exception) -> str:
     """Render an engine error as ``Code: message`` (S3 errors) or its text."""
     if isinstance(err, S3Error):
+        if err.violations:  # a document given inline: say what was wrong, not "XML"
+            more = len(err.violations) - 1
+            extra = f" (and {more} more)" if more else ""
+            return f"{err.code}: {err.violations[0].message}{extra}"
         return f"{err.code}: {err.message}"
     return str(err)
 
@@ -389,8 +421,62 @@ def load_world(data: Mapping[str, Any]) -> Engine:
     return engine
 
 
+def read_world_json(path: str | os.PathLike[str]) -> object:
+    """Read a world file's JSON (``-`` reads standard input), bounded before parsing.
+
+    Args:
+        path: the file to read, or ``-`` for standard input.
+
+    Returns:
+        the parsed JSON value (not yet checked: :func:`load_world` does that).
+
+    Raises:
+        WorldFileError: the file cannot be read, is larger than
+            :data:`WORLD_FILE_BYTES_MAX`, is not UTF-8, is not JSON, or nests deeper
+            than Python's parser can follow; ``file`` names it.
+    """
+    name = os.fspath(path)
+    try:
+        raw = read_bounded(name, WORLD_FILE_BYTES_MAX)
+    except OSError as err:
+        msg = f"cannot read it: {err.strerror or err}"
+        raise WorldFileError(msg, file=name) from err
+    if raw is None:
+        msg = f"larger than {WORLD_FILE_BYTES_MAX // (1024 * 1024)} MB"
+        raise WorldFileError(msg, file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        msg = f"not UTF-8 text: {err}"
+        raise WorldFileError(msg, file=name) from err
+    try:
+        return json.loads(text)
+    except ValueError as err:  # JSONDecodeError, or an integer over 4,300 digits
+        msg = f"cannot read it as JSON: {err}"
+        raise WorldFileError(msg, file=name) from err
+    except RecursionError as err:
+        msg = "cannot read it as JSON: nested too deeply"
+        raise WorldFileError(msg, file=name) from err
+
+
+def read_bounded(name: str, limit: int) -> bytes | None:
+    """The bytes of file ``name`` (``-``: standard input), or ``None`` past ``limit``.
+
+    At most ``limit + 1`` bytes are read, so a huge input costs no more than that.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    if name == STDIN:
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(name, "rb") as handle:
+            data = handle.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def load_world_file(path: str | os.PathLike[str]) -> Engine:
-    """Read a world file (JSON) and build its engine with :func:`load_world`.
+    """Read a world file (JSON; ``-`` is standard input) and build it with :func:`load_world`.
 
     Args:
         path: the file to read.
@@ -400,18 +486,11 @@ def load_world_file(path: str | os.PathLike[str]) -> Engine:
 
     Raises:
         WorldFileError: the file cannot be read, is not JSON, or describes an
-            impossible world.
+            impossible world; its ``file`` names the file.
     """
-    name = os.fspath(path)
+    data = read_world_json(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as err:
-        msg = f"cannot read world file {name!r}: {err}"
-        raise WorldFileError(msg) from err
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        msg = f"world file {name!r} is not valid JSON: {err}"
-        raise WorldFileError(msg) from err
-    return load_world(data)
+        return load_world(data)  # type: ignore[arg-type]  # load_world checks the type
+    except WorldFileError as err:
+        err.file = os.fspath(path)
+        raise

@@ -8,11 +8,13 @@ expect (``LookupError`` for missing things, ``ValueError`` for bad input,
 ``PermissionError`` for refusals), so generic handlers keep working.
 
 Usage errors of the simulator itself (stepping an empty queue, exceeding a step
-bound) are separate: they are not S3 errors and carry no AWS code.
+bound, a bad argument to a control such as ``advance``) are separate: they are not S3
+errors and carry no AWS code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -25,11 +27,13 @@ __all__ = [
     "EntityTooLarge",
     "IllegalVersioningConfigurationException",
     "InvalidArgument",
+    "InvalidArgumentType",
     "InvalidBucketName",
     "InvalidBucketState",
     "InvalidRequest",
     "InvalidStorageClass",
     "InvalidTag",
+    "InvalidUsageError",
     "KMSDisabledException",
     "KMSInvalidStateException",
     "KMSNotFoundException",
@@ -55,12 +59,29 @@ __all__ = [
     "UnknownTaskError",
     "UnsupportedConditionError",
     "UsageError",
+    "Violation",
     "error_class",
 ]
 
 
 class S3ReplError(Exception):
     """Root of every exception raised by s3repl."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Violation:
+    """One schema violation of a document given as a dict (boto3's parameter form).
+
+    Attributes:
+        element: the offending element as an XML path with 1-based indices, e.g.
+            ``ReplicationConfiguration/Rule[1]/Priority`` (what :attr:`S3Error.element`
+            names).
+        message: what is wrong and what was expected, naming the boto3 parameter path
+            (``Rules[0].Priority``), in the words of botocore's parameter validation.
+    """
+
+    element: str
+    message: str
 
 
 class S3Error(S3ReplError):
@@ -72,6 +93,8 @@ class S3Error(S3ReplError):
         http_status: the HTTP status code of the AWS response.
         bucket_name: the bucket AWS names in the error body, or ``None``.
         element: the path of the offending element of a document, or ``None``.
+        violations: every schema violation found in a document given as a dict, all
+            at once (the first is at :attr:`element`); empty otherwise.
     """
 
     code: ClassVar[str] = "InternalError"
@@ -88,6 +111,7 @@ class S3Error(S3ReplError):
         self.message = message
         self.bucket_name = bucket_name
         self.element = element
+        self.violations: tuple[Violation, ...] = ()
 
     @property
     def response(self) -> Mapping[str, Any]:
@@ -102,15 +126,21 @@ class S3Error(S3ReplError):
             error["BucketName"] = self.bucket_name
         return {"Error": error, "ResponseMetadata": {"HTTPStatusCode": self.http_status}}
 
-    def __str__(self) -> str:
-        """Render as ``Code (status): message``, naming the bucket or element."""
+    def _places(self) -> list[str]:
+        """What the error names, as rendered in ``str()``: bucket, element (subclasses add)."""
         where = []
         if self.bucket_name is not None:
             where.append(f"bucket {self.bucket_name!r}")
         if self.element is not None:
             where.append(f"element {self.element}")
+        return where
+
+    def __str__(self) -> str:
+        """Render as ``Code (status): message``, naming the bucket or element."""
+        where = self._places()
         suffix = f" [{', '.join(where)}]" if where else ""
-        return f"{self.code} ({self.http_status}): {self.message}{suffix}"
+        details = "".join(f"\n  {v.element}: {v.message}" for v in self.violations)
+        return f"{self.code} ({self.http_status}): {self.message}{suffix}{details}"
 
     def __repr__(self) -> str:
         """Return a constructor call that rebuilds this error."""
@@ -135,6 +165,15 @@ class InvalidArgument(S3Error, ValueError):
 
     code = "InvalidArgument"
     http_status = 400
+
+
+class InvalidArgumentType(InvalidArgument, TypeError):
+    """``InvalidArgument`` (400) for a Python value of the wrong type (also a ``TypeError``).
+
+    S3 answers a request it cannot read with ``InvalidArgument``; a Python caller who
+    passes ``None`` for a part body, or a number for a document, expects ``TypeError``.
+    This error is both, so ``except TypeError`` and ``except S3Error`` both catch it.
+    """
 
 
 class MalformedXML(S3Error, ValueError):
@@ -254,10 +293,61 @@ class NoSuchBucket(S3Error, LookupError):
 
 
 class NoSuchKey(S3Error, LookupError):
-    """``NoSuchKey`` (404): the key does not exist, or its current version is a marker."""
+    """``NoSuchKey`` (404): the key does not exist, or its current version is a marker.
+
+    Attributes:
+        key: the key asked for (S3 names it in the error body's ``Key``), or ``None``.
+        delete_marker_version_id: the version id of the delete marker that is the key's
+            current version (S3 then sends ``x-amz-delete-marker: true`` and
+            ``x-amz-version-id``), or ``None`` when the key has no version at all.
+    """
 
     code = "NoSuchKey"
     http_status = 404
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        bucket_name: str | None = None,
+        element: str | None = None,
+        key: str | None = None,
+        delete_marker_version_id: str | None = None,
+    ) -> None:
+        super().__init__(message, bucket_name=bucket_name, element=element)
+        self.key = key
+        self.delete_marker_version_id = delete_marker_version_id
+
+    @property
+    def is_delete_marker(self) -> bool:
+        """Whether the key exists and its current version is a delete marker."""
+        return self.delete_marker_version_id is not None
+
+    @property
+    def response(self) -> Mapping[str, Any]:
+        """As :attr:`S3Error.response`, with ``Error.Key`` and the delete-marker headers."""
+        response = dict(super().response)
+        error = dict(response["Error"])
+        if self.key is not None:
+            error["Key"] = self.key
+        metadata = dict(response["ResponseMetadata"])
+        if self.delete_marker_version_id is not None:
+            metadata["HTTPHeaders"] = {
+                "x-amz-delete-marker": "true",
+                "x-amz-version-id": self.delete_marker_version_id,
+            }
+        return {"Error": error, "ResponseMetadata": metadata}
+
+    def _places(self) -> list[str]:
+        where = super()._places()
+        if self.key is not None:
+            where.insert(1 if self.bucket_name is not None else 0, f"key {self.key!r}")
+        if self.delete_marker_version_id is not None:
+            where.append(
+                "the current version is a delete marker "
+                f"(version id {self.delete_marker_version_id})"
+            )
+        return where
 
 
 class NoSuchVersion(S3Error, LookupError):
@@ -405,6 +495,15 @@ _BY_CODE: dict[str, type[S3Error]] = {
 
 class UsageError(S3ReplError):
     """The simulator was used in a way that has no S3 meaning."""
+
+
+class InvalidUsageError(UsageError, ValueError, TypeError):
+    """A simulator control got an argument it cannot use (``advance(seconds=nan)``).
+
+    Raised by the engine's own controls (its seed, ``advance``, ``set_faults``), which
+    have no S3 meaning. It is a ``ValueError`` and a ``TypeError`` too, so callers that
+    catch either (as for Python's own bad arguments) keep working.
+    """
 
 
 class NothingPendingError(UsageError, LookupError):

@@ -1,6 +1,7 @@
-"""Profile: the named switches for every choice AWS leaves open (SPEC section 13).
+"""Profile: the named switches for every choice AWS leaves open.
 
-Where SPEC.md grades a behaviour INF (AWS is silent), s3repl does not pick silently:
+Where a requirement (docs/requirements.md) is graded INF (AWS is silent), s3repl does
+not pick silently:
 the choice is a field here, defaulting to today's AWS behaviour as best known, so a
 user can test their policy under either reading.
 """

@@ -259,7 +259,8 @@ def test_serve_reports_an_unusable_world_file(tmp_path: Any) -> None:
     world.write_text("{not json")
     result = run_cli("serve", "--world", str(world), "--port", "0")
     assert result.returncode == 2
-    assert "not valid JSON" in result.stderr
+    assert f"world file {world}: cannot read it as JSON" in result.stderr
+    assert result.stderr.count(str(world)) == 1  # named once
     assert "Traceback" not in result.stderr
 
 

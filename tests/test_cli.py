@@ -491,7 +491,7 @@ def test_explain_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     good = str(EXAMPLES / "replication-v2.json")
     status, _, err = _run(capsys, "explain", good, "--key", "a", "--tags", "novalue")
     assert status == 2
-    assert "--tags expects KEY=VALUE" in err
+    assert "--tag expects KEY=VALUE" in err
 
 
 def test_command_is_required() -> None:

@@ -286,12 +286,16 @@ def test_load_world_file_reads_the_example() -> None:
 def test_load_world_file_refuses_unreadable_and_non_json(tmp_path: Path) -> None:
     """A missing file and a file that is not JSON are WorldFileErrors for the whole file
     (path ``""``), so the command can exit 2 with the reason (file format; no R-nnn)."""
-    with pytest.raises(WorldFileError, match="cannot read world file") as missing:
-        load_world_file(tmp_path / "absent.json")
+    absent = tmp_path / "absent.json"
+    with pytest.raises(WorldFileError, match="cannot read it: No such file") as missing:
+        load_world_file(absent)
     assert missing.value.path == ""
+    # The file is named once (the CLI prints the error as it is, without a prefix).
+    assert str(missing.value).count(str(absent)) == 1
+    assert str(missing.value).startswith(f"world file {absent}: ")
     broken = tmp_path / "broken.json"
     broken.write_text("{ not json", encoding="utf-8")
-    with pytest.raises(WorldFileError, match="is not valid JSON"):
+    with pytest.raises(WorldFileError, match="cannot read it as JSON"):
         load_world_file(broken)
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps([1, 2]), encoding="utf-8")

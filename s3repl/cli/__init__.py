@@ -21,9 +21,11 @@ Theory of operation.  Every subcommand is a thin shell around the library:
   ``s3repl[server]``).
 
 Exit status: 0 when nothing was found, 1 when there are problems or findings, 2 when
-the input is unusable (a file that cannot be read, JSON that does not parse, a broken
-world file).  A configuration that S3 itself would answer with ``MalformedXML`` is a
-problem of the configuration (exit 1), not unusable input.
+the input is unusable (a file that cannot be read, JSON that does not parse, is over
+2 MB or nests too deeply, a broken world file); always one line on stderr, never a
+traceback.  A configuration that S3 itself would answer with ``MalformedXML`` is a
+problem of the configuration (exit 1), not unusable input; a JSON one lists every
+violation at once.  Wherever a file is read, ``-`` reads standard input (once).
 
 Output is deterministic: no wall clock, no randomness outside the engine's seed.
 

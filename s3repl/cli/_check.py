@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from s3repl import iac
-from s3repl._worldfile import WorldFileError, load_world, load_world_file
-from s3repl.cli._config_file import DecodedConfig, decode_config, read_text
+from s3repl._worldfile import STDIN, WorldFileError, load_world, load_world_file
+from s3repl.cli._config_file import DecodedConfig, check_json_size, decode_config, read_text
 from s3repl.cli._exit import EXIT_FOUND, EXIT_OK, UnusableInputError
 from s3repl.cli._output import CheckReport, print_json_report, print_text_report
 from s3repl.cli._permissive_world import is_valid_bucket_name, permissive_world
@@ -48,9 +48,8 @@ def _load_engine(
     if args.world is not None:
         try:
             engine = load_world_file(args.world)
-        except WorldFileError as err:
-            msg = f"world file {args.world}: {err}"
-            raise UnusableInputError(msg) from err
+        except WorldFileError as err:  # it names the file and the place, once
+            raise UnusableInputError(str(err)) from err
         if engine.snapshot().bucket(bucket) is None:
             msg = (
                 f"source bucket {bucket!r} is not in world file {args.world} "
@@ -82,9 +81,8 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
     return parameters
 
 
-def _check_infrastructure(args: argparse.Namespace, out: TextIO) -> int | None:
+def _check_infrastructure(args: argparse.Namespace, text: str, out: TextIO) -> int | None:
     """Check a CloudFormation template or Terraform plan (``None``: CONFIG is neither)."""
-    text = read_text(args.config)
     if iac.recognise(text) is None:
         return None
     options = iac.CheckOptions(
@@ -106,15 +104,20 @@ def _check_infrastructure(args: argparse.Namespace, out: TextIO) -> int | None:
 
 def run_check(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``s3repl check``; returns the exit status (0 nothing found, 1 found)."""
-    status = _check_infrastructure(args, out)
+    if args.config == STDIN and args.world == STDIN:
+        msg = "CONFIG and --world cannot both be '-': standard input is read once"
+        raise UnusableInputError(msg)
+    text = read_text(args.config)  # once: standard input cannot be read twice
+    name = "standard input" if args.config == STDIN else args.config
+    check_json_size(name, text, infrastructure=True)  # before any JSON parser runs
+    status = _check_infrastructure(args, text, out)
     if status is not None:
         return status
-    decoded = decode_config(args.config)
+    decoded = decode_config(args.config, text)
     bucket = args.bucket or decoded.bucket or DEFAULT_SOURCE
     token = args.token if args.token is not None else decoded.token
     if decoded.config is None:
-        assert decoded.problem is not None
-        report = CheckReport(problems=(decoded.problem,), findings=None)
+        report = CheckReport(problems=decoded.problems, findings=None)
         where = "none (S3 would not parse the configuration)"
     else:
         engine, where = _load_engine(args, decoded, bucket)
@@ -133,7 +136,7 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         print_json_report(report, out)
     else:
         header = (
-            f"{args.config}: {decoded.format} replication configuration for bucket {bucket}",
+            f"{name}: {decoded.format} replication configuration for bucket {bucket}",
             f"World: {where}",
         )
         print_text_report(report, header, out)

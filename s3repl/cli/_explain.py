@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
+from s3repl._worldfile import STDIN
 from s3repl.cli._config_file import decode_config
 from s3repl.cli._exit import EXIT_FOUND, EXIT_OK, UnusableInputError
 from s3repl.cli._text import wrapped
@@ -19,14 +20,20 @@ from s3repl.policy import explain_routing, winning_rules
 __all__ = ["run_explain"]
 
 
-def _tags(pairs: Sequence[str]) -> dict[str, str]:
+def _tags(values: Sequence[str]) -> dict[str, str]:
+    """The tags of ``--tag K=V`` values.
+
+    One value may hold several pairs joined by ``&``, as the ``x-amz-tagging`` header
+    writes them (S3 tag keys and values cannot hold ``&``).
+    """
     tags: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            msg = f"--tags expects KEY=VALUE, got {pair!r}"
-            raise UnusableInputError(msg)
-        tags[key] = value
+    for value in values:
+        for pair in value.split("&"):
+            key, sep, tag_value = pair.partition("=")
+            if not sep or not key:
+                msg = f"--tag expects KEY=VALUE, got {pair!r}"
+                raise UnusableInputError(msg)
+            tags[key] = tag_value
     return tags
 
 
@@ -34,13 +41,12 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``s3repl explain``; returns 0, or 1 when S3 would not parse the configuration."""
     decoded = decode_config(args.config)
     if decoded.config is None:
-        assert decoded.problem is not None
-        problem = decoded.problem
-        print(
-            f"{args.config}: S3 would not parse it: {problem.code} ({problem.requirement})",
-            file=out,
-        )
-        print(wrapped(problem.message, "  "), file=out)
+        name = "standard input" if args.config == STDIN else args.config
+        first = decoded.problems[0]
+        print(f"{name}: S3 would not parse it: {first.code} ({first.requirement})", file=out)
+        for problem in decoded.problems:
+            where = f"at {problem.element}: " if problem.element else ""
+            print(wrapped(f"{where}{problem.message}", "  "), file=out)
         return EXIT_FOUND
     config = decoded.config
     tags = _tags(args.tags)

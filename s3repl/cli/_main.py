@@ -8,6 +8,7 @@ Each subcommand is a handler ``run_X(args, out) -> exit status`` in its own modu
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -21,11 +22,26 @@ from s3repl.cli._serve import run_serve
 __all__ = ["build_parser", "main"]
 
 
+_STDIN_NOTE = "'-' reads standard input"
+
+
+def _version() -> str:
+    """The installed distribution's version (the package metadata is the one source)."""
+    try:
+        return importlib.metadata.version("s3repl")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``s3repl`` command; each subcommand names its handler."""
     parser = argparse.ArgumentParser(
         prog="s3repl",
         description="Check Amazon S3 replication configurations against a deterministic model.",
+        epilog="Run 's3repl COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -41,9 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "config",
         metavar="CONFIG",
-        help="replication configuration (XML or JSON), CloudFormation template or Terraform plan",
+        help="replication configuration (XML or JSON), CloudFormation template or "
+        f"Terraform plan; {_STDIN_NOTE}",
     )
-    check.add_argument("--world", metavar="WORLD.json", help="world file (default: permissive)")
+    check.add_argument(
+        "--world",
+        metavar="WORLD.json",
+        help=f"world file to check against (default: a permissive world); {_STDIN_NOTE}",
+    )
     check.add_argument(
         "--bucket", metavar="SOURCE", help=f"source bucket (default: {DEFAULT_SOURCE})"
     )
@@ -55,24 +76,52 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a CloudFormation template parameter (repeatable)",
     )
-    check.add_argument("--account", help="deploying account of a template or plan")
-    check.add_argument("--region", help="deployment Region of a template or plan")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--account", metavar="ID", help="deploying account of a template or plan")
+    check.add_argument("--region", metavar="REGION", help="deployment Region of a template or plan")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
     check.set_defaults(handler=run_check)
 
     explain = commands.add_parser(
         "explain",
         help="show which rules select an object and where a put would replicate to",
+        description=(
+            "Show how each rule of CONFIG stands for one object (its key, tags and "
+            "encryption) and where a put of it would replicate to. CONFIG is not "
+            "validated: use 'check' for that."
+        ),
     )
-    explain.add_argument("config", metavar="CONFIG", help="replication configuration, XML or JSON")
+    explain.add_argument(
+        "config", metavar="CONFIG", help=f"replication configuration, XML or JSON; {_STDIN_NOTE}"
+    )
     explain.add_argument("--key", required=True, help="the object key")
-    explain.add_argument("--tags", nargs="*", default=[], metavar="K=V", help="the object's tags")
+    explain.add_argument(
+        "--tag",
+        "--tags",
+        dest="tags",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="one of the object's tags (repeat for more, or join pairs with '&')",
+    )
     explain.add_argument(
         "--kms", action="store_true", help="the object is SSE-KMS encrypted (R-067)"
     )
     explain.set_defaults(handler=run_explain)
 
-    demo = commands.add_parser("demo", help="run an embedded replication scenario step by step")
+    demo = commands.add_parser(
+        "demo",
+        help="run an embedded replication scenario step by step",
+        description=(
+            "Build one source bucket with four replication rules, put and delete objects, "
+            "apply every replication task one step at a time, and print the timeline, the "
+            "event notifications and the final contents of every bucket."
+        ),
+    )
     demo.add_argument("--seed", type=int, default=0, help="engine seed (default: 0)")
     demo.set_defaults(handler=run_demo)
 
@@ -91,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=9000, help="port; 0 picks a free one (default: 9000)"
     )
     serve.add_argument("--seed", type=int, default=None, help="engine seed (default: 0)")
-    serve.add_argument("--world", metavar="WORLD.json", help="start from a world file")
+    serve.add_argument(
+        "--world", metavar="WORLD.json", help=f"start from a world file; {_STDIN_NOTE}"
+    )
     serve.add_argument(
         "--replicate",
         choices=("manual", "eager"),

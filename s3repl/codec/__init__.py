@@ -14,7 +14,12 @@ decoder reads back unchanged.
   ``_from_dict`` / ``_to_dict``, see :mod:`s3repl.codec.documents`.
 
 XML input is parsed defensively: over 2 MB or with a DTD it is refused before
-anything is expanded (no entity bombs, no external entities).
+anything is expanded (no entity bombs, no external entities), and input that is not
+text at all is ``InvalidArgument`` (also a ``TypeError``) before anything is copied.
+A dict is checked whole, as botocore checks parameters: the ``MalformedXML`` it raises
+carries every violation in ``violations`` (element path, what was expected there),
+and no value, however deeply nested, is ever ``repr()``-ed. No decoder lets any other
+exception escape: a model value's refusal becomes the document's error too.
 """
 
 from s3repl.codec._replication import (

@@ -42,6 +42,7 @@ from s3repl.codec._shapes import (
     Structure,
     build,
     enum,
+    guard,
 )
 from s3repl.codec._xml import MAX_DOCUMENT_BYTES, refusal
 from s3repl.errors import MalformedXML
@@ -387,7 +388,7 @@ def replication_from_xml(text: str | bytes) -> ReplicationConfiguration:
         MalformedXML: with AWS's message (R-045) and ``element`` naming the offending
             path, e.g. ``ReplicationConfiguration/Rule[2]/Destination/StorageClass``.
     """
-    return _configuration(_DOCUMENT.decode_xml(text))
+    return guard(_ROOT, lambda: _configuration(_DOCUMENT.decode_xml(text)))
 
 
 def replication_to_xml(config: ReplicationConfiguration) -> str:
@@ -424,7 +425,7 @@ def replication_from_dict(d: Mapping[str, Any]) -> ReplicationConfiguration:
             XML body the dict stands for would exceed 2 MB or hold a character XML
             1.0 cannot carry.
     """
-    config = _configuration(_DOCUMENT.decode_dict(d))
+    config = guard(_ROOT, lambda: _configuration(_DOCUMENT.decode_dict(d)))
     size = len(replication_to_xml(config).encode("utf-8"))
     if size > MAX_DOCUMENT_BYTES:
         raise refusal(MalformedXML, _ROOT, f"the document is {size} bytes as XML")

@@ -34,7 +34,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import attrs
 
 from s3repl.codec._xml import check_xml_text, parse_document, refusal, render_document
-from s3repl.errors import MalformedXML, S3Error
+from s3repl.errors import MalformedXML, S3Error, S3ReplError, Violation
 
 __all__ = [
     "BOOLEAN",
@@ -47,12 +47,15 @@ __all__ = [
     "Shape",
     "Structure",
     "build",
+    "describe_value",
     "enum",
+    "guard",
 ]
 
 # Integers in S3 documents are xs:int (Java ``int``).
 _INT_MIN = -(2**31)
 _INT_MAX = 2**31 - 1
+_INT_DIGITS_MAX = len(str(_INT_MAX))
 _XML_INT = re.compile(r"[ \t\r\n]*([+-]?[0-9]+)[ \t\r\n]*")
 _XML_TRUE = ("true", "1")
 _XML_FALSE = ("false", "0")
@@ -237,84 +240,181 @@ class _XmlReader:
         if shape.kind == "integer":
             match = _XML_INT.fullmatch(text)
             if match is None:
-                self.fail(path, f"{text!r} is not an integer")
-            number = int(match[1])
-            if not _INT_MIN <= number <= _INT_MAX:
-                self.fail(path, f"{number} is out of the 32-bit integer range")
+                self.fail(path, f"{describe_value(text)} is not an integer")
+            digits = match[1].lstrip("+-").lstrip("0")
+            # int() refuses over 4,300 digits; anything over 10 is out of range anyway.
+            number = int(match[1]) if len(digits) <= _INT_DIGITS_MAX else None
+            if number is None or not _INT_MIN <= number <= _INT_MAX:
+                shown = describe_value(match[1])
+                self.fail(path, f"{shown} is out of the 32-bit integer range")
             return number
         if shape.kind == "boolean":
             word = text.strip()
             if word not in _XML_TRUE + _XML_FALSE:
-                self.fail(path, f"{text!r} is not a boolean")
+                self.fail(path, f"{describe_value(text)} is not a boolean")
             return word in _XML_TRUE
         if shape.values and text not in shape.values:
-            self.fail(path, f"{text!r} is not one of {', '.join(shape.values)}")
+            self.fail(path, f"{describe_value(text)} is not one of {', '.join(shape.values)}")
         return text
 
 
 # --------------------------------------------------------------------------- dict -> dict
 
+#: The most violations one dict reports; the walk stops there (hostile inputs are big).
+MAX_VIOLATIONS = 50
+_PYTHON_TYPES = {"string": "str", "integer": "int", "boolean": "bool"}
+
+
+class _TooManyViolations(Exception):
+    """Stops the walk once :data:`MAX_VIOLATIONS` violations are recorded."""
+
 
 class _DictReader:
-    """Type-checks a boto3-shaped dict against the schema and returns a normalised copy."""
+    """Type-checks a boto3-shaped dict against the schema and returns a normalised copy.
+
+    Unlike XML (S3 stops at the first error), a dict is checked whole, as botocore's
+    parameter validation does: every violation is recorded with the element's XML path
+    and a message naming the boto3 parameter path (``Rules[0].Priority``) and what was
+    expected. Values are described without ``repr()`` of containers, so a value nested
+    a million deep costs nothing.
+    """
 
     def __init__(self, error: type[S3Error]) -> None:
         self.error = error
+        self.violations: list[Violation] = []
 
-    def fail(self, path: str, reason: str) -> NoReturn:
-        raise refusal(self.error, path, reason)
+    def fail(self, path: str, message: str) -> None:
+        self.violations.append(Violation(path, message))
+        if len(self.violations) >= MAX_VIOLATIONS:
+            raise _TooManyViolations
 
-    def read(self, shape: Scalar | Structure, value: object, path: str) -> Any:
+    def read(self, shape: Scalar | Structure, value: object, path: str, param: str) -> Any:
         if isinstance(shape, Structure):
-            return self.structure(shape, value, path)
-        return self.scalar(shape, value, path)
+            return self.structure(shape, value, path, param)
+        return self.scalar(shape, value, path, param)
 
-    def structure(self, shape: Structure, value: object, path: str) -> dict[str, Any]:
+    def structure(
+        self, shape: Structure, value: object, path: str, param: str
+    ) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.fail(path, f"expected a mapping, got {type(value).__name__}")
+            self.fail(path, _type_message(param, value, "dict"))
+            return None
         for key in value:
             if not isinstance(key, str) or shape.by_name(key) is None:
-                self.fail(f"{path}/{key}", f"unknown member {key!r}")
+                name = key if isinstance(key, str) else describe_value(key)
+                known = ", ".join(m.name for m in shape.members)
+                self.fail(
+                    f"{path}/{_short(name)}",
+                    f'Unknown parameter in {param}: "{_short(name)}", must be one of: {known}',
+                )
         out: dict[str, Any] = {}
         for member in shape.members:
             if member.name in value:
-                out[member.name] = self.member(member, value[member.name], path)
+                item = self.member(member, value[member.name], path, param)
+                if item is not None:
+                    out[member.name] = item
             elif member.required:
-                self.fail(f"{path}/{member.xml}", f"required member {member.name} missing")
+                missing = f'Missing required parameter in {param}: "{member.name}"'
+                self.fail(f"{path}/{member.xml}", missing)
         return out
 
-    def member(self, member: Member, value: object, path: str) -> Any:
+    def member(self, member: Member, value: object, path: str, param: str) -> Any:
         shape = member.shape
+        child = f"{param}.{member.name}"
         if not isinstance(shape, ListOf):
-            return self.read(shape, value, f"{path}/{member.xml}")
+            return self.read(shape, value, f"{path}/{member.xml}", child)
         if not isinstance(value, list | tuple):
-            self.fail(
-                f"{path}/{member.xml}", f"{member.name} must be a list, got {type(value).__name__}"
-            )
+            self.fail(f"{path}/{member.xml}", _type_message(child, value, "list, tuple"))
+            return None
         items = [
-            self.read(shape.member, item, _item_path(path, member, index))
+            self.read(shape.member, item, _item_path(path, member, index), f"{child}[{index - 1}]")
             for index, item in enumerate(value, start=1)
         ]
         if len(items) < shape.min_size:
-            self.fail(f"{path}/{member.xml}", f"at least {shape.min_size} item(s) required")
+            self.fail(
+                f"{path}/{member.xml}",
+                f"Invalid length for parameter {child}, value: {len(items)}, "
+                f"valid min length: {shape.min_size}",
+            )
         return items
 
-    def scalar(self, shape: Scalar, value: object, path: str) -> str | int | bool:
+    def scalar(self, shape: Scalar, value: object, path: str, param: str) -> Any:
+        expected = _PYTHON_TYPES[shape.kind]
         if shape.kind == "integer":
             if not isinstance(value, int) or isinstance(value, bool):
-                self.fail(path, f"expected an integer, got {value!r}")
+                return self.fail(path, _type_message(param, value, expected))
             if not _INT_MIN <= value <= _INT_MAX:
-                self.fail(path, f"{value} is out of the 32-bit integer range")
+                return self.fail(
+                    path,
+                    f"Invalid range for parameter {param}, value: {describe_value(value)}, "
+                    f"valid range: {_INT_MIN} to {_INT_MAX} (32-bit integer)",
+                )
             return value
         if shape.kind == "boolean":
             if not isinstance(value, bool):
-                self.fail(path, f"expected a boolean, got {value!r}")
+                return self.fail(path, _type_message(param, value, expected))
             return value
         if not isinstance(value, str):
-            self.fail(path, f"expected a string, got {value!r}")
+            return self.fail(path, _type_message(param, value, expected))
         if shape.values and value not in shape.values:
-            self.fail(path, f"{value!r} is not one of {', '.join(shape.values)}")
+            return self.fail(
+                path,
+                f"Invalid value for parameter {param}, value: {describe_value(value)}, "
+                f"valid values: {', '.join(shape.values)}",
+            )
         return value
+
+    def check(self, value: object, shape: Structure, root: str) -> dict[str, Any]:
+        """Walk ``value``; raise the document's error carrying every violation, if any."""
+        try:
+            out = self.structure(shape, value, root, root)
+        except _TooManyViolations:
+            out = None
+        if not self.violations:
+            assert out is not None
+            return out
+        first = self.violations[0]
+        count = len(self.violations)
+        more = " (the first ones; there are more)" if count >= MAX_VIOLATIONS else ""
+        err = refusal(self.error, first.element, f"{count} invalid parameter(s){more}")
+        err.violations = tuple(self.violations)
+        raise err
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text``, cut to ``limit`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_value(value: object) -> str:
+    """A short, safe description of ``value`` for an error message.
+
+    Never calls ``repr()`` on a container (a list nested a thousand deep would raise
+    ``RecursionError``) nor ``str()`` on a huge integer (Python refuses more than 4,300
+    digits): strings are quoted and cut, numbers shown when short, containers counted.
+    """
+    if isinstance(value, str):
+        return repr(_short(value))
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > 64:
+            return f"an integer of {value.bit_length()} bits"
+        return str(value)
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        try:
+            size = len(value)
+        except Exception:  # noqa: BLE001 - a hostile container; its type is enough
+            return f"a value of type {type(value).__name__}"
+        return f"a {type(value).__name__} of {size} item(s)"
+    return f"a value of type {type(value).__name__}"
+
+
+def _type_message(param: str, value: object, expected: str) -> str:
+    return (
+        f"Invalid type for parameter {param}, value: {describe_value(value)}, "
+        f"type: {type(value).__name__}, valid types: {expected}"
+    )
 
 
 # --------------------------------------------------------------------------- dict -> XML
@@ -356,7 +456,9 @@ def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML
     A schema error from the model (``MalformedXML``) becomes ``error`` with AWS's exact
     message (the model's detail goes to a note); any other ``S3Error`` (for example
     ``InvalidArgument`` for a non-positive retention period) keeps its code and message
-    and gains ``element`` if it had none.
+    and gains ``element`` if it had none; a plain ``ValueError`` / ``TypeError`` (the
+    model refusing an impossible field, such as an empty grantee ``ID``) becomes
+    ``error`` at ``path``.
     """
     try:
         return make()
@@ -368,6 +470,26 @@ def build(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML
         if err.element is None:
             err.element = path
         raise
+    except (ValueError, TypeError) as err:
+        if isinstance(err, S3ReplError):
+            raise
+        raise refusal(error, path, _short(str(err), 300)) from err
+
+
+def guard(path: str, make: Callable[[], _T], error: type[S3Error] = MalformedXML) -> _T:
+    """Call ``make``, turning a plain ``ValueError`` / ``TypeError`` into ``error`` at ``path``.
+
+    The library's own errors pass unchanged. The model's values refuse impossible
+    fields with plain Python errors (a value built by hand is a programming error);
+    from a document, the same refusal is the document's fault, so no decoder lets one
+    escape.
+    """
+    try:
+        return make()
+    except S3ReplError:
+        raise
+    except (ValueError, TypeError) as err:
+        raise refusal(error, path, _short(str(err), 300)) from err
 
 
 _MODEL_PREFIX = f"{MalformedXML.DEFAULT_MESSAGE}: "
@@ -407,7 +529,7 @@ class Document:
             value = {k: v for k, v in value.items() if k != _RESPONSE_METADATA}
         if isinstance(value, Mapping) and list(value) == [self.root]:
             value = value[self.root]
-        return _DictReader(self.error).structure(self.shape, value, self.root)
+        return _DictReader(self.error).check(value, self.shape, self.root)
 
     def encode_xml(self, value: Mapping[str, Any]) -> str:
         """Render a boto3-shaped dict (as the codec builds it) as XML text.

@@ -42,7 +42,7 @@ from typing import Any, NoReturn
 
 import xmltodict
 
-from s3repl.errors import MalformedXML, S3Error
+from s3repl.errors import InvalidArgumentType, MalformedXML, S3Error
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -125,15 +125,23 @@ def parse_document(text: str | bytes, *, root: str, error: type[S3Error] = Malfo
     Raises:
         S3Error: ``error`` (``MalformedXML`` by default), naming ``root``, for an
             oversized, ill-formed, DTD-bearing or wrongly rooted document.
-        TypeError: when ``text`` is neither ``str`` nor bytes-like.
+        InvalidArgumentType: when ``text`` is neither ``str`` nor bytes-like (an
+            ``InvalidArgument`` that is also a ``TypeError``).
     """
     data: str | bytes
-    if isinstance(text, str):
-        data = text
-        too_large = _utf8_size_exceeds(text, MAX_DOCUMENT_BYTES)
+    given: object = text  # callers are not always typed: check what really came
+    if isinstance(given, str):
+        data = given
+        too_large = _utf8_size_exceeds(given, MAX_DOCUMENT_BYTES)
+    elif isinstance(given, bytes | bytearray | memoryview):
+        # Sized before copying: a huge buffer is refused without a second copy.
+        size = given.nbytes if isinstance(given, memoryview) else len(given)
+        too_large = size > MAX_DOCUMENT_BYTES
+        data = b"" if too_large else bytes(given)
     else:
-        data = bytes(text)  # also accepts bytearray / memoryview; TypeError otherwise
-        too_large = len(data) > MAX_DOCUMENT_BYTES
+        # Never bytes(text): bytes(2**40) would allocate a terabyte before any check.
+        msg = f"The {root} document must be XML text (str or bytes), not {type(given).__name__}"
+        raise InvalidArgumentType(msg, element=root)
     if too_large:
         raise refusal(error, root, f"the document exceeds {MAX_DOCUMENT_BYTES} bytes")
     try:

@@ -68,6 +68,7 @@ from s3repl.codec._shapes import (
     Structure,
     build,
     enum,
+    guard,
 )
 from s3repl.codec._xml import XSI_NAMESPACE, refusal
 from s3repl.errors import (
@@ -159,7 +160,7 @@ def versioning_from_xml(text: str | bytes) -> VersioningStatus:
             or ``MfaDelete=Disabled``.
         AccessDenied: for ``MfaDelete=Enabled`` (no MFA in s3repl).
     """
-    return _versioning(_VERSIONING.decode_xml(text))
+    return guard(_VERSIONING.root, lambda: _versioning(_VERSIONING.decode_xml(text)))
 
 
 def versioning_from_dict(d: Mapping[str, Any]) -> VersioningStatus:
@@ -175,7 +176,7 @@ def versioning_from_dict(d: Mapping[str, Any]) -> VersioningStatus:
         MalformedXML: as :func:`versioning_from_xml`.
         AccessDenied: as :func:`versioning_from_xml`.
     """
-    return _versioning(_VERSIONING.decode_dict(d))
+    return guard(_VERSIONING.root, lambda: _versioning(_VERSIONING.decode_dict(d)))
 
 
 def versioning_to_dict(status: VersioningStatus) -> dict[str, Any]:
@@ -266,7 +267,7 @@ def object_lock_configuration_from_xml(text: str | bytes) -> ObjectLockConfigura
             ``Mode``, both or neither of ``Days``/``Years``, bad enum values).
         InvalidArgument: for a period that is not positive.
     """
-    return _object_lock(_LOCK.decode_xml(text))
+    return guard(_LOCK_ROOT, lambda: _object_lock(_LOCK.decode_xml(text)))
 
 
 def object_lock_configuration_from_dict(d: Mapping[str, Any]) -> ObjectLockConfiguration:
@@ -282,7 +283,7 @@ def object_lock_configuration_from_dict(d: Mapping[str, Any]) -> ObjectLockConfi
         MalformedXML: as :func:`object_lock_configuration_from_xml`.
         InvalidArgument: as :func:`object_lock_configuration_from_xml`.
     """
-    return _object_lock(_LOCK.decode_dict(d))
+    return guard(_LOCK_ROOT, lambda: _object_lock(_LOCK.decode_dict(d)))
 
 
 def object_lock_configuration_to_dict(config: ObjectLockConfiguration) -> dict[str, Any]:
@@ -367,7 +368,7 @@ def tagging_from_xml(text: str | bytes) -> FrozenMap[str, str]:
         MalformedXML: for schema violations (e.g. a ``Tag`` without ``Value``).
         InvalidTag: for duplicate keys or tags beyond S3's limits.
     """
-    return _tagging(_TAGGING.decode_xml(text))
+    return guard(_TAGGING_ROOT, lambda: _tagging(_TAGGING.decode_xml(text)))
 
 
 def tagging_from_dict(d: Mapping[str, Any]) -> FrozenMap[str, str]:
@@ -383,7 +384,7 @@ def tagging_from_dict(d: Mapping[str, Any]) -> FrozenMap[str, str]:
         MalformedXML: as :func:`tagging_from_xml`.
         InvalidTag: as :func:`tagging_from_xml`.
     """
-    return _tagging(_TAGGING.decode_dict(d))
+    return guard(_TAGGING_ROOT, lambda: _tagging(_TAGGING.decode_dict(d)))
 
 
 def tagging_to_dict(tags: Mapping[str, str]) -> dict[str, Any]:
@@ -482,7 +483,10 @@ def _acl(d: Mapping[str, Any]) -> Acl:
         )
         for i, g in enumerate(d.get("Grants", ()), start=1)
     )
-    return Acl(owner=d["Owner"]["ID"], grants=grants)
+    owner = d["Owner"]["ID"]
+    return build(
+        f"{_ACL_ROOT}/Owner/ID", lambda: Acl(owner=owner, grants=grants), MalformedACLError
+    )
 
 
 def acl_from_xml(text: str | bytes) -> Acl:
@@ -500,7 +504,7 @@ def acl_from_xml(text: str | bytes) -> Acl:
         InvalidArgument: for a group URI that names no S3 group.
         MethodNotAllowed: for e-mail grantees.
     """
-    return _acl(_ACL.decode_xml(text))
+    return guard(_ACL_ROOT, lambda: _acl(_ACL.decode_xml(text)), MalformedACLError)
 
 
 def acl_from_dict(d: Mapping[str, Any]) -> Acl:
@@ -517,7 +521,7 @@ def acl_from_dict(d: Mapping[str, Any]) -> Acl:
         InvalidArgument: as :func:`acl_from_xml`.
         MethodNotAllowed: as :func:`acl_from_xml`.
     """
-    return _acl(_ACL.decode_dict(d))
+    return guard(_ACL_ROOT, lambda: _acl(_ACL.decode_dict(d)), MalformedACLError)
 
 
 def acl_to_dict(acl: Acl) -> dict[str, Any]:
@@ -606,7 +610,7 @@ def ownership_controls_from_xml(text: str | bytes) -> ObjectOwnership:
     Raises:
         MalformedXML: for schema violations, or a number of rules other than one.
     """
-    return _ownership(_OWNERSHIP.decode_xml(text))
+    return guard(_OWNERSHIP_ROOT, lambda: _ownership(_OWNERSHIP.decode_xml(text)))
 
 
 def ownership_controls_from_dict(d: Mapping[str, Any]) -> ObjectOwnership:
@@ -621,7 +625,7 @@ def ownership_controls_from_dict(d: Mapping[str, Any]) -> ObjectOwnership:
     Raises:
         MalformedXML: as :func:`ownership_controls_from_xml`.
     """
-    return _ownership(_OWNERSHIP.decode_dict(d))
+    return guard(_OWNERSHIP_ROOT, lambda: _ownership(_OWNERSHIP.decode_dict(d)))
 
 
 def ownership_controls_to_dict(ownership: ObjectOwnership) -> dict[str, Any]:
@@ -735,7 +739,7 @@ def default_encryption_from_xml(text: str | bytes) -> DefaultEncryption:
         MalformedXML: for schema violations, or a number of rules other than one.
         InvalidArgument: for a ``KMSMasterKeyID`` with ``AES256``.
     """
-    return _default_encryption(_SSE.decode_xml(text))
+    return guard(_SSE_ROOT, lambda: _default_encryption(_SSE.decode_xml(text)))
 
 
 def default_encryption_from_dict(d: Mapping[str, Any]) -> DefaultEncryption:
@@ -751,7 +755,7 @@ def default_encryption_from_dict(d: Mapping[str, Any]) -> DefaultEncryption:
         MalformedXML: as :func:`default_encryption_from_xml`.
         InvalidArgument: as :func:`default_encryption_from_xml`.
     """
-    return _default_encryption(_SSE.decode_dict(d))
+    return guard(_SSE_ROOT, lambda: _default_encryption(_SSE.decode_dict(d)))
 
 
 def default_encryption_to_dict(encryption: DefaultEncryption) -> dict[str, Any]:

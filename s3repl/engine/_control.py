@@ -12,6 +12,7 @@ from s3repl.codec import (
     default_encryption_from_dict,
     object_lock_configuration_from_dict,
 )
+from s3repl.engine._arguments import VERSIONING_STATUS_MESSAGE, versioning_at_creation
 from s3repl.engine._core import (
     _EngineCore,
 )
@@ -199,20 +200,26 @@ class _ControlPlane(_EngineCore):
         *,
         account: str | None = None,
         region: str = "us-east-1",
-        versioning: bool = False,
+        versioning: bool | Status | VersioningStatus | str = False,
         object_lock: bool = False,
     ) -> Bucket:
         """Create a bucket (ownership ``BucketOwnerEnforced``, as S3 does for new buckets).
+
+        ``versioning``: ``True`` or ``"Enabled"`` (enabled), ``"Suspended"`` (enabled,
+        then suspended), ``False`` (never versioned, the default).
 
         Its default encryption is SSE-S3 with SSE-C blocked, as new general purpose
         buckets since April 2026 (``Profile.block_sse_c_on_new_buckets``).
 
         Raises:
             InvalidBucketName: the name breaks the naming rules.
+            IllegalVersioningConfigurationException: ``versioning`` is none of the above.
+            InvalidBucketState: ``"Suspended"`` with ``object_lock=True``.
             BucketAlreadyOwnedByYou: the caller already owns a bucket of that name.
             BucketAlreadyExists: another account owns it.
         """
         check_bucket_name(name)
+        wanted = versioning_at_creation(versioning=versioning, object_lock=object_lock, bucket=name)
         owner = check_account_id(account or DEFAULT_ACCOUNT)
         check_region(region)
         existing = self._buckets.get(name)
@@ -233,9 +240,7 @@ class _ControlPlane(_EngineCore):
             name=name,
             owner=owner,
             region=region,
-            versioning=VersioningStatus.ENABLED
-            if versioning or object_lock
-            else VersioningStatus.UNVERSIONED,
+            versioning=wanted,
             object_lock_enabled=object_lock,
             object_lock=ObjectLockConfiguration() if object_lock else None,
             # SSE-C is blocked on new general purpose buckets since April 2026
@@ -284,7 +289,7 @@ class _ControlPlane(_EngineCore):
         self._authorize(current, account, "s3:PutBucketVersioning")
         value = status.value if isinstance(status, Status | VersioningStatus) else status
         if value not in ("Enabled", "Suspended"):
-            msg = "The Versioning element must be specified as 'Enabled' or 'Suspended'"
+            msg = VERSIONING_STATUS_MESSAGE
             raise IllegalVersioningConfigurationException(msg, bucket_name=bucket)
         wanted = VersioningStatus(value)
         if wanted is current.versioning:

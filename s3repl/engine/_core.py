@@ -17,6 +17,7 @@ from typing import Any, Self, TypeVar
 import attrs
 
 from s3repl import iam, policy
+from s3repl.engine._arguments import check_fault_plan, check_seed
 from s3repl.engine._caches import PolicyCache
 from s3repl.engine._queue import OrderPolicy, TaskQueue
 from s3repl.engine._series import MetricRecorder
@@ -131,6 +132,7 @@ class _EngineCore:
         self, *, seed: int = 0, profile: Profile | None = None, order: OrderPolicy = "fifo"
     ) -> None:
         """Create an empty world with the default account."""
+        seed = check_seed(seed)
         if order not in ("fifo", "random"):
             msg = f"order must be 'fifo' or 'random', got {order!r}"
             raise ValueError(msg)
@@ -187,7 +189,7 @@ class _EngineCore:
 
     @faults.setter
     def faults(self, plan: FaultPlan) -> None:
-        self._faults = plan
+        self._faults = check_fault_plan(plan)
         self._faults_quiet = plan.is_quiet  # read on every step
 
     def _world(self) -> World:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from s3repl import policy
 from s3repl.engine import _kms
+from s3repl.engine._arguments import check_parts
 from s3repl.engine._caches import WritePlan, WriteSettings
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
@@ -220,7 +221,13 @@ class _ObjectOperations(_EngineCore):
         sse_kms_key_id: str | None = None,
         account: str | None = None,
     ) -> ObjectVersion:
-        """Create a version from uploaded parts: multipart ETag ``"<md5 of md5s>-N"`` (R-090)."""
+        """Create a version from uploaded parts: multipart ETag ``"<md5 of md5s>-N"`` (R-090).
+
+        Raises:
+            InvalidRequest: no part at all.
+            InvalidArgumentType: a part that is not bytes-like (``None``), by number.
+        """
+        check_parts(parts, bucket)
         if not parts:
             msg = "You must specify at least one part"
             raise MalformedMultipart(msg, bucket_name=bucket)
@@ -609,7 +616,8 @@ class _ObjectOperations(_EngineCore):
             head = self._store.head(bucket, key)
             if head is None or isinstance(head, DeleteMarker):
                 msg = "The specified key does not exist."
-                raise NoSuchKey(msg, bucket_name=bucket)
+                marker = head.version_id if head is not None else None
+                raise NoSuchKey(msg, bucket_name=bucket, key=key, delete_marker_version_id=marker)
             return head
         found = self._store.find(bucket, key, version_id)
         if found is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from s3repl import policy
+from s3repl.engine._arguments import check_seconds
 from s3repl.engine._core import EPOCH
 from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
@@ -91,8 +92,12 @@ class _Replicator(_Timing):
         )
 
     def set_faults(self, plan: FaultPlan) -> None:
-        """Put a fault plan in force (``FaultPlan.none()`` switches faults off)."""
-        self.faults = plan
+        """Put a fault plan in force (``FaultPlan.none()`` switches faults off).
+
+        Raises:
+            InvalidUsageError: ``plan`` is not a :class:`FaultPlan` (nothing changes).
+        """
+        self.faults = plan  # the setter checks it first
 
     def step(self, task: ReplicationTask | None = None) -> StepResult:
         """Apply exactly one pending task (the next one, or the one named).
@@ -246,10 +251,12 @@ class _Replicator(_Timing):
 
         Returns:
             The steps applied, in order (none without a latency model).
+
+        Raises:
+            InvalidUsageError: ``seconds`` is negative, NaN, infinite or not a number
+                (a ``ValueError``; the clock does not move).
         """
-        if seconds < 0:
-            msg = "seconds must be >= 0"
-            raise ValueError(msg)
+        seconds = check_seconds(seconds)
         if self._latency is not None:
             return self._run_until_us(self._clock_us + round(seconds * 1_000_000))
         self._clock_us += round(seconds * 1_000_000)

@@ -8,7 +8,7 @@ engine reaches into them:
 
 - **a chain** (the usual form): a cons list ``(version, rest)``, newest first, exactly
   the public form of ``World.objects``.  A put is a new head cell (O(1)); a fork copies
-  only the bucket's key -> chain dict and shares every chain (DESIGN.md, "State"); a
+  only the bucket's key -> chain dict and shares every chain (forks are cheap); a
   snapshot shares them too.  It costs one 56-byte cell per version and nothing per key,
   which keeps a stored version under the memory budget.  Its weakness: reaching a
   version below the head walks the chain, and changing it rebuilds every cell above.

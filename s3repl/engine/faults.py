@@ -1,4 +1,4 @@
-"""Fault injection, kept apart from the engine and off by default (DESIGN.md, "Faults").
+"""Fault injection, kept apart from the engine and off by default.
 
 A :class:`FaultPlan` names what is temporarily unavailable (transient: tasks stay
 ``PENDING``, R-124).  Permanent faults (a revoked permission, a disabled key,

@@ -16,21 +16,26 @@ the world is checked exactly as ``--world`` worlds are.  Then, for each source b
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from s3repl._worldfile import WorldFileError, load_world
+from s3repl._worldfile import WorldFileError, load_world, read_world_json
 from s3repl.codec import replication_from_dict
 from s3repl.errors import MalformedXML, S3Error, S3ReplError
 from s3repl.iac._draft import Assumption, Draft, Location, TemplateFinding
 from s3repl.iac._findings import Note, kms_objects_without_opt_in, storage_class_notes
 from s3repl.iac._limits import InfrastructureError
 from s3repl.model import ReplicationConfiguration
-from s3repl.validate import Finding, Problem, check_requirements, validate_replication
+from s3repl.validate import (
+    Finding,
+    Problem,
+    check_requirements,
+    undecodable_problems,
+    validate_replication,
+)
 
 __all__ = ["Report", "SourceResult", "evaluate", "read_world_file"]
 
@@ -98,11 +103,9 @@ def read_world_file(path: str) -> Mapping[str, Any]:
         InfrastructureError: the file cannot be read or describes an impossible world.
     """
     try:
-        with open(path, encoding="utf-8") as handle:
-            data: object = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        msg = f"world file {path}: cannot read it as JSON: {err}"
-        raise InfrastructureError(msg) from err
+        data = read_world_json(path)  # ``-`` reads standard input
+    except WorldFileError as err:
+        raise InfrastructureError(str(err)) from err
     if not isinstance(data, Mapping):
         msg = f"world file {path}: expected an object, got {type(data).__name__}"
         raise InfrastructureError(msg)
@@ -127,14 +130,14 @@ def _blame(err: WorldFileError, description: Mapping[str, Any], draft: Draft) ->
     return f"{draft.file}: {err}"
 
 
-def _decode(configuration: Mapping[str, Any]) -> ReplicationConfiguration | Problem:
+def _decode(configuration: Mapping[str, Any]) -> ReplicationConfiguration | tuple[Problem, ...]:
     try:
         return replication_from_dict(configuration)
-    except S3Error as err:
-        return Problem(code=err.code, message=err.message, requirement="R-045", element=err.element)
+    except S3Error as err:  # every violation at once, each saying what was expected
+        return undecodable_problems(err, configuration)
     except (S3ReplError, ValueError, TypeError) as err:
         message = f"{MalformedXML.DEFAULT_MESSAGE}: {err}"
-        return Problem(code="MalformedXML", message=message, requirement="R-045")
+        return (Problem(code="MalformedXML", message=message, requirement="R-045"),)
 
 
 def evaluate(
@@ -173,8 +176,8 @@ def evaluate(
     decoded: list[tuple[ReplicationConfiguration | None, tuple[Problem, ...]]] = []
     for source in sources:
         outcome = _decode(source.configuration)
-        if isinstance(outcome, Problem):
-            decoded.append((None, (outcome,)))
+        if isinstance(outcome, tuple):
+            decoded.append((None, outcome))
             continue
         problems = validate_replication(engine, source.bucket, outcome, token=token)
         if not problems:

@@ -84,7 +84,7 @@ def json_document(text: str, what: str) -> object:
     """A JSON policy document given as text, or Unresolved when it is not JSON."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, too deep, or a 4,300-digit number
         return Unresolved(reason=f"{what} is not JSON")
 
 

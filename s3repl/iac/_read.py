@@ -68,7 +68,7 @@ def _kind_of(data: object) -> Kind | None:
 def _json(text: str) -> object:
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, too deep, or a 4,300-digit number
         return None
 
 

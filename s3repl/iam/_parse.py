@@ -79,7 +79,7 @@ def _load(document: str | bytes | Mapping[str, Any]) -> Mapping[Any, Any]:
         raise MalformedPolicy(INVALID_JSON_MESSAGE)
     try:
         loaded = json.loads(text, parse_constant=_reject_constant)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
         raise MalformedPolicy(INVALID_JSON_MESSAGE) from err
     # The first byte is "{", so the JSON value is an object.
     return loaded  # type: ignore[no-any-return]

@@ -1,7 +1,8 @@
 """attrs validators for the object and task values: each refusal names its class and field.
 
 Why a module of its own: ``objects.py`` and ``tasks.py`` share these checks, and each
-check states one fact of SPEC.md or AWS's API reference in one place.  They raise plain
+check states one fact of a requirement (docs/requirements.md) or AWS's API reference in
+one place.  They raise plain
 ``TypeError`` (wrong type) and ``ValueError`` (right type, impossible value), not S3
 errors: a value built by hand is a programming error, not a request S3 would answer.
 """

@@ -73,6 +73,7 @@ from __future__ import annotations
 
 from s3repl.policy import object_arn, permission_decision, role_allows
 from s3repl.validate._configuration import (
+    undecodable_problems,
     validate_replication,
 )
 from s3repl.validate._requirements import (
@@ -108,5 +109,6 @@ __all__ = [
     "object_arn",
     "permission_decision",
     "role_allows",
+    "undecodable_problems",
     "validate_replication",
 ]

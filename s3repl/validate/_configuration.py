@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -599,8 +599,9 @@ def validate_replication(
         bucket: the source bucket's name.
         config: the candidate configuration: a model value, boto3's dict or the XML
             document, as ``Engine.put_bucket_replication`` takes it.  A document that
-            does not even decode gives one problem, the codec's error (``MalformedXML``,
-            R-045), after ``NoSuchBucket`` if the bucket is missing too.
+            does not even decode gives the problems of ``undecodable_problems``
+            (the codec's ``MalformedXML``, R-045), after ``NoSuchBucket`` if the bucket
+            is missing too.
         token: the ``x-amz-bucket-object-lock-token`` header, if sent (R-011).
 
     Returns:
@@ -620,10 +621,8 @@ def validate_replication(
     try:
         value = as_configuration(config)
     except S3Error as err:
-        undecodable = Problem(
-            code=err.code, message=err.message, requirement="R-045", element=err.element
-        )
-        return (*problems, undecodable)
+        partition = None if source is None else partition_of_region(source.region)
+        return (*problems, *undecodable_problems(err, config, partition))
     ctx = _Context(world=world, bucket=bucket, source=source, config=value)
     problems.extend(_era_schema_problems(ctx))
     if source is not None and not source.is_versioned:
@@ -646,3 +645,69 @@ def validate_replication(
         problems.extend(step(ctx))
     problems.extend(_object_lock_token(ctx, token))
     return tuple(problems)
+
+
+# --- a document that does not decode ------------------------------------------------------------
+
+
+def undecodable_problems(
+    err: S3Error, config: object = None, partition: Partition | None = None
+) -> tuple[Problem, ...]:
+    """The problems of a configuration the codec refused, all at once.
+
+    XML: one problem, the codec's error as S3 answers it (``MalformedXML`` with AWS's
+    message, R-045): S3 stops at the first. A dict (boto3's form, or JSON): one problem
+    per schema violation (:attr:`~s3repl.errors.S3Error.violations`), each naming its
+    element and saying what was expected there, botocore-style; then, so that one pass
+    shows everything, the R-047 problems of the role and destination bucket ARNs that
+    are strings (the checks of step 3 and 4, on the raw dict).
+
+    Args:
+        err: what the codec raised.
+        config: the dict that did not decode, or ``None`` (XML, or not at hand).
+        partition: the source's partition, when known (R-047's partition check).
+
+    Returns:
+        The problems, the codec's first.
+    """
+    if not err.violations:
+        only = Problem(code=err.code, message=err.message, requirement="R-045", element=err.element)
+        return (only,)
+    problems = [
+        Problem(code=err.code, message=v.message, requirement="R-045", element=v.element)
+        for v in err.violations
+    ]
+    problems.extend(_raw_arn_problems(config, partition))
+    return tuple(problems)
+
+
+def _raw_arn_problems(config: object, partition: Partition | None) -> Iterator[Problem]:
+    """R-047 on an undecoded dict: its role ARN and each string ``Destination/Bucket``."""
+    if isinstance(config, Mapping) and set(config) - {"ResponseMetadata"} == {_ROOT}:
+        config = config[_ROOT]
+    if not isinstance(config, Mapping):
+        return
+    role = config.get("Role")
+    if isinstance(role, str) and not _valid_role_arn(role, partition):
+        yield Problem(
+            code=_CODE_INVALID_ARGUMENT,
+            message=_INVALID_ROLE_MESSAGE,
+            requirement="R-047",
+            element=f"{_ROOT}/Role",
+        )
+    rules = config.get("Rules")
+    if not isinstance(rules, list | tuple):
+        return
+    for index, rule in enumerate(rules, start=1):
+        destination = rule.get("Destination") if isinstance(rule, Mapping) else None
+        bucket = destination.get("Bucket") if isinstance(destination, Mapping) else None
+        message = _bucket_arn_message(bucket, partition) if isinstance(bucket, str) else None
+        if message is not None:
+            rule_id = rule.get("ID")
+            yield Problem(
+                code=_CODE_INVALID_ARGUMENT,
+                message=message,
+                requirement="R-047",
+                rule_id=rule_id if isinstance(rule_id, str) and rule_id else None,
+                element=f"{_ROOT}/Rule[{index}]/Destination/Bucket",
+            )
