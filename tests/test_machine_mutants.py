@@ -67,3 +67,28 @@ def test_metadata_changes_never_replicated_are_caught(monkeypatch: pytest.Monkey
     break_policy(monkeypatch, "route_metadata", source_changes_stay)
     with pytest.raises(MetadataConvergenceViolation):
         run_state_machine_as_test(ReplicationMachine, settings=CI_BUDGET)
+
+
+def test_every_mutant_still_anchors_on_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each mutant of ``tools/mutants`` matches its file exactly once (issue 13's kill table).
+
+    The mutants pin the R-ids their catalogue lists (R-062 .. R-131); a refactor that
+    moves a pattern would silently turn the harness off, so the drift fails here.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "mutant_catalogue", root / "tools" / "mutants" / "catalogue.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    catalogue = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, catalogue)  # dataclasses look it up
+    spec.loader.exec_module(catalogue)
+    assert len(catalogue.MUTANTS) >= 16
+    for mutant in catalogue.MUTANTS:
+        original = (root / mutant.path).read_text(encoding="utf-8")
+        assert catalogue.mutated_text(mutant, original) != original, mutant.name
