@@ -8,11 +8,13 @@ user can test their policy under either reading.
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["DestinationVersionOrder", "MissingTagReadPermission", "Profile"]
+__all__ = ["DestinationVersionOrder", "LatencyModel", "MissingTagReadPermission", "Profile"]
 
 
 class MissingTagReadPermission(enum.Enum):
@@ -45,6 +47,87 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int
     if value < 0:
         msg = f"{attribute.name} must be >= 0, got {value}"
         raise ValueError(msg)
+
+
+def _positive_seconds(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{attribute.name} must be a number, got {value!r}"
+        raise TypeError(msg)
+    if not (math.isfinite(value) and value >= 0):
+        msg = f"{attribute.name} must be a finite number >= 0, got {value!r}"
+        raise ValueError(msg)
+
+
+def _positive_rate(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    _positive_seconds(_instance, attribute, value)
+    if value == 0:
+        msg = f"{attribute.name} must be > 0, got {value!r}"
+        raise ValueError(msg)
+
+
+def _tail_shape(_instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _positive_rate(_instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class LatencyModel:
+    """How long replication takes on each route (issue 12; R-132, R-140).
+
+    A task created at time ``t`` for a destination is due at
+    ``start + size / bandwidth + base * tail`` where ``start`` is ``t``, or later when
+    the destination is still busy with earlier work (its throughput is saturated), and
+    ``tail >= 1`` is a seeded Pareto draw (see :func:`s3repl.policy.replication_delay`).
+
+    The defaults follow what AWS publishes: most objects replicate within seconds, and
+    under RTC 99.99 % within 15 minutes (R-132): with ``tail_shape=2.5`` the 99.99th
+    percentile of the tail is about 40 times the base, 5.3 minutes across oceans.
+    ``bandwidth_bytes_per_second`` is RTC's default 1 Gbps quota;
+    ``operations_per_second`` is S3's documented 3,500 PUT requests per second per
+    prefix, applied per destination bucket.
+
+    Attributes:
+        same_region_seconds: base delay when source and destination share a region.
+        same_continent_seconds: base delay between regions of one continent.
+        across_oceans_seconds: base delay between continents.
+        bandwidth_bytes_per_second: transfer rate into one destination bucket.
+        operations_per_second: operations one destination bucket takes per second;
+            work beyond it queues.
+        tail_shape: the Pareto shape of the heavy tail (smaller is heavier); ``None``
+            makes every delay exactly its base (no random draw).
+    """
+
+    same_region_seconds: float = attrs.field(default=1.0, validator=_positive_seconds)
+    same_continent_seconds: float = attrs.field(default=3.0, validator=_positive_seconds)
+    across_oceans_seconds: float = attrs.field(default=8.0, validator=_positive_seconds)
+    bandwidth_bytes_per_second: float = attrs.field(default=125_000_000.0, validator=_positive_rate)
+    operations_per_second: float = attrs.field(default=3_500.0, validator=_positive_rate)
+    tail_shape: float | None = attrs.field(default=2.5, validator=_tail_shape)
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any]) -> LatencyModel:
+        """Build a model from a mapping (a scenario file's table), refusing unknown keys.
+
+        Raises:
+            ValueError: a key is not a field (the message names it and the known ones),
+                or a value is out of range.
+            TypeError: a value is not a number.
+        """
+        known = [field.name for field in attrs.fields(cls)]
+        unknown = sorted(str(key) for key in settings if key not in known)
+        if unknown:
+            msg = f"unknown latency setting(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            raise ValueError(msg)
+        return cls(**{str(key): value for key, value in settings.items()})
+
+
+def _latency(value: object) -> LatencyModel | None:
+    if value is None or isinstance(value, LatencyModel):
+        return value
+    if isinstance(value, Mapping):
+        return LatencyModel.from_mapping(value)
+    msg = f"latency must be a LatencyModel, a mapping or None, got {value!r}"
+    raise TypeError(msg)
 
 
 @attrs.frozen(kw_only=True)
@@ -87,6 +170,12 @@ class Profile:
     #: R-124: how long a task kept queued by a transient problem waits before it is
     #: tried again (AWS documents no figure; a minute).
     retry_delay_seconds: int = attrs.field(default=60, validator=_non_negative)
+
+    #: Issue 12: how long replication takes on each route.  ``None`` (the default)
+    #: makes every task due at once and leaves the clock to API calls, ``step()`` and
+    #: ``advance()``, as before; a :class:`LatencyModel` (or a mapping of its fields)
+    #: makes tasks due later and ``advance()`` apply what falls due.
+    latency: LatencyModel | None = attrs.field(default=None, converter=_latency)
 
     @classmethod
     def aws(cls) -> Profile:

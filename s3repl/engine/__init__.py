@@ -9,6 +9,8 @@ from s3repl.engine.results import (
     DeleteError,
     DeleteObjectsResult,
     DeleteResult,
+    MetricPoint,
+    MetricSeries,
     ReplicationEvent,
     ReplicationMetrics,
 )
@@ -22,6 +24,8 @@ __all__ = [
     "Engine",
     "EngineState",
     "FaultPlan",
+    "MetricPoint",
+    "MetricSeries",
     "ObjectsPage",
     "ReplicationEvent",
     "ReplicationMetrics",

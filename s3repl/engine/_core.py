@@ -19,6 +19,7 @@ import attrs
 from s3repl import iam, policy
 from s3repl.engine._caches import PolicyCache
 from s3repl.engine._queue import OrderPolicy, TaskQueue
+from s3repl.engine._series import MetricRecorder
 from s3repl.engine._state import EngineState
 from s3repl.engine._store import ObjectStore
 from s3repl.engine.faults import FaultPlan
@@ -151,6 +152,15 @@ class _EngineCore:
         self._version_ids: list[str] = []  # drawn from _ids, not yet handed out
         self._interleave = random.Random(f"{seed}:order")
         self._fault_rng = random.Random(f"{seed}:faults")
+        # Issue 12: the latency model in force, its own RNG stream, each destination's
+        # "busy until" and the RTC deadlines still open (see _timing).
+        self._latency = self.profile.latency
+        self._latency_rng = random.Random(f"{seed}:latency")
+        self._busy_until: dict[str, int] = {}
+        self._rtc_deadlines: list[tuple[int, int]] = []
+        self._rtc_open: dict[int, ReplicationTask] = {}
+        # Issue 12: the opt-in metric recorder (see _series), None until asked for.
+        self._recorder: MetricRecorder | None = None
         self._clock_us = 0
         self._sequence = 0
         self._accounts: dict[str, Account] = {DEFAULT_ACCOUNT: Account(id=DEFAULT_ACCOUNT)}
@@ -250,6 +260,14 @@ class _EngineCore:
             events=tuple(self._events),
             failed_operations=FrozenMap(self._failed_operations),
             missed_threshold=tuple(self._missed_threshold),
+            latency_rng=self._latency_rng.getstate(),
+            busy_until=FrozenMap(self._busy_until),
+            metrics=None if self._recorder is None else self._recorder.freeze(),
+            rtc_open=tuple(
+                (deadline, self._rtc_open[sequence])
+                for deadline, sequence in sorted(self._rtc_deadlines)
+                if sequence in self._rtc_open
+            ),
         )
 
     @classmethod
@@ -273,6 +291,13 @@ class _EngineCore:
             engine._failed_operations = state.failed_operations.to_dict()
             engine._missed_threshold = dict.fromkeys(state.missed_threshold)
             engine._version_ids = list(reversed(state.version_ids_ahead))
+            if state.latency_rng is not None:
+                engine._latency_rng.setstate(state.latency_rng)
+            engine._busy_until = state.busy_until.to_dict()
+            engine._rtc_deadlines = [(deadline, task.sequence) for deadline, task in state.rtc_open]
+            engine._rtc_open = {task.sequence: task for _, task in state.rtc_open}
+            if state.metrics is not None:
+                engine._recorder = MetricRecorder.thaw(state.metrics)
         engine._deferred_expirations = dict.fromkeys(world.deferred_expirations)
         engine._propagating = dict(world.propagating)
         engine._clock_us = world.clock_us
@@ -398,6 +423,10 @@ class _EngineCore:
                 sequence,
                 replica_modification,
             )
+            if self._latency is not None:  # issue 12: due later, by the latency model
+                task = self._schedule(task, version)
+            if self._recorder is not None:  # issue 12: metrics over time
+                self._record_open(task, version)
             self._push_task(task)
 
     def _push_task(self, task: ReplicationTask) -> None:
@@ -406,4 +435,12 @@ class _EngineCore:
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
         """Implemented by the object operations."""
+        raise _abstract()
+
+    def _schedule(self, task: ReplicationTask, version: Version) -> ReplicationTask:
+        """Implemented by the timing part: the task, due when the latency model says."""
+        raise _abstract()
+
+    def _record_open(self, task: ReplicationTask, version: Version | None) -> None:
+        """Implemented by the observers: count a new pending task in the metrics."""
         raise _abstract()

@@ -131,6 +131,30 @@ class TaskQueue:
         self._draw = None
         return self._remove(index)
 
+    def has_due(self, until_us: int) -> bool:
+        """Whether any task is due by ``until_us``."""
+        entries, start = self._entries, self._start
+        return len(entries) > start and entries[start][0] <= until_us
+
+    def pop_due(self, until_us: int) -> ReplicationTask | None:
+        """Remove and return the next task due by ``until_us``, or ``None`` if none is.
+
+        Under ``"fifo"`` the first task, if it is due; under ``"random"`` a seeded
+        random one among the due tasks (a prefix of the list: it is sorted by due
+        time), drawn as :meth:`pop` draws.
+        """
+        entries, start = self._entries, self._start
+        if len(entries) == start or entries[start][0] > until_us:
+            return None
+        if self.order == "fifo":
+            return self._pop_first()
+        due = bisect.bisect_right(entries, until_us, start, key=_due)
+        draw = self._draw
+        if draw is None:
+            draw = self._rng.random()
+        self._draw = None
+        return self._remove(start + int(draw * (due - start)))
+
     def take(self, task: ReplicationTask) -> ReplicationTask:
         """Remove and return the pending task equal to ``task``.
 
@@ -181,3 +205,7 @@ class TaskQueue:
 
 def _key(entry: _Entry) -> tuple[int, int]:
     return entry[0], entry[1]
+
+
+def _due(entry: _Entry) -> int:
+    return entry[0]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import attrs
 
 from s3repl import policy
-from s3repl.engine._core import EPOCH, _EngineCore
+from s3repl.engine._core import EPOCH
+from s3repl.engine._timing import _Timing
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
@@ -36,7 +37,7 @@ _REMOVE = policy.Write.REMOVE
 _AFTER_THRESHOLD = "OperationReplicatedAfterThreshold"
 
 
-class _Replicator(_EngineCore):
+class _Replicator(_Timing):
     """The queue of replication tasks and the application of one task at a time."""
 
     def pending(self) -> tuple[ReplicationTask, ...]:
@@ -110,6 +111,15 @@ class _Replicator(_EngineCore):
                 raise
             msg = "no replication task is pending"
             raise NothingPendingError(msg) from None
+        return self._step_chosen(chosen)
+
+    def _step_chosen(self, chosen: ReplicationTask) -> StepResult:
+        """Move the clock to the task's time and apply it (already off the queue)."""
+        if self._latency is not None:  # issue 12: time moves to the task's due time
+            self._reach(chosen.due_us)
+            if self._propagating:  # a step counts for R-052 as a tick does
+                self._propagate()
+            return self._apply(chosen)
         now = self._tick()
         if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
             self._clock_us = chosen.due_us
@@ -203,6 +213,15 @@ class _Replicator(_EngineCore):
                 if notification.kind == _AFTER_THRESHOLD:
                     self._missed_threshold.pop(task.sequence, None)
                 self._events.append(self._event(notification, task))
+        if self._rtc_open:  # the task is done: its RTC deadline no longer matters
+            self._rtc_open.pop(task.sequence, None)
+        if self._recorder is not None:
+            self._recorder.close(
+                task.sequence,
+                self._clock_us,
+                replicated=verdict is not _FAILED_VERDICT,
+                failed=len(failures),
+            )
         if verdict is _FAILED_VERDICT:
             return new_step_result(task, _FAILED, applied.reason)
         return new_step_result(task, _COMPLETED)
@@ -216,16 +235,29 @@ class _Replicator(_EngineCore):
             del self._deferred_expirations[marker]
             self.expire_object(bucket, key)
 
-    def advance(self, *, seconds: float) -> None:
+    def advance(self, *, seconds: float) -> tuple[StepResult, ...]:
         """Move the simulated clock forward by ``seconds``.
 
         RTC operations still pending when their 15 minutes run out are reported with
-        ``OperationMissedThreshold`` events (R-129).
+        ``OperationMissedThreshold`` events (R-129).  Under a latency model
+        (``Profile.latency``) every task that falls due by then is applied, in time
+        order, as :meth:`run_until` does; without one, only the clock moves (tasks wait
+        for ``step()``/``run()``), as before issue 12.
+
+        Returns:
+            The steps applied, in order (none without a latency model).
         """
         if seconds < 0:
             msg = "seconds must be >= 0"
             raise ValueError(msg)
+        if self._latency is not None:
+            return self._run_until_us(self._clock_us + round(seconds * 1_000_000))
         self._clock_us += round(seconds * 1_000_000)
+        self._scan_missed()
+        return ()
+
+    def _scan_missed(self) -> None:
+        """Report every pending RTC task past its threshold now (no latency model)."""
         world, caches, now = self._world(), self._caches, self.now
         for task in self._queue:
             if task.sequence in self._missed_threshold or not caches.uses_rtc(

@@ -14,9 +14,10 @@ from typing import Any
 import attrs
 
 from s3repl.engine._queue import OrderPolicy
+from s3repl.engine._series import RecorderState
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent
-from s3repl.model import FrozenMap
+from s3repl.model import FrozenMap, ReplicationTask
 from s3repl.world import EngineMemento
 
 __all__ = ["EngineState"]
@@ -45,6 +46,13 @@ class EngineState(EngineMemento):
             destination bucket), for the replication metrics (R-131).
         missed_threshold: sequences of RTC tasks already reported as
             ``OperationMissedThreshold`` (R-129), in the order they were reported.
+        latency_rng: the state of the RNG that draws latency tails (``None``: fresh
+            from the seed, for states saved before it existed).
+        busy_until: per destination bucket, until when it is busy (simulated
+            microseconds; issue 12's throughput queue).
+        metrics: the metric recorder's state, ``None`` when not recording.
+        rtc_open: the RTC tasks still pending with their threshold deadline
+            (microseconds), earliest first, under a latency model (R-129).
     """
 
     seed: int
@@ -58,3 +66,7 @@ class EngineState(EngineMemento):
     events: tuple[ReplicationEvent, ...] = ()
     failed_operations: FrozenMap[tuple[str, str, str], int] = attrs.field(factory=FrozenMap)
     missed_threshold: tuple[int, ...] = ()
+    latency_rng: RandomState | None = None
+    busy_until: FrozenMap[str, int] = attrs.field(factory=FrozenMap)
+    rtc_open: tuple[tuple[int, ReplicationTask], ...] = ()
+    metrics: RecorderState | None = None

@@ -13,6 +13,8 @@ __all__ = [
     "DeleteObjectsResult",
     "DeleteResult",
     "DeletedObject",
+    "MetricPoint",
+    "MetricSeries",
     "ReplicationEvent",
     "ReplicationMetrics",
 ]
@@ -96,6 +98,44 @@ class ReplicationMetrics:
     bytes_pending: int
     replication_latency_seconds: int
     operations_failed: int
+
+
+@attrs.frozen(kw_only=True)
+class MetricPoint:
+    """One datapoint of a metric series: the period's start and its statistic's value.
+
+    Attributes:
+        timestamp: when the period starts (simulated time).
+        value: the statistic over the period (see :attr:`MetricSeries.statistic`).
+    """
+
+    timestamp: dt.datetime
+    value: float
+
+
+@attrs.frozen(kw_only=True)
+class MetricSeries:
+    """A replication metric over simulated time, for one rule and destination (R-131).
+
+    Attributes:
+        name: the CloudWatch metric name, for example ``"ReplicationLatency"``.
+        unit: its CloudWatch unit (``"Seconds"``, ``"Bytes"`` or ``"Count"``).
+        statistic: ``"Maximum"`` or ``"Sum"``, the statistic of each point.
+        source_bucket: the source bucket.
+        rule_id: the rule (CloudWatch's ``RuleId`` dimension).
+        destination_bucket: the destination bucket (``DestinationBucket``).
+        resolution_seconds: the period of each point.
+        points: the datapoints, oldest first.
+    """
+
+    name: str
+    unit: str
+    statistic: str
+    source_bucket: str
+    rule_id: str
+    destination_bucket: str
+    resolution_seconds: float
+    points: tuple[MetricPoint, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -35,6 +35,10 @@ schedules whatever the answers say; it never decides semantics itself.
    the checks' answer, the rule, the replica's shape and the shared part of the
    ``Applied``; ``apply`` adds what the version itself gives.
 
+6. *Latency* (``_latency``; when the engine schedules a task under a
+   ``Profile.latency`` model): ``replication_delay`` says when the task is due and
+   until when its destination is busy (issue 12; R-132, R-140).
+
 No caches.  Policy remembers nothing between calls: no module-level state, no
 memo on the world.  Answers that an owner of state may remember are asked through
 ``Answers`` (``apply``'s ``answers=``); the engine passes its own caches there.
@@ -89,6 +93,14 @@ from s3repl.policy._conditions import (
     Facts,
     Fault,
     judge,
+)
+from s3repl.policy._latency import (
+    TAIL_FACTOR_MAX,
+    Scheduled,
+    continent_of,
+    replication_delay,
+    route_base_seconds,
+    tail_factor,
 )
 from s3repl.policy._permissions import (
     keys_alike,
@@ -164,6 +176,7 @@ __all__ = [
     "R155_REPLICATE_OBJECT",
     "R158_PUT_LEGAL_HOLD",
     "RTC_THRESHOLD_MINUTES",
+    "TAIL_FACTOR_MAX",
     "Answers",
     "Applied",
     "ApplyOutcome",
@@ -182,6 +195,7 @@ __all__ = [
     "Route",
     "RoutingTable",
     "Ruling",
+    "Scheduled",
     "Stage",
     "Standing",
     "Subject",
@@ -193,6 +207,7 @@ __all__ = [
     "apply_outcome",
     "build_marker_replica",
     "build_replica",
+    "continent_of",
     "created_statuses",
     "decide",
     "delete_markers_replicate",
@@ -214,9 +229,11 @@ __all__ = [
     "permission_decision",
     "permission_needs",
     "replica_shape",
+    "replication_delay",
     "retry_delay_us",
     "role_allows",
     "role_may",
+    "route_base_seconds",
     "route_delete_marker",
     "route_metadata",
     "route_new_object",
@@ -234,6 +251,7 @@ __all__ = [
     "sends_failure_events",
     "status_after",
     "statuses_after",
+    "tail_factor",
     "taking_part",
     "unmet_checks",
     "version_after_outcome",

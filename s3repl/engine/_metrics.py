@@ -1,0 +1,121 @@
+"""The engine's metric time series: ``record_metrics`` and ``metric_series`` (R-131).
+
+What is recorded, and how memory stays bounded, is ``_series``' job; this part
+starts the recorder, counts tasks into it, and answers queries by dimension.
+"""
+
+from __future__ import annotations
+
+from s3repl.engine._core import EPOCH, _EngineCore
+from s3repl.engine._series import METRICS, MetricRecorder
+from s3repl.engine.results import MetricSeries
+from s3repl.model import ObjectVersion, ReplicationTask, TaskKind
+from s3repl.world import Version
+
+__all__: list[str] = []
+
+_US = 1_000_000
+
+
+def _period_us(resolution_seconds: float) -> int:
+    period = round(resolution_seconds * _US)
+    if not period > 0:
+        msg = f"resolution_seconds must be > 0, got {resolution_seconds!r}"
+        raise ValueError(msg)
+    return period
+
+
+class _Metrics(_EngineCore):
+    """Replication metrics as time series on simulated time."""
+
+    def record_metrics(self, *, resolution_seconds: float = 60) -> None:
+        """Start recording the replication metrics per period of ``resolution_seconds``.
+
+        Tasks already pending count from now.  Asking again starts over.  Memory grows
+        with the number of periods, not of events.
+
+        Raises:
+            ValueError: ``resolution_seconds`` is not positive.
+        """
+        recorder = MetricRecorder(
+            resolution_us=_period_us(resolution_seconds), now_us=self._clock_us
+        )
+        self._recorder = recorder
+        for task in self._queue.pending():
+            self._record_open(task, self._store.find(task.source_bucket, task.key, task.version_id))
+
+    @property
+    def metrics_resolution_seconds(self) -> float | None:
+        """The recorded period in seconds, or ``None`` when metrics are not recorded."""
+        recorder = self._recorder
+        return None if recorder is None else recorder.resolution_us / _US
+
+    def _record_open(self, task: ReplicationTask, version: Version | None) -> None:
+        """Count a new pending task (bytes only for object tasks, as ``R-131`` counts)."""
+        recorder = self._recorder
+        assert recorder is not None  # called only while recording
+        size = (
+            version.size if task.kind is TaskKind.OBJECT and type(version) is ObjectVersion else 0
+        )
+        key = (task.source_bucket, task.rule_id, task.destination_bucket)
+        recorder.open(key, task.sequence, size, self._clock_us)
+
+    def metric_series(
+        self,
+        name: str,
+        *,
+        source_bucket: str | None = None,
+        rule_id: str | None = None,
+        destination: str | None = None,
+        resolution_seconds: float | None = None,
+    ) -> tuple[MetricSeries, ...]:
+        """One metric over simulated time, one series per (source, rule, destination).
+
+        Args:
+            name: ``ReplicationLatency`` (Seconds, Maximum), ``BytesPendingReplication``
+                (Bytes, Maximum), ``OperationsPendingReplication`` (Count, Maximum) or
+                ``OperationsFailedReplication`` (Count, Sum).
+            source_bucket: only series of this source bucket.
+            rule_id: only series of this rule.
+            destination: only series towards this destination bucket (name).
+            resolution_seconds: the period of each point: the recorded one (default)
+                or a whole multiple of it.
+
+        Returns:
+            The matching series, sorted by (source bucket, rule id, destination), each
+            with one point per period from the start of recording to now (the latency
+            only where an operation replicated).
+
+        Raises:
+            ValueError: an unknown metric name, metrics not being recorded (see
+                :meth:`record_metrics`), or a resolution that is not a multiple of the
+                recorded one.
+        """
+        if name not in METRICS:
+            msg = f"unknown metric {name!r}; known: {', '.join(METRICS)}"
+            raise ValueError(msg)
+        recorder = self._recorder
+        if recorder is None:
+            msg = "metrics are not being recorded: call record_metrics() first"
+            raise ValueError(msg)
+        period = (
+            recorder.resolution_us if resolution_seconds is None else _period_us(resolution_seconds)
+        )
+        if period % recorder.resolution_us:
+            msg = (
+                f"resolution_seconds must be a multiple of the recorded "
+                f"{recorder.resolution_us / _US} s, got {resolution_seconds!r}"
+            )
+            raise ValueError(msg)
+        keys = [
+            key
+            for key in recorder.series_keys()
+            if (source_bucket is None or key[0] == source_bucket)
+            and (rule_id is None or key[1] == rule_id)
+            and (destination is None or key[2] == destination)
+        ]
+        return tuple(
+            recorder.series(
+                name, now_us=self._clock_us, epoch=EPOCH, resolution_us=period, keys=keys
+            )
+        )
