@@ -16,7 +16,10 @@ The ``s3repl simulate`` command is a thin shell around these functions.
 from __future__ import annotations
 
 from s3repl.simulate._ensemble import EnsembleResult, ensemble
+from s3repl.simulate._executors import EXECUTORS, ExecutorUnavailableError, open_executor
 from s3repl.simulate._load import ScenarioError, load_scenario, scenario_from_mapping
+from s3repl.simulate._plots import PlotsUnavailableError
+from s3repl.simulate._report import summary, write_report
 from s3repl.simulate._results import FaultImpact, LagStats, RunResult, Series
 from s3repl.simulate._run import build_engine, run
 from s3repl.simulate._spec import (
@@ -31,12 +34,15 @@ from s3repl.simulate._spec import (
 )
 
 __all__ = [
+    "EXECUTORS",
     "EnsembleResult",
+    "ExecutorUnavailableError",
     "Fault",
     "FaultImpact",
     "KeySpec",
     "LagStats",
     "Measure",
+    "PlotsUnavailableError",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -47,7 +53,10 @@ __all__ = [
     "build_engine",
     "ensemble",
     "load_scenario",
+    "open_executor",
     "parse_duration",
     "run",
     "scenario_from_mapping",
+    "summary",
+    "write_report",
 ]

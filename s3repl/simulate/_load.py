@@ -55,9 +55,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from s3repl import profile as profile_module
 from s3repl._worldfile import WorldFileError, load_world
 from s3repl.errors import S3ReplError
+from s3repl.profile import LatencyModel
 from s3repl.simulate._lines import KeyPath, LineIndex, format_path
 from s3repl.simulate._spec import (
     FAULT_KINDS,
@@ -71,7 +71,7 @@ from s3repl.simulate._spec import (
     parse_duration,
 )
 
-__all__ = ["ScenarioError", "latency_model_class", "load_scenario", "scenario_from_mapping"]
+__all__ = ["ScenarioError", "load_scenario", "scenario_from_mapping"]
 
 _T = TypeVar("_T")
 
@@ -96,11 +96,6 @@ class ScenarioError(S3ReplError, ValueError):
         self.line = line
         self.path = path
         self.reason = reason
-
-
-def latency_model_class() -> Any:
-    """The engine's ``LatencyModel`` class, or ``None`` when this engine has none."""
-    return getattr(profile_module, "LatencyModel", None)
 
 
 class _Reader:
@@ -448,11 +443,8 @@ def _latency(reader: _Reader, value: object) -> tuple[tuple[str, Any], ...]:
     path: KeyPath = ("latency",)
     if not isinstance(value, Mapping):
         raise reader.fail(path, f"expected a table, got {_type_name(value)}")
-    model = latency_model_class()
-    if model is None:
-        raise reader.fail(path, "this version of s3repl has no latency model")
     try:
-        model.from_mapping(value)
+        LatencyModel.from_mapping(value)
     except (ValueError, TypeError) as err:
         text = str(err)
         named = [key for key in value if key in text]

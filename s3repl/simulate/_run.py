@@ -14,11 +14,12 @@ step's lag is the clock after the step minus that time.  What it remembers is pr
 every sample point to the versions still referenced by a pending task, so memory follows
 the backlog, not the number of puts; the time series has one row per interval.
 
-Why the clock moves in steps of at least ``_CLOCK_QUANTUM_US``: ``advance`` is the only
-way to move time without applying a task, and the engine may look at every pending task
-when time moves (RTC thresholds, R-129).  Operations arriving within the quantum of the
-clock run at the clock (the engine spaces calls by its own tick), so a large backlog
-costs one look per quantum instead of one per operation.
+Why, without a latency model, the clock moves in steps of at least
+``_CLOCK_QUANTUM_US``: there ``advance`` looks at every pending task for RTC thresholds
+(R-129), so operations arriving within the quantum of the clock run at the clock (the
+engine spaces calls by its own tick), and a large backlog costs one look per quantum
+instead of one per operation.  Under a latency model the engine keeps RTC deadlines in
+a heap and the clock follows every operation exactly.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from s3repl._worldfile import load_world
 from s3repl.engine import EPOCH, Engine, FaultPlan
 from s3repl.errors import S3Error, S3ReplError
 from s3repl.model import ReplicationStatus, ReplicationTask, StepResult, TaskKind
-from s3repl.simulate._load import ScenarioError, latency_model_class
+from s3repl.profile import LatencyModel
+from s3repl.simulate._load import ScenarioError
 from s3repl.simulate._results import (
     FaultImpact,
     LagHistogram,
@@ -74,11 +76,7 @@ def build_engine(scenario: Scenario, seed: int) -> Engine:
         raise ScenarioError(msg, path="world") from None
     if scenario.latency is None:
         return engine
-    model_class = latency_model_class()
-    if model_class is None:
-        msg = "this version of s3repl has no latency model"
-        raise ScenarioError(msg, path="latency")
-    model = model_class.from_mapping(dict(scenario.latency))
+    model = LatencyModel.from_mapping(dict(scenario.latency))
     world = engine.snapshot()
     return Engine.from_snapshot(attrs.evolve(world, profile=world.profile.evolve(latency=model)))
 
@@ -138,6 +136,8 @@ class _Run:
         self.progress = progress
         self.engine = build_engine(scenario, seed)
         self.start_us = _now_us(self.engine)
+        # Under a latency model advance() watches RTC deadlines in a heap: it is cheap.
+        self.quantum_us = 1 if self.engine.profile.latency is not None else _CLOCK_QUANTUM_US
         self.rtc = _rtc_routes(self.engine)
         self.threshold_us = round(scenario.measure.rtc_threshold_seconds * _US)
         self.origins: dict[str, tuple[int, int]] = {}
@@ -166,8 +166,9 @@ class _Run:
             record(result, _now_us(engine))
             task = peek()
         gap = when_us - _now_us(engine)
-        if gap >= _CLOCK_QUANTUM_US:
-            engine.advance(seconds=gap / _US)
+        if gap >= self.quantum_us:
+            for result in engine.advance(seconds=gap / _US):  # none: every due task ran
+                record(result, _now_us(engine))
 
     def record(self, result: StepResult, now_us: int) -> None:
         """Count one step's outcome; a completed step's lag from its origin's time."""
