@@ -48,6 +48,7 @@ Errors are :class:`ScenarioError`: ``FILE:LINE: key.path: what is wrong``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -61,6 +62,7 @@ from s3repl.profile import LatencyModel
 from s3repl.simulate._lines import KeyPath, LineIndex, format_path
 from s3repl.simulate._spec import (
     FAULT_KINDS,
+    SERIES_POINTS_MAX,
     Fault,
     KeySpec,
     Measure,
@@ -443,6 +445,8 @@ def _latency(reader: _Reader, value: object) -> tuple[tuple[str, Any], ...]:
     path: KeyPath = ("latency",)
     if not isinstance(value, Mapping):
         raise reader.fail(path, f"expected a table, got {_type_name(value)}")
+    # TOML has no null: ``false`` stands for ``None`` (``tail_shape = false``: no tail).
+    value = {key: None if setting is False else setting for key, setting in value.items()}
     try:
         LatencyModel.from_mapping(value)
     except (ValueError, TypeError) as err:
@@ -532,6 +536,13 @@ def scenario_from_mapping(
     ]
     measure = _measure(reader, top.get("measure", {}))
     end = duration + measure.drain_seconds
+    points = math.ceil(end / measure.resolution_seconds)
+    if points > SERIES_POINTS_MAX:
+        msg = (
+            f"gives {points} intervals over the run; at most {SERIES_POINTS_MAX}: choose a "
+            "coarser resolution"
+        )
+        raise reader.fail(("measure", "resolution"), msg)
     for fault in faults:
         if fault.start_seconds >= end:
             raise reader.fail(
@@ -552,7 +563,7 @@ def scenario_from_mapping(
             faults=tuple(faults),
             measure=measure,
         ),
-        {"duration_seconds": "duration", "measure.resolution": "measure"},
+        {"duration_seconds": "duration"},
     )
     _check_targets(reader, world, scenario)
     return scenario

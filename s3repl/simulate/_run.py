@@ -31,11 +31,11 @@ from typing import Any
 
 import attrs
 
-from s3repl import iam
+from s3repl import iam, policy
 from s3repl._worldfile import load_world
 from s3repl.engine import EPOCH, Engine, FaultPlan
 from s3repl.errors import S3Error, S3ReplError
-from s3repl.model import ReplicationStatus, ReplicationTask, StepResult, TaskKind
+from s3repl.model import ReplicationRule, ReplicationStatus, ReplicationTask, StepResult, TaskKind
 from s3repl.profile import LatencyModel
 from s3repl.simulate._load import ScenarioError
 from s3repl.simulate._results import (
@@ -81,17 +81,22 @@ def build_engine(scenario: Scenario, seed: int) -> Engine:
     return Engine.from_snapshot(attrs.evolve(world, profile=world.profile.evolve(latency=model)))
 
 
-def _rtc_routes(engine: Engine) -> frozenset[tuple[str, str]]:
-    """``(source bucket, rule id)`` of every rule with Replication Time Control on."""
-    routes = set()
+def _rtc_rules(engine: Engine) -> dict[tuple[str, str], ReplicationRule]:
+    """``(source bucket, rule id)`` -> rule, for every rule with RTC enabled (R-132)."""
+    rules = {}
     for bucket in engine.list_buckets():
         if bucket.replication is None:
             continue
         for rule in bucket.replication.rules:
-            control = rule.destination.replication_time
-            if control is not None and control.status.value == "Enabled":
-                routes.add((bucket.name, rule.id or ""))
-    return frozenset(routes)
+            if policy.rtc_enabled(rule):
+                rules[(bucket.name, rule.id or "")] = rule
+    return rules
+
+
+def _rtc_missed(rules: dict[tuple[str, str], ReplicationRule], task: ReplicationTask) -> bool:
+    """Whether a task that waited past the threshold counts as an RTC miss (policy decides)."""
+    rule = rules.get((task.source_bucket, task.rule_id))
+    return rule is not None and policy.rtc_applies(rule, task)
 
 
 def _now_us(engine: Engine) -> int:
@@ -138,7 +143,7 @@ class _Run:
         self.start_us = _now_us(self.engine)
         # Under a latency model advance() watches RTC deadlines in a heap: it is cheap.
         self.quantum_us = 1 if self.engine.profile.latency is not None else _CLOCK_QUANTUM_US
-        self.rtc = _rtc_routes(self.engine)
+        self.rtc = _rtc_rules(self.engine)
         self.threshold_us = round(scenario.measure.rtc_threshold_seconds * _US)
         self.origins: dict[str, tuple[int, int]] = {}
         self.lags = LagHistogram()
@@ -183,7 +188,7 @@ class _Run:
             interval.lag_total_us += lag
             if lag > interval.lag_max_us:
                 interval.lag_max_us = lag
-            if lag > self.threshold_us and (task.source_bucket, task.rule_id) in self.rtc:
+            if lag > self.threshold_us and _rtc_missed(self.rtc, task):
                 self.rtc_misses += 1
         elif status is _FAILED:
             reason = result.failure_reason.value if result.failure_reason else "Unknown"
@@ -387,7 +392,7 @@ class _Run:
         for task in pending:
             origin = self.origins.get(_origin_key(task))
             waited = now - (origin[0] if origin is not None else task.due_us)
-            if waited > self.threshold_us and (task.source_bucket, task.rule_id) in self.rtc:
+            if waited > self.threshold_us and _rtc_missed(self.rtc, task):
                 self.rtc_misses += 1
         missed = sum(1 for event in self.engine.events() if event.event_name == _MISSED)
         return RunResult(
