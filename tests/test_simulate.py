@@ -45,7 +45,21 @@ roles = [{{ arn = "{ROLE}" }}]
 name = "src"
 region = "us-east-1"
 versioning = "Enabled"
-replication = {{ Role = "{ROLE}", Rules = [{{ ID = "all", Priority = 1, Status = "Enabled", Filter = {{}}, DeleteMarkerReplication = {{ Status = "Enabled" }}, Destination = {{ Bucket = "arn:aws:s3:::dst", ReplicationTime = {{ Status = "Enabled", Time = {{ Minutes = 15 }} }}, Metrics = {{ Status = "Enabled", EventThreshold = {{ Minutes = 15 }} }} }} }}] }}
+
+[world.buckets.replication]
+Role = "{ROLE}"
+
+[[world.buckets.replication.Rules]]
+ID = "all"
+Priority = 1
+Status = "Enabled"
+Filter = {{}}
+DeleteMarkerReplication = {{ Status = "Enabled" }}
+
+[world.buckets.replication.Rules.Destination]
+Bucket = "arn:aws:s3:::dst"
+ReplicationTime = {{ Status = "Enabled", Time = {{ Minutes = 15 }} }}
+Metrics = {{ Status = "Enabled", EventThreshold = {{ Minutes = 15 }} }}
 
 [[world.buckets]]
 name = "dst"
@@ -107,7 +121,7 @@ def test_parse_duration_reads_numbers_and_units(value: object, seconds: float) -
 
 @pytest.mark.parametrize("value", ["", "15", "15 minutes", "m15", -1, True, None, "1h-5m"])
 def test_parse_duration_refuses_anything_else(value: object) -> None:
-    with pytest.raises(ValueError, match="duration|seconds"):
+    with pytest.raises(ValueError, match=r"duration|seconds"):
         parse_duration(value)
 
 
@@ -251,7 +265,8 @@ def test_key_distributions() -> None:
     zipf = scenario(
         STEADY.replace(
             "keys = { count = 500 }",
-            'keys = { count = 500, distribution = "zipf", exponent = 1.2, prefixes = ["a/", "b/"] }',
+            'keys = { count = 500, distribution = "zipf", exponent = 1.2, '
+            'prefixes = ["a/", "b/"] }',
         )
     )
     keys = Counter(op[5] for op in operations(zipf, 0))
