@@ -25,7 +25,7 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
-from s3repl.profile import Profile
+from s3repl.profile import LatencyModel, Profile
 from s3repl.validate import Finding, Problem, check_requirements, validate_replication
 from s3repl.world import World
 
@@ -38,6 +38,7 @@ __all__ = [
     "FailureReason",
     "FaultPlan",
     "Finding",
+    "LatencyModel",
     "NothingPendingError",
     "ObjectVersion",
     "Problem",

@@ -8,12 +8,13 @@ events follow from the simulated time an operation took.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from typing import Any
 
 import pytest
 
 from s3repl import Engine, Profile, ReplicationStatus
-from s3repl.errors import NothingPendingError
+from s3repl.errors import NothingPendingError, StepLimitExceededError
 from s3repl.policy import (
     TAIL_FACTOR_MAX,
     continent_of,
@@ -291,3 +292,64 @@ def test_same_seed_same_due_times_and_forks_continue_alike() -> None:
     other = world(LatencyModel(), seed=12)
     other.put_object("src", "k", b"x")
     assert other.pending()[0].due_us != two.pending()[0].due_us
+
+
+def test_r141_run_until_under_random_order_takes_only_due_tasks() -> None:
+    """R-141: under ``order="random"`` ``run_until`` applies the due tasks in a seeded
+    random order and leaves the tasks not yet due; the same seed, the same order."""
+    orders = []
+    for _ in range(2):
+        eng = Engine(seed=8, profile=Profile(latency=FIXED), order="random")
+        eng.create_bucket("src", versioning=True)
+        eng.create_bucket("near", versioning=True)
+        eng.create_bucket("far", versioning=True, region="ap-northeast-1")
+        eng.create_role(ROLE)
+        rules = [rule("near"), {**rule("far"), "ID": "to-far", "Priority": 2}]
+        eng.put_bucket_replication("src", {"Role": ROLE, "Rules": rules})
+        for key in range(6):
+            eng.put_object("src", f"k{key}", b"x")
+        steps = eng.run_until(eng.now + dt.timedelta(seconds=2))  # 1 s routes only
+        assert {s.task.destination_bucket for s in steps} == {"near"}
+        assert {t.destination_bucket for t in eng.pending()} == {"far"}
+        orders.append([s.task.key for s in steps])
+    assert orders[0] == orders[1]
+    assert sorted(orders[0]) == [f"k{key}" for key in range(6)]
+
+
+def test_run_until_is_bounded() -> None:
+    """Issue 12: ``run_until`` stops after ``steps_max`` steps with a clear error."""
+    eng = world()
+    for key in ("a", "b", "c"):
+        eng.put_object("src", key, b"x")
+    with pytest.raises(StepLimitExceededError, match="2 steps"):
+        eng.run_until(eng.now + dt.timedelta(minutes=1), steps_max=2)
+    assert len(eng.pending()) == 1
+    with pytest.raises(ValueError, match="seconds"):
+        eng.advance(seconds=-1)
+
+
+def test_r052_a_step_still_counts_for_propagation() -> None:
+    """R-052: under a latency model a step counts towards the propagation delay."""
+    eng = Engine(seed=2, profile=Profile(latency=FIXED, config_propagation_delay_steps=2))
+    eng.create_bucket("src", versioning=True)
+    eng.create_bucket("dst", versioning=True)
+    eng.create_role(ROLE)
+    eng.put_bucket_replication("src", {"Role": ROLE, "Rules": [rule("dst")]})
+    eng.put_bucket_versioning("dst", "Enabled")  # one call
+    eng.put_object("src", "late", b"x")  # the second: in force from now
+    assert len(eng.pending()) == 1
+    eng.delete_bucket_replication("src")  # in force two calls or steps later
+    eng.step()  # the first
+    eng.put_object("src", "after", b"x")  # the second: the deletion is in force
+    assert eng.pending() == ()
+
+
+def test_pickled_engine_keeps_its_time_state() -> None:
+    """Issue 12: a pickled engine carries the latency RNG, the queues and deadlines."""
+    eng = world(LatencyModel(), dest_region="eu-west-1", rtc=True)
+    eng.put_object("src", "a", b"x")
+    copy = pickle.loads(pickle.dumps(eng))
+    for each in (eng, copy):
+        each.put_object("src", "b", b"x" * 1000)
+        each.advance(seconds=1200)
+    assert copy.snapshot() == eng.snapshot()

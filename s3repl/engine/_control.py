@@ -258,6 +258,7 @@ class _ControlPlane(_EngineCore):
         del self._buckets[name]
         self._store.drop_bucket(name)
         self._policies.pop(name, None)
+        self._notification_configs.pop(name, None)
         self._changed()
 
     def put_bucket_versioning(

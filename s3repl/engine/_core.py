@@ -23,6 +23,7 @@ from s3repl.engine._series import MetricRecorder
 from s3repl.engine._state import EngineState
 from s3repl.engine._store import ObjectStore
 from s3repl.engine.faults import FaultPlan
+from s3repl.engine.notifications import NotificationConfiguration
 from s3repl.engine.results import DeleteResult, ReplicationEvent
 from s3repl.errors import (
     AccessDenied,
@@ -33,6 +34,7 @@ from s3repl.model import (
     NULL_VERSION_ID,
     Bucket,
     FrozenMap,
+    ObjectVersion,
     ReplicationConfiguration,
     ReplicationTask,
     TaskKind,
@@ -161,6 +163,10 @@ class _EngineCore:
         self._rtc_open: dict[int, ReplicationTask] = {}
         # Issue 12: the opt-in metric recorder (see _series), None until asked for.
         self._recorder: MetricRecorder | None = None
+        # Issue 12: bucket notification configurations and the sinks they deliver to.
+        self._notification_configs: dict[str, NotificationConfiguration] = {}
+        self._sinks: dict[str, list[str]] = {}
+        self._notification_count = 0
         self._clock_us = 0
         self._sequence = 0
         self._accounts: dict[str, Account] = {DEFAULT_ACCOUNT: Account(id=DEFAULT_ACCOUNT)}
@@ -263,6 +269,9 @@ class _EngineCore:
             latency_rng=self._latency_rng.getstate(),
             busy_until=FrozenMap(self._busy_until),
             metrics=None if self._recorder is None else self._recorder.freeze(),
+            notification_configurations=FrozenMap(self._notification_configs),
+            notifications=FrozenMap({arn: tuple(sink) for arn, sink in self._sinks.items()}),
+            notification_count=self._notification_count,
             rtc_open=tuple(
                 (deadline, self._rtc_open[sequence])
                 for deadline, sequence in sorted(self._rtc_deadlines)
@@ -296,6 +305,9 @@ class _EngineCore:
             engine._busy_until = state.busy_until.to_dict()
             engine._rtc_deadlines = [(deadline, task.sequence) for deadline, task in state.rtc_open]
             engine._rtc_open = {task.sequence: task for _, task in state.rtc_open}
+            engine._notification_configs = state.notification_configurations.to_dict()
+            engine._sinks = {arn: list(sink) for arn, sink in state.notifications.items()}
+            engine._notification_count = state.notification_count
             if state.metrics is not None:
                 engine._recorder = MetricRecorder.thaw(state.metrics)
         engine._deferred_expirations = dict.fromkeys(world.deferred_expirations)
@@ -442,5 +454,25 @@ class _EngineCore:
         raise _abstract()
 
     def _record_open(self, task: ReplicationTask, version: Version | None) -> None:
-        """Implemented by the observers: count a new pending task in the metrics."""
+        """Implemented by the metrics part: count a new pending task."""
+        raise _abstract()
+
+    def _emit(self, event: ReplicationEvent) -> None:
+        """Keep a replication event and deliver it to the bucket's notification targets."""
+        self._events.append(event)
+        if self._notification_configs:
+            self._route_event(event)
+
+    def _created(self, bucket: str, version: ObjectVersion, operation: str) -> ObjectVersion:
+        """Notify ``s3:ObjectCreated:<operation>`` for a new version; return the version."""
+        if self._notification_configs:
+            self._route_created(bucket, version, operation)
+        return version
+
+    def _route_event(self, event: ReplicationEvent) -> None:
+        """Implemented by the notifications part."""
+        raise _abstract()
+
+    def _route_created(self, bucket: str, version: ObjectVersion, operation: str) -> None:
+        """Implemented by the notifications part."""
         raise _abstract()

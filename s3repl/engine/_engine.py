@@ -23,6 +23,7 @@ from s3repl.engine._batch import _Batch
 from s3repl.engine._control import _ControlPlane
 from s3repl.engine._core import EPOCH, OrderPolicy
 from s3repl.engine._metrics import _Metrics
+from s3repl.engine._notify import _Notifications
 from s3repl.engine._objects import _ObjectOperations
 from s3repl.engine._reads import _Reads
 from s3repl.engine._replicator import _Replicator
@@ -30,7 +31,9 @@ from s3repl.engine._replicator import _Replicator
 __all__ = ["EPOCH", "Engine", "OrderPolicy"]
 
 
-class Engine(_ControlPlane, _ObjectOperations, _Replicator, _Reads, _Batch, _Metrics):
+class Engine(
+    _ControlPlane, _ObjectOperations, _Replicator, _Reads, _Batch, _Metrics, _Notifications
+):
     """A deterministic, steppable Amazon S3 with replication.
 
     Args:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import attrs
-
 from s3repl import policy
 from s3repl.engine._core import EPOCH
-from s3repl.engine._timing import _Timing
+from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
@@ -180,7 +178,7 @@ class _Replicator(_Timing):
         verdict = applied.verdict
         if verdict is _RETRY:
             assert applied.retry_at_us is not None  # apply sets it for every retry
-            self._push_task(attrs.evolve(task, due_us=applied.retry_at_us))
+            self._push_task(_with_due(task, applied.retry_at_us))
             return new_step_result(task, _PENDING)
         store = self._store
         write = applied.write
@@ -212,7 +210,7 @@ class _Replicator(_Timing):
             for notification in notifications:
                 if notification.kind == _AFTER_THRESHOLD:
                     self._missed_threshold.pop(task.sequence, None)
-                self._events.append(self._event(notification, task))
+                self._emit(self._event(notification, task))
         if self._rtc_open:  # the task is done: its RTC deadline no longer matters
             self._rtc_open.pop(task.sequence, None)
         if self._recorder is not None:
@@ -270,7 +268,7 @@ class _Replicator(_Timing):
             version = self._store.find(task.source_bucket, task.key, task.version_id)
             if policy.rtc_late(rule, task, version, now):
                 self._missed_threshold[task.sequence] = None
-                self._events.append(self._event(policy.MISSED_THRESHOLD, task))
+                self._emit(self._event(policy.MISSED_THRESHOLD, task))
 
     def _event(self, notification: policy.Notification, task: ReplicationTask) -> ReplicationEvent:
         """The event notification, with what every event carries (R-128..R-130)."""

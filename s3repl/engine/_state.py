@@ -16,6 +16,7 @@ import attrs
 from s3repl.engine._queue import OrderPolicy
 from s3repl.engine._series import RecorderState
 from s3repl.engine.faults import FaultPlan
+from s3repl.engine.notifications import NotificationConfiguration
 from s3repl.engine.results import ReplicationEvent
 from s3repl.model import FrozenMap, ReplicationTask
 from s3repl.world import EngineMemento
@@ -51,6 +52,9 @@ class EngineState(EngineMemento):
         busy_until: per destination bucket, until when it is busy (simulated
             microseconds; issue 12's throughput queue).
         metrics: the metric recorder's state, ``None`` when not recording.
+        notification_configurations: per bucket, its notification configuration.
+        notifications: per target ARN, the messages delivered and not drained (JSON).
+        notification_count: how many notifications were delivered (request ids).
         rtc_open: the RTC tasks still pending with their threshold deadline
             (microseconds), earliest first, under a latency model (R-129).
     """
@@ -70,3 +74,8 @@ class EngineState(EngineMemento):
     busy_until: FrozenMap[str, int] = attrs.field(factory=FrozenMap)
     rtc_open: tuple[tuple[int, ReplicationTask], ...] = ()
     metrics: RecorderState | None = None
+    notification_configurations: FrozenMap[str, NotificationConfiguration] = attrs.field(
+        factory=FrozenMap
+    )
+    notifications: FrozenMap[str, tuple[str, ...]] = attrs.field(factory=FrozenMap)
+    notification_count: int = 0

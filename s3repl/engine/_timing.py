@@ -22,13 +22,12 @@ import datetime as dt
 import heapq
 from typing import TYPE_CHECKING
 
-import attrs
-
 from s3repl import policy
 from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine.results import ReplicationEvent
 from s3repl.errors import StepLimitExceededError
 from s3repl.model import ObjectVersion, ReplicationTask, StepResult, TaskKind
+from s3repl.model._fastbuild import new_task
 from s3repl.world import Version
 
 __all__: list[str] = []
@@ -42,6 +41,25 @@ RUN_UNTIL_STEPS_MAX = 10_000_000
 
 def _us(when: dt.datetime) -> int:
     return (when - EPOCH) // _MICROSECOND
+
+
+def _with_due(task: ReplicationTask, due_us: int) -> ReplicationTask:
+    """``task`` due at ``due_us``, by the fast builder (no second validation).
+
+    ``attrs.evolve`` would validate every field again: the bucket names' checks cost
+    most of a retry.
+    """
+    return new_task(
+        task.source_bucket,
+        task.destination_bucket,
+        task.key,
+        task.version_id,
+        task.rule_id,
+        task.kind,
+        due_us,
+        task.sequence,
+        task.replica_modification,
+    )
 
 
 class _Timing(_EngineCore):
@@ -77,7 +95,7 @@ class _Timing(_EngineCore):
         )
         self._busy_until[task.destination_bucket] = scheduled.busy_until_us
         self._watch_rtc(task, version)
-        return attrs.evolve(task, due_us=scheduled.due_us)
+        return _with_due(task, scheduled.due_us)
 
     def _watch_rtc(self, task: ReplicationTask, version: Version) -> None:
         """Keep the task's RTC deadline if the threshold covers it (R-129, R-132)."""
@@ -112,17 +130,20 @@ class _Timing(_EngineCore):
             version = self._store.find(task.source_bucket, task.key, task.version_id)
             if policy.rtc_late(rule, task, version, self.now):
                 self._missed_threshold[sequence] = None
-                self._events.append(self._event(policy.MISSED_THRESHOLD, task))
+                self._emit(self._event(policy.MISSED_THRESHOLD, task))
 
     def run_until(
         self, when: dt.datetime, *, steps_max: int = RUN_UNTIL_STEPS_MAX
     ) -> tuple[StepResult, ...]:
         """Apply every task due by ``when``, in order, then leave the clock at ``when``.
 
-        Each step moves the clock to its task's due time; under ``order="random"`` the
-        next task is a seeded random one among those due.  RTC operations still pending
-        at their threshold are reported on the way (R-129).  A ``when`` in the past
-        applies what is already due and leaves the clock where it is.
+        Under a latency model each step moves the clock to its task's due time and RTC
+        operations still pending at their threshold are reported on the way, at their
+        own time (R-129).  Without one every step still takes its millisecond, so many
+        steps may carry the clock past ``when``; pending RTC operations are checked at
+        the end, as :meth:`advance` checks them.  Under ``order="random"`` the next task
+        is a seeded random one among those due.  A ``when`` in the past applies what is
+        already due and leaves the clock where it is.
 
         Args:
             when: an aware datetime (simulated time, see ``EPOCH``).

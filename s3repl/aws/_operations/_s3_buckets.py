@@ -236,6 +236,23 @@ def _put_bucket_request_payment(state: BackendState, p: Params, caller: Caller) 
     return {}
 
 
+def _put_bucket_notification_configuration(
+    state: BackendState, p: Params, caller: Caller
+) -> dict[str, Any]:
+    state.engine.put_bucket_notification_configuration(
+        p.text("Bucket"), p.mapping("NotificationConfiguration"), account=caller.account
+    )
+    return {}
+
+
+def _get_bucket_notification_configuration(
+    state: BackendState, p: Params, caller: Caller
+) -> dict[str, Any]:
+    return state.engine.get_bucket_notification_configuration(
+        p.text("Bucket"), account=caller.account
+    )
+
+
 BUCKET_OPERATIONS: dict[str, Handler] = {
     "CreateBucket": _create_bucket,
     "HeadBucket": _head_bucket,
@@ -256,4 +273,6 @@ BUCKET_OPERATIONS: dict[str, Handler] = {
     "PutObjectLockConfiguration": _put_object_lock_configuration,
     "GetObjectLockConfiguration": _get_object_lock_configuration,
     "PutBucketRequestPayment": _put_bucket_request_payment,
+    "PutBucketNotificationConfiguration": _put_bucket_notification_configuration,
+    "GetBucketNotificationConfiguration": _get_bucket_notification_configuration,
 }
