@@ -2,7 +2,8 @@
 
 Each test names the requirement it pins where one applies: R-124 (transient problems
 keep tasks PENDING), R-129 (RTC OperationMissedThreshold), R-131 (replication metrics:
-OperationsFailedReplication, pending operations), R-132 (RTC: 15 minutes).
+OperationsFailedReplication, pending operations), R-132 (RTC: 15 minutes), R-158
+(a missing permission's failure reason).
 """
 
 from __future__ import annotations
@@ -423,7 +424,7 @@ def test_versions_at_risk_are_the_backlog_when_the_fault_begins() -> None:
     ],
 )
 def test_permanent_faults_fail_replication_with_their_reason(fault: str, reason: str) -> None:
-    """R-131: OperationsFailedReplication by reason; T-66: a revoked s3:ReplicateObject."""
+    """R-131, R-158: OperationsFailedReplication by reason; T-66: s3:ReplicateObject denied."""
     body = STEADY + f'[[faults]]\n{fault}\nstart = "30s"\nend = "60s"\n'
     result = run(scenario(body), 0)
     failed = dict(result.failed_by_reason)
@@ -490,3 +491,12 @@ def test_scenarios_are_values() -> None:
     assert attrs.evolve(steady) == steady
     with pytest.raises(ValueError, match="duration_seconds"):
         attrs.evolve(steady, duration_seconds=0)
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """A run freezes the collector's view at each sample and unfreezes at its end."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    run(scenario(STEADY), 0)
+    assert gc.get_freeze_count() == 0

@@ -64,21 +64,36 @@ def _png(figure: Any, canvas_class: Any) -> bytes:
 
 
 def _over_time(
-    result: EnsembleResult, scenario: Scenario, column: str, ylabel: str, title: str
+    result: EnsembleResult,
+    scenario: Scenario,
+    columns: Sequence[tuple[str, str, str]],
+    ylabel: str,
+    title: str,
 ) -> bytes:
+    """One line per seed for each ``(column, label, colour)``; fault windows shaded."""
     figure_class, canvas_class = _matplotlib()
     figure = figure_class(figsize=(9, 4), layout="constrained")
     axes = figure.add_subplot()
     runs = result.runs[:_SEEDS_DRAWN_MAX]
     alpha = 1.0 if len(runs) == 1 else max(0.15, 1.5 / len(runs))
-    for run in runs:
-        minutes = [t / 60 for t in run.series.column("time_seconds")]
-        axes.plot(minutes, run.series.column(column), linewidth=1.0, alpha=alpha, color="tab:blue")
+    for column, label, colour in columns:
+        for index, run in enumerate(runs):
+            minutes = [t / 60 for t in run.series.column("time_seconds")]
+            axes.plot(
+                minutes,
+                run.series.column(column),
+                linewidth=1.0,
+                alpha=alpha,
+                color=colour,
+                label=label if index == 0 else None,
+            )
     _shade_faults(axes, scenario)
     axes.set_xlabel("simulated time (minutes)")
     axes.set_ylabel(ylabel)
     axes.set_title(f"{title} ({len(runs)} seed{'s' if len(runs) != 1 else ''})")
     axes.grid(visible=True, alpha=0.3)
+    if len(columns) > 1:
+        axes.legend(loc="upper left")
     return _png(figure, canvas_class)
 
 
@@ -126,15 +141,18 @@ def draw_plots(result: EnsembleResult, scenario: Scenario) -> dict[str, bytes]:
         "backlog.png": _over_time(
             result,
             scenario,
-            "operations_pending",
+            [("operations_pending", "operations pending", "tab:blue")],
             "operations pending",
             "Replication backlog",
         ),
         "lag.png": _over_time(
             result,
             scenario,
-            "lag_max_seconds",
-            "largest lag in the interval (s)",
+            [
+                ("lag_max_seconds", "largest lag of the replications completed", "tab:blue"),
+                ("oldest_pending_seconds", "age of the oldest pending operation", "tab:orange"),
+            ],
+            "seconds",
             "Replication lag",
         ),
         "lag-cdf.png": _cdf(result, scenario),

@@ -14,6 +14,13 @@ step's lag is the clock after the step minus that time.  What it remembers is pr
 every sample point to the versions still referenced by a pending task, so memory follows
 the backlog, not the number of puts; the time series has one row per interval.
 
+Why the run freezes the garbage collector's view at every sample (``gc.freeze``): the
+world grows by millions of acyclic versions, and the cyclic collector's full passes over
+them cost 40 % of a run of 300,000 puts (measured), more as the world grows.  Engine
+state holds no reference cycles (DESIGN.md), so what exists at a sample is moved out of
+the collector's way; the run unfreezes at its end (unless the caller had frozen objects
+already), so nothing stays uncollectable after it.
+
 Why, without a latency model, the clock moves in steps of at least
 ``_CLOCK_QUANTUM_US``: there ``advance`` looks at every pending task for RTC thresholds
 (R-129), so operations arriving within the quantum of the clock run at the clock (the
@@ -25,6 +32,7 @@ a heap and the clock follows every operation exactly.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable
 from typing import Any
@@ -282,6 +290,7 @@ class _Run:
         ):
             self.counts[name] += number
         self.interval = _Interval()
+        gc.freeze()  # see the module header
         if self.progress is not None:
             self.progress(min(1.0, at / self.scenario.end_seconds))
 
@@ -369,6 +378,14 @@ class _Run:
         return events
 
     def run(self) -> RunResult:
+        frozen_before = gc.get_freeze_count()
+        try:
+            return self._run()
+        finally:
+            if not frozen_before:
+                gc.unfreeze()
+
+    def _run(self) -> RunResult:
         events = self.timeline()
         start, drive_to, operate = self.start_us, self.drive_to, self.operate
         upcoming, total = 0, len(events)
