@@ -261,7 +261,7 @@ class Fault:
 
     Attributes:
         name: where it came from, for example ``faults[1]``.
-        kind: one of :data:`FAULT_KINDS`.
+        kind: one of ``FAULT_KINDS``.
         start_seconds: when it begins.
         end_seconds: when it ends, or ``None`` (it lasts).
         region: the region of ``region_outage``.
@@ -374,5 +374,5 @@ class Scenario:
 
     @property
     def end_seconds(self) -> float:
-        """When the run stops: the duration plus the drain."""
+        """The simulated second the run stops at (the duration plus the drain)."""
         return self.duration_seconds + self.measure.drain_seconds
