@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 import tomllib
@@ -141,14 +142,20 @@ def bench_ensemble(seeds: int, turns: int) -> None:
         times.pop("dask")
     print(f"\n### Ensemble of {seeds} seeds: serial vs 2 workers\n")
     print(f"load average before: {load()}\n")
+    cpu: dict[str, list[float]] = {"serial": [], "processes": []}
     for _ in range(turns):  # turns: serial, processes, dask, serial, ...
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         results["serial"] = ensemble(scenario, order)
         times["serial"].append(time.perf_counter() - start)
+        cpu["serial"].append(time.process_time() - cpu_start)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children_before = children.ru_utime + children.ru_stime
+        start = time.perf_counter()
         with ProcessPoolExecutor(max_workers=2) as pool:
-            start = time.perf_counter()
             results["processes"] = ensemble(scenario, order, executor=pool)
-            times["processes"].append(time.perf_counter() - start)
+        times["processes"].append(time.perf_counter() - start)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu["processes"].append(children.ru_utime + children.ru_stime - children_before)
         if "dask" in times:
             with open_executor("dask", workers=2) as executor:
                 start = time.perf_counter()
@@ -165,13 +172,16 @@ def bench_ensemble(seeds: int, turns: int) -> None:
         met = "" if name == "serial" else ("yes" if ratio >= 1.7 else "no")
         turns = ", ".join(f"{v:.1f} s" for v in values)
         print(f"| {name} | {best:.1f} s | {turns} | {ratio:.2f}x | {target} | {met} |")
+    print("\nCPU the runs got (effective cores = CPU time / wall time; 2 means both cores):\n")
+    print("| executor | turn | CPU time | wall time | effective cores |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, values in cpu.items():
+        for turn, (used, wall) in enumerate(zip(values, times[name], strict=True), start=1):
+            print(f"| {name} | {turn} | {used:.1f} s | {wall:.1f} s | {used / wall:.2f} |")
     same = all(result.runs == results["serial"].runs for result in results.values())
     print(f"\nResults identical to serial, seed by seed: {'yes' if same else 'NO'}")
     runs = results["serial"].runs
-    print(
-        f"Each run: {runs[0].puts:,} puts on average-ish (seed 0), "
-        f"{sum(r.puts for r in runs) / len(runs):,.0f} mean."
-    )
+    print(f"Each run: {sum(r.puts for r in runs) / len(runs):,.0f} puts on average.")
 
 
 def main() -> None:

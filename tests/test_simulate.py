@@ -500,3 +500,154 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert gc.get_freeze_count() == 0
     run(scenario(STEADY), 0)
     assert gc.get_freeze_count() == 0
+
+
+PHASE = '[workload]\nbucket = "src"\n[[workload.phases]]\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "reason"),
+    [
+        ('duration = "1h"\nworkload = 3\n', "workload", "expected a table"),
+        ('duration = "1h"\nfaults = 3\n', "faults", "expected an array of tables"),
+        (
+            'duration = "1h"\n' + PHASE + 'puts_per_second = "fast"\n',
+            "workload.phases[0].puts_per_second",
+            "expected a number",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + "keys = { count = 2.5 }\n",
+            "workload.phases[0].keys.count",
+            "expected an integer",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + "keys = { distribution = 3 }\n",
+            "workload.phases[0].keys.distribution",
+            "expected a string",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + "keys = { prefixes = [1] }\n",
+            "workload.phases[0].keys.prefixes",
+            "array of strings",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + "tags = [{ tags = { a = 1 } }]\n",
+            "workload.phases[0].tags[0].tags",
+            "must be strings",
+        ),
+        (
+            'duration = "1h"\n[workload]\n[[workload.phases]]\nputs_per_second = 1\n',
+            "workload.phases[0]",
+            "names no bucket",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + 'end = "2m"\nduration = "1m"\n',
+            "workload.phases[0].duration",
+            "not both",
+        ),
+        (
+            'duration = "1h"\n[workload]\nbucket = "src"\n[[workload.bursts]]\nputs_per_second = 1\n',  # noqa: E501 - one case per line
+            "workload.bursts[0]",
+            "needs duration",
+        ),
+        (
+            'duration = "1h"\n' + PHASE + 'start = "2h"\n',
+            "workload.phases[0].start",
+            "after the workload ends",
+        ),
+        ('duration = "1h"\n[[faults]]\nstart = "1m"\n', "faults[0]", "needs kind"),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "'
+            + ROLE
+            + '"\nstart = "1m"\nat = "2m"\n',
+            "faults[0].at",
+            "not both",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "' + ROLE + '"\n',
+            "faults[0]",
+            "needs start",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "'
+            + ROLE
+            + '"\nat = "1m"\nend = "3m"\nduration = "2m"\n',
+            "faults[0].duration",
+            "not both",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "revoke_permission"\nrole = "'
+            + ROLE
+            + '"\nat = "1m"\nactions = "s3:*"\n',
+            "faults[0].actions",
+            "array of strings",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "'
+            + ROLE
+            + '"\nbucket = "src"\nat = "1m"\n',
+            "faults[0].bucket",
+            "takes no bucket",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "bucket_outage"\nbucket = "gone"\nat = "1m"\nend = "2m"\n',  # noqa: E501 - one case per line
+            "faults[0].bucket",
+            "not in the world",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "arn:aws:iam::123456789012:role/x"\nat = "1m"\n',  # noqa: E501 - one case per line
+            "faults[0].role",
+            "not in the world",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "disable_kms_key"\nkms_key = "arn:aws:kms:us-east-1:123456789012:key/x"\nat = "1m"\n',  # noqa: E501 - one case per line
+            "faults[0].kms_key",
+            "not in the world",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "delete_role"\nrole = "' + ROLE + '"\nat = "2h"\n',
+            "faults[0].start",
+            "after the run ends",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "flaky_destinations"\nrate = 2.0\nat = "1m"\nend = "2m"\n',  # noqa: E501 - one case per line
+            "faults[0].rate",
+            "rate must be within",
+        ),
+        (
+            'duration = "1h"\n[[faults]]\nkind = "region_outage"\nregion = "us-east-1"\nat = "1m"\n',  # noqa: E501 - one case per line
+            "faults[0]",
+            "needs an end",
+        ),
+        ('duration = "1h"\nlatency = 3\n', "latency", "expected a table"),
+        ('description = "no duration"\n', "", "needs duration"),
+    ],
+)
+def test_every_scenario_mistake_is_named(body: str, where: str, reason: str) -> None:
+    """Each refusal names the key path and says what is wrong (issue 12)."""
+    with pytest.raises(ScenarioError) as caught:
+        scenario(body)
+    assert caught.value.path == where
+    assert reason in caught.value.reason
+
+
+def test_a_scenario_needs_a_world() -> None:
+    text = 'duration = "1h"\n'
+    with pytest.raises(ScenarioError, match=r"needs a \[world\] table"):
+        scenario_from_mapping(tomllib.loads(text))
+    with pytest.raises(ScenarioError, match="give file or an inline world"):
+        scenario_from_mapping(tomllib.loads(text + '[world]\nfile = "w.json"\nbuckets = []\n'))
+
+
+def test_size_distributions_stay_within_bounds() -> None:
+    for sizes in (
+        'sizes = { distribution = "lognormal", median_bytes = 4096, sigma = 2.0, min_bytes = 100, max_bytes = 65536 }',  # noqa: E501 - one case per line
+        'sizes = { distribution = "uniform", min_bytes = 100, max_bytes = 65536 }',
+    ):
+        loaded = scenario(
+            STEADY.replace("keys = { count = 500 }", "keys = { count = 500 }\n" + sizes)
+        )
+        drawn = [op[6] for op in operations(loaded, 0) if op[3] == PUT]
+        assert min(drawn) >= size_class(100)
+        assert max(drawn) <= size_class(65536)
+        assert len(set(drawn)) > 5

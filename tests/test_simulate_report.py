@@ -242,3 +242,20 @@ def test_simulate_command_unusable_input_is_one_line_and_exit_2(
     assert len(lines) == 1
     assert message in lines[0]
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("extra", ["matplotlib", "distributed", "dask"])
+def test_the_command_does_not_import_the_optional_extras(extra: str) -> None:
+    """matplotlib (s3repl[simulate]) and Dask (s3repl[dask]) load only when used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, s3repl.cli, s3repl.simulate\n"
+        f"print(any(m == {extra!r} or m.startswith({extra + '.'!r}) for m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
