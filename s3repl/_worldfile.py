@@ -43,7 +43,8 @@ The format (every key optional unless marked *required*; unknown keys are errors
 Meaning of each part:
 
 - ``seed`` and ``profile`` build ``Engine(seed=..., profile=Profile.aws().evolve(...))``;
-  ``profile`` keys are the :class:`~s3repl.profile.Profile` switches (SPEC section 13).
+  ``profile`` keys are the :class:`~s3repl.profile.Profile` switches (SPEC section 13);
+  ``profile.latency`` is an object of :class:`~s3repl.profile.LatencyModel` settings.
 - ``accounts`` are created with :meth:`Engine.create_account`; ``regions`` are the
   opt-in regions the account enabled (R-001).  The default account ``123456789012``
   always exists; listing it replaces it (to enable opt-in regions for it).
@@ -206,7 +207,9 @@ def _profile(value: object) -> Profile:
             msg = f"unknown switch (known: {', '.join(fields)})"
             raise WorldFileError(msg, path=where)
         default = fields[name].default
-        if isinstance(default, bool):
+        if name == "latency":  # issue 12: a table of LatencyModel settings
+            expected, ok = "an object of latency settings", isinstance(setting, Mapping)
+        elif isinstance(default, bool):
             expected, ok = "true or false", isinstance(setting, bool)
         elif isinstance(default, int):
             expected = "an integer"

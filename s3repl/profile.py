@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["DestinationVersionOrder", "LatencyModel", "MissingTagReadPermission", "Profile"]
+__all__ = [
+    "DestinationLimits",
+    "DestinationVersionOrder",
+    "LatencyModel",
+    "MissingTagReadPermission",
+    "Profile",
+]
 
 
 class MissingTagReadPermission(enum.Enum):
@@ -70,6 +76,53 @@ def _tail_shape(_instance: object, attribute: attrs.Attribute[Any], value: float
         _positive_rate(_instance, attribute, value)
 
 
+def _optional_rate(_instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _positive_rate(_instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class DestinationLimits:
+    """One destination bucket's own bandwidth and throughput (``None``: the model's).
+
+    Attributes:
+        bandwidth_bytes_per_second: transfer rate into this bucket.
+        operations_per_second: operations this bucket takes per second.
+    """
+
+    bandwidth_bytes_per_second: float | None = attrs.field(default=None, validator=_optional_rate)
+    operations_per_second: float | None = attrs.field(default=None, validator=_optional_rate)
+
+
+def _limits(value: object) -> tuple[tuple[str, DestinationLimits], ...]:
+    """Per-destination limits from a mapping or pairs, sorted by bucket name."""
+    pairs = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(pairs, Iterable):
+        msg = f"destinations must map bucket names to limits, got {value!r}"
+        raise TypeError(msg)
+    out: dict[str, DestinationLimits] = {}
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            msg = f"destinations must map bucket names to limits, got {value!r}"
+            raise TypeError(msg)
+        bucket, limits = pair
+        if isinstance(limits, Mapping):
+            known = ("bandwidth_bytes_per_second", "operations_per_second")
+            unknown = sorted(str(key) for key in limits if key not in known)
+            if unknown:
+                msg = (
+                    f"unknown destination setting(s) {', '.join(unknown)} for {bucket!r}; "
+                    f"known: {', '.join(known)}"
+                )
+                raise ValueError(msg)
+            limits = DestinationLimits(**limits)
+        if not isinstance(limits, DestinationLimits):
+            msg = f"limits of destination {bucket!r} must be a mapping, got {limits!r}"
+            raise TypeError(msg)
+        out[str(bucket)] = limits
+    return tuple(sorted(out.items()))
+
+
 @attrs.frozen(kw_only=True)
 class LatencyModel:
     """How long replication takes on each route (issue 12; R-132, R-140).
@@ -95,6 +148,10 @@ class LatencyModel:
             work beyond it queues.
         tail_shape: the Pareto shape of the heavy tail (smaller is heavier); ``None``
             makes every delay exactly its base (no random draw).
+
+    ``destinations`` gives a destination bucket its own bandwidth or throughput: a
+    mapping of bucket name to :class:`~s3repl.profile.DestinationLimits` (or to a mapping of its
+    fields), kept as pairs sorted by name.
     """
 
     same_region_seconds: float = attrs.field(default=1.0, validator=_positive_seconds)
@@ -103,6 +160,20 @@ class LatencyModel:
     bandwidth_bytes_per_second: float = attrs.field(default=125_000_000.0, validator=_positive_rate)
     operations_per_second: float = attrs.field(default=3_500.0, validator=_positive_rate)
     tail_shape: float | None = attrs.field(default=2.5, validator=_tail_shape)
+    #: Per destination bucket, its own limits (pairs sorted by bucket name).
+    destinations: tuple[tuple[str, DestinationLimits], ...] = attrs.field(
+        default=(), converter=_limits
+    )
+
+    def limits_of(self, bucket: str) -> tuple[float, float]:
+        """``(bandwidth_bytes_per_second, operations_per_second)`` into ``bucket``."""
+        for name, limits in self.destinations:
+            if name == bucket:
+                return (
+                    limits.bandwidth_bytes_per_second or self.bandwidth_bytes_per_second,
+                    limits.operations_per_second or self.operations_per_second,
+                )
+        return self.bandwidth_bytes_per_second, self.operations_per_second
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> LatencyModel:

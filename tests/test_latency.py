@@ -12,8 +12,11 @@ import pickle
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine, Profile, ReplicationStatus
+from s3repl._worldfile import WorldFileError, load_world
 from s3repl.errors import NothingPendingError, StepLimitExceededError
 from s3repl.policy import (
     TAIL_FACTOR_MAX,
@@ -353,3 +356,82 @@ def test_pickled_engine_keeps_its_time_state() -> None:
         each.put_object("src", "b", b"x" * 1000)
         each.advance(seconds=1200)
     assert copy.snapshot() == eng.snapshot()
+
+
+def test_a_destination_may_have_its_own_limits() -> None:
+    """Issue 12: a named destination takes its own bandwidth and throughput; others
+    keep the model's; a scenario table spells them as a nested mapping."""
+    model = LatencyModel.from_mapping(
+        {
+            "tail_shape": None,
+            "bandwidth_bytes_per_second": 1_000,
+            "destinations": {"slow": {"bandwidth_bytes_per_second": 100}},
+        }
+    )
+    assert model.limits_of("slow") == (100, 3_500)
+    assert model.limits_of("other") == (1_000, 3_500)
+    common: dict[str, Any] = {
+        "source_region": "us-east-1",
+        "destination_region": "us-east-1",
+        "size": 1_000,
+        "draw": 0.0,
+        "now_us": 0,
+        "busy_until_us": 0,
+    }
+    slow = replication_delay(model, destination_bucket="slow", **common)
+    other = replication_delay(model, destination_bucket="other", **common)
+    assert (slow.due_us, other.due_us) == (11 * SECOND_US, 2 * SECOND_US)
+    with pytest.raises(ValueError, match="bandwidth"):
+        LatencyModel(destinations={"slow": {"bandwith_bytes_per_second": 1}})
+    with pytest.raises(ValueError, match="operations_per_second"):
+        LatencyModel(destinations={"slow": {"operations_per_second": 0}})
+    assert LatencyModel(destinations={"b": {}, "a": {}}).destinations[0][0] == "a"
+
+
+def test_a_world_file_sets_the_latency_model() -> None:
+    """Issue 12: a world file's ``profile.latency`` table builds the latency model; a
+    misspelt setting is refused at its path."""
+    engine = load_world({"profile": {"latency": {"same_region_seconds": 2, "tail_shape": 3}}})
+    assert engine.profile.latency == LatencyModel(same_region_seconds=2, tail_shape=3)
+    with pytest.raises(WorldFileError) as caught:
+        load_world({"profile": {"latency": {"same_region_second": 2}}})
+    assert caught.value.path == "profile.latency"
+    assert "same_region_second" in caught.value.reason
+    with pytest.raises(WorldFileError, match="latency settings"):
+        load_world({"profile": {"latency": 3}})
+
+
+settings_values = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats()
+    | st.text(max_size=3)
+    | st.dictionaries(st.text(max_size=3), st.integers(0, 3), max_size=2)
+)
+settings_keys = st.sampled_from(
+    [
+        "same_region_seconds",
+        "across_oceans_seconds",
+        "bandwidth_bytes_per_second",
+        "tail_shape",
+        "destinations",
+        "unknown",
+    ]
+)
+
+
+@given(settings=st.dictionaries(settings_keys, settings_values, max_size=4))
+def test_from_mapping_builds_or_refuses_clearly(settings: dict[str, Any]) -> None:
+    """Issue 12: any scenario table builds a valid model or is refused with a
+    ``ValueError``/``TypeError`` naming the setting (never another exception)."""
+    problem: Exception | None = None
+    try:
+        model = LatencyModel.from_mapping(settings)
+    except (ValueError, TypeError) as err:
+        problem = err
+    if problem is None:
+        assert model.same_region_seconds >= 0
+    else:
+        text = str(problem)
+        assert any(key in text for key in settings) or "destination" in text

@@ -8,9 +8,13 @@ Maximum), ``OperationsPendingReplication`` (Count, Maximum),
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine, Profile
 from s3repl.engine import MetricSeries
@@ -175,3 +179,87 @@ def test_tasks_pending_when_recording_starts_count_from_then() -> None:
     eng.record_metrics(resolution_seconds=1)
     (size,) = eng.metric_series("BytesPendingReplication")
     assert values(size) == [10]
+
+
+@given(
+    ops=st.lists(
+        st.tuples(st.sampled_from(["put", "advance", "revoke", "grant"]), st.integers(0, 120)),
+        max_size=25,
+    ),
+    resolution=st.sampled_from([1, 10, 60]),
+)
+def test_r131_series_agree_with_the_metrics_snapshot(ops: Any, resolution: int) -> None:
+    """R-131: the last point of a pending series (the period's maximum) is never below
+    the current ``replication_metrics`` snapshot, equals it once a period passes
+    quietly, and the failures summed over the series equal the snapshot's running
+    ``OperationsFailedReplication``."""
+    eng = world("dst")
+    eng.record_metrics(resolution_seconds=resolution)
+    role_exists = True
+    for op, number in ops:
+        if op == "put":
+            eng.put_object("src", f"k{number % 7}", b"x" * number)
+        elif op == "advance":
+            eng.advance(seconds=number)
+        elif op == "revoke" and role_exists:
+            eng.delete_role(ROLE)
+            role_exists = False
+        elif op == "grant" and not role_exists:
+            eng.create_role(ROLE)
+            role_exists = True
+        _check(eng, quiet=False)
+    eng.run_until(eng.now + dt.timedelta(seconds=120))  # 25 puts land within 30 s
+    eng.advance(seconds=resolution)
+    _check(eng, quiet=True)
+
+
+def _check(eng: Engine, *, quiet: bool) -> None:
+    (snapshot,) = eng.replication_metrics("src")
+    pending = eng.metric_series("OperationsPendingReplication")
+    size = eng.metric_series("BytesPendingReplication")
+    failed = eng.metric_series("OperationsFailedReplication")
+    if not pending:  # nothing was ever queued
+        assert (snapshot.operations_pending, snapshot.operations_failed) == (0, 0)
+        return
+    last_pending, last_size = pending[0].points[-1].value, size[0].points[-1].value
+    if quiet:
+        assert (last_pending, last_size) == (snapshot.operations_pending, snapshot.bytes_pending)
+    else:
+        assert last_pending >= snapshot.operations_pending
+        assert last_size >= snapshot.bytes_pending
+    assert sum(p.value for p in failed[0].points) == snapshot.operations_failed
+
+
+@given(count=st.integers(1, 40), quantile=st.floats(0, 1))
+def test_r131_latency_quantiles_are_within_one_percent(count: int, quantile: float) -> None:
+    """R-131: ``latency_quantiles`` answers the nearest-rank quantile of the operations'
+    replication latencies within 1 % (the maximum exactly), at bounded memory."""
+    eng = world("dst")
+    eng.record_metrics(resolution_seconds=60)
+    puts = [eng.put_object("src", f"k{n}", b"x") for n in range(count)]
+    steps = eng.advance(seconds=count + 5)
+    landed = {s.task.key: s.task.due_us for s in steps}
+    epoch = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    exact = sorted(landed[v.key] / 1e6 - (v.last_modified - epoch).total_seconds() for v in puts)
+    rank = max(1, math.ceil(quantile * count))
+    answer = eng.latency_quantiles((quantile, 1.0))
+    assert answer is not None
+    assert answer[0] == pytest.approx(exact[rank - 1], rel=0.01)
+    assert answer[1] == pytest.approx(exact[-1], abs=1e-6)
+
+
+def test_latency_quantiles_without_replications_and_bad_quantiles() -> None:
+    """Issue 12: nothing replicated yet answers None; a quantile outside [0, 1] and an
+    engine not recording are clear errors; snapshots carry the histogram."""
+    eng = world("dst")
+    with pytest.raises(ValueError, match="record_metrics"):
+        eng.latency_quantiles()
+    eng.record_metrics()
+    assert eng.latency_quantiles() is None
+    with pytest.raises(ValueError, match="quantiles"):
+        eng.latency_quantiles((1.5,))
+    eng.put_object("src", "k", b"x")
+    eng.advance(seconds=10)
+    restored = Engine.from_snapshot(eng.snapshot())
+    assert restored.latency_quantiles() == eng.latency_quantiles()
+    assert eng.latency_quantiles(destination="elsewhere") is None

@@ -9,12 +9,15 @@ The configuration shape and event types are botocore's (``NotificationConfigurat
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from typing import Any
 
 import boto3
 import pytest
 from aws_env import no_aws_env  # noqa: F401 - a fixture, used by name
 from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3repl import Engine, Profile
 from s3repl.aws import mock
@@ -24,7 +27,7 @@ from s3repl.engine.notifications import (
     TargetKind,
     event_matches,
 )
-from s3repl.errors import InvalidArgument, MalformedXML, NoSuchBucket
+from s3repl.errors import InvalidArgument, MalformedXML, NoSuchBucket, S3Error
 from s3repl.profile import LatencyModel
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
@@ -114,6 +117,11 @@ def test_r128_configuration_round_trips() -> None:
           "TopicConfigurations": [{"TopicArn": TOPIC, "Events": ["s3:ObjectCreated:*"]}]},
          InvalidArgument, "overlap"),
         ({"QueueConfiguration": []}, MalformedXML, "well-formed"),
+        ({"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"],
+          "Filter": {"Key": "logs/"}}]}, MalformedXML, "well-formed"),
+        ({"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"],
+          "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]},
+         InvalidArgument, "prefix or suffix"),
         ({"QueueConfigurations": [{"QueueArn": QUEUE}]}, MalformedXML, "well-formed"),
     ],
 )  # fmt: skip
@@ -336,3 +344,56 @@ def test_r128_boto3_put_and_get_through_the_mock() -> None:
     assert caught.value.response["Error"]["Code"] == "InvalidArgument"
     (message,) = eng.notifications(QUEUE)
     assert message["Records"][0]["s3"]["object"]["key"] == "in/a"
+
+
+keys = st.text(alphabet="ab/.", min_size=1, max_size=6)
+
+
+@given(
+    written=st.lists(keys, max_size=12),
+    prefix=st.none() | st.text(alphabet="ab/", max_size=2),
+    suffix=st.none() | st.text(alphabet="b.", max_size=2),
+)
+def test_r128_a_target_receives_exactly_the_keys_its_filter_matches(
+    written: list[str], prefix: str | None, suffix: str | None
+) -> None:
+    """R-128: ``ObjectCreated`` reaches the queue once per write whose key has the
+    prefix and the suffix, in write order, and for no other write."""
+    eng = world()
+    filters = {name: value for name, value in (("prefix", prefix), ("suffix", suffix)) if value}
+    eng.put_bucket_notification_configuration("src", queue(["s3:ObjectCreated:*"], **filters))
+    for key in written:
+        eng.put_object("src", key, b"x")
+    delivered = [m["Records"][0]["s3"]["object"]["key"] for m in eng.notifications(QUEUE)]
+    expected = [
+        key for key in written if key.startswith(prefix or "") and key.endswith(suffix or "")
+    ]
+    assert delivered == [urllib.parse.quote_plus(key, safe="/") for key in expected]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(
+        ["s3:ObjectCreated:*", "prefix", "suffix", QUEUE, TOPIC, "Key", "x"]
+    ),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(
+            ["QueueConfigurations", "TopicConfigurations", "QueueArn", "TopicArn", "Events",
+             "Filter", "Key", "FilterRules", "Name", "Value", "Id"]
+        ),
+        inner,
+        max_size=4,
+    ),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@given(document=json_values)
+def test_r128_any_document_is_accepted_or_refused_with_an_s3_error(document: Any) -> None:
+    """R-128: whatever the document, Put answers, or refuses with an S3 error (never
+    another exception), and a refusal changes nothing."""
+    eng = world()
+    try:
+        eng.put_bucket_notification_configuration("src", document)
+    except S3Error:
+        assert eng.get_bucket_notification_configuration("src") == {}

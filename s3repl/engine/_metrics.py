@@ -32,7 +32,8 @@ class _Metrics(_EngineCore):
         """Start recording the replication metrics per period of ``resolution_seconds``.
 
         Tasks already pending count from now.  Asking again starts over.  Memory grows
-        with the number of periods, not of events.
+        with the number of periods, not of events; replication latencies are also
+        counted in a histogram of 1 % buckets for :meth:`latency_quantiles`.
 
         Raises:
             ValueError: ``resolution_seconds`` is not positive.
@@ -59,6 +60,58 @@ class _Metrics(_EngineCore):
         )
         key = (task.source_bucket, task.rule_id, task.destination_bucket)
         recorder.open(key, task.sequence, size, self._clock_us)
+
+    def latency_quantiles(
+        self,
+        quantiles: tuple[float, ...] = (0.5, 0.99, 1.0),
+        *,
+        source_bucket: str | None = None,
+        rule_id: str | None = None,
+        destination: str | None = None,
+    ) -> tuple[float, ...] | None:
+        """Quantiles of replication latency (seconds) since recording started.
+
+        Latency is from a task's creation (the put) to its replica landing, over every
+        operation replicated under the matching rules and destinations.  From a
+        histogram of 1 % buckets (see :meth:`record_metrics`): an answer is within 1 %
+        of the exact quantile; ``1.0`` is the exact maximum.
+
+        Returns:
+            One value per quantile, in order, or ``None`` when nothing replicated.
+
+        Raises:
+            ValueError: metrics are not being recorded, or a quantile is outside
+                ``[0, 1]``.
+        """
+        recorder = self._recording()
+        for quantile in quantiles:
+            if not 0 <= quantile <= 1:
+                msg = f"quantiles must be within [0, 1], got {quantile!r}"
+                raise ValueError(msg)
+        keys = self._matching(recorder, source_bucket, rule_id, destination)
+        return recorder.latency_quantiles(quantiles, keys)
+
+    def _recording(self) -> MetricRecorder:
+        recorder = self._recorder
+        if recorder is None:
+            msg = "metrics are not being recorded: call record_metrics() first"
+            raise ValueError(msg)
+        return recorder
+
+    @staticmethod
+    def _matching(
+        recorder: MetricRecorder,
+        source_bucket: str | None,
+        rule_id: str | None,
+        destination: str | None,
+    ) -> list[tuple[str, str, str]]:
+        return [
+            key
+            for key in recorder.series_keys()
+            if (source_bucket is None or key[0] == source_bucket)
+            and (rule_id is None or key[1] == rule_id)
+            and (destination is None or key[2] == destination)
+        ]
 
     def metric_series(
         self,
@@ -94,10 +147,7 @@ class _Metrics(_EngineCore):
         if name not in METRICS:
             msg = f"unknown metric {name!r}; known: {', '.join(METRICS)}"
             raise ValueError(msg)
-        recorder = self._recorder
-        if recorder is None:
-            msg = "metrics are not being recorded: call record_metrics() first"
-            raise ValueError(msg)
+        recorder = self._recording()
         period = (
             recorder.resolution_us if resolution_seconds is None else _period_us(resolution_seconds)
         )
@@ -107,13 +157,7 @@ class _Metrics(_EngineCore):
                 f"{recorder.resolution_us / _US} s, got {resolution_seconds!r}"
             )
             raise ValueError(msg)
-        keys = [
-            key
-            for key in recorder.series_keys()
-            if (source_bucket is None or key[0] == source_bucket)
-            and (rule_id is None or key[1] == rule_id)
-            and (destination is None or key[2] == destination)
-        ]
+        keys = self._matching(recorder, source_bucket, rule_id, destination)
         return tuple(
             recorder.series(
                 name, now_us=self._clock_us, epoch=EPOCH, resolution_us=period, keys=keys

@@ -97,6 +97,10 @@ class _Replicator(_Timing):
     def step(self, task: ReplicationTask | None = None) -> StepResult:
         """Apply exactly one pending task (the next one, or the one named).
 
+        Without a latency model the step takes its millisecond, and a retried task's
+        due time if that is later; with one, the clock moves to the task's due time
+        (never back) and RTC deadlines passed on the way are reported first, at theirs.
+
         Raises:
             NothingPendingError: nothing is pending.
             UnknownTaskError: ``task`` is not pending.

@@ -92,6 +92,7 @@ class _Timing(_EngineCore):
             draw=0.0 if model.tail_shape is None else self._latency_rng.random(),
             now_us=self._clock_us,
             busy_until_us=self._busy_until.get(task.destination_bucket, 0),
+            destination_bucket=task.destination_bucket,
         )
         self._busy_until[task.destination_bucket] = scheduled.busy_until_us
         self._watch_rtc(task, version)

@@ -268,7 +268,8 @@ def _target(entry: object, kind: TargetKind, default_id: str) -> NotificationTar
 def _filter(value: object) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
-    rules = value.get("Key", {}).get("FilterRules", ()) if isinstance(value, Mapping) else None
+    key = value.get("Key", {}) if isinstance(value, Mapping) else None
+    rules = key.get("FilterRules", ()) if isinstance(key, Mapping) else None
     if not isinstance(rules, Sequence) or isinstance(rules, str):
         raise MalformedXML(MalformedXML.DEFAULT_MESSAGE, element="Filter")
     found: dict[str, str] = {}

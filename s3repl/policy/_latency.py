@@ -103,6 +103,7 @@ def replication_delay(
     draw: float,
     now_us: int,
     busy_until_us: int,
+    destination_bucket: str | None = None,
 ) -> Scheduled:
     """When a task created at ``now_us`` is due, and the destination's new busy time.
 
@@ -114,10 +115,16 @@ def replication_delay(
         draw: a uniform draw in ``[0, 1)`` for the heavy tail (ignored without one).
         now_us: when the task is created.
         busy_until_us: until when the destination is busy with earlier work.
+        destination_bucket: the destination's name, for its own limits
+            (``LatencyModel.destinations``).
     """
     start = max(now_us, busy_until_us)
-    transfer = round(size * _US / model.bandwidth_bytes_per_second)
-    slot = max(transfer, round(_US / model.operations_per_second))
+    if model.destinations and destination_bucket is not None:
+        bandwidth, operations = model.limits_of(destination_bucket)
+    else:
+        bandwidth, operations = model.bandwidth_bytes_per_second, model.operations_per_second
+    transfer = round(size * _US / bandwidth)
+    slot = max(transfer, round(_US / operations))
     base = route_base_seconds(model, source_region, destination_region)
     delay = round(base * tail_factor(model, draw) * _US)
     return Scheduled(due_us=start + transfer + delay, busy_until_us=start + slot)
