@@ -651,3 +651,20 @@ def test_size_distributions_stay_within_bounds() -> None:
         assert min(drawn) >= size_class(100)
         assert max(drawn) <= size_class(65536)
         assert len(set(drawn)) > 5
+
+
+def test_latency_table_builds_the_model_destinations_included() -> None:
+    """[latency] is a LatencyModel; a destination's own throughput queues its work.
+
+    With ``operations_per_second = 2`` for dst and 20 operations a second arriving, the
+    queue grows through the run: lag climbs far past the fixed 8-second route delay.
+    """
+    loaded = scenario(
+        STEADY + FIXED_LATENCY + "[latency.destinations.dst]\noperations_per_second = 2\n"
+    )
+    assert loaded.latency is not None
+    assert loaded.latency.tail_shape is None
+    assert loaded.latency.limits_of("dst") == (125_000_000.0, 2.0)
+    result = run(loaded, 0)
+    assert result.lag.max_seconds > 60
+    assert result.peak_operations_pending > 100

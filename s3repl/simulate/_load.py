@@ -441,19 +441,18 @@ def _world(reader: _Reader, value: object, base: Path | None) -> tuple[str, str,
     return json.dumps(data, sort_keys=True), source, data
 
 
-def _latency(reader: _Reader, value: object) -> tuple[tuple[str, Any], ...]:
+def _latency(reader: _Reader, value: object) -> LatencyModel:
     path: KeyPath = ("latency",)
     if not isinstance(value, Mapping):
         raise reader.fail(path, f"expected a table, got {_type_name(value)}")
     # TOML has no null: ``false`` stands for ``None`` (``tail_shape = false``: no tail).
     value = {key: None if setting is False else setting for key, setting in value.items()}
     try:
-        LatencyModel.from_mapping(value)
+        return LatencyModel.from_mapping(value)
     except (ValueError, TypeError) as err:
         text = str(err)
         named = [key for key in value if key in text]
         raise reader.fail((*path, named[0]) if named else path, text) from None
-    return tuple(sorted(value.items()))
 
 
 def _check_targets(reader: _Reader, world: Mapping[str, Any], scenario: Scenario) -> None:

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from s3repl.simulate._ensemble import EnsembleResult
 from s3repl.simulate._plots import PLOTS, draw_plots
 from s3repl.simulate._results import LagStats, RunResult
@@ -80,7 +82,7 @@ def summary(result: EnsembleResult, scenario: Scenario) -> dict[str, Any]:
             "resolution_seconds": scenario.measure.resolution_seconds,
             "rtc_threshold_seconds": scenario.measure.rtc_threshold_seconds,
             "world": scenario.world_source,
-            "latency": None if scenario.latency is None else dict(scenario.latency),
+            "latency": None if scenario.latency is None else attrs.asdict(scenario.latency),
             "streams": [stream.name for stream in scenario.streams],
             "faults": [
                 {
@@ -160,6 +162,18 @@ def _spread_rows(aggregate: Mapping[str, Any]) -> list[list[object]]:
     return rows
 
 
+def _latency_text(scenario: Scenario) -> str:
+    if scenario.latency is None:
+        return "none (tasks due at once)"
+    defaults = attrs.asdict(type(scenario.latency)())
+    changed = {
+        name: value
+        for name, value in attrs.asdict(scenario.latency).items()
+        if value != defaults[name]
+    }
+    return f"defaults, and {changed}" if changed else "defaults"
+
+
 def _html(result: EnsembleResult, scenario: Scenario, images: Mapping[str, bytes]) -> str:
     data = summary(result, scenario)
     aggregate = data["aggregate"]
@@ -176,7 +190,7 @@ def _html(result: EnsembleResult, scenario: Scenario, images: Mapping[str, bytes
             f"{' ...' if len(result.runs) > 16 else ''}; simulated "
             f"{scenario.duration_seconds:g} s of workload + {scenario.measure.drain_seconds:g} s "
             f"of drain; world: {scenario.world_source}; latency model: "
-            f"{'default + ' + str(dict(scenario.latency)) if scenario.latency else 'none'}"
+            f"{_latency_text(scenario)}"
         )
         + "</p>",
         "<h2>All seeds together</h2>",

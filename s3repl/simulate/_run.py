@@ -44,7 +44,6 @@ from s3repl._worldfile import load_world
 from s3repl.engine import EPOCH, Engine, FaultPlan
 from s3repl.errors import S3Error, S3ReplError
 from s3repl.model import ReplicationRule, ReplicationStatus, ReplicationTask, StepResult, TaskKind
-from s3repl.profile import LatencyModel
 from s3repl.simulate._load import ScenarioError
 from s3repl.simulate._results import (
     FaultImpact,
@@ -84,9 +83,9 @@ def build_engine(scenario: Scenario, seed: int) -> Engine:
         raise ScenarioError(msg, path="world") from None
     if scenario.latency is None:
         return engine
-    model = LatencyModel.from_mapping(dict(scenario.latency))
     world = engine.snapshot()
-    return Engine.from_snapshot(attrs.evolve(world, profile=world.profile.evolve(latency=model)))
+    profile = world.profile.evolve(latency=scenario.latency)
+    return Engine.from_snapshot(attrs.evolve(world, profile=profile))
 
 
 def _rtc_rules(engine: Engine) -> dict[tuple[str, str], ReplicationRule]:

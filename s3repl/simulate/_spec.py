@@ -19,6 +19,8 @@ from typing import Any
 
 import attrs
 
+from s3repl.profile import LatencyModel
+
 __all__ = [
     "FAULT_KINDS",
     "Fault",
@@ -344,8 +346,7 @@ class Scenario:
         world: the world description as world-file JSON text (see ``s3repl check
             --world``); the run's seed replaces its ``seed``.
         world_source: where the world came from (a path, or ``inline``), for messages.
-        latency: the latency settings, as ``(name, value)`` pairs for
-            ``LatencyModel.from_mapping``, or ``None`` (tasks are due at once).
+        latency: the latency model, or ``None`` (tasks are due at once).
         streams: the workload.
         faults: the fault timeline.
         measure: what to measure.
@@ -356,7 +357,7 @@ class Scenario:
     duration_seconds: float = attrs.field(validator=_positive)
     world: str
     world_source: str = "inline"
-    latency: tuple[tuple[str, Any], ...] | None = None
+    latency: LatencyModel | None = None
     streams: tuple[Stream, ...] = attrs.field(default=(), converter=_streams)
     faults: tuple[Fault, ...] = attrs.field(default=(), converter=_faults)
     measure: Measure = attrs.field(factory=Measure)
