@@ -248,8 +248,8 @@ def _tags(reader: _Reader, value: object, path: KeyPath) -> tuple[TagChoice, ...
     for index, entry in enumerate(reader.tables(value, path)):
         where = (*path, index)
         obj = reader.table(entry, where, ("probability", "tags"))
-        tags = reader.table(obj.get("tags", {}), (*where, "tags"), tuple(obj.get("tags", {})))
-        if not all(isinstance(v, str) for v in tags.values()):
+        tags = obj.get("tags", {})
+        if not isinstance(tags, Mapping) or not all(isinstance(v, str) for v in tags.values()):
             raise reader.fail((*where, "tags"), "tag values must be strings")
         probability = reader.number(obj, "probability", where, 1.0)
         pairs = tuple(tags.items())
