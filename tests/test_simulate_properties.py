@@ -123,3 +123,20 @@ def test_parse_duration_adds_up_its_parts(parts: list[tuple[int, str]]) -> None:
     text = "".join(f"{number}{name}" for number, name in parts)
     expected = sum(number * unit[name] for number, name in parts)
     assert math.isclose(parse_duration(text), expected, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@given(lags=st.lists(st.integers(min_value=0, max_value=10**11), min_size=1, max_size=300))
+def test_lag_percentiles_are_within_two_percent_above_the_exact_ones(lags: list[int]) -> None:
+    """The histogram's p50/p99 lie in [exact, exact * 1.02]; mean and max are exact."""
+    from s3repl.simulate._results import LagHistogram
+
+    histogram = LagHistogram()
+    for lag in lags:
+        histogram.add(lag)
+    stats = histogram.stats()
+    ordered = sorted(lags)
+    for fraction, reported in ((0.5, stats.p50_seconds), (0.99, stats.p99_seconds)):
+        exact = ordered[math.ceil(fraction * len(ordered)) - 1] / 1_000_000
+        assert exact - 1e-9 <= reported <= exact * 1.02 + 1e-9
+    assert stats.max_seconds == ordered[-1] / 1_000_000
+    assert math.isclose(stats.mean_seconds, sum(lags) / len(lags) / 1_000_000, rel_tol=1e-9)
