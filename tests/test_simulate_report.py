@@ -259,3 +259,24 @@ def test_the_command_does_not_import_the_optional_extras(extra: str) -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_progress_is_a_bar_on_a_terminal() -> None:
+    """On a terminal the progress is one redrawn bar (carriage returns), ended by a newline."""
+    import io
+
+    from s3repl.cli._simulate import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = _Progress(screen, 4)
+    bar.update(1, "seed 0 (1/4)")
+    bar.update(2.5, "seed 2 (3/4)")
+    bar.close()
+    text = screen.getvalue()
+    assert text.count("\r[") == 2
+    assert "[" + "#" * 19 + "." * 11 + "]  62% seed 2 (3/4)" in text
+    assert text.endswith("\n")
