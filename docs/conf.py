@@ -69,6 +69,7 @@ _STDLIB_MODULES = (
     "attr",
     "attrs",
     "collections",
+    "concurrent",
     "dataclasses",
     "datetime",
     "dt",
@@ -76,6 +77,7 @@ _STDLIB_MODULES = (
     "enum",
     "ipaddress",
     "json",
+    "os",
     "pathlib",
     "random",
     "re",
@@ -131,6 +133,8 @@ nitpick_ignore_regex = [
     (r"py:.*", r"hypothesis\..*"),
     # Type aliases of the engine's internals, as they appear in signatures.
     (r"py:class", r"(Version|Chain|OrderPolicy)"),
+    # The simulator's private modules, as signatures name them (s3repl.simulate._lines).
+    (r"py:class", r"s3repl\.simulate\._.*"),
 ]
 
 

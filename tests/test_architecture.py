@@ -45,6 +45,7 @@ _CLI = "s3repl.cli"
 _AWS = "s3repl.aws"
 _WORLDFILE = "s3repl._worldfile"
 _IAC = "s3repl.iac"
+_SIMULATE = "s3repl.simulate"
 _FACADE = "s3repl"
 
 _BELOW_ENGINE = (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY, _VALIDATE)
@@ -73,7 +74,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     _AWS: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
     # Templates and plans: translated into the world-file description _worldfile loads.
     _IAC: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
-    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS, _IAC),
+    # Scenario files, seeded runs and reports over the public engine API (issue 12).
+    _SIMULATE: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
+    _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS, _IAC, _SIMULATE),
     _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
 }
 
@@ -93,6 +96,10 @@ EXCLUSIVE: dict[str, tuple[str, ...]] = {
     "moto": (),
     # YAML templates: PyYAML is the optional extra s3repl[iac], read only by s3repl.iac.
     "yaml": (_IAC,),
+    # Plots (extra s3repl[simulate]) and Dask (extra s3repl[dask]): only the simulator.
+    "matplotlib": (_SIMULATE,),
+    "distributed": (_SIMULATE,),
+    "dask": (_SIMULATE,),
 }
 
 

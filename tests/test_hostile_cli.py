@@ -247,7 +247,7 @@ def test_every_subcommand_and_option_is_described() -> None:
     (``--help`` is how a newcomer learns the command)."""
     parser = build_parser()
     commands = _subparsers(parser)
-    assert sorted(commands) == ["check", "demo", "explain", "serve"]
+    assert sorted(commands) == ["check", "demo", "explain", "serve", "simulate"]
     for name, sub in [("s3repl", parser), *commands.items()]:
         assert sub.description, f"{name} has no description"
         for action in sub._actions:

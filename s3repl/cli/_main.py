@@ -18,6 +18,7 @@ from s3repl.cli._demo import run_demo
 from s3repl.cli._exit import EXIT_FOUND, EXIT_UNUSABLE, UnusableInputError
 from s3repl.cli._explain import run_explain
 from s3repl.cli._serve import run_serve
+from s3repl.cli._simulate import add_simulate_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         "every request (default: manual)",
     )
     serve.set_defaults(handler=run_serve)
+
+    add_simulate_parser(commands)
     return parser
 
 
