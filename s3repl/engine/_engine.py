@@ -22,6 +22,7 @@ from __future__ import annotations
 from s3repl.engine._batch import _Batch
 from s3repl.engine._control import _ControlPlane
 from s3repl.engine._core import EPOCH, OrderPolicy
+from s3repl.engine._jobs import _Jobs
 from s3repl.engine._objects import _ObjectOperations
 from s3repl.engine._reads import _Reads
 from s3repl.engine._replicator import _Replicator
@@ -29,7 +30,7 @@ from s3repl.engine._replicator import _Replicator
 __all__ = ["EPOCH", "Engine", "OrderPolicy"]
 
 
-class Engine(_ControlPlane, _ObjectOperations, _Replicator, _Reads, _Batch):
+class Engine(_ControlPlane, _ObjectOperations, _Replicator, _Reads, _Batch, _Jobs):
     """A deterministic, steppable Amazon S3 with replication.
 
     Args:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from s3repl import policy
@@ -22,6 +24,9 @@ from s3repl.model import (
 )
 from s3repl.model._fastbuild import new_step_result
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
 _COMPLETED = ReplicationStatus.COMPLETED
@@ -30,6 +35,7 @@ _PENDING = ReplicationStatus.PENDING
 _RETRY = policy.Verdict.RETRY
 _FAILED_VERDICT = policy.Verdict.FAILED
 _OBJECT = TaskKind.OBJECT
+_BATCH = TaskKind.BATCH
 _PLACE = policy.Write.PLACE
 _REPLACE = policy.Write.REPLACE
 _REMOVE = policy.Write.REMOVE
@@ -38,6 +44,9 @@ _AFTER_THRESHOLD = "OperationReplicatedAfterThreshold"
 
 class _Replicator(_EngineCore):
     """The queue of replication tasks and the application of one task at a time."""
+
+    if TYPE_CHECKING:  # implemented by the jobs (Batch Replication)
+        _apply_job_task: Callable[[ReplicationTask, frozenset[str]], StepResult]
 
     def pending(self) -> tuple[ReplicationTask, ...]:
         """The queued tasks in application order (due time, then sequence)."""
@@ -66,7 +75,7 @@ class _Replicator(_EngineCore):
             for rule in source.replication.rules:
                 rows[(rule.id or "", rule.destination.bucket_name)] = [0, 0, 0]
         for task in self._queue:
-            if task.source_bucket != bucket:
+            if task.source_bucket != bucket or task.kind is _BATCH:  # R-131: live only
                 continue
             row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
             version = self._store.find(bucket, task.key, task.version_id)
@@ -153,6 +162,9 @@ class _Replicator(_EngineCore):
 
     def _apply(self, task: ReplicationTask) -> StepResult:
         """Ask policy once what the task does now, and write what it says."""
+        if task.kind is _BATCH:  # a Batch Replication job's task (s3repl.engine._jobs)
+            down = _NOTHING_DOWN if self._faults_quiet else self._unavailable(task)
+            return self._apply_job_task(task, down)
         applied = policy.apply(
             self._view or self._world(),  # the view is built once per change
             task,

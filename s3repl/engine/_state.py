@@ -17,6 +17,7 @@ from s3repl.engine._queue import OrderPolicy
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent
 from s3repl.model import FrozenMap
+from s3repl.model.jobs import Job
 from s3repl.world import EngineMemento
 
 __all__ = ["EngineState"]
@@ -45,6 +46,8 @@ class EngineState(EngineMemento):
             destination bucket), for the replication metrics (R-131).
         missed_threshold: sequences of RTC tasks already reported as
             ``OperationMissedThreshold`` (R-129), in the order they were reported.
+        jobs: the Batch Operations jobs, in the order they were created (R-177).
+        job_tasks: queued batch task sequence -> (job id, manifest entry index).
     """
 
     seed: int
@@ -58,3 +61,5 @@ class EngineState(EngineMemento):
     events: tuple[ReplicationEvent, ...] = ()
     failed_operations: FrozenMap[tuple[str, str, str], int] = attrs.field(factory=FrozenMap)
     missed_threshold: tuple[int, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    job_tasks: FrozenMap[int, tuple[str, int]] = attrs.field(factory=FrozenMap)
