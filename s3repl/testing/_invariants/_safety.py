@@ -300,6 +300,8 @@ def _pending_tasks(world: World) -> None:
                     version_id=version.version_id,
                 )
     for task in world.pending:
+        if task.kind is TaskKind.BATCH:
+            continue  # a Batch Replication task: any status may be taken on
         source = versions.get((task.source_bucket, task.key, task.version_id))
         if source is None:
             continue  # deleted by version id since: the task will fail (SrcVersionNotFound)
