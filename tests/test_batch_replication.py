@@ -444,3 +444,22 @@ def test_plan_and_apply_agree_with_live_routing(markers: bool) -> None:
     progress = job(engine, job_id)["ProgressSummary"]
     assert progress["TotalNumberOfTasks"] == 2
     assert progress["NumberOfTasksSucceeded"] == (2 if markers else 1)
+
+
+def test_r172_a_replica_copied_back_to_its_origin_leaves_the_original_alone() -> None:
+    """R-172, R-142: in two-way replication a job that copies replicas on (REPLICA) may
+    route one back to the bucket holding its original: the original keeps its data and
+    status, and the task succeeds without a second copy."""
+    engine = batch_world()
+    configure(engine)
+    configure(engine, rule(dest="src"), source="dst")
+    original = engine.put_object("src", "k", b"x")
+    engine.run()
+    job_id = create(
+        engine, manifest_generator=generator("dst", ObjectReplicationStatuses=["REPLICA"])
+    )
+    engine.run()
+    assert job(engine, job_id)["ProgressSummary"]["NumberOfTasksSucceeded"] == 1
+    (kept,) = engine.list_object_versions("src")
+    assert kept.version_id == original.version_id
+    assert kept.replication_status is ReplicationStatus.COMPLETED

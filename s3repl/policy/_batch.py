@@ -364,7 +364,8 @@ def apply_batch(
     The batch-only refusals (:func:`batch_refusal`), then :func:`~s3repl.policy.apply`
     on the task as live replication would carry the version (an object or a delete
     marker), with three differences: a copy already in the destination is replaced
-    in place rather than placed again; a replica's own status stays ``REPLICA``; no RTC
+    in place rather than placed again (and an original there, as in two-way
+    replication, is left alone); a replica's own status stays ``REPLICA``; no RTC
     event is sent (R-132).
 
     Args:
@@ -408,11 +409,12 @@ def apply_batch(
     notifications = tuple(n for n in applied.notifications if n.kind not in _RTC_EVENTS)
     if notifications != applied.notifications:
         changes["notifications"] = notifications
-    if (
-        applied.write is Write.PLACE
-        and world.version(applied.destination, task.key, task.version_id) is not None
-    ):
-        changes["write"] = Write.REPLACE
+    if applied.write is Write.PLACE:
+        there = world.version(applied.destination, task.key, task.version_id)
+        if there is not None and there.replication_status is _REPLICA:
+            changes["write"] = Write.REPLACE  # copied again over its earlier copy
+        elif there is not None:  # the destination holds the original: never overwritten
+            changes.update(write=Write.NOTHING, replica=None, reroutes=())
     if (
         version is not None
         and version.replication_status is _REPLICA
