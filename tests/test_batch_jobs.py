@@ -189,9 +189,15 @@ def test_list_jobs_filters_by_status_and_pages() -> None:
     assert [j["JobId"] for j in rest["Jobs"]] == [ready]
     assert "NextToken" not in rest
     assert engine.list_jobs(account_id="210987654321")["Jobs"] == []
+    assert engine.list_jobs(account_id=ACCOUNT, max_results=0) == {"Jobs": []}
     with pytest.raises(BadRequestException):
         engine.list_jobs(account_id=ACCOUNT, job_statuses=["Running"])
 
+
+#: A list nested 1,000 deep in a string slot: refused by its type, never walked or printed.
+_DEEP: list[Any] = []
+for _ in range(1000):
+    _DEEP = [_DEEP]
 
 _GOOD: dict[str, Any] = {
     "account_id": ACCOUNT,
@@ -256,6 +262,10 @@ _GOOD: dict[str, Any] = {
             "ManifestGenerator.S3JobManifestGenerator.Filter.MatchAnyStorageClass[0]",
         ),
         ({"region": "mars-1"}, BadRequestException, "Region"),
+        ({"region": ["us-east-1"]}, BadRequestException, "Region"),
+        ({"description": _DEEP}, BadRequestException, "Description"),
+        ({"report": {"Enabled": True, "Bucket": _DEEP}}, BadRequestException, "Report.Bucket"),
+        ({"tags": [{"Key": "k", "Value": 1}]}, BadRequestException, "Tags[0].Value"),
         ({"confirmation_required": "no"}, BadRequestException, "ConfirmationRequired"),
     ],
 )

@@ -171,7 +171,7 @@ class _Jobs(_EngineCore):
             client_request_token=client_request_token,
             priority=priority,
             role_arn=role_arn,
-            region=region or _DEFAULT_REGION,
+            region=_DEFAULT_REGION if region is None else region,
             manifest=manifest,
             manifest_generator=manifest_generator,
             confirmation_required=confirmation_required,
@@ -266,7 +266,7 @@ class _Jobs(_EngineCore):
         ]
         page = jobs[start : start + size]
         out: dict[str, Any] = {"Jobs": [job.list_descriptor(self.now) for job in page]}
-        if start + size < len(jobs):
+        if size and start + size < len(jobs):
             out["NextToken"] = str(start + size)
         return out
 

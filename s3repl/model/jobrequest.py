@@ -87,7 +87,9 @@ class _Reader:
         """Refuse members the shape does not have."""
         for name in self.value:
             if name not in members:
-                _bad(f"{self.path}.{name}", f"unknown member; {self.path} has {', '.join(members)}")
+                shown = str(name)[:64]
+                known = f"has {', '.join(members)}" if members else "takes no members"
+                _bad(f"{self.path}.{shown}", f"unknown member; {self.path} {known}")
         return self
 
     def _get(self, name: str, *, required: bool) -> Any:
@@ -426,7 +428,7 @@ def parse_create_job(
     client_request_token: object,
     priority: object,
     role_arn: object,
-    region: str,
+    region: object,
     manifest: object = None,
     manifest_generator: object = None,
     confirmation_required: object = None,
@@ -470,10 +472,12 @@ def parse_create_job(
     if (manifest is None) == (manifest_generator is None):
         _bad("Manifest", "exactly one of Manifest and ManifestGenerator is required")
     job_report = _report(report)
+    if not isinstance(region, str):
+        _bad("Region", f"expected a Region name, got {_kind(region)}")
     try:
         job_region = check_region(region)
     except S3Error:
-        _bad("Region", f"names no AWS Region: {str(region)[:64]!r}")
+        _bad("Region", f"names no AWS Region: {region[:64]!r}")
     return JobRequest(
         account=job_account,
         region=job_region,
