@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from s3repl import Engine, FailureReason, ReplicationStatus
 from s3repl.model import TaskKind
 from s3repl.model.jobs import ManifestEntry
+from s3repl.testing.explore import explore
 
 F = FailureReason
 
@@ -463,3 +464,26 @@ def test_r172_a_replica_copied_back_to_its_origin_leaves_the_original_alone() ->
     (kept,) = engine.list_object_versions("src")
     assert kept.version_id == original.version_id
     assert kept.replication_status is ReplicationStatus.COMPLETED
+
+
+def test_r141_r177_explore_interleaves_a_job_with_live_replication() -> None:
+    """R-141, R-177: explore() applies a job's tasks and live tasks in every order (two
+    destinations, a newer version and a delete marker written while the job runs); every
+    state reached keeps the safety invariants."""
+    engine = batch_world()
+    engine.create_bucket("dst2", region="eu-central-1", versioning=True)
+    engine.put_object("src", "a", b"x")
+    engine.put_object("src", "b", b"x")
+    configure(engine, rule(markers=True), rule("two", dest="dst2", priority=2, markers=True))
+    create(engine)
+    engine.put_object("src", "a", b"new")
+    engine.delete_object("src", "b")
+    assert {t.kind for t in engine.pending()} == {
+        TaskKind.BATCH,
+        TaskKind.OBJECT,
+        TaskKind.DELETE_MARKER,
+    }
+    found = explore(engine)
+    assert found.complete
+    assert found.violation is None
+    assert found.terminal_states > 1
