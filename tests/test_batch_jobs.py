@@ -32,6 +32,7 @@ from s3repl.errors import (
     S3Error,
 )
 from s3repl.model import TaskKind
+from s3repl.model.jobs import JobReport, JobRequest, ManifestEntry, TaskOutcome
 
 _MODEL: Any = botocore.session.get_session().get_service_model("s3control")
 
@@ -388,3 +389,24 @@ def test_a_manifest_that_cannot_be_read_fails_the_job(
     described = job(engine, job_id)
     assert described["Status"] == "Failed"
     assert described["FailureReasons"][0]["FailureCode"] == code
+
+
+def test_job_values_validate_when_built() -> None:
+    """The job values refuse impossible fields (a bug, not a request): a non-string key,
+    a failure reason given as a string, a request with no manifest at all."""
+    with pytest.raises(TypeError):
+        ManifestEntry(bucket="src", key=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        TaskOutcome(
+            entry=ManifestEntry(bucket="src", key="k"),
+            reason="SrcObjectNotEligible",  # type: ignore[arg-type]
+        )
+    with pytest.raises(ValueError, match="exactly one"):
+        JobRequest(
+            account=ACCOUNT,
+            region="us-east-1",
+            role_arn=JOB_ROLE,
+            priority=1,
+            client_request_token="t",
+            report=JobReport(enabled=False),
+        )

@@ -7,6 +7,9 @@ A Batch Replication job (``S3ReplicateObject``, R-177) is created from a request
 :class:`Job` value holds everything a ``describe_job`` answers and a snapshot carries;
 the engine replaces it (``attrs.evolve``) whenever the job moves on.
 
+Every value validates its fields when built (``s3repl.model._checks``): the engine
+builds them from a request the parser already checked, so a refusal here is a bug.
+
 Why the wire names live here (``to_boto``): ``describe_job`` answers with the s3control
 service model's member names, and the values that hold the request are the one place
 that knows which member each field came from.
@@ -19,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from s3repl.model import _checks
 from s3repl.model._frozenmap import FrozenMap
 from s3repl.model.enums import FailureReason, S3Enum, ServerSideEncryption, StorageClass
 
@@ -79,9 +83,11 @@ class ManifestEntry:
         version_id: the version, or ``None`` for the key's current version.
     """
 
-    bucket: str
-    key: str
-    version_id: str | None = None
+    bucket: str = attrs.field(validator=_checks.non_empty_text)
+    key: str = attrs.field(validator=_checks.non_empty_text)
+    version_id: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.non_empty_text)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -196,10 +202,12 @@ class ManifestGenerator:
         filter: which versions the manifest lists.
     """
 
-    source_bucket: str
-    source_bucket_arn: str
-    expected_bucket_owner: str | None = None
-    enable_manifest_output: bool = False
+    source_bucket: str = attrs.field(validator=_checks.non_empty_text)
+    source_bucket_arn: str = attrs.field(validator=_checks.non_empty_text)
+    expected_bucket_owner: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.account_id)
+    )
+    enable_manifest_output: bool = attrs.field(default=False, validator=_checks.boolean)
     output_bucket: str | None = None
     output_bucket_arn: str | None = None
     output_prefix: str | None = None
@@ -244,11 +252,13 @@ class ManifestLocation:
         fields: the CSV's columns (``Bucket``, ``Key``, optionally ``VersionId``).
     """
 
-    object_arn: str
-    bucket: str
-    key: str
-    etag: str
-    version_id: str | None = None
+    object_arn: str = attrs.field(validator=_checks.non_empty_text)
+    bucket: str = attrs.field(validator=_checks.non_empty_text)
+    key: str = attrs.field(validator=_checks.non_empty_text)
+    etag: str = attrs.field(validator=_checks.non_empty_text)
+    version_id: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.non_empty_text)
+    )
     format: str = "S3BatchOperations_CSV_20180820"
     fields: tuple[str, ...] = ("Bucket", "Key")
 
@@ -273,12 +283,16 @@ class JobReport:
         expected_bucket_owner: the account the report bucket must belong to, if given.
     """
 
-    enabled: bool
-    bucket: str | None = None
-    bucket_arn: str | None = None
-    prefix: str | None = None
-    scope: str = "AllTasks"
-    expected_bucket_owner: str | None = None
+    enabled: bool = attrs.field(validator=_checks.boolean)
+    bucket: str | None = attrs.field(default=None, validator=_checks.optional(_checks.text))
+    bucket_arn: str | None = attrs.field(default=None, validator=_checks.optional(_checks.text))
+    prefix: str | None = attrs.field(default=None, validator=_checks.optional(_checks.text))
+    scope: str = attrs.field(
+        default="AllTasks", validator=attrs.validators.in_(("AllTasks", "FailedTasksOnly"))
+    )
+    expected_bucket_owner: str | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.account_id)
+    )
 
     def to_boto(self) -> dict[str, Any]:
         """The service model's ``JobReport`` shape."""
@@ -313,17 +327,27 @@ class JobRequest:
         tags: the job's tags, as (key, value) pairs.
     """
 
-    account: str
-    region: str
-    role_arn: str
-    priority: int
-    client_request_token: str
-    report: JobReport
-    confirmation_required: bool = False
-    description: str | None = None
-    manifest: ManifestLocation | None = None
-    generator: ManifestGenerator | None = None
+    account: str = attrs.field(validator=_checks.account_id)
+    region: str = attrs.field(validator=_checks.non_empty_text)
+    role_arn: str = attrs.field(validator=_checks.non_empty_text)
+    priority: int = attrs.field(validator=_checks.non_negative_int)
+    client_request_token: str = attrs.field(validator=_checks.non_empty_text)
+    report: JobReport = attrs.field(validator=_checks.instance_of(JobReport))
+    confirmation_required: bool = attrs.field(default=False, validator=_checks.boolean)
+    description: str | None = attrs.field(default=None, validator=_checks.optional(_checks.text))
+    manifest: ManifestLocation | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(ManifestLocation))
+    )
+    generator: ManifestGenerator | None = attrs.field(
+        default=None, validator=_checks.optional(_checks.instance_of(ManifestGenerator))
+    )
     tags: tuple[tuple[str, str], ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        """Exactly one of a caller's manifest and a generator."""
+        if (self.manifest is None) == (self.generator is None):
+            msg = "JobRequest needs exactly one of manifest and generator"
+            raise ValueError(msg)
 
     @property
     def source_bucket(self) -> str | None:
@@ -340,8 +364,10 @@ class TaskOutcome:
         reason: the failure reason, ``None`` when the task succeeded.
     """
 
-    entry: ManifestEntry
-    reason: FailureReason | None = None
+    entry: ManifestEntry = attrs.field(validator=_checks.instance_of(ManifestEntry))
+    reason: FailureReason | None = attrs.field(
+        default=None, validator=_checks.member_of(FailureReason, optional=True)
+    )
 
     @property
     def succeeded(self) -> bool:
@@ -372,11 +398,11 @@ class Job:
         active_since: when it became ``Active``, ``None`` before.
     """
 
-    job_id: str
-    request: JobRequest
-    status: JobStatus
-    priority: int
-    creation_time: dt.datetime
+    job_id: str = attrs.field(validator=_checks.non_empty_text)
+    request: JobRequest = attrs.field(validator=_checks.instance_of(JobRequest))
+    status: JobStatus = attrs.field(validator=_checks.member_of(JobStatus))
+    priority: int = attrs.field(validator=_checks.non_negative_int)
+    creation_time: dt.datetime = attrs.field(validator=_checks.aware_datetime)
     entries: tuple[ManifestEntry, ...] = ()
     outcomes: tuple[TaskOutcome, ...] = ()
     open_entries: FrozenMap[int, tuple[int, FailureReason | None]] = attrs.field(factory=FrozenMap)
