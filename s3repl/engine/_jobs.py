@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from s3repl import policy
-from s3repl.engine._core import _EngineCore
+from s3repl.engine._core import OrderPolicy, _EngineCore
 from s3repl.engine._jobfiles import completion_report, generated_manifest
 from s3repl.engine._state import EngineState
 from s3repl.engine._store import ObjectStore
@@ -57,6 +57,7 @@ from s3repl.model import (
 from s3repl.model._fastbuild import new_task
 from s3repl.model.jobrequest import parse_create_job, parse_manifest_csv
 from s3repl.model.jobs import Job, JobRequest, JobStatus, ManifestEntry, TaskOutcome
+from s3repl.profile import Profile
 from s3repl.world import World
 
 __all__: list[str] = []
@@ -86,9 +87,11 @@ class _Jobs(_EngineCore):
 
         def _commit(self, task: ReplicationTask, applied: policy.Applied) -> StepResult: ...
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self, *, seed: int = 0, profile: Profile | None = None, order: OrderPolicy = "fifo"
+    ) -> None:
         """An engine with no jobs yet (arguments as :class:`~s3repl.engine.Engine`)."""
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, profile=profile, order=order)
         self._jobs: dict[str, Job] = {}
         # Queued batch task sequence -> (job id, manifest entry index).
         self._job_tasks: dict[int, tuple[str, int]] = {}
