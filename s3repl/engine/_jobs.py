@@ -450,9 +450,10 @@ class _Jobs(_EngineCore):
             plan = policy.plan_entry(world, entry)
             if plan.version_id != entry.version_id:
                 entries[index] = entry = attrs.evolve(entry, version_id=plan.version_id)
-            if plan.failure is not None or plan.version_id is None:
+            if plan.failure is not None:
                 outcomes.append(TaskOutcome(entry=entry, reason=plan.failure))
                 continue
+            assert plan.version_id is not None  # a routed entry names its version
             for route in plan.routes:
                 self._sequence = sequence = self._sequence + 1
                 task = new_task(
