@@ -10,6 +10,7 @@ import pickle
 from typing import Any
 
 import botocore.session
+import hypothesis.strategies as st
 import pytest
 from batch_world import (
     ACCOUNT,
@@ -21,6 +22,7 @@ from batch_world import (
     job,
     report,
 )
+from hypothesis import given, settings
 
 from s3repl import Engine, ReplicationStatus
 from s3repl.errors import (
@@ -410,3 +412,69 @@ def test_job_values_validate_when_built() -> None:
             client_request_token="t",
             report=JobReport(enabled=False),
         )
+
+
+_MEMBERS = (
+    "S3ReplicateObject",
+    "Enabled",
+    "Bucket",
+    "Format",
+    "S3JobManifestGenerator",
+    "SourceBucket",
+    "EnableManifestOutput",
+    "Filter",
+    "Spec",
+    "Location",
+    "x",
+)
+_PARAMETERS = (
+    "operation",
+    "report",
+    "manifest_generator",
+    "manifest",
+    "priority",
+    "role_arn",
+    "client_request_token",
+    "description",
+    "tags",
+    "confirmation_required",
+    "region",
+)
+_JUNK = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["S3ReplicateObject", "Enabled", "arn:aws:s3:::src", ACCOUNT]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(_MEMBERS),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(_PARAMETERS),
+    junk=_JUNK,
+)
+def test_any_value_in_any_parameter_is_an_s3_error_or_a_job(name: str, junk: Any) -> None:
+    """R-177: whatever a caller puts in a CreateJob parameter, the answer is a job or the
+    library's own S3 Control error (never another exception), and a refusal leaves the
+    engine as it was."""
+    engine = existing_objects(1)
+    before = engine.snapshot()
+    params = {**_GOOD, name: junk}
+    if name == "manifest":
+        params["manifest_generator"] = None
+    try:
+        engine.create_job(**params)
+    except S3Error:
+        assert engine.list_jobs(account_id=ACCOUNT)["Jobs"] == []
+        assert engine.pending() == before.pending
