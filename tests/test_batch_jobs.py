@@ -478,3 +478,15 @@ def test_any_value_in_any_parameter_is_an_s3_error_or_a_job(name: str, junk: Any
     except S3Error:
         assert engine.list_jobs(account_id=ACCOUNT)["Jobs"] == []
         assert engine.pending() == before.pending
+
+
+def test_expected_bucket_owner_must_own_the_bucket() -> None:
+    """Report.ExpectedBucketOwner (and the generator's) name the account that must own the
+    bucket; another owner fails the job while it is prepared."""
+    engine = existing_objects(1)
+    job_id = create(engine, report={**report(), "ExpectedBucketOwner": "210987654321"})
+    described = job(engine, job_id)
+    assert described["Status"] == "Failed"
+    assert described["FailureReasons"][0]["FailureCode"] == "AccessDenied"
+    owned = create(engine, token="owned", report={**report(), "ExpectedBucketOwner": ACCOUNT})
+    assert job(engine, owned)["Status"] == "Ready"

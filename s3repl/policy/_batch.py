@@ -215,7 +215,8 @@ def preparation_failure(
     ``s3:GetReplicationConfiguration`` and ``s3:PutInventoryConfiguration`` on it, and
     ``s3:PutObject`` where the manifest is written; a caller's manifest must exist with
     the ETag given and be readable (``s3:GetObject``, ``s3:GetObjectVersion``); the
-    report bucket must exist and take ``s3:PutObject`` (UG s3-batch-replication-policies).
+    report bucket must exist and take ``s3:PutObject`` (UG s3-batch-replication-policies);
+    a bucket named with an ``ExpectedBucketOwner`` must belong to that account.
 
     Args:
         world: the world now.
@@ -231,6 +232,9 @@ def preparation_failure(
             f"S3 Batch Operations cannot assume the role {request.role_arn}: it must exist and "
             f"trust {iam.BATCH_OPERATIONS_SERVICE_PRINCIPAL} (R-006)",
         )
+    failure = _owner_failure(world, request)
+    if failure is not None:
+        return failure
     generator = request.generator
     if generator is not None:
         failure = _generator_failure(world, request, generator.source_bucket)
@@ -249,6 +253,20 @@ def preparation_failure(
     report = request.report
     if report.enabled and report.bucket is not None:
         return _write_failure(world, request, report.bucket, report.prefix, "completion report")
+    return None
+
+
+def _owner_failure(world: World, request: JobRequest) -> tuple[str, str] | None:
+    """A bucket the request expects another account to own (``ExpectedBucketOwner``)."""
+    generator, report = request.generator, request.report
+    expected = [(report.bucket, report.expected_bucket_owner)]
+    if generator is not None:
+        expected.append((generator.source_bucket, generator.expected_bucket_owner))
+        expected.append((generator.output_bucket, generator.output_expected_owner))
+    for name, owner in expected:
+        bucket = None if name is None or owner is None else world.bucket(name)
+        if bucket is not None and bucket.owner != owner:
+            return ("AccessDenied", f"Bucket {name} is not owned by the expected owner {owner}")
     return None
 
 
