@@ -26,6 +26,7 @@ from hypothesis import given, settings
 
 from s3repl import Engine, ReplicationStatus
 from s3repl.errors import (
+    AccessDenied,
     BadRequestException,
     IdempotencyException,
     InvalidRequest,
@@ -490,3 +491,14 @@ def test_expected_bucket_owner_must_own_the_bucket() -> None:
     assert described["FailureReasons"][0]["FailureCode"] == "AccessDenied"
     owned = create(engine, token="owned", report={**report(), "ExpectedBucketOwner": ACCOUNT})
     assert job(engine, owned)["Status"] == "Ready"
+
+
+def test_a_caller_acts_on_its_own_accounts_jobs_only() -> None:
+    """S3 Control acts within the caller's account: naming another AccountId is refused."""
+    engine = existing_objects(1)
+    job_id = create(engine)
+    with pytest.raises(AccessDenied):
+        engine.describe_job(job_id, account_id=ACCOUNT, account="210987654321")
+    with pytest.raises(AccessDenied):
+        create(engine, token="x", account="210987654321")
+    assert engine.describe_job(job_id, account=ACCOUNT)["Job"]["JobId"] == job_id

@@ -39,6 +39,7 @@ from s3repl.engine._jobfiles import completion_report, generated_manifest
 from s3repl.engine._state import EngineState
 from s3repl.engine._store import ObjectStore
 from s3repl.errors import (
+    AccessDenied,
     BadRequestException,
     IdempotencyException,
     JobStatusException,
@@ -68,6 +69,21 @@ _DEFAULT_REGION = "us-east-1"
 _PENDING = ReplicationStatus.PENDING
 _BATCH = TaskKind.BATCH
 _LIST_MAX = 1000
+
+
+def _owner(account_id: str | None, account: str | None) -> str:
+    """The job's account: ``AccountId``, else the caller's, else the default account.
+
+    Raises:
+        AccessDenied: the caller names another account's jobs (S3 Control acts within
+            the caller's own account).
+    """
+    if account_id is not None and account is not None and account_id != account:
+        msg = "Access Denied: S3 Control acts on the caller's own account only"
+        raise AccessDenied(msg)
+    if account_id is not None:
+        return account_id
+    return account or DEFAULT_ACCOUNT
 
 
 class _Jobs(_EngineCore):
@@ -166,7 +182,7 @@ class _Jobs(_EngineCore):
             InvalidRequest: an operation or manifest format s3repl does not model.
             IdempotencyException: the token was used for another request.
         """
-        job_account = account_id if account_id is not None else account or DEFAULT_ACCOUNT
+        job_account: Any = _owner(account_id, account)
         request = parse_create_job(
             account=job_account,
             operation=operation,
@@ -216,7 +232,7 @@ class _Jobs(_EngineCore):
             BadRequestException: the job id is malformed.
             NotFoundException: the account has no such job.
         """
-        return {"Job": self._job(job_id, account_id or account).describe(self.now)}
+        return {"Job": self._job(job_id, _owner(account_id, account)).describe(self.now)}
 
     def list_jobs(
         self,
@@ -239,7 +255,7 @@ class _Jobs(_EngineCore):
         Raises:
             BadRequestException: a status, token or page size is invalid.
         """
-        owner = account_id or account or DEFAULT_ACCOUNT
+        owner = _owner(account_id, account)
         wanted: set[JobStatus] | None = None
         if job_statuses is not None:
             if isinstance(job_statuses, str) or not isinstance(job_statuses, (list, tuple)):
@@ -295,7 +311,7 @@ class _Jobs(_EngineCore):
             NotFoundException: the account has no such job.
             JobStatusException: the job's status does not allow the change.
         """
-        job = self._job(job_id, account_id or account)
+        job = self._job(job_id, _owner(account_id, account))
         if requested_job_status not in ("Ready", "Cancelled"):
             shown = str(requested_job_status)[:64]
             msg = f"RequestedJobStatus must be Ready or Cancelled, got {shown!r}"
@@ -337,7 +353,7 @@ class _Jobs(_EngineCore):
             BadRequestException: the priority is not an integer from 0 to 2147483647.
             NotFoundException: the account has no such job.
         """
-        job = self._job(job_id, account_id or account)
+        job = self._job(job_id, _owner(account_id, account))
         if isinstance(priority, bool) or not isinstance(priority, int):
             msg = f"Priority must be an integer, got {type(priority).__name__}"
             raise BadRequestException(msg, element="Priority")

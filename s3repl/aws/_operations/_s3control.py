@@ -3,7 +3,7 @@
 CreateJob, DescribeJob, ListJobs, UpdateJobStatus and UpdateJobPriority, each a thin
 call of the engine's method of the same name.  The job runs in the Region the client
 addressed (S3 Control endpoints are regional); the account is the request's
-``AccountId`` (botocore sends it in ``x-amz-account-id``).
+``AccountId`` (botocore sends it in ``x-amz-account-id``), which must be the caller's.
 """
 
 from __future__ import annotations
@@ -31,18 +31,20 @@ def _create_job(state: BackendState, p: Params, caller: Caller) -> dict[str, Any
         description=p.raw("Description"),
         tags=p.raw("Tags"),
         region=caller.region,
+        account=caller.account,
     )
 
 
 def _describe_job(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    del caller
-    return state.engine.describe_job(p.text("JobId"), account_id=p.text("AccountId"))
+    return state.engine.describe_job(
+        p.text("JobId"), account_id=p.text("AccountId"), account=caller.account
+    )
 
 
 def _list_jobs(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    del caller
     return state.engine.list_jobs(
         account_id=p.text("AccountId"),
+        account=caller.account,
         job_statuses=p.raw("JobStatuses"),
         next_token=p.optional_text("NextToken"),
         max_results=p.optional_int("MaxResults"),
@@ -50,20 +52,22 @@ def _list_jobs(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]
 
 
 def _update_job_status(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    del caller
     return state.engine.update_job_status(
         p.text("JobId"),
         p.text("RequestedJobStatus"),
         status_update_reason=p.optional_text("StatusUpdateReason"),
         account_id=p.text("AccountId"),
+        account=caller.account,
     )
 
 
 def _update_job_priority(state: BackendState, p: Params, caller: Caller) -> dict[str, Any]:
-    del caller
     priority = p.optional_int("Priority")
     return state.engine.update_job_priority(
-        p.text("JobId"), priority if priority is not None else -1, account_id=p.text("AccountId")
+        p.text("JobId"),
+        priority if priority is not None else -1,
+        account_id=p.text("AccountId"),
+        account=caller.account,
     )
 
 
