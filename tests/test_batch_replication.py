@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import hypothesis.strategies as st
 import pytest
 from batch_world import (
@@ -28,9 +29,11 @@ from batch_world import (
 from hypothesis import given, settings
 
 from s3repl import Engine, FailureReason, ReplicationStatus
+from s3repl.engine import EngineState
 from s3repl.model import TaskKind
 from s3repl.model.jobs import ManifestEntry
 from s3repl.testing.explore import explore
+from s3repl.testing.invariants import ReplicationChainViolation, StatusTracker, check_all
 
 F = FailureReason
 
@@ -487,3 +490,45 @@ def test_r141_r177_explore_interleaves_a_job_with_live_replication() -> None:
     assert found.complete
     assert found.violation is None
     assert found.terminal_states > 1
+
+
+def test_r177_the_invariants_allow_what_only_jobs_do() -> None:
+    """R-177 with R-100, R-101, R-102, R-113: the testing kit's invariants (check_all, the
+    status history) accept what a job may do to the versions it names: a status for an
+    old version, FAILED to COMPLETED, a new destination, a replica copied on. The same
+    world without its jobs is still a violation (R-101): the exemption names versions."""
+    engine = batch_world()
+    engine.create_bucket("dst2", region="eu-central-1", versioning=True)
+    engine.put_object("src", "old", b"x")
+    configure(engine)
+    engine.put_bucket_versioning("dst", "Suspended")
+    engine.put_object("src", "failed", b"x")
+    tracker = StatusTracker()
+    tracker.observe(engine)
+    engine.run()
+    engine.put_bucket_versioning("dst", "Enabled")
+    configure(engine, rule(dest="dst2"), source="dst")
+    engine.put_object("src", "done", b"x")
+    engine.run()
+    tracker.observe(engine)
+    create(engine, token="a", manifest_generator=generator(ObjectReplicationStatuses=["NONE"]))
+    create(engine, token="b", manifest_generator=generator(ObjectReplicationStatuses=["FAILED"]))
+    while engine.pending():
+        engine.step()
+        tracker.observe(engine)
+        check_all(engine.snapshot())
+    replicas = generator("dst", ObjectReplicationStatuses=["REPLICA"])
+    create(engine, token="c", manifest_generator=replicas)
+    while engine.pending():
+        engine.step()
+        tracker.observe(engine)
+        check_all(engine.snapshot())
+    failed = engine.head_object("src", "failed")
+    assert failed.replication_status is ReplicationStatus.COMPLETED
+    assert dict(failed.failure_reasons) == {}
+    assert {v.key for v in engine.list_object_versions("dst2")} == {"old", "failed", "done"}
+    world = engine.snapshot()
+    assert isinstance(world.engine_state, EngineState)
+    without_jobs = attrs.evolve(world, engine_state=attrs.evolve(world.engine_state, jobs=()))
+    with pytest.raises(ReplicationChainViolation):
+        check_all(without_jobs)

@@ -38,11 +38,13 @@ from s3repl import iam
 from s3repl.model import (
     DeleteMarker,
     FailureReason,
+    FrozenMap,
     ObjectVersion,
     ReplicationStatus,
     ReplicationTask,
     TaskKind,
 )
+from s3repl.model._fastbuild import with_statuses
 from s3repl.model.jobs import JobRequest, ManifestEntry, ManifestFilter
 from s3repl.model.names import partition_of_region
 from s3repl.policy._apply import PURE_ANSWERS, Answers, Applied, Write, apply, rule_by_id
@@ -381,10 +383,11 @@ def apply_batch(
 
     The batch-only refusals (:func:`batch_refusal`), then :func:`~s3repl.policy.apply`
     on the task as live replication would carry the version (an object or a delete
-    marker), with three differences: a copy already in the destination is replaced
+    marker), with these differences: a copy already in the destination is replaced
     in place rather than placed again (and an original there, as in two-way
-    replication, is left alone); a replica's own status stays ``REPLICA``; no RTC
-    event is sent (R-132).
+    replication, is left alone); a replica's own status stays ``REPLICA``; a retried
+    destination that completes loses its old failure reason (R-127); no RTC event is
+    sent (R-132).
 
     Args:
         world: the world now.
@@ -433,12 +436,19 @@ def apply_batch(
             changes["write"] = Write.REPLACE  # copied again over its earlier copy
         elif there is not None:  # the destination holds the original: never overwritten
             changes.update(write=Write.NOTHING, replica=None, reroutes=())
-    if (
-        version is not None
-        and version.replication_status is _REPLICA
-        and applied.source is not None
-    ):
+    recorded = applied.source
+    if version is not None and version.replication_status is _REPLICA and recorded is not None:
         changes["source"] = None
+    elif recorded is not None and applied.verdict is Verdict.COMPLETED:
+        earlier = recorded.failure_reasons
+        if task.destination_bucket in earlier:  # a retried FAILED destination
+            kept = {d: r for d, r in earlier.items() if d != task.destination_bucket}
+            changes["source"] = with_statuses(
+                recorded,
+                recorded.destination_statuses,
+                FrozenMap.interned(kept),
+                recorded.replication_status,
+            )
     return attrs.evolve(applied, **changes) if changes else applied  # type: ignore[arg-type]
 
 
