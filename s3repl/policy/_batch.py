@@ -25,6 +25,9 @@ Decisions made here on thin evidence, each named:
 - A replica copied on by a job keeps its ``REPLICA`` status (its history is a
   replica's); the outcome lives in the job's report.
 - A batch-only refusal does not change the version's status: it is about the job.
+- A job that fails to copy again a version already ``COMPLETED`` to a destination
+  leaves that status alone: the earlier copy is still there (the report has the
+  failure).
 """
 
 from __future__ import annotations
@@ -439,6 +442,13 @@ def apply_batch(
     recorded = applied.source
     if version is not None and version.replication_status is _REPLICA and recorded is not None:
         changes["source"] = None
+    elif (
+        recorded is not None
+        and applied.verdict is Verdict.FAILED
+        and version is not None
+        and version.destination_statuses.get(task.destination_bucket) is _COMPLETED
+    ):
+        changes["source"] = None  # the copy made before is still there: stays COMPLETED
     elif recorded is not None and applied.verdict is Verdict.COMPLETED:
         earlier = recorded.failure_reasons
         if task.destination_bucket in earlier:  # a retried FAILED destination (R-113, R-127)
