@@ -532,3 +532,22 @@ def test_r177_the_invariants_allow_what_only_jobs_do() -> None:
     without_jobs = attrs.evolve(world, engine_state=attrs.evolve(world.engine_state, jobs=()))
     with pytest.raises(ReplicationChainViolation):
         check_all(without_jobs)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_a_job_task_and_a_live_task_write_once(batch_first: bool) -> None:
+    """R-124, R-142: a job's task for a destination live replication still has PENDING
+    does the live task's work and supersedes it; run after the live task it copies
+    again in place: either way the destination ends with one copy of the version."""
+    engine = batch_world()
+    configure(engine)
+    version = engine.put_object("src", "k", b"x")
+    job_id = create(engine)
+    live, batch = engine.pending()
+    assert (live.kind, batch.kind) == (TaskKind.OBJECT, TaskKind.BATCH)
+    first = batch if batch_first else live
+    assert engine.step(first).status is ReplicationStatus.COMPLETED
+    assert len(engine.run()) == (0 if batch_first else 1)
+    assert [v.version_id for v in engine.list_object_versions("dst")] == [version.version_id]
+    assert engine.head_object("src", "k").replication_status is ReplicationStatus.COMPLETED
+    assert job(engine, job_id)["ProgressSummary"]["NumberOfTasksSucceeded"] == 1

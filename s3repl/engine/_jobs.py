@@ -68,6 +68,7 @@ _PRIORITY_MAX = 2_147_483_647
 _DEFAULT_REGION = "us-east-1"
 _PENDING = ReplicationStatus.PENDING
 _BATCH = TaskKind.BATCH
+_LIVE_WRITES = frozenset({TaskKind.OBJECT, TaskKind.DELETE_MARKER})
 _LIST_MAX = 1000
 
 
@@ -502,10 +503,12 @@ class _Jobs(_EngineCore):
         """Apply one batch task: ``policy.apply_batch`` decides, the one writer writes."""
         job_id, index = self._job_tasks[task.sequence]
         job = self._jobs[job_id]
+        version = self._store.find(task.source_bucket, task.key, task.version_id)
+        supersedes = policy.supersedes_live(version, task.destination_bucket)
         applied = policy.apply_batch(
             self._view or self._world(),
             task,
-            self._store.find(task.source_bucket, task.key, task.version_id),
+            version,
             role_arn=job.request.role_arn,
             region=job.request.region,
             clock=self._read_clock,
@@ -514,6 +517,8 @@ class _Jobs(_EngineCore):
             answers=self._caches,
         )
         result = self._commit(task, applied)
+        if supersedes and result.status is not _PENDING:
+            self._withdraw_live(task)
         if job.status is JobStatus.READY:
             job = attrs.evolve(job, status=JobStatus.ACTIVE, active_since=self.now)
         if result.status is not _PENDING:
@@ -521,6 +526,18 @@ class _Jobs(_EngineCore):
             job = self._record(job, index, result.failure_reason)
         self._jobs[job_id] = job
         return result
+
+    def _withdraw_live(self, task: ReplicationTask) -> None:
+        """Take out the live task the job's task did the work of (policy.supersedes_live)."""
+        for queued in self._queue.pending():
+            if (
+                queued.kind in _LIVE_WRITES
+                and queued.version_id == task.version_id
+                and queued.key == task.key
+                and queued.source_bucket == task.source_bucket
+                and queued.destination_bucket == task.destination_bucket
+            ):
+                self._queue.take(queued)
 
     def _record(self, job: Job, index: int, reason: FailureReason | None) -> Job:
         """One task of an entry is done; the entry ends when its last task does."""

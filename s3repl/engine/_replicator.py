@@ -136,16 +136,22 @@ class _Replicator(_EngineCore):
         while queue:
             # Every task queued now is applied before the queue is asked again: each
             # step pops one, so the queue cannot run dry within the batch (and asking
-            # it on every step would cost a call per step).
+            # it on every step would cost a call per step).  A Batch Replication step may
+            # also take out the live task it did the work of: then the queue may run
+            # dry early, which ends the batch.
             batch = len(queue)
-            if batch > steps_left:
-                for _ in range(steps_left):
+            done = len(results)
+            try:
+                if batch > steps_left:
+                    for _ in range(steps_left):
+                        keep(step())
+                    msg = f"{len(queue)} tasks still pending after {steps_max} steps"
+                    raise StepLimitExceededError(msg)
+                for _ in range(batch):
                     keep(step())
-                msg = f"{len(queue)} tasks still pending after {steps_max} steps"
-                raise StepLimitExceededError(msg)
-            for _ in range(batch):
-                keep(step())
-            steps_left -= batch
+            except NothingPendingError:
+                pass  # a job's step took a live task it did the work of (engine._jobs)
+            steps_left -= len(results) - done
         return tuple(results)
 
     def _unavailable(self, task: ReplicationTask) -> frozenset[str]:

@@ -69,6 +69,7 @@ from s3repl.policy._batch import (
     plan_entry,
     preparation_failure,
     report_status,
+    supersedes_live,
 )
 from s3repl.policy._checks import (
     CHECKS,
@@ -264,4 +265,5 @@ __all__ += [
     "plan_entry",
     "preparation_failure",
     "report_status",
+    "supersedes_live",
 ]

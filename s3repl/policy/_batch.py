@@ -25,6 +25,10 @@ Decisions made here on thin evidence, each named:
 - A replica copied on by a job keeps its ``REPLICA`` status (its history is a
   replica's); the outcome lives in the job's report.
 - A batch-only refusal does not change the version's status: it is about the job.
+- A job's task for a destination that live replication still has ``PENDING`` does
+  the live task's work (the same checks, the same write) and supersedes it
+  (:func:`supersedes_live`): one write per version and destination, whichever of the
+  two the queue picks first.
 - A job that fails to copy again a version already ``COMPLETED`` to a destination
   leaves that status alone: the earlier copy is still there (the report has the
   failure).
@@ -68,6 +72,7 @@ __all__ = [
     "plan_entry",
     "preparation_failure",
     "report_status",
+    "supersedes_live",
 ]
 
 F = FailureReason
@@ -83,6 +88,7 @@ BATCH_WRITE_ACTION = "s3:PutObject"
 #: The RTC events a batch task never sends (R-126, R-132).
 _RTC_EVENTS = frozenset({"OperationMissedThreshold", "OperationReplicatedAfterThreshold"})
 _COMPLETED = ReplicationStatus.COMPLETED
+_PENDING = ReplicationStatus.PENDING
 _REPLICA = ReplicationStatus.REPLICA
 
 
@@ -330,6 +336,15 @@ def _write_failure(
 
 
 # --- one task (R-111, R-127) ----------------------------------------------------------------
+
+
+def supersedes_live(version: Version | None, destination: str) -> bool:
+    """Whether a job's task that completes or fails makes the live task redundant.
+
+    So when live replication still has the version ``PENDING`` to the destination: the
+    job's task did what the live task would do (see the module header).
+    """
+    return version is not None and version.destination_statuses.get(destination) is _PENDING
 
 
 def batch_refusal(
