@@ -71,3 +71,20 @@ def test_r177_jobs_keep_every_invariant_among_live_replication() -> None:
     run_state_machine_as_test(
         BatchMachine, settings=settings(max_examples=60, stateful_step_count=25, deadline=None)
     )
+
+
+def test_r121_a_failed_copy_over_a_copy_copied_on_keeps_the_status() -> None:
+    """R-121, R-177 (found by the machine): a replica copied on from dst to dst2 by one
+    job, then a job over src whose copy to dst2 fails (role revoked): the copy in dst2
+    stays, and src's version does not say FAILED for a destination holding its copy."""
+    state = BatchMachine()
+    state.populate()
+    state.batch(eligible=False, source="dst", statuses=set())
+    state.run()
+    state.replication_is_safe()
+    state.configure(choice=2)
+    state.disturb(change="role arn:aws:iam::123456789012:role/s3repl-machine revoked")
+    state.batch(eligible=False, source="src", statuses=set())
+    state.run()
+    state.replication_is_safe()
+    state.teardown()

@@ -29,9 +29,9 @@ Decisions made here on thin evidence, each named:
   the live task's work (the same checks, the same write) and supersedes it
   (:func:`supersedes_live`): one write per version and destination, whichever of the
   two the queue picks first.
-- A job that fails to copy again a version already ``COMPLETED`` to a destination
-  leaves that status alone: the earlier copy is still there (the report has the
-  failure).
+- A job that fails to copy a version to a destination that already holds a copy of
+  it (replicated before, or copied on from a replica) leaves the version's status
+  alone: the copy is there (the report has the failure).
 """
 
 from __future__ import annotations
@@ -460,10 +460,9 @@ def apply_batch(
     elif (
         recorded is not None
         and applied.verdict is Verdict.FAILED
-        and version is not None
-        and version.destination_statuses.get(task.destination_bucket) is _COMPLETED
+        and world.version(task.destination_bucket, task.key, task.version_id) is not None
     ):
-        changes["source"] = None  # the copy made before is still there: stays COMPLETED
+        changes["source"] = None  # a copy made before is still there: the status stays
     elif recorded is not None and applied.verdict is Verdict.COMPLETED:
         earlier = recorded.failure_reasons
         if task.destination_bucket in earlier:  # a retried FAILED destination (R-113, R-127)
