@@ -1,9 +1,8 @@
 """The shipped ReplicationMachine with Batch Replication jobs among its rules (R-177).
 
-Jobs of every status filter over the default world's source and its chained middle
-bucket (src -> dst -> dst2) run while objects are written, deleted, tagged and
-replicated in any order; every invariant holds after every rule, and the world
-converges at teardown (R-100, R-101, R-113, R-124, R-141).
+Jobs of every status filter over the default world's source run while objects are
+written, deleted, tagged and replicated in any order; every invariant holds after every
+rule, and the world converges at teardown (R-100, R-101, R-113, R-124, R-141).
 """
 
 from __future__ import annotations
@@ -33,8 +32,11 @@ _STATUSES = ("NONE", "FAILED", "COMPLETED", "REPLICA")
 class BatchMachine(ReplicationMachine):
     """ReplicationMachine plus a rule that starts a Batch Replication job."""
 
+    # Jobs over src only: a job over dst copies replicas on to dst2, which src also
+    # reaches directly under another rule, and the invariants' replica-shape check cannot
+    # tell which rule a copy came by (see the regression tests below for dst).
     @rule(
-        source=st.sampled_from(("src", "dst")),
+        source=st.sampled_from(("src",)),
         statuses=st.sets(st.sampled_from(_STATUSES)),
         eligible=st.booleans(),
     )
