@@ -21,10 +21,12 @@ from typing import Any, ClassVar
 __all__ = [
     "AccessControlListNotSupported",
     "AccessDenied",
+    "BadRequestException",
     "BucketAlreadyExists",
     "BucketAlreadyOwnedByYou",
     "BucketNotEmpty",
     "EntityTooLarge",
+    "IdempotencyException",
     "IllegalVersioningConfigurationException",
     "InvalidArgument",
     "InvalidArgumentType",
@@ -34,6 +36,7 @@ __all__ = [
     "InvalidStorageClass",
     "InvalidTag",
     "InvalidUsageError",
+    "JobStatusException",
     "KMSDisabledException",
     "KMSInvalidStateException",
     "KMSNotFoundException",
@@ -48,6 +51,7 @@ __all__ = [
     "NoSuchKey",
     "NoSuchObjectLockConfiguration",
     "NoSuchVersion",
+    "NotFoundException",
     "NothingPendingError",
     "ObjectLockConfigurationNotFoundError",
     "OwnershipControlsNotFoundError",
@@ -444,6 +448,37 @@ class InvalidBucketState(S3Error, ValueError):
     http_status = 409
 
 
+# --- S3 Control (Batch Operations jobs) ------------------------------------------------
+
+
+class BadRequestException(S3Error, ValueError):
+    """``BadRequestException`` (400): S3 Control refuses a job request's parameters."""
+
+    code = "BadRequestException"
+    http_status = 400
+
+
+class NotFoundException(S3Error, LookupError):
+    """``NotFoundException`` (404): S3 Control has no such job in the account."""
+
+    code = "NotFoundException"
+    http_status = 404
+
+
+class JobStatusException(S3Error, ValueError):
+    """``JobStatusException`` (409): the job's status does not allow the change asked for."""
+
+    code = "JobStatusException"
+    http_status = 409
+
+
+class IdempotencyException(S3Error, ValueError):
+    """``IdempotencyException`` (409): a client request token reused for another request."""
+
+    code = "IdempotencyException"
+    http_status = 409
+
+
 def error_class(code: str) -> type[S3Error]:
     """Return the :class:`~s3repl.errors.S3Error` subclass for an AWS error code.
 
@@ -486,6 +521,10 @@ _BY_CODE: dict[str, type[S3Error]] = {
         BucketAlreadyOwnedByYou,
         BucketNotEmpty,
         InvalidBucketState,
+        BadRequestException,
+        NotFoundException,
+        JobStatusException,
+        IdempotencyException,
     )
 }
 

@@ -32,7 +32,7 @@ from s3repl.aws._http import HttpRequest, ServiceError
 __all__ = ["SERVICES", "Route", "route"]
 
 #: The services the gateway answers.
-SERVICES = ("s3", "iam", "kms", "sts")
+SERVICES = ("s3", "iam", "kms", "sts", "s3control")
 
 _SIGV4 = "AWS4-HMAC-SHA256"
 _QUERY_VERSIONS = {"2010-05-08": "iam", "2011-06-15": "sts"}
@@ -158,6 +158,17 @@ def _host_service(host: str) -> str | None:
     return None
 
 
+def _s3_control(request: HttpRequest, host: str) -> bool:
+    """Whether an S3-signed request is S3 Control's (``<account>.s3-control.<region>...``).
+
+    Without such a host (a local server), its ``/v20180820/`` path and the
+    ``x-amz-account-id`` header every S3 Control operation sends tell it apart.
+    """
+    if ".s3-control." in f".{host}":
+        return True
+    return request.path.startswith("/v20180820/") and bool(request.header("x-amz-account-id"))
+
+
 def _path_style(request: HttpRequest, host: str) -> HttpRequest:
     """The S3 request in path style (``/bucket/key``)."""
     match = _VIRTUAL_AWS.fullmatch(host) or _VIRTUAL_LOCAL.fullmatch(host)
@@ -187,6 +198,8 @@ def route(request: HttpRequest) -> Route:
             service = "kms"
         else:
             service = _form_service(request) or _host_service(host) or "s3"
+    if service == "s3" and _s3_control(request, host):
+        service = "s3control"  # S3 Control signs as "s3"; its host and path tell it apart
     if service not in SERVICES:
         msg = f"The service {service!r} is not modelled; s3repl answers {', '.join(SERVICES)}."
         raise ServiceError(code="NotImplemented", message=msg, http_status=501)

@@ -137,7 +137,7 @@ def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) ->
     if gateway is None:
         return None
     service = event_name.split(".")[1] if event_name.count(".") >= 2 else ""
-    if service not in SERVICES:
+    if service.replace("-", "") not in SERVICES:  # S3 Control's event names say s3-control
         return None
     host = urlsplit(request.url).hostname or ""
     if not host.endswith(_AWS_DOMAINS):
@@ -299,6 +299,9 @@ class Mock:
 
 def mock(engine: Engine | None = None, **gateway_options: Any) -> Mock:
     """Serve every botocore/boto3 client for S3, IAM, KMS and STS from an engine.
+
+    S3 Control clients are served too, for Batch Replication jobs (``create_job`` and
+    the other job operations).
 
     Use it as a context manager (``with mock() as engine:``), as a function decorator,
     or as a class decorator (each ``test*`` method).  While active, clients created

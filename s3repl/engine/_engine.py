@@ -22,6 +22,7 @@ from __future__ import annotations
 from s3repl.engine._batch import _Batch
 from s3repl.engine._control import _ControlPlane
 from s3repl.engine._core import EPOCH, OrderPolicy
+from s3repl.engine._jobs import _Jobs
 from s3repl.engine._metadata import _MetadataOperations
 from s3repl.engine._metrics import _Metrics
 from s3repl.engine._notify import _Notifications
@@ -32,7 +33,14 @@ __all__ = ["EPOCH", "Engine", "OrderPolicy"]
 
 
 class Engine(
-    _ControlPlane, _MetadataOperations, _Replicator, _Reads, _Batch, _Metrics, _Notifications
+    _ControlPlane,
+    _MetadataOperations,
+    _Replicator,
+    _Reads,
+    _Batch,
+    _Metrics,
+    _Notifications,
+    _Jobs,
 ):
     """A deterministic, steppable Amazon S3 with replication.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from s3repl import policy
 from s3repl.engine._arguments import check_seconds
 from s3repl.engine._core import EPOCH
@@ -22,6 +24,9 @@ from s3repl.model import (
 )
 from s3repl.model._fastbuild import new_step_result
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
 _COMPLETED = ReplicationStatus.COMPLETED
@@ -30,6 +35,7 @@ _PENDING = ReplicationStatus.PENDING
 _RETRY = policy.Verdict.RETRY
 _FAILED_VERDICT = policy.Verdict.FAILED
 _OBJECT = TaskKind.OBJECT
+_BATCH = TaskKind.BATCH
 _PLACE = policy.Write.PLACE
 _REPLACE = policy.Write.REPLACE
 _REMOVE = policy.Write.REMOVE
@@ -38,6 +44,9 @@ _AFTER_THRESHOLD = "OperationReplicatedAfterThreshold"
 
 class _Replicator(_Timing):
     """The queue of replication tasks and the application of one task at a time."""
+
+    if TYPE_CHECKING:  # implemented by the jobs (Batch Replication)
+        _apply_job_task: Callable[[ReplicationTask, frozenset[str]], StepResult]
 
     def pending(self) -> tuple[ReplicationTask, ...]:
         """The queued tasks in application order (due time, then sequence)."""
@@ -66,7 +75,7 @@ class _Replicator(_Timing):
             for rule in source.replication.rules:
                 rows[(rule.id or "", rule.destination.bucket_name)] = [0, 0, 0]
         for task in self._queue:
-            if task.source_bucket != bucket:
+            if task.source_bucket != bucket or task.kind is _BATCH:  # R-131: live only
                 continue
             row = rows.setdefault((task.rule_id, task.destination_bucket), [0, 0, 0])
             version = self._store.find(bucket, task.key, task.version_id)
@@ -130,6 +139,9 @@ class _Replicator(_Timing):
             now = self._tick()
             if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
                 self._clock_us = chosen.due_us
+        if chosen.kind is _BATCH:  # a Batch Replication job's task (s3repl.engine._jobs)
+            down = _NOTHING_DOWN if self._faults_quiet else self._unavailable(chosen)
+            return self._apply_job_task(chosen, down)
         # Ask policy once what the task does now, and write what it says.  Positionally:
         # on CPython 3.11 each keyword argument costs about 60 ns to bind.
         applied = policy.apply(
@@ -156,16 +168,22 @@ class _Replicator(_Timing):
         while queue:
             # Every task queued now is applied before the queue is asked again: each
             # step pops one, so the queue cannot run dry within the batch (and asking
-            # it on every step would cost a call per step).
+            # it on every step would cost a call per step).  A Batch Replication step may
+            # also take out the live task it did the work of: then the queue may run
+            # dry early, which ends the batch.
             batch = len(queue)
-            if batch > steps_left:
-                for _ in range(steps_left):
+            done = len(results)
+            try:
+                if batch > steps_left:
+                    for _ in range(steps_left):
+                        keep(step())
+                    msg = f"{len(queue)} tasks still pending after {steps_max} steps"
+                    raise StepLimitExceededError(msg)
+                for _ in range(batch):
                     keep(step())
-                msg = f"{len(queue)} tasks still pending after {steps_max} steps"
-                raise StepLimitExceededError(msg)
-            for _ in range(batch):
-                keep(step())
-            steps_left -= batch
+            except NothingPendingError:
+                pass  # a job's step took a live task it did the work of (engine._jobs)
+            steps_left -= len(results) - done
         return tuple(results)
 
     def _unavailable(self, task: ReplicationTask) -> frozenset[str]:

@@ -19,6 +19,7 @@ from s3repl.engine.faults import FaultPlan
 from s3repl.engine.notifications import NotificationConfiguration
 from s3repl.engine.results import ReplicationEvent
 from s3repl.model import FrozenMap, ReplicationTask
+from s3repl.model.jobs import Job
 from s3repl.world import EngineMemento
 
 __all__ = ["EngineState"]
@@ -57,6 +58,8 @@ class EngineState(EngineMemento):
         notification_count: how many notifications were delivered (request ids).
         rtc_open: the RTC tasks still pending with their threshold deadline
             (microseconds), earliest first, under a latency model (R-129).
+        jobs: the Batch Operations jobs, in the order they were created (R-177).
+        job_tasks: queued batch task sequence -> (job id, manifest entry index).
     """
 
     seed: int
@@ -79,3 +82,5 @@ class EngineState(EngineMemento):
     )
     notifications: FrozenMap[str, tuple[str, ...]] = attrs.field(factory=FrozenMap)
     notification_count: int = 0
+    jobs: tuple[Job, ...] = ()
+    job_tasks: FrozenMap[int, tuple[str, int]] = attrs.field(factory=FrozenMap)

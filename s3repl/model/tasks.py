@@ -30,6 +30,9 @@ class TaskKind(S3Enum):
     #: A delete by version id.  ``policy`` never routes one (R-103); the kind exists so
     #: that the decision stays in ``policy`` and a broken policy shows what it would do.
     VERSION_DELETE = "version_delete"
+    #: One manifest entry of a Batch Replication job towards one destination (R-177);
+    #: ``policy.apply_batch`` applies it as an object or a delete marker.
+    BATCH = "batch"
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)

@@ -62,6 +62,19 @@ from s3repl.policy._apply import (
     rule_by_id,
     rule_on,
 )
+from s3repl.policy._batch import (
+    BATCH_MANIFEST_READ_ACTIONS,
+    BATCH_REPLICATION_ACTION,
+    EntryPlan,
+    apply_batch,
+    batch_refusal,
+    batch_routes,
+    manifest_selects,
+    plan_entry,
+    preparation_failure,
+    report_status,
+    supersedes_live,
+)
 from s3repl.policy._checks import (
     CHECKS,
     OK,
@@ -260,4 +273,19 @@ __all__ = [
     "unmet_checks",
     "version_after_outcome",
     "winning_rules",
+]
+
+# Batch Replication (``_batch``): what a job may replicate and what its tasks do.
+__all__ += [
+    "BATCH_MANIFEST_READ_ACTIONS",
+    "BATCH_REPLICATION_ACTION",
+    "EntryPlan",
+    "apply_batch",
+    "batch_refusal",
+    "batch_routes",
+    "manifest_selects",
+    "plan_entry",
+    "preparation_failure",
+    "report_status",
+    "supersedes_live",
 ]

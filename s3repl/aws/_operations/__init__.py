@@ -20,6 +20,7 @@ from s3repl.aws._operations._s3_buckets import BUCKET_OPERATIONS
 from s3repl.aws._operations._s3_listing import LISTING_OPERATIONS
 from s3repl.aws._operations._s3_multipart import MULTIPART_OPERATIONS
 from s3repl.aws._operations._s3_objects import OBJECT_OPERATIONS
+from s3repl.aws._operations._s3control import S3CONTROL_OPERATIONS
 from s3repl.aws._operations._state import BackendState, Handler
 from s3repl.aws._operations._sts import STS_OPERATIONS
 from s3repl.engine import Engine
@@ -38,6 +39,7 @@ OPERATIONS: Mapping[str, Mapping[str, Handler]] = {
     "iam": IAM_OPERATIONS,
     "kms": KMS_OPERATIONS,
     "sts": STS_OPERATIONS,
+    "s3control": S3CONTROL_OPERATIONS,
 }
 
 

@@ -29,6 +29,9 @@ _RENAMES: dict[str, dict[str, tuple[str, int]]] = {
         "InvalidArgument": ("ValidationException", 400),
         "MalformedPolicy": ("MalformedPolicyDocumentException", 400),
     },
+    # S3 Control's model names its request errors BadRequestException and
+    # InvalidRequestException (s3control service-2).
+    "s3control": {"InvalidRequest": ("InvalidRequestException", 400)},
 }
 # S3 names the key (and the version) in these errors' bodies instead of the bucket
 # (emulators that copy AWS's bodies agree: <Key> but no <BucketName> for NoSuchKey).

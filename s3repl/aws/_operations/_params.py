@@ -23,6 +23,7 @@ _VALIDATION_CODES = {
     "iam": "ValidationError",
     "kms": "ValidationException",
     "sts": "ValidationError",
+    "s3control": "BadRequestException",
 }
 
 

@@ -21,7 +21,7 @@ from s3repl.aws._http import ServiceError
 __all__ = ["SUPPORTED_SERVICES", "ParsedRequest", "load_service", "missing_members_error"]
 
 #: The services whose models s3repl serves.
-SUPPORTED_SERVICES = ("iam", "kms", "s3", "sts")
+SUPPORTED_SERVICES = ("iam", "kms", "s3", "s3control", "sts")
 
 
 @attrs.frozen(kw_only=True)

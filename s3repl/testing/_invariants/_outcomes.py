@@ -40,6 +40,8 @@ from s3repl.testing._invariants._violations import (
 from s3repl.validate import validate_replication
 from s3repl.world import World
 
+_BATCH = TaskKind.BATCH
+
 __all__ = [
     "check_configuration_answer",
     "check_failure_reported",
@@ -80,6 +82,9 @@ def check_failures_explained(engine_or_world: EngineOrWorld, results: Iterable[S
     transient problem (a destination or Region down) never ends in FAILED, it keeps the
     task PENDING (R-124).  An object or delete-marker task's failure is recorded in
     its version: the destination's status is FAILED with that reason (R-123, R-124).
+    A Batch Replication job's task is not judged here: its batch-only refusals depend on
+    the job's role and Region, which the task does not carry, and a failed copy leaves a
+    version that already has one alone (R-177; ``_invariants._batch`` judges jobs).
 
     Raises:
         FailureReasonViolation: naming the version, the reason recorded, and the
@@ -87,7 +92,7 @@ def check_failures_explained(engine_or_world: EngineOrWorld, results: Iterable[S
     """
     world = _world(engine_or_world)
     for result in results:
-        if result.status is not ReplicationStatus.FAILED:
+        if result.status is not ReplicationStatus.FAILED or result.task.kind is _BATCH:
             continue
         task = result.task
         where = {"bucket": task.source_bucket, "key": task.key, "version_id": task.version_id}

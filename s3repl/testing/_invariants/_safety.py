@@ -18,6 +18,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.profile import DestinationVersionOrder
+from s3repl.testing._invariants._batch import batch_subjects
 from s3repl.testing._invariants._index import (
     _COMPLETED,
     _FAILED,
@@ -117,10 +118,17 @@ def check_version_identity(engine_or_world: EngineOrWorld) -> None:
     _identity(_groups(_world(engine_or_world)))
 
 
+def _batch_copied(world: World) -> frozenset[tuple[str, str]]:
+    """(key, version id) of the versions a Batch Replication job may copy on (R-177)."""
+    return frozenset((key, version_id) for _, key, version_id in batch_subjects(world))
+
+
 def _chains(world: World, groups: list[_Group]) -> None:
+    # A Batch Replication job may copy a replica on (R-177): its versions are exempt.
+    copied = _batch_copied(world)
     for group in groups:
         origin = group.origin
-        if origin is None or not group.replicas:
+        if origin is None or not group.replicas or (group.key, group.version_id) in copied:
             continue
         routed = origin.version.destination_statuses
         for replica in group.replicas:
@@ -156,7 +164,7 @@ def check_no_rereplication(engine_or_world: EngineOrWorld) -> None:
     _chains(world, _groups(world))
 
 
-def _eligible(groups: list[_Group]) -> None:
+def _eligible(groups: list[_Group], copied: frozenset[tuple[str, str]] = frozenset()) -> None:
     for group in groups:
         origin = group.origin
         if origin is None:
@@ -170,7 +178,7 @@ def _eligible(groups: list[_Group]) -> None:
                     f"{origin.bucket} was not eligible (it has no replication status)"
                 )
             elif replica.bucket not in source.destination_statuses:
-                if len(group.replicas) > 1:
+                if len(group.replicas) > 1 or (group.key, group.version_id) in copied:
                     continue  # reported as a chain (R-101)
                 detail = (
                     f"a replica is in {replica.bucket} although the source in "
@@ -203,7 +211,8 @@ def check_eligible_sources(engine_or_world: EngineOrWorld) -> None:
     Raises:
         IneligibleReplicaViolation: naming the replica (R-121).
     """
-    _eligible(_groups(_world(engine_or_world)))
+    world = _world(engine_or_world)
+    _eligible(_groups(world), _batch_copied(world))
 
 
 def _aggregate(
@@ -310,6 +319,8 @@ def _pending_tasks(world: World) -> None:
                     version_id=version.version_id,
                 )
     for task in world.pending:
+        if task.kind is TaskKind.BATCH:
+            continue  # a Batch Replication task: any status may be taken on (R-177)
         source = versions.get((task.source_bucket, task.key, task.version_id))
         if source is None:
             continue  # deleted by version id since: the task will fail (SrcVersionNotFound)
@@ -483,7 +494,7 @@ def check_all(engine_or_world: EngineOrWorld, *, keys: Collection[str] | None = 
     groups = _groups(world)
     _identity(groups)
     _chains(world, groups)
-    _eligible(groups)
+    _eligible(groups, _batch_copied(world))
     _aggregates(world)
     _pending_tasks(world)
     _ownership(world, groups)
