@@ -82,14 +82,19 @@ _SHOWN_MAX = 80  # characters of a refused name an error message repeats
 
 
 def shown_name(value: object) -> str:
-    """A refused name as an error message shows it: a string quoted and cut short.
+    """A refused value as an error message shows it: a string quoted and cut short.
 
-    Anything else is named by its type only: ``repr()`` of a list nested a thousand
+    ``None``, a bool, a float or a short int as Python writes it; anything else by its
+    type only: ``repr()`` of a list nested a thousand
     deep raises ``RecursionError``, and a message must never fail to build.
     """
     if isinstance(value, str):
         cut = value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "..."
         return repr(cut)
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    if isinstance(value, int) and value.bit_length() <= 64:
+        return str(value)
     return f"a value of type {type(value).__name__}"
 
 
