@@ -171,7 +171,7 @@ def check_bucket_name(name: str) -> str:
 
 def _bucket_name_problem(name: object) -> str | None:
     if not isinstance(name, str):
-        return "is not a string"
+        return f"is not a string but {type(name).__name__}"
     if not 3 <= len(name) <= 63:
         return "must be between 3 and 63 characters long"
     if not _BUCKET_CHARS.fullmatch(name):
