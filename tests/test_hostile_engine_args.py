@@ -369,3 +369,20 @@ def test_any_junk_in_one_argument_raises_only_the_librarys_errors(
         _call(engine, method, param, junk)
     except S3ReplError:
         assert engine.snapshot() == before
+
+
+def test_guarded_methods_keep_their_signature_and_docs() -> None:
+    """R-045: the guard changes no public signature, name or docstring (the API contract
+    and the docs read them), and the positional and keyword forms of a call agree."""
+    for method in STRING_PARAMETERS:
+        function = getattr(Engine, method)
+        original = function.__wrapped__
+        assert inspect.signature(function) == inspect.signature(original)
+        assert (function.__name__, function.__doc__) == (method, original.__doc__)
+    engine = _engine()
+    positional = engine.get_object("source-bucket", "k")
+    assert engine.get_object(bucket="source-bucket", key="k") == positional
+    with pytest.raises(InvalidArgumentType, match="argument 'key' must be str, got int"):
+        engine.get_object(bucket="source-bucket", key=7)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentType, match="argument 'account' must be str or None"):
+        engine.get_object("source-bucket", "k", account=7)  # type: ignore[arg-type]
