@@ -47,6 +47,7 @@ _WORLDFILE = "s3repl._worldfile"
 _IAC = "s3repl.iac"
 _SIMULATE = "s3repl.simulate"
 _FACADE = "s3repl"
+_MAIN = "s3repl.__main__"
 
 _BELOW_ENGINE = (_ERRORS, _PROFILE, _MODEL, _CODEC, _IAM, _WORLD, _POLICY, _VALIDATE)
 
@@ -78,6 +79,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     _SIMULATE: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE),
     _CLI: (*_BELOW_ENGINE, _ENGINE, _WORLDFILE, _AWS, _IAC, _SIMULATE),
     _FACADE: (*_BELOW_ENGINE, _ENGINE, _CLI),
+    # ``python -m s3repl``: the command line, at the CLI's level; it imports only the CLI.
+    _MAIN: (_CLI,),
 }
 
 #: Import prefix -> the only layers allowed to import it (empty: nobody in ``s3repl``).

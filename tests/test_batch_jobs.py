@@ -29,6 +29,7 @@ from s3repl.errors import (
     AccessDenied,
     BadRequestException,
     IdempotencyException,
+    InvalidArgumentType,
     InvalidRequest,
     JobStatusException,
     NotFoundException,
@@ -266,7 +267,7 @@ _GOOD: dict[str, Any] = {
             "ManifestGenerator.S3JobManifestGenerator.Filter.MatchAnyStorageClass[0]",
         ),
         ({"region": "mars-1"}, BadRequestException, "Region"),
-        ({"region": ["us-east-1"]}, BadRequestException, "Region"),
+        ({"region": ["us-east-1"]}, InvalidArgumentType, "region"),  # a wrong Python type
         ({"description": _DEEP}, BadRequestException, "Description"),
         ({"report": {"Enabled": True, "Bucket": _DEEP}}, BadRequestException, "Report.Bucket"),
         ({"tags": [{"Key": "k", "Value": 1}]}, BadRequestException, "Tags[0].Value"),

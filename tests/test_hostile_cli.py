@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,45 @@ def test_template_configuration_lists_every_schema_problem(
         ("MalformedXML", "ReplicationConfiguration/Rule[1]/DeleteMarkerReplication/Status"),
     ]
     assert all("valid values: Enabled, Disabled" in p["message"] for p in problems)
+
+
+# --- serve --port, python -m s3repl -------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["99999999", "65536", "-1", "abc", "9" * 5000, "80.5"])
+def test_serve_refuses_a_port_that_is_not_one(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``serve --port`` out of 0..65535, negative or not a number: exit 2 at parse time
+    with one ``error:`` line naming the option and the range (it reached ``bind()``
+    before, and ended in an ``OverflowError`` traceback). Nothing is served."""
+    with pytest.raises(SystemExit) as caught:
+        main(["serve", "--port", port])
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    (error,) = [line for line in captured.err.splitlines() if "error:" in line]
+    assert "argument --port: must be a port number from 0 to 65535, got '" in error
+    assert len(error) < 120  # a 5,000-digit port is cut, not echoed
+
+
+@pytest.mark.parametrize("port", ["0", "9000", "65535"])
+def test_serve_port_accepts_every_port(port: str) -> None:
+    """0 (pick a free one) to 65535 parse to the int, as ``--port`` documents."""
+    args = build_parser().parse_args(["serve", "--port", port])
+    assert args.port == int(port)
+
+
+def test_python_dash_m_s3repl_runs_the_command() -> None:
+    """``python -m s3repl`` is the ``s3repl`` command, as ``python -m s3repl.cli`` is."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "s3repl", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"s3repl {__version__}\n", "")

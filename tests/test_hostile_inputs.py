@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from s3repl import codec
+from s3repl import codec, iam
 from s3repl.codec._shapes import describe_value
 from s3repl.engine import Engine, FaultPlan
 from s3repl.errors import (
@@ -28,11 +28,13 @@ from s3repl.errors import (
     InvalidBucketState,
     InvalidUsageError,
     MalformedACLError,
+    MalformedPolicy,
     MalformedXML,
     NoSuchKey,
     S3ReplError,
 )
 from s3repl.model import VersioningStatus
+from s3repl.model.names import check_region
 from s3repl.validate import undecodable_problems, validate_replication
 
 ROLE = "arn:aws:iam::123456789012:role/replication"
@@ -247,6 +249,47 @@ HOSTILE: list[tuple[str, Callable[[], object], type[S3ReplError], str]] = [
         lambda: Engine().create_bucket("source-bucket", versioning="yes"),
         IllegalVersioningConfigurationException,
         "'Enabled' or 'Suspended'",
+    ),
+    (
+        "R-006 policy mapping with a tuple nested 1,000 deep as a key",
+        lambda: iam.parse_policy({_nested_tuple(DEPTH): 1}),  # type: ignore[dict-item]
+        MalformedPolicy,
+        "Unknown field a value of type tuple",
+    ),
+    (
+        "R-006 policy condition key nested 1,000 deep",
+        lambda: iam.parse_policy(
+            {
+                "Statement": {
+                    "Effect": "Allow",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {_nested_tuple(DEPTH): "x"}},
+                }
+            }
+        ),
+        MalformedPolicy,
+        "Statement[0].Condition.StringEquals.<tuple>",
+    ),
+    (
+        "R-006 policy Effect given as a list nested 1,000 deep",
+        lambda: iam.parse_policy(
+            {"Statement": {"Effect": _nested_list(DEPTH), "Action": "s3:*", "Resource": "*"}}
+        ),
+        MalformedPolicy,
+        "Invalid effect a value of type list",
+    ),
+    (
+        "R-047 create_bucket(name=<list nested 1,000 deep>)",
+        lambda: Engine().create_bucket(_nested_list(DEPTH)),  # type: ignore[arg-type]
+        InvalidArgumentType,
+        "create_bucket() argument 'name' must be str, got list",
+    ),
+    (
+        "R-001 check_region(<dict>)",
+        lambda: check_region({"eu-west-1": 1}),  # type: ignore[arg-type]
+        InvalidArgumentType,
+        "A region must be a string, got dict",
     ),
     (
         "R-009 create_bucket(versioning='Suspended', object_lock=True)",

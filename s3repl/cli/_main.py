@@ -17,7 +17,7 @@ from s3repl.cli._check import DEFAULT_SOURCE, run_check
 from s3repl.cli._demo import run_demo
 from s3repl.cli._exit import EXIT_FOUND, EXIT_UNUSABLE, UnusableInputError
 from s3repl.cli._explain import run_explain
-from s3repl.cli._serve import run_serve
+from s3repl.cli._serve import port_number, run_serve
 from s3repl.cli._simulate import add_simulate_parser
 
 __all__ = ["build_parser", "main"]
@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     serve.add_argument(
-        "--port", type=int, default=9000, help="port; 0 picks a free one (default: 9000)"
+        "--port", type=port_number, default=9000, help="port; 0 picks a free one (default: 9000)"
     )
     serve.add_argument("--seed", type=int, default=None, help="engine seed (default: 0)")
     serve.add_argument(

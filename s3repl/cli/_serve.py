@@ -13,7 +13,30 @@ from s3repl._worldfile import WorldFileError, load_world_file
 from s3repl.cli._exit import UnusableInputError
 from s3repl.engine import Engine
 
-__all__ = ["run_serve"]
+__all__ = ["port_number", "run_serve"]
+
+_PORT_MAX = 65_535
+
+
+def port_number(text: str) -> int:
+    """``--port``'s argparse type: a TCP port, 0 (pick a free one) to 65535.
+
+    Refused here, at parse time, so that argparse answers with exit status 2 and one
+    ``error:`` line; a port out of range would otherwise reach ``bind()`` and end in
+    an ``OverflowError`` traceback.
+
+    Raises:
+        argparse.ArgumentTypeError: ``text`` is not a whole number in that range.
+    """
+    cut = text if len(text) <= 20 else text[:17] + "..."
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= _PORT_MAX:
+        msg = f"must be a port number from 0 to {_PORT_MAX}, got {cut!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return port
 
 
 def run_serve(args: argparse.Namespace, out: TextIO) -> int:

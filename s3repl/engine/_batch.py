@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from s3repl.engine._arguments import delete_targets
 from s3repl.engine._core import _EngineCore
 from s3repl.engine.results import DeletedObject, DeleteError, DeleteObjectsResult, DeleteResult
 from s3repl.errors import MalformedXML, S3Error
@@ -18,15 +19,6 @@ __all__: list[str] = []
 
 #: S3 deletes at most this many keys per ``DeleteObjects`` request.
 DELETE_OBJECTS_MAX = 1000
-
-
-def _target(entry: str | Mapping[str, str] | tuple[str, str | None]) -> tuple[str, str | None]:
-    """``(key, version_id)`` from a key, a ``(key, version_id)`` pair or boto3's dict."""
-    if isinstance(entry, str):
-        return entry, None
-    if isinstance(entry, Mapping):
-        return entry["Key"], entry.get("VersionId")
-    return entry
 
 
 class _Batch(_EngineCore):
@@ -69,7 +61,7 @@ class _Batch(_EngineCore):
             MalformedXML: no keys, or more than 1,000 (nothing is deleted).
         """
         self._bucket(bucket)
-        targets = [_target(entry) for entry in objects]
+        targets = delete_targets(objects, bucket)
         if not 1 <= len(targets) <= DELETE_OBJECTS_MAX:
             raise MalformedXML(
                 MalformedXML.DEFAULT_MESSAGE, bucket_name=bucket, element="Delete/Object"

@@ -12,7 +12,11 @@ from s3repl.codec import (
     default_encryption_from_dict,
     object_lock_configuration_from_dict,
 )
-from s3repl.engine._arguments import VERSIONING_STATUS_MESSAGE, versioning_at_creation
+from s3repl.engine._arguments import (
+    VERSIONING_STATUS_MESSAGE,
+    check_regions,
+    versioning_at_creation,
+)
 from s3repl.engine._core import (
     _EngineCore,
 )
@@ -58,7 +62,7 @@ class _ControlPlane(_EngineCore):
     def create_account(self, account_id: str, *, regions: Iterable[str] = ()) -> Account:
         """Add (or replace) an account; ``regions`` are the opt-in regions it enabled."""
         check_account_id(account_id)
-        enabled = frozenset(check_region(r) for r in regions)
+        enabled = frozenset(check_region(r) for r in check_regions(regions))
         account = Account(id=account_id, enabled_regions=enabled)
         self._tick()
         self._accounts[account_id] = account
@@ -150,6 +154,8 @@ class _ControlPlane(_EngineCore):
         """
         owner = check_account_id(account or DEFAULT_ACCOUNT)
         check_region(region)
+        # Parsed before a key id is drawn: a refused policy leaves the id stream as it was.
+        document = None if policy is None else _resource_policy(policy)
         arn = str(
             KmsKeyArn.parse(
                 f"arn:{partition_of_region(region).value}:kms:{region}:{owner}:"
@@ -159,7 +165,6 @@ class _ControlPlane(_EngineCore):
         if arn in self._keys:
             msg = f"KMS key {arn} already exists"
             raise InvalidArgument(msg)
-        document = None if policy is None else _resource_policy(policy)
         self._tick()
         self._keys[arn] = KmsKey(arn=arn, account=owner, region=region, policy=document)
         self._changed()

@@ -19,6 +19,7 @@ insertion order or sorted keys.
 
 from __future__ import annotations
 
+from s3repl.engine._arguments import guard_string_arguments
 from s3repl.engine._batch import _Batch
 from s3repl.engine._control import _ControlPlane
 from s3repl.engine._core import EPOCH, OrderPolicy
@@ -50,3 +51,6 @@ class Engine(
         order: ``"fifo"`` applies tasks by (due time, sequence); ``"random"`` picks a
             seeded random pending task at each ``step()``.
     """
+
+
+guard_string_arguments(Engine)

@@ -6,9 +6,11 @@ starts the recorder, counts tasks into it, and answers queries by dimension.
 
 from __future__ import annotations
 
+from s3repl.engine._arguments import check_number
 from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine._series import METRICS, MetricRecorder
 from s3repl.engine.results import MetricSeries
+from s3repl.errors import InvalidUsageError
 from s3repl.model import ObjectVersion, ReplicationTask, TaskKind
 from s3repl.world import Version
 
@@ -18,10 +20,10 @@ _US = 1_000_000
 
 
 def _period_us(resolution_seconds: float) -> int:
-    period = round(resolution_seconds * _US)
+    period = round(check_number(resolution_seconds, "resolution_seconds") * _US)
     if not period > 0:
         msg = f"resolution_seconds must be > 0, got {resolution_seconds!r}"
-        raise ValueError(msg)
+        raise InvalidUsageError(msg)
     return period
 
 
@@ -36,7 +38,7 @@ class _Metrics(_EngineCore):
         counted in a histogram of 1 % buckets for :meth:`latency_quantiles`.
 
         Raises:
-            ValueError: ``resolution_seconds`` is not positive.
+            InvalidUsageError: (a ``ValueError``) ``resolution_seconds`` is not positive.
         """
         recorder = MetricRecorder(
             resolution_us=_period_us(resolution_seconds), now_us=self._clock_us
@@ -80,14 +82,18 @@ class _Metrics(_EngineCore):
             One value per quantile, in order, or ``None`` when nothing replicated.
 
         Raises:
-            ValueError: metrics are not being recorded, or a quantile is outside
-                ``[0, 1]``.
+            InvalidUsageError: (a ``ValueError``) metrics are not being recorded, or
+                a quantile is not a number within ``[0, 1]``.
         """
         recorder = self._recording()
+        given: object = quantiles  # untyped callers pass anything
+        if not isinstance(given, tuple | list):
+            msg = f"quantiles must be a tuple of numbers, got {type(given).__name__}"
+            raise InvalidUsageError(msg)
         for quantile in quantiles:
-            if not 0 <= quantile <= 1:
+            if not 0 <= check_number(quantile, "a quantile") <= 1:
                 msg = f"quantiles must be within [0, 1], got {quantile!r}"
-                raise ValueError(msg)
+                raise InvalidUsageError(msg)
         keys = self._matching(recorder, source_bucket, rule_id, destination)
         return recorder.latency_quantiles(quantiles, keys)
 
@@ -95,7 +101,7 @@ class _Metrics(_EngineCore):
         recorder = self._recorder
         if recorder is None:
             msg = "metrics are not being recorded: call record_metrics() first"
-            raise ValueError(msg)
+            raise InvalidUsageError(msg)
         return recorder
 
     @staticmethod
@@ -140,13 +146,13 @@ class _Metrics(_EngineCore):
             only where an operation replicated).
 
         Raises:
-            ValueError: an unknown metric name, metrics not being recorded (see
-                :meth:`record_metrics`), or a resolution that is not a multiple of the
-                recorded one.
+            InvalidUsageError: (a ``ValueError``) an unknown metric name, metrics not
+                being recorded (see :meth:`record_metrics`), or a resolution that is not
+                a multiple of the recorded one.
         """
         if name not in METRICS:
             msg = f"unknown metric {name!r}; known: {', '.join(METRICS)}"
-            raise ValueError(msg)
+            raise InvalidUsageError(msg)
         recorder = self._recording()
         period = (
             recorder.resolution_us if resolution_seconds is None else _period_us(resolution_seconds)
@@ -156,7 +162,7 @@ class _Metrics(_EngineCore):
                 f"resolution_seconds must be a multiple of the recorded "
                 f"{recorder.resolution_us / _US} s, got {resolution_seconds!r}"
             )
-            raise ValueError(msg)
+            raise InvalidUsageError(msg)
         keys = self._matching(recorder, source_bucket, rule_id, destination)
         return tuple(
             recorder.series(

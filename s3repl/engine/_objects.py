@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from s3repl import policy
 from s3repl.engine import _kms
-from s3repl.engine._arguments import check_parts
+from s3repl.engine._arguments import check_parts, copy_source_parts
 from s3repl.engine._caches import WritePlan, WriteSettings
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
@@ -27,6 +27,7 @@ from s3repl.errors import (
     AccessControlListNotSupported,
     AccessDenied,
     InvalidArgument,
+    InvalidArgumentType,
     InvalidRequest,
     InvalidStorageClass,
     MethodNotAllowed,
@@ -58,6 +59,7 @@ from s3repl.model._frozenmap import EMPTY
 from s3repl.model.acl import Permission
 from s3repl.model.names import (
     check_object_key,
+    shown_name,
 )
 from s3repl.model.tagging import check_metadata, check_tags
 
@@ -66,10 +68,14 @@ _E = TypeVar("_E", bound=enum.Enum)
 
 def _choice(kind: type[_E], value: _E | str, what: str, bucket: str) -> _E:
     """Convert a boto3 string to the model's enum, answering ``InvalidArgument`` if unknown."""
+    given: object = value  # untyped callers pass anything: never repr() it
+    if not isinstance(given, str | kind):
+        msg = f"Invalid {what}: expected a string, got {type(given).__name__}"
+        raise InvalidArgumentType(msg, bucket_name=bucket)
     try:
         return kind(value)
     except ValueError:
-        msg = f"Invalid {what}: {value!r}"
+        msg = f"Invalid {what}: {shown_name(value)}"
         raise InvalidArgument(msg, bucket_name=bucket) from None
 
 
@@ -181,12 +187,7 @@ class _ObjectOperations(_EngineCore):
         ``copy_source`` is ``"bucket/key"`` or boto3's ``{"Bucket", "Key", "VersionId"}``;
         metadata and tags are copied unless given.
         """
-        if isinstance(copy_source, str):
-            src_bucket, _, src_key = copy_source.partition("/")
-            src_version = None
-        else:
-            src_bucket, src_key = copy_source["Bucket"], copy_source["Key"]
-            src_version = copy_source.get("VersionId")
+        src_bucket, src_key, src_version = copy_source_parts(copy_source, bucket)
         source = self.head_object(src_bucket, src_key, version_id=src_version, account=account)
         version = self._write_object(
             bucket,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from s3repl import policy
-from s3repl.engine._arguments import check_seconds
+from s3repl.engine._arguments import check_count, check_seconds
 from s3repl.engine._core import EPOCH
 from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
 from s3repl.errors import (
+    InvalidUsageError,
     NothingPendingError,
     StepLimitExceededError,
     UnknownTaskError,
@@ -118,7 +119,12 @@ class _Replicator(_Timing):
         Raises:
             NothingPendingError: nothing is pending.
             UnknownTaskError: ``task`` is not pending.
+            InvalidUsageError: ``task`` is not a task.
         """
+        given: object = task  # untyped callers pass anything
+        if given is not None and not isinstance(given, ReplicationTask):
+            msg = f"task must be a ReplicationTask or None, got {type(given).__name__}"
+            raise InvalidUsageError(msg)
         queue = self._queue
         try:
             chosen = queue.pop() if task is None else queue.take(task)
@@ -164,7 +170,7 @@ class _Replicator(_Timing):
         """
         results: list[StepResult] = []
         keep, step, queue = results.append, self.step, self._queue
-        steps_left = steps_max
+        steps_left = check_count(steps_max, "steps_max")
         while queue:
             # Every task queued now is applied before the queue is asked again: each
             # step pops one, so the queue cannot run dry within the batch (and asking

@@ -23,9 +23,10 @@ import heapq
 from typing import TYPE_CHECKING
 
 from s3repl import policy
+from s3repl.engine._arguments import check_count
 from s3repl.engine._core import EPOCH, _EngineCore
 from s3repl.engine.results import ReplicationEvent
-from s3repl.errors import StepLimitExceededError
+from s3repl.errors import InvalidUsageError, StepLimitExceededError
 from s3repl.model import ObjectVersion, ReplicationTask, StepResult, TaskKind
 from s3repl.model._fastbuild import new_task
 from s3repl.world import Version
@@ -154,12 +155,18 @@ class _Timing(_EngineCore):
             The steps applied, in order.
 
         Raises:
-            ValueError: ``when`` is naive.
+            InvalidUsageError: (a ``ValueError``) ``when`` is naive or not a datetime,
+                or ``steps_max`` is not a count.
             StepLimitExceededError: tasks due by ``when`` remain after ``steps_max``.
         """
+        given: object = when  # untyped callers pass anything: never repr() it
+        if not isinstance(given, dt.datetime):
+            msg = f"when must be an aware datetime, got {type(given).__name__}"
+            raise InvalidUsageError(msg)
         if when.tzinfo is None or when.utcoffset() is None:
             msg = f"when must be an aware datetime, got {when!r}"
-            raise ValueError(msg)
+            raise InvalidUsageError(msg)
+        check_count(steps_max, "steps_max")
         return self._run_until_us(_us(when), steps_max=steps_max)
 
     def _run_until_us(

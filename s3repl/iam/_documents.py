@@ -19,6 +19,7 @@ from typing import TypeAlias
 import attrs
 
 from s3repl.errors import MalformedPolicy, UnsupportedConditionError
+from s3repl.model.names import shown_name
 
 #: The policy language versions IAM and S3 accept in ``Version``.
 POLICY_VERSIONS: tuple[str, ...] = ("2012-10-17", "2008-10-17")
@@ -107,7 +108,7 @@ def _action_problem(action: object) -> str | None:
 def _resource_problem(resource: object) -> str | None:
     """Return why ``resource`` is not a valid ``Resource`` entry, or ``None``."""
     if not isinstance(resource, str) or not (resource == "*" or resource.startswith("arn:")):
-        return f'Resource {resource!r} must be in ARN format or "*"'
+        return f'Resource {shown_name(resource)} must be in ARN format or "*"'
     return None
 
 
@@ -120,7 +121,7 @@ def _aws_principal_problem(value: str) -> str | None:
         return None
     if value.startswith("arn:") and not _has_wildcard(value):
         return None
-    return f"Invalid principal in policy: {value!r}"
+    return f"Invalid principal in policy: {shown_name(value)}"
 
 
 # --- values ---------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def _check_principal_entries(
         if attribute.name == "aws":
             problem = _aws_principal_problem(entry)
         elif attribute.name == "service" and _has_wildcard(entry):
-            problem = f"Invalid principal in policy: {entry!r}"
+            problem = f"Invalid principal in policy: {shown_name(entry)}"
         else:
             problem = None
         if problem is not None:
@@ -235,7 +236,7 @@ def _parse_operator(name: str) -> _Operator | None:
 
 def _unsupported_operator_message(operator: str, where: str) -> str:
     return (
-        f"{where}: condition operator {operator!r} is not supported by s3repl "
+        f"{where}: condition operator {shown_name(operator)} is not supported by s3repl "
         f"(supported: {', '.join(SUPPORTED_CONDITION_OPERATORS)}, with IfExists and "
         "ForAnyValue:/ForAllValues:); the policy is refused rather than the condition ignored"
     )
@@ -396,7 +397,7 @@ def _check_version(
     instance: PolicyDocument, attribute: attrs.Attribute[str | None], value: str | None
 ) -> None:
     if value is not None and value not in POLICY_VERSIONS:
-        msg = f"Version: The policy must contain a valid version string (got {value!r})"
+        msg = f"Version: The policy must contain a valid version string (got {shown_name(value)})"
         raise MalformedPolicy(msg, element="Version")
 
 

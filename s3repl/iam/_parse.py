@@ -30,6 +30,7 @@ from s3repl.iam._documents import (
     _resource_problem,
     _unsupported_operator_message,
 )
+from s3repl.model.names import shown_name
 
 #: The message S3 returns from PutBucketPolicy for a document that is not JSON.
 INVALID_JSON_MESSAGE = "Policies must be valid JSON and the first byte must be '{'"
@@ -54,6 +55,18 @@ _PRINCIPAL_TYPES = {
     "CanonicalUser": "canonical_user",
 }
 _JSON_WHITESPACE = " \t\r\n"
+
+
+def _key_name(key: object) -> str:
+    """A mapping key as an element path shows it: a string or number as is, else its type.
+
+    ``str()`` of a tuple nested a thousand deep raises ``RecursionError``.
+    """
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool | int | float):
+        return shown_name(key)
+    return f"<{type(key).__name__}>"
 
 
 def _fail(path: str, text: str) -> NoReturn:
@@ -88,7 +101,8 @@ def _load(document: str | bytes | Mapping[str, Any]) -> Mapping[Any, Any]:
 def _check_keys(raw: Mapping[Any, Any], allowed: tuple[str, ...], path: str) -> None:
     for key in raw:
         if key not in allowed:
-            _fail(f"{path}.{key}" if path else str(key), f"Unknown field {key!r}")
+            name = _key_name(key)
+            _fail(f"{path}.{name}" if path else name, f"Unknown field {shown_name(key)}")
 
 
 def _string_list(raw: object, path: str, what: str) -> tuple[str, ...]:
@@ -99,7 +113,7 @@ def _string_list(raw: object, path: str, what: str) -> tuple[str, ...]:
         _fail(path, f"must be a string or a non-empty list of {what}")
     for index, item in enumerate(raw):
         if not isinstance(item, str):
-            _fail(f"{path}[{index}]", f"must be a string, not {item!r}")
+            _fail(f"{path}[{index}]", f"must be a string, not {shown_name(item)}")
     return tuple(raw)
 
 
@@ -110,15 +124,16 @@ def _parse_principal(raw: object, path: str) -> Principal:
         _fail(path, 'Invalid principal in policy: use "*" or a mapping such as {"AWS": ...}')
     fields: dict[str, tuple[str, ...]] = {}
     for kind, names in raw.items():
+        kind_path = f"{path}.{_key_name(kind)}"
         if kind not in _PRINCIPAL_TYPES:
-            _fail(f"{path}.{kind}", f"Invalid principal in policy: unknown type {kind!r}")
-        entries = _string_list(names, f"{path}.{kind}", "principals")
+            _fail(kind_path, f"Invalid principal in policy: unknown type {shown_name(kind)}")
+        entries = _string_list(names, kind_path, "principals")
         for index, entry in enumerate(entries):
             problem = _aws_principal_problem(entry) if kind == "AWS" else None
             if kind == "Service" and _has_wildcard(entry):
-                problem = f"Invalid principal in policy: {entry!r}"
+                problem = f"Invalid principal in policy: {shown_name(entry)}"
             if problem is not None:
-                _fail(f"{path}.{kind}[{index}]", problem)
+                _fail(f"{kind_path}[{index}]", problem)
         fields[_PRINCIPAL_TYPES[kind]] = entries
     return Principal(
         aws=fields.get("aws", ()),
@@ -144,7 +159,7 @@ def _condition_value(raw: object, path: str) -> str:
         return "true" if raw else "false"
     if isinstance(raw, int | float):
         return json.dumps(raw)
-    _fail(path, f"condition values must be strings, booleans or numbers, not {raw!r}")
+    _fail(path, f"condition values must be strings, booleans or numbers, not {shown_name(raw)}")
 
 
 def _parse_conditions(raw: object, path: str, statement: str) -> tuple[Condition, ...]:
@@ -152,15 +167,15 @@ def _parse_conditions(raw: object, path: str, statement: str) -> tuple[Condition
         _fail(path, "must be a mapping of operator to {key: values}")
     conditions: list[Condition] = []
     for operator, block in raw.items():
-        op_path = f"{path}.{operator}"
+        op_path = f"{path}.{_key_name(operator)}"
         op = _parse_operator(operator) if isinstance(operator, str) else None
         if op is None:
-            msg = _unsupported_operator_message(str(operator), statement)
+            msg = _unsupported_operator_message(_key_name(operator), statement)
             raise UnsupportedConditionError(msg)
         if not isinstance(block, Mapping) or not block:
             _fail(op_path, "must be a non-empty mapping of condition key to values")
         for key, values in block.items():
-            key_path = f"{op_path}.{key}"
+            key_path = f"{op_path}.{_key_name(key)}"
             if not isinstance(key, str) or not key:
                 _fail(key_path, "a condition key must be a non-empty string")
             listed = values if isinstance(values, list | tuple) else [values]
@@ -189,7 +204,7 @@ def _parse_statement(raw: object, path: str, kind: PolicyKind | None) -> Stateme
         _fail(f"{path}.Effect", "Missing required field Effect")
     effect_raw = raw["Effect"]
     if effect_raw not in ("Allow", "Deny"):
-        _fail(f"{path}.Effect", f'Invalid effect {effect_raw!r}: use "Allow" or "Deny"')
+        _fail(f"{path}.Effect", f'Invalid effect {shown_name(effect_raw)}: use "Allow" or "Deny"')
     # Sid
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
@@ -232,7 +247,7 @@ def _parse_statement(raw: object, path: str, kind: PolicyKind | None) -> Stateme
     resources = _optional_parse(raw, "Resource", path, "resources", _resource_problem)
     not_resources = _optional_parse(raw, "NotResource", path, "resources", _resource_problem)
     # Condition
-    statement_name = path if sid is None else f"{path} (Sid {sid!r})"
+    statement_name = path if sid is None else f"{path} (Sid {shown_name(sid)})"
     conditions = (
         _parse_conditions(raw["Condition"], f"{path}.Condition", statement_name)
         if "Condition" in raw
@@ -288,7 +303,9 @@ def parse_policy(
     _check_keys(raw, _TOP_LEVEL_KEYS, "")
     version = raw.get("Version")
     if version is not None and version not in POLICY_VERSIONS:
-        _fail("Version", f"The policy must contain a valid version string (got {version!r})")
+        _fail(
+            "Version", f"The policy must contain a valid version string (got {shown_name(version)})"
+        )
     policy_id = raw.get("Id")
     if policy_id is not None and not isinstance(policy_id, str):
         _fail("Id", "Id must be a string")

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from s3repl.errors import InvalidArgument, InvalidBucketName
+from s3repl.errors import InvalidArgument, InvalidArgumentType, InvalidBucketName
 from s3repl.model import _checks
 from s3repl.model.enums import S3Enum
 
@@ -36,6 +36,7 @@ __all__ = [
     "is_aws_managed_key_arn",
     "is_opt_in_region",
     "partition_of_region",
+    "shown_name",
 ]
 
 #: The account that owns buckets when no account is named.
@@ -77,6 +78,36 @@ _ALL_REGIONS = frozenset(_DEFAULT_REGIONS + _OPT_IN_REGIONS) | frozenset(_PARTIT
 #: A region name, such as ``"eu-west-1"``.
 Region = str
 
+_SHOWN_MAX = 80  # characters of a refused name an error message repeats
+
+
+def shown_name(value: object) -> str:
+    """A refused value as an error message shows it: a string quoted and cut short.
+
+    ``None``, a bool, a float or a short int as Python writes it; anything else by its
+    type only: ``repr()`` of a list nested a thousand
+    deep raises ``RecursionError``, and a message must never fail to build.
+    """
+    if isinstance(value, str):
+        cut = value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "..."
+        return repr(cut)
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    if isinstance(value, int) and value.bit_length() <= 64:
+        return str(value)
+    return f"a value of type {type(value).__name__}"
+
+
+def _require_str(value: object, what: str) -> None:
+    """Refuse a name that is not a ``str``, naming what it should be and its type.
+
+    Raises:
+        InvalidArgumentType: ``value`` is not a string.
+    """
+    if not isinstance(value, str):
+        msg = f"{what} must be a string, got {type(value).__name__}"
+        raise InvalidArgumentType(msg)
+
 
 def check_account_id(value: str) -> str:
     """Return ``value`` if it is a 12-digit AWS account id.
@@ -84,8 +115,9 @@ def check_account_id(value: str) -> str:
     Raises:
         InvalidArgument: otherwise.
     """
-    if not isinstance(value, str) or not _ACCOUNT_RE.fullmatch(value):
-        msg = f"Invalid account id {value!r}: an AWS account id is 12 digits"
+    _require_str(value, "An account id")
+    if not _ACCOUNT_RE.fullmatch(value):
+        msg = f"Invalid account id {shown_name(value)}: an AWS account id is 12 digits"
         raise InvalidArgument(msg)
     return value
 
@@ -94,10 +126,12 @@ def check_region(value: str) -> str:
     """Return ``value`` if it names a known AWS region.
 
     Raises:
-        InvalidArgument: otherwise.
+        InvalidArgument: otherwise (:class:`~s3repl.errors.InvalidArgumentType` for
+            a value that is not a string).
     """
+    _require_str(value, "A region")
     if value not in _ALL_REGIONS:
-        msg = f"Unknown region {value!r}"
+        msg = f"Unknown region {shown_name(value)}"
         raise InvalidArgument(msg)
     return value
 
@@ -130,14 +164,14 @@ def check_bucket_name(name: str) -> str:
     """
     problem = _bucket_name_problem(name)
     if problem is not None:
-        msg = f"The specified bucket is not valid: {name!r} {problem}"
-        raise InvalidBucketName(msg, bucket_name=name)
+        msg = f"The specified bucket is not valid: {shown_name(name)} {problem}"
+        raise InvalidBucketName(msg, bucket_name=name if isinstance(name, str) else None)
     return name
 
 
 def _bucket_name_problem(name: object) -> str | None:
     if not isinstance(name, str):
-        return "is not a string"
+        return f"is not a string but {type(name).__name__}"
     if not 3 <= len(name) <= 63:
         return "must be between 3 and 63 characters long"
     if not _BUCKET_CHARS.fullmatch(name):
@@ -181,7 +215,8 @@ def check_object_key(key: str) -> str:
     Raises:
         InvalidArgument: otherwise.
     """
-    if not isinstance(key, str) or not key:
+    _require_str(key, "Object key")
+    if not key:
         msg = "Object key must be a non-empty string"
         raise InvalidArgument(msg)
     if key.isascii():  # O(1) for str; the usual key, whose length is its UTF-8 size
@@ -190,7 +225,7 @@ def check_object_key(key: str) -> str:
         try:
             size = len(key.encode("utf-8"))
         except UnicodeEncodeError as err:
-            msg = f"Object key {key!r} is not valid UTF-8"
+            msg = f"Object key {shown_name(key)} is not valid UTF-8"
             raise InvalidArgument(msg) from err
     if size > 1024:
         msg = f"Object key is {size} bytes of UTF-8; the maximum is 1024"
@@ -239,14 +274,15 @@ class BucketArn:
         Raises:
             InvalidArgument: when ``text`` is not a bucket ARN with a valid bucket name.
         """
-        match = _BUCKET_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        _require_str(text, "A bucket ARN")
+        match = _BUCKET_ARN_RE.fullmatch(text)
         if match is None:
-            msg = f"Invalid bucket ARN {text!r}"
+            msg = f"Invalid bucket ARN {shown_name(text)}"
             raise InvalidArgument(msg)
         try:
             check_bucket_name(match[2])
         except InvalidBucketName as err:
-            msg = f"Invalid bucket ARN {text!r}: {err.message}"
+            msg = f"Invalid bucket ARN {shown_name(text)}: {err.message}"
             raise InvalidArgument(msg) from err
         return cls(partition=Partition(match[1]), bucket=match[2])
 
@@ -273,9 +309,10 @@ class RoleArn:
         Raises:
             InvalidArgument: when ``text`` is not a role ARN.
         """
-        match = _ROLE_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        _require_str(text, "A role ARN")
+        match = _ROLE_ARN_RE.fullmatch(text)
         if match is None:
-            msg = f"Invalid role ARN {text!r}"
+            msg = f"Invalid role ARN {shown_name(text)}"
             raise InvalidArgument(msg)
         return cls(partition=Partition(match[1]), account=match[2], path=match[3], name=match[4])
 
@@ -307,9 +344,10 @@ class KmsKeyArn:
         Raises:
             InvalidArgument: when ``text`` is not a KMS key or alias ARN.
         """
-        match = _KMS_ARN_RE.fullmatch(text) if isinstance(text, str) else None
+        _require_str(text, "A KMS key ARN")
+        match = _KMS_ARN_RE.fullmatch(text)
         if match is None:
-            msg = f"Invalid KMS key ARN {text!r}"
+            msg = f"Invalid KMS key ARN {shown_name(text)}"
             raise InvalidArgument(msg)
         return cls(
             partition=Partition(match[1]), region=match[2], account=match[3], resource=match[4]
