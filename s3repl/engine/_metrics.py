@@ -75,7 +75,7 @@ class _Metrics(_EngineCore):
 
         Latency is from a task's creation (the put) to its replica landing, over every
         operation replicated under the matching rules and destinations.  From a
-        histogram of 1 % buckets (see :meth:`record_metrics`): an answer is within 1 %
+        histogram of 1 % buckets (see ``record_metrics()``): an answer is within 1 %
         of the exact quantile; ``1.0`` is the exact maximum.
 
         Returns:
@@ -147,7 +147,7 @@ class _Metrics(_EngineCore):
 
         Raises:
             InvalidUsageError: (a ``ValueError``) an unknown metric name, metrics not
-                being recorded (see :meth:`record_metrics`), or a resolution that is not
+                being recorded (see ``record_metrics()``), or a resolution that is not
                 a multiple of the recorded one.
         """
         if name not in METRICS:

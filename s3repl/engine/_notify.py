@@ -40,7 +40,8 @@ class _Notifications(_EngineCore):
 
         ``configuration`` is boto3's ``NotificationConfiguration`` shape
         (``QueueConfigurations``, ``TopicConfigurations``,
-        ``LambdaFunctionConfigurations``) or a :class:`NotificationConfiguration`.
+        ``LambdaFunctionConfigurations``) or a ``NotificationConfiguration`` value
+        (``s3repl.engine.notifications``).
         Delivered events: ``s3:ObjectCreated:*`` (``Put``, ``Copy``,
         ``CompleteMultipartUpload``) and ``s3:Replication:*``; other event types are
         accepted and kept, and never fire.
