@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from s3repl import policy
 from s3repl.engine import _kms
-from s3repl.engine._arguments import check_parts, copy_source_parts
+from s3repl.engine._arguments import (
+    check_parts,
+    checks_own_arguments,
+    copy_source_parts,
+    refuse_wrong_types,
+)
 from s3repl.engine._caches import WritePlan, WriteSettings
 from s3repl.engine._core import (
     _LOCKED_MESSAGE,
@@ -125,6 +130,7 @@ class _ObjectOperations(_EngineCore):
             self, bucket: str, version: ObjectVersion, account: str | None
         ) -> None: ...
 
+    @checks_own_arguments
     def put_object(
         self,
         bucket: str,
@@ -150,6 +156,23 @@ class _ObjectOperations(_EngineCore):
         Returns:
             the new version, with its replication status (``PENDING`` when eligible).
         """
+        if (  # the usual call's types; anything else is checked exactly (R-045)
+            type(bucket) is not str
+            or type(key) is not str
+            or (metadata is not None and type(metadata) is not dict)
+            or (tags is not None and type(tags) is not dict)
+            or type(content_type) is not str
+            or acl is not None
+            or storage_class is not _STANDARD
+            or server_side_encryption is not None
+            or sse_kms_key_id is not None
+            or sse_customer_algorithm is not None
+            or sse_customer_key is not None
+            or object_lock_mode is not None
+            or object_lock_legal_hold_status is not None
+            or account is not None
+        ):
+            refuse_wrong_types(_ObjectOperations.put_object, locals())
         # Positional: on CPython 3.11 binding 16 keyword arguments costs about 1 µs.
         version = self._write_object(
             bucket,
@@ -505,6 +528,7 @@ class _ObjectOperations(_EngineCore):
                 lock_mode, until = default.mode, default.retain_until(self.now)
         return lock_mode, until, legal_hold
 
+    @checks_own_arguments
     def delete_object(
         self,
         bucket: str,
@@ -519,6 +543,13 @@ class _ObjectOperations(_EngineCore):
         Deletes by version id never replicate (R-103); Object Lock refuses deleting a
         locked version (GOVERNANCE may be bypassed).
         """
+        if (  # the usual call's types; anything else is checked exactly (R-045)
+            type(bucket) is not str
+            or type(key) is not str
+            or (version_id is not None and type(version_id) is not str)
+            or account is not None
+        ):
+            refuse_wrong_types(_ObjectOperations.delete_object, locals())
         target = self._bucket(bucket)
         # The owner needs no policy check (_authorize answers the same, one call later).
         caller = (
@@ -629,6 +660,7 @@ class _ObjectOperations(_EngineCore):
             raise MethodNotAllowed(msg, bucket_name=bucket)
         return found
 
+    @checks_own_arguments
     def head_object(
         self,
         bucket: str,
@@ -644,10 +676,18 @@ class _ObjectOperations(_EngineCore):
             MethodNotAllowed: ``version_id`` names a delete marker.
             NoSuchVersion: ``version_id`` does not exist.
         """
+        if (  # the usual call's types; anything else is checked exactly (R-045)
+            type(bucket) is not str
+            or type(key) is not str
+            or (version_id is not None and type(version_id) is not str)
+            or account is not None
+        ):
+            refuse_wrong_types(_ObjectOperations.head_object, locals())
         # Object ownership and ACLs decide who may read (R-150, R-151, R-154; _reads).
         version = self._read_object(bucket, key, version_id, account, "s3:GetObject", _READ)
         return evolve_version(version, is_latest=self._store.head(bucket, key) is version)
 
+    @checks_own_arguments
     def get_object(
         self,
         bucket: str,
@@ -660,6 +700,13 @@ class _ObjectOperations(_EngineCore):
 
         Reading the body of an SSE-KMS object also needs its key (``_reads``, R-014).
         """
+        if (  # the usual call's types; anything else is checked exactly (R-045)
+            type(bucket) is not str
+            or type(key) is not str
+            or (version_id is not None and type(version_id) is not str)
+            or account is not None
+        ):
+            refuse_wrong_types(_ObjectOperations.get_object, locals())
         version = self.head_object(bucket, key, version_id=version_id, account=account)
         if version.sse_kms_key_id is not None:
             self._check_decrypt(bucket, version, account)
