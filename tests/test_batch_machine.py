@@ -13,6 +13,7 @@ from hypothesis import settings
 from hypothesis.stateful import rule, run_state_machine_as_test
 
 from s3repl.errors import S3Error
+from s3repl.model import ObjectVersion, StorageClass
 from s3repl.testing.machine import ReplicationMachine, replication_machine
 
 _JOB_POLICY = {
@@ -109,3 +110,28 @@ def test_r121_a_failed_copy_over_a_copy_copied_on_keeps_the_status() -> None:
     # No teardown: its metadata-convergence check compares dst2's copy with src's ACL,
     # but this copy came on from dst (BucketOwnerEnforced: no ACL); which ACL a copied-on
     # replica must converge to is left open (session note).
+
+
+def test_r089_a_copy_written_twice_in_one_run_is_checked_against_its_last_writer() -> None:
+    """R-089, R-177 (found by the machine): a job copies src's version to dst2 under
+    'public-to-dst2' (STANDARD_IA) while it is tagged public; retagged, a second job
+    copies it again under 'not-tmp-to-dst2' (no storage class: STANDARD) in the same
+    run.  The copy in dst2 is the second one, and the machine checks it against the
+    rule of the step that wrote it last, not the first."""
+    state = BatchMachine()
+    state.populate()
+    state.batch(eligible=False, source="src", statuses={"COMPLETED"})
+    state.step(choice=0)
+    tagged = [
+        version.version_id
+        for version in state.engine.list_object_versions("src")
+        if version.key == "logs/a" and isinstance(version, ObjectVersion)
+    ]
+    assert len(tagged) == 2  # the world's two versions of logs/a, newest first
+    state.tag(version=("src", "logs/a", tagged[1]))
+    state.batch(eligible=False, source="src", statuses=set())
+    state.run()
+    state.replication_is_safe()
+    copy = state.engine.head_object("dst2", "logs/a", version_id=tagged[1])
+    assert copy.storage_class is StorageClass.STANDARD  # the last copy's rule (R-089)
+    state.teardown()

@@ -152,14 +152,15 @@ def test_expiring_a_pending_version_is_caught(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_replicas_not_marked_replica_are_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A replica written without the REPLICA status (R-120, R-101)."""
-    original = policy.build_replica
+    """A replica written without the REPLICA status (R-120, R-101): its shape, which
+    gives every replica its status, copies the source's instead."""
+    original = policy.ReplicaShape.build
 
-    def unmarked(*args: Any, **kwargs: Any) -> ObjectVersion:
-        replica = original(*args, **kwargs)
-        return attrs.evolve(replica, replication_status=args[1].replication_status)
+    def unmarked(shape: policy.ReplicaShape, version: ObjectVersion, *args: Any) -> ObjectVersion:
+        replica = original(shape, version, *args)
+        return attrs.evolve(replica, replication_status=version.replication_status)
 
-    break_policy(monkeypatch, "build_replica", unmarked)
+    monkeypatch.setattr(policy.ReplicaShape, "build", unmarked)
     # Unmarked, the replica is routed again like a new version: either an invariant
     # fires first, or the copies chase each other until the bounded run gives up.
     with pytest.raises((InvariantViolation, StepLimitExceededError)):

@@ -414,6 +414,7 @@ class _EngineCore:
         *,
         replica_modification: bool = False,
     ) -> None:
+        push = self._queue.push  # _push_task, without its call per route
         for route in routes:
             self._sequence = sequence = self._sequence + 1
             # The fields in ReplicationTask's order, positionally (see _fastbuild).
@@ -432,10 +433,10 @@ class _EngineCore:
                 task = self._schedule(task, version)
             if self._recorder is not None:  # issue 12: metrics over time
                 self._record_open(task, version)
-            self._push_task(task)
+            push(task)
 
     def _push_task(self, task: ReplicationTask) -> None:
-        """Queue a task, ordered by (due time, sequence): every task enters here."""
+        """Queue a task, ordered by (due time, sequence) (new tasks: ``_enqueue``)."""
         self._queue.push(task)
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:

@@ -21,6 +21,7 @@ from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _MICROSECOND,
     _NOT_OWNER_ENFORCED_ACL,
+    _TICK_US,
     _VERSIONED,
     EPOCH,
     _EngineCore,
@@ -294,7 +295,7 @@ class _ObjectOperations(_EngineCore):
         account: str | None,
         parts: Sequence[bytes] | None,
     ) -> ObjectVersion:
-        target = self._bucket(bucket)
+        target = self._buckets.get(bucket) or self._bucket(bucket)  # NoSuchBucket
         # The owner needs no policy check (_authorize answers the same, one call later).
         caller = (
             target.owner
@@ -352,7 +353,9 @@ class _ObjectOperations(_EngineCore):
             if plan_key is not None and _timeless(target):
                 caches.write_plans[plan_key] = plan
         (owner, acl_, klass, sse, kms_key, mode, until, hold), signature, routing = plan
-        now_us = self._tick()
+        now_us = self._clock_us = self._clock_us + _TICK_US  # _tick, without its call
+        if self._propagating:
+            self._propagate()
         if self._caches is not caches:  # a configuration change took effect
             caches, world = self._caches, self._world()
             signature, routing = caches.object_routing(world, bucket, klass, sse)

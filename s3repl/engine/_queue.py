@@ -1,7 +1,9 @@
 """The replication task queue: pending tasks in application order, and which one is next.
 
 Theory of operation.  Tasks are applied in (due time, sequence) order.  The queue keeps
-them in one list that is always sorted that way, so ``pending()``, ``peek()`` and
+them in one list that is always sorted that way (the tasks themselves: a task carries
+its due time and sequence, and a ``(due, sequence, task)`` tuple per entry would be one
+more object per task for the allocator and the garbage collector), so ``pending()``, ``peek()`` and
 iteration never sort: a new task's key is almost always the largest (it is due now and
 its sequence is the newest), so a push is an append; a retry, due later, waits at the
 end.  The next task under FIFO is the first live entry: popping it moves a start
@@ -32,9 +34,9 @@ __all__ = ["OrderPolicy", "TaskQueue"]
 #: How ``step()`` picks the next task: by (due time, sequence), or a seeded random one.
 OrderPolicy = Literal["fifo", "random"]
 
-_Entry = tuple[int, int, ReplicationTask]
-# Popped entries in the dead prefix are overwritten with this, so they free their task.
-_GONE = cast("_Entry", (-1, -1, None))
+# Popped entries in the dead prefix are overwritten with this, so they free their task
+# (nothing reads an entry before the start).
+_GONE = cast("ReplicationTask", None)
 _COMPACT_AFTER = 64  # dead entries tolerated before the prefix may be dropped
 
 
@@ -64,9 +66,9 @@ class TaskQueue:
         self.order: OrderPolicy = order
         self._rng = rng
         self._draw = draw
-        entries = [(task.due_us, task.sequence, task) for task in tasks]
+        entries = list(tasks)
         entries.sort(key=_key)
-        self._entries: list[_Entry] = entries
+        self._entries: list[ReplicationTask] = entries
         self._start = 0
         self._ordered: tuple[ReplicationTask, ...] | None = None
 
@@ -91,7 +93,7 @@ class TaskQueue:
         """The pending tasks in application order: O(pending), cached until a change."""
         ordered = self._ordered
         if ordered is None:
-            ordered = self._ordered = tuple(entry[2] for entry in self._entries[self._start :])
+            ordered = self._ordered = tuple(self._entries[self._start :])
         return ordered
 
     def push(self, task: ReplicationTask) -> None:
@@ -101,19 +103,19 @@ class TaskQueue:
         self._ordered = None
         if len(entries) > self._start:
             last = entries[-1]
-            if last[0] > due or (last[0] == due and last[1] > sequence):
+            if last.due_us > due or (last.due_us == due and last.sequence > sequence):
                 # Before a later task (a retry waiting, or a hand-built queue).
-                at = bisect.bisect_left(entries, (due, sequence + 1), self._start)
-                entries.insert(at, (due, sequence, task))
+                at = bisect.bisect_left(entries, (due, sequence + 1), self._start, key=_key)
+                entries.insert(at, task)
                 return
-        entries.append((due, sequence, task))
+        entries.append(task)
 
     def peek(self) -> ReplicationTask | None:
         """The task :meth:`pop` would return now, or ``None``; never changes what pops."""
         size = len(self._entries) - self._start
         if not size:
             return None
-        return self._entries[self._next_index(size)][2]
+        return self._entries[self._next_index(size)]
 
     def pop(self) -> ReplicationTask:
         """Remove and return the next task under the order policy.
@@ -121,8 +123,18 @@ class TaskQueue:
         Raises:
             IndexError: nothing is pending.
         """
-        if self.order == "fifo":  # the hot path: one call
-            return self._pop_first()
+        if self.order == "fifo":  # the hot path: _pop_first, without its call
+            entries = self._entries
+            start = self._start
+            task = entries[start]
+            self._ordered = None
+            entries[start] = _GONE
+            start += 1
+            if start > _COMPACT_AFTER and start * 2 > len(entries):
+                del entries[:start]
+                start = 0
+            self._start = start
+            return task
         size = len(self._entries) - self._start
         if not size:
             msg = "pop from an empty task queue"
@@ -134,7 +146,7 @@ class TaskQueue:
     def has_due(self, until_us: int) -> bool:
         """Whether any task is due by ``until_us``."""
         entries, start = self._entries, self._start
-        return len(entries) > start and entries[start][0] <= until_us
+        return len(entries) > start and entries[start].due_us <= until_us
 
     def pop_due(self, until_us: int) -> ReplicationTask | None:
         """Remove and return the next task due by ``until_us``, or ``None`` if none is.
@@ -144,7 +156,7 @@ class TaskQueue:
         time), drawn as :meth:`pop` draws.
         """
         entries, start = self._entries, self._start
-        if len(entries) == start or entries[start][0] > until_us:
+        if len(entries) == start or entries[start].due_us > until_us:
             return None
         if self.order == "fifo":
             return self._pop_first()
@@ -163,12 +175,12 @@ class TaskQueue:
         """
         entries = self._entries
         due, sequence = task.due_us, task.sequence
-        first = bisect.bisect_left(entries, (due, sequence), self._start)
+        first = bisect.bisect_left(entries, (due, sequence), self._start, key=_key)
         for index in range(first, len(entries)):
             queued = entries[index]
-            if queued[0] != due or queued[1] != sequence:
+            if queued.due_us != due or queued.sequence != sequence:
                 break
-            if queued[2] is task or queued[2] == task:
+            if queued is task or queued == task:
                 return self._remove(index)
         msg = f"task is not pending: {task!r}"
         raise UnknownTaskError(msg)
@@ -186,13 +198,13 @@ class TaskQueue:
         if index == self._start:
             return self._pop_first()
         self._ordered = None
-        return self._entries.pop(index)[2]
+        return self._entries.pop(index)
 
     def _pop_first(self) -> ReplicationTask:
         """Remove the first live entry by moving the start (IndexError when none)."""
         entries = self._entries
         start = self._start
-        task = entries[start][2]
+        task = entries[start]
         self._ordered = None
         entries[start] = _GONE
         start += 1
@@ -203,9 +215,9 @@ class TaskQueue:
         return task
 
 
-def _key(entry: _Entry) -> tuple[int, int]:
-    return entry[0], entry[1]
+def _key(task: ReplicationTask) -> tuple[int, int]:
+    return task.due_us, task.sequence
 
 
-def _due(entry: _Entry) -> int:
-    return entry[0]
+def _due(task: ReplicationTask) -> int:
+    return task.due_us

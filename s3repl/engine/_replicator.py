@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from s3repl import policy
 from s3repl.engine._arguments import check_count, check_seconds
-from s3repl.engine._core import EPOCH
+from s3repl.engine._core import _TICK_US, EPOCH
 from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
@@ -141,8 +141,10 @@ class _Replicator(_Timing):
             self._reach(chosen.due_us)
             if self._propagating:  # a step counts for R-052 as a tick does
                 self._propagate()
-        else:
-            now = self._tick()
+        else:  # _tick, without its call (every step takes this branch)
+            now = self._clock_us = self._clock_us + _TICK_US
+            if self._propagating:
+                self._propagate()
             if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
                 self._clock_us = chosen.due_us
         if chosen.kind is _BATCH:  # a Batch Replication job's task (s3repl.engine._jobs)
@@ -169,26 +171,29 @@ class _Replicator(_Timing):
             StepLimitExceededError: tasks are still pending after ``steps_max`` steps.
         """
         results: list[StepResult] = []
-        keep, step, queue = results.append, self.step, self._queue
+        queue = self._queue
+        # step() without its frame: pop, then apply (step() adds only the checks of a
+        # task named by the caller, and the error for an empty queue).
+        keep, pop, apply_chosen = results.append, queue.pop, self._step_chosen
         steps_left = check_count(steps_max, "steps_max")
         while queue:
             # Every task queued now is applied before the queue is asked again: each
             # step pops one, so the queue cannot run dry within the batch (and asking
             # it on every step would cost a call per step).  A Batch Replication step may
             # also take out the live task it did the work of: then the queue may run
-            # dry early, which ends the batch.
+            # dry early (pop raises IndexError), which ends the batch.
             batch = len(queue)
             done = len(results)
-            try:
+            for _ in range(min(batch, steps_left)):
+                try:
+                    chosen = pop()
+                except IndexError:
+                    break  # a job's step took a live task it did the work of (engine._jobs)
+                keep(apply_chosen(chosen))
+            else:
                 if batch > steps_left:
-                    for _ in range(steps_left):
-                        keep(step())
                     msg = f"{len(queue)} tasks still pending after {steps_max} steps"
                     raise StepLimitExceededError(msg)
-                for _ in range(batch):
-                    keep(step())
-            except NothingPendingError:
-                pass  # a job's step took a live task it did the work of (engine._jobs)
             steps_left -= len(results) - done
         return tuple(results)
 

@@ -215,7 +215,8 @@ def check_object_key(key: str) -> str:
     Raises:
         InvalidArgument: otherwise.
     """
-    _require_str(key, "Object key")
+    if type(key) is not str:  # the usual key skips _require_str's call
+        _require_str(key, "Object key")
     if not key:
         msg = "Object key must be a non-empty string"
         raise InvalidArgument(msg)

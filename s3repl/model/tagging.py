@@ -78,6 +78,24 @@ def check_metadata(metadata: Mapping[str, str] | None) -> FrozenMap[str, str]:
     """
     if not metadata:
         return EMPTY
+    # The usual metadata at once: string keys, none empty, every key already lower case
+    # and everything ASCII (its UTF-8 size is its length).  join() refuses a key or
+    # value that is not a string; the loop below then names it.
+    try:
+        keys = "".join(metadata.keys())
+        values = "".join(metadata.values())
+    except TypeError:
+        pass
+    else:
+        size = len(keys) + len(values)
+        if (
+            keys.islower()  # every cased character of every key is lower case
+            and keys.isascii()
+            and values.isascii()
+            and size <= METADATA_BYTES_MAX
+            and "" not in metadata
+        ):
+            return FrozenMap._wrap(dict(metadata))  # this call's own copy
     folded: dict[str, str] = {}
     size = 0
     for key, value in metadata.items():

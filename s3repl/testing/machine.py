@@ -272,12 +272,20 @@ class ReplicationMachine(RuleBasedStateMachine):
             failed_before=counters_before,
             failed_after=self._failed_counters(buckets),
         )
-        for result in results:
+        # The world is read after every step of the batch: a copy is checked against the
+        # last step that wrote it (a later job may copy it again under another rule).
+        last_writer = {
+            (result.task.destination_bucket, result.task.key, result.task.version_id): index
+            for index, result in enumerate(results)
+            if result.status is ReplicationStatus.COMPLETED
+        }
+        for index, result in enumerate(results):
             task = result.task
             self._touch(task.key)
             copy = (task.destination_bucket, task.key, task.version_id)
             if result.status is ReplicationStatus.COMPLETED:
-                check_replica_written(world, task)
+                if last_writer[copy] == index:
+                    check_replica_written(world, task)
                 if task.kind is TaskKind.OBJECT and self._tags_dropped(world, task.key, copy):
                     self._exempt.add(copy)
             elif result.status is ReplicationStatus.FAILED and task.kind is TaskKind.METADATA:
