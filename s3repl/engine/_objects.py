@@ -193,7 +193,9 @@ class _ObjectOperations(_EngineCore):
             account,
             None,
         )
-        return self._created(bucket, version, "Put")
+        if self._notification_configs:  # _created, without its call on every put
+            self._route_created(bucket, version, "Put")
+        return version
 
     def copy_object(
         self,
