@@ -437,6 +437,8 @@ def check_applied(applied: policy.Applied) -> None:
         assert applied.source is None
         assert applied.failures == ()
         assert applied.notifications == ()
+    # Built by the trusted builders, it passes the validators all the same.
+    assert attrs.evolve(applied) == applied
 
 
 def _fails(engine: Engine) -> None:
@@ -620,3 +622,120 @@ def test_a_metadata_changes_ruling_names_whether_its_replica_is_there() -> None:
         ReplicationStatus.FAILED,
         F.DST_VERSION_NOT_FOUND,
     )
+
+
+# --- Applied built from outside validates itself -----------------------------------------
+
+W = policy.Write
+_PLACED = (W.PLACE, W.REPLACE)
+
+
+def consistent_fields(verdict: V, write: W) -> dict[str, Any]:
+    """The fields an Applied with ``verdict`` and ``write`` must have (by SPEC, not by
+    the code): a reason exactly when FAILED (R-127), a due time exactly for a RETRY
+    (R-124), a replica exactly when one is placed or replaced (R-158)."""
+    fields: dict[str, Any] = {"verdict": verdict, "write": write, "destination": "dst"}
+    if verdict is V.FAILED:
+        fields["reason"] = F.DST_BUCKET_NOT_FOUND
+        fields["failures"] = (F.DST_BUCKET_NOT_FOUND,)
+    if verdict is V.RETRY:
+        fields["retry_at_us"] = 60_000_000
+    if write in _PLACED:
+        fields["replica"] = _REPLICA
+    return fields
+
+
+_REPLICA = apply_next(world_with_put()).replica
+
+
+@pytest.mark.parametrize("write", list(W), ids=lambda w: w.name)
+@pytest.mark.parametrize("verdict", list(V), ids=lambda v: v.name)
+def test_applied_writes_only_when_completed(verdict: V, write: W) -> None:
+    """R-124, R-158: built from outside, an Applied takes every verdict with
+    Write.NOTHING and only COMPLETED with a write (a failure or a retry changes no
+    destination); otherwise a ValueError names the field."""
+    fields = consistent_fields(verdict, write)
+    if write is W.NOTHING or verdict is V.COMPLETED:
+        applied = policy.Applied(**fields)
+        assert (applied.verdict, applied.write) == (verdict, write)
+    else:
+        with pytest.raises(ValueError, match=r"^Applied\.write must be Write\.NOTHING"):
+            policy.Applied(**fields)
+
+
+def _consistent_pairs() -> list[tuple[V, W]]:
+    return [(v, w) for v in V for w in W if w is W.NOTHING or v is V.COMPLETED]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "write"), _consistent_pairs(), ids=lambda x: getattr(x, "name", str(x))
+)
+@pytest.mark.parametrize("field", ["reason", "retry_at_us", "replica"])
+def test_applied_has_each_optional_field_exactly_when_it_must(
+    verdict: V, write: W, field: str
+) -> None:
+    """R-124, R-127, R-158: over every consistent verdict x write, taking away a field
+    the pair needs, or adding one it must not have, is a ValueError naming the field
+    (a reason exactly when FAILED, a retry time exactly for RETRY, a replica exactly
+    when PLACE or REPLACE)."""
+    fields = consistent_fields(verdict, write)
+    spare = {"reason": F.DST_BUCKET_NOT_FOUND, "retry_at_us": 1, "replica": _REPLICA}
+    if field in fields:
+        del fields[field]
+    else:
+        fields[field] = spare[field]
+    with pytest.raises(ValueError, match=rf"^Applied\.{field} must be given exactly when"):
+        policy.Applied(**fields)
+
+
+@pytest.mark.parametrize(("verdict", "write"), _consistent_pairs(), ids=str)
+def test_a_retry_records_nothing_on_the_source(verdict: V, write: W) -> None:
+    """R-124: a transient problem keeps the source PENDING, so a RETRY carries no
+    recorded source; a decided task may."""
+    fields = consistent_fields(verdict, write) | {"source": _REPLICA}
+    if verdict is V.RETRY:
+        with pytest.raises(ValueError, match=r"^Applied\.source must be None for a RETRY"):
+            policy.Applied(**fields)
+    else:
+        assert policy.Applied(**fields).source is _REPLICA
+
+
+_WRONG_TYPES: list[tuple[str, object]] = [
+    ("verdict", "COMPLETED"),
+    ("reason", "DstBucketNotFound"),
+    ("write", "place"),
+    ("destination", 3),
+    ("replica", "replica"),
+    ("by_source_time", 1),
+    ("source", {"key": "k"}),
+    ("notifications", ["OperationFailedReplication"]),
+    ("failures", ("DstBucketNotFound",)),
+    ("reroutes", ("dst",)),
+    ("retry_at_us", 1.5),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), _WRONG_TYPES, ids=[f for f, _ in _WRONG_TYPES])
+def test_applied_refuses_a_field_of_the_wrong_type(field: str, value: object) -> None:
+    """R-124, R-158: each field of an Applied built from outside has its type (enum
+    members, not their strings; a bool, not an int); a TypeError names the field."""
+    fields = consistent_fields(V.COMPLETED, W.PLACE) | {field: value}
+    with pytest.raises(TypeError, match=rf"^Applied\.{field} must be "):
+        policy.Applied(**fields)
+
+
+def test_a_negative_retry_time_is_refused() -> None:
+    """R-124: a retry is due at a time of the simulated clock, which starts at 0."""
+    with pytest.raises(ValueError, match=r"^Applied\.retry_at_us must be >= 0"):
+        policy.Applied(verdict=V.RETRY, retry_at_us=-1)
+
+
+def test_the_trusted_builder_skips_the_checks() -> None:
+    """R-124: a ruling's shared Applied (a placed write before its replica exists) is
+    built by the trusted builder, which does not validate; the class refuses it."""
+    from s3repl.policy._apply import _new_applied
+
+    template = _new_applied(verdict=V.COMPLETED, write=W.PLACE, destination="dst")
+    assert template.replica is None
+    with pytest.raises(ValueError, match="replica"):
+        attrs.evolve(template)
