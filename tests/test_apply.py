@@ -488,12 +488,20 @@ def test_the_engine_writes_what_apply_says() -> None:
 
 
 def test_checks_run_stage_by_stage() -> None:
-    """R-158: the table lists its checks in the order S3 meets them: role, destination,
-    source reads, destination writes."""
+    """R-124, R-127, R-158: the table lists its checks in the order S3 meets them: the
+    task's source as the step re-reads it (the bucket, its configuration, an outage, the
+    version), then the role, the destination, source reads, destination writes."""
     stages = list(policy.Stage)
     order = [stages.index(check.stage) for check in policy.CHECKS]
     assert order == sorted(order)
-    assert policy.CHECKS[0].condition is policy.Condition.ROLE_ASSUMABLE
+    source_stage = [c.condition for c in policy.CHECKS if c.stage is policy.Stage.SOURCE]
+    assert source_stage == [
+        policy.Condition.SOURCE_EXISTS,
+        policy.Condition.SOURCE_CONFIGURED,
+        policy.Condition.BUCKETS_REACHABLE,
+        policy.Condition.SOURCE_VERSION_EXISTS,
+    ]
+    assert policy.CHECKS[len(source_stage)].condition is policy.Condition.ROLE_ASSUMABLE
 
 
 def test_permission_needs_are_the_tables_permission_rows() -> None:
@@ -739,3 +747,87 @@ def test_the_trusted_builder_skips_the_checks() -> None:
     assert template.replica is None
     with pytest.raises(ValueError, match="replica"):
         attrs.evolve(template)
+
+
+# --- the source stage of the checks table (R-124, R-127) ----------------------------------
+
+SOURCE_ROWS = [check for check in policy.CHECKS if check.stage is policy.Stage.SOURCE]
+
+
+def _drop_the_version(engine: Engine) -> None:
+    version = engine.head_object("src", "k")
+    engine.delete_object("src", "k", version_id=version.version_id)
+
+
+def _drop_the_source(engine: Engine) -> None:
+    engine.delete_bucket_replication("src")
+    engine.delete_bucket("src")  # empty: the version went first
+
+
+#: Per source row (by condition), what breaks it, and (SPEC R-127, R-124) the answer:
+#: a failure reason, or ``None`` for a retry.
+SOURCE_BREACHES: dict[policy.Condition, tuple[Tweak, F | None]] = {
+    policy.Condition.SOURCE_EXISTS: (_drop_the_source, F.SRC_BUCKET_NOT_FOUND),
+    policy.Condition.SOURCE_CONFIGURED: (
+        lambda e: e.delete_bucket_replication("src"),
+        F.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+    ),
+    policy.Condition.BUCKETS_REACHABLE: (lambda e: None, None),  # the outage: below
+    policy.Condition.SOURCE_VERSION_EXISTS: (_drop_the_version, F.SRC_VERSION_NOT_FOUND),
+}
+
+
+@pytest.mark.parametrize("row", SOURCE_ROWS, ids=lambda c: c.condition.name)
+def test_the_source_stage_answers_in_the_tables_order(row: policy.Check) -> None:
+    """R-124, R-127: a step re-reads its task's source: with the row and every source
+    row below it broken at once (the version gone, the destination down, the
+    configuration and the bucket deleted), apply answers with the row's effect and
+    reason, as SPEC names them (SrcBucketNotFound, SrcBucketReplicationConfigMissing,
+    a retry for a transient outage, SrcVersionNotFound)."""
+    engine = world_with_put()
+    (task,) = engine.pending()
+    index = SOURCE_ROWS.index(row)
+    outage = frozenset()
+    for below in reversed(SOURCE_ROWS[index:]):  # the version first, the bucket last
+        tweak, _ = SOURCE_BREACHES[below.condition]
+        tweak(engine)
+        if below.condition is policy.Condition.BUCKETS_REACHABLE:
+            outage = frozenset({"dst"})
+    applied = apply_next(engine, unavailable=outage, task=task)
+    _, reason = SOURCE_BREACHES[row.condition]
+    assert row.reason is reason
+    if reason is None:
+        assert row.effect is policy.Effect.RETRY
+        assert applied.verdict is V.RETRY
+    else:
+        assert (applied.verdict, applied.reason) == (V.FAILED, reason)
+        assert applied.failures == (reason,)
+    check_applied(applied)
+
+
+def test_a_version_delete_carries_no_version_to_find() -> None:
+    """R-103, R-127: the version row is not a version delete's (it carries none), so a
+    version delete whose version is gone is not SrcVersionNotFound."""
+    (row,) = [c for c in SOURCE_ROWS if c.condition is policy.Condition.SOURCE_VERSION_EXISTS]
+    assert policy.Subject.VERSION_DELETE not in row.subjects
+    engine = world_with_put()
+    task = task_of_kind(engine, TaskKind.VERSION_DELETE)
+    _drop_the_version(engine)
+    applied = apply_next(engine, task=task)
+    assert applied.reason is not F.SRC_VERSION_NOT_FOUND
+    check_applied(applied)
+
+
+def test_only_the_outage_row_retries_and_it_has_no_reason() -> None:
+    """R-124: a transient problem is the one row whose task waits (no failure reason);
+    a row without a reason that does not retry is refused."""
+    retrying = [c for c in policy.CHECKS if c.effect is policy.Effect.RETRY]
+    assert [c.condition for c in retrying] == [policy.Condition.BUCKETS_REACHABLE]
+    assert [c for c in policy.CHECKS if c.reason is None] == retrying
+    with pytest.raises(ValueError, match="RETRY"):
+        policy.Check(
+            stage=policy.Stage.SOURCE,
+            requirement="R-124",
+            condition=policy.Condition.BUCKETS_REACHABLE,
+            reason=None,
+        )

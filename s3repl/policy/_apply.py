@@ -51,7 +51,17 @@ from s3repl.model._checks import (
 )
 from s3repl.model._fastbuild import builders, copier, with_statuses
 from s3repl.model._frozenmap import EMPTY
-from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
+from s3repl.policy._checks import (
+    BUCKETS_REACHABLE,
+    SOURCE_CONFIGURED,
+    SOURCE_FOUND,
+    VERSION_FOUND,
+    ApplyOutcome,
+    Subject,
+    Verdict,
+    outcome_of,
+    run_checks,
+)
 from s3repl.policy._routing import Route, route_object
 from s3repl.policy._shape import (
     ReplicaShape,
@@ -81,11 +91,13 @@ _FAILED = ReplicationStatus.FAILED
 _OBJECT_TASK = TaskKind.OBJECT
 _METADATA_TASK = TaskKind.METADATA
 _VERSION_DELETE_TASK = TaskKind.VERSION_DELETE
-_RETRY = ApplyOutcome(verdict=Verdict.RETRY)
 _NO_TAGS: FrozenMap[str, str] = EMPTY
-_NO_SOURCE = ApplyOutcome.fail(FailureReason.SRC_BUCKET_NOT_FOUND)
-_NO_CONFIGURATION = ApplyOutcome.fail(FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
-_VERSION_GONE = ApplyOutcome.fail(FailureReason.SRC_VERSION_NOT_FOUND)
+# The source stage of the checks table (R-124, R-127): each row's outcome, read off
+# the row once; ``_ruling`` judges the rows in the table's order.
+_NO_SOURCE = outcome_of(SOURCE_FOUND)
+_NO_CONFIGURATION = outcome_of(SOURCE_CONFIGURED)
+_RETRY = outcome_of(BUCKETS_REACHABLE)
+_VERSION_GONE = outcome_of(VERSION_FOUND)
 _COMPLETED_VERDICT = Verdict.COMPLETED
 _FAILED_VERDICT = Verdict.FAILED
 _RETRY_VERDICT = Verdict.RETRY
@@ -450,22 +462,27 @@ def _ruling(
     unavailable: frozenset[str],
     answers: Answers,
 ) -> Ruling | None:
-    """The task's ruling now, or ``None`` for a transient problem (R-124)."""
+    """The task's ruling now, or ``None`` for a transient problem (R-124).
+
+    The source stage of the checks table, judged here in its order (each row's
+    condition inline, its outcome read off the row); then the rows after it
+    (:func:`decide`, through ``answers``).
+    """
     source = world.buckets.get(task.source_bucket)
-    if source is None:
+    if source is None:  # SOURCE_FOUND
         return answers.failure(world, task, _NO_SOURCE)
     config = source.replication
-    if config is None:
+    if config is None:  # SOURCE_CONFIGURED
         return answers.failure(world, task, _NO_CONFIGURATION)
-    if unavailable and (
+    if unavailable and (  # BUCKETS_REACHABLE: every kind of task waits (R-124)
         task.destination_bucket in unavailable or task.source_bucket in unavailable
     ):
-        return None  # a transient outage holds back every kind of task (R-124)
+        return None
     if task.kind is _VERSION_DELETE_TASK:
         # A routed version delete (never routed by this policy, R-103) carries no
-        # version: it needs what a marker needs.
+        # version (VERSION_FOUND is not its row): it needs what a marker needs.
         return rule_on(world, task, version, decide(world, task, None, source, config), answers)
-    if version is None:
+    if version is None:  # VERSION_FOUND
         return answers.failure(world, task, _VERSION_GONE)
     return answers.ruling(world, task, version, source, config)
 
