@@ -112,8 +112,8 @@ class PolicyCache(policy.Answers):
             the new maps and header (the maps themselves are kept, and checked).  The
             engine's sharing of status maps: versions recorded alike get the same maps
             back, so a stored version holds no map of its own (policy shares none).
-        status_maps: each status or reason map a transition produced, by its items:
-            equal maps from distinct inputs (a replica's sync, R-122) become one.
+        status_maps: each status or reason map a transition produced, by its items in
+            order: equal maps from distinct inputs (a replica's sync, R-122) become one.
         routing: source -> its configuration's ``policy.RoutingTable`` and the routes
             found so far, by what routing reads of an object: ``(class, encryption)``
             then the signature for a new object, ``(marker, by lifecycle)`` then the
@@ -137,7 +137,7 @@ class PolicyCache(policy.Answers):
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._last_status_change: tuple[object, ...] = (None,) * 7
-        self.status_maps: dict[FrozenMap[str, object], FrozenMap[str, object]] = {}
+        self.status_maps: dict[tuple[object, ...], FrozenMap[str, object]] = {}
         self.routing: dict[str, _SourceRouting] = {}
         self.rtc_sources: dict[str, bool] = {}
         self.write_plans: dict[tuple[object, ...], WritePlan] = {}
@@ -277,10 +277,15 @@ class PolicyCache(policy.Answers):
         return recorded
 
     def _shared(self, new: _MapT) -> _MapT:
-        """The one map equal to ``new`` that this cache hands back (``status_maps``)."""
+        """The one map with ``new``'s items that this cache hands back (``status_maps``).
+
+        Keyed by the items in order, not by equality: maps equal in another order
+        iterate differently, so they stay apart.
+        """
         if new is EMPTY:
             return new
-        shared: _MapT = self.status_maps.setdefault(new, new)  # type: ignore[assignment]
+        items = tuple(new.items())
+        shared: _MapT = self.status_maps.setdefault(items, new)  # type: ignore[assignment]
         return shared
 
     # --- routing -------------------------------------------------------------------

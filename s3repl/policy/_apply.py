@@ -474,10 +474,10 @@ def _ruling(
     config = source.replication
     if config is None:  # SOURCE_CONFIGURED
         return answers.failure(world, task, _NO_CONFIGURATION)
-    if unavailable and (  # BUCKETS_REACHABLE: every kind of task waits
+    if unavailable and (  # BUCKETS_REACHABLE
         task.destination_bucket in unavailable or task.source_bucket in unavailable
     ):
-        return None
+        return None  # a transient outage holds back every kind of task
     if task.kind is _VERSION_DELETE_TASK:
         # A routed version delete (never routed by this policy, R-103) carries no
         # version (VERSION_FOUND is not its row): it needs what a marker needs.
