@@ -437,6 +437,8 @@ def check_applied(applied: policy.Applied) -> None:
         assert applied.source is None
         assert applied.failures == ()
         assert applied.notifications == ()
+    # Built by the trusted builders, it passes the validators all the same.
+    assert attrs.evolve(applied) == applied
 
 
 def _fails(engine: Engine) -> None:
@@ -486,12 +488,20 @@ def test_the_engine_writes_what_apply_says() -> None:
 
 
 def test_checks_run_stage_by_stage() -> None:
-    """R-158: the table lists its checks in the order S3 meets them: role, destination,
-    source reads, destination writes."""
+    """R-124, R-127, R-158: the table lists its checks in the order S3 meets them: the
+    task's source as the step re-reads it (the bucket, its configuration, an outage, the
+    version), then the role, the destination, source reads, destination writes."""
     stages = list(policy.Stage)
     order = [stages.index(check.stage) for check in policy.CHECKS]
     assert order == sorted(order)
-    assert policy.CHECKS[0].condition is policy.Condition.ROLE_ASSUMABLE
+    source_stage = [c.condition for c in policy.CHECKS if c.stage is policy.Stage.SOURCE]
+    assert source_stage == [
+        policy.Condition.SOURCE_EXISTS,
+        policy.Condition.SOURCE_CONFIGURED,
+        policy.Condition.BUCKETS_REACHABLE,
+        policy.Condition.SOURCE_VERSION_EXISTS,
+    ]
+    assert policy.CHECKS[len(source_stage)].condition is policy.Condition.ROLE_ASSUMABLE
 
 
 def test_permission_needs_are_the_tables_permission_rows() -> None:
@@ -620,3 +630,204 @@ def test_a_metadata_changes_ruling_names_whether_its_replica_is_there() -> None:
         ReplicationStatus.FAILED,
         F.DST_VERSION_NOT_FOUND,
     )
+
+
+# --- Applied built from outside validates itself -----------------------------------------
+
+W = policy.Write
+_PLACED = (W.PLACE, W.REPLACE)
+
+
+def consistent_fields(verdict: V, write: W) -> dict[str, Any]:
+    """The fields an Applied with ``verdict`` and ``write`` must have (by SPEC, not by
+    the code): a reason exactly when FAILED (R-127), a due time exactly for a RETRY
+    (R-124), a replica exactly when one is placed or replaced (R-158)."""
+    fields: dict[str, Any] = {"verdict": verdict, "write": write, "destination": "dst"}
+    if verdict is V.FAILED:
+        fields["reason"] = F.DST_BUCKET_NOT_FOUND
+        fields["failures"] = (F.DST_BUCKET_NOT_FOUND,)
+    if verdict is V.RETRY:
+        fields["retry_at_us"] = 60_000_000
+    if write in _PLACED:
+        fields["replica"] = _REPLICA
+    return fields
+
+
+_REPLICA = apply_next(world_with_put()).replica
+
+
+@pytest.mark.parametrize("write", list(W), ids=lambda w: w.name)
+@pytest.mark.parametrize("verdict", list(V), ids=lambda v: v.name)
+def test_applied_writes_only_when_completed(verdict: V, write: W) -> None:
+    """R-124, R-158: built from outside, an Applied takes every verdict with
+    Write.NOTHING and only COMPLETED with a write (a failure or a retry changes no
+    destination); otherwise a ValueError names the field."""
+    fields = consistent_fields(verdict, write)
+    if write is W.NOTHING or verdict is V.COMPLETED:
+        applied = policy.Applied(**fields)
+        assert (applied.verdict, applied.write) == (verdict, write)
+    else:
+        with pytest.raises(ValueError, match=r"^Applied\.write must be Write\.NOTHING"):
+            policy.Applied(**fields)
+
+
+def _consistent_pairs() -> list[tuple[V, W]]:
+    return [(v, w) for v in V for w in W if w is W.NOTHING or v is V.COMPLETED]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "write"), _consistent_pairs(), ids=lambda x: getattr(x, "name", str(x))
+)
+@pytest.mark.parametrize("field", ["reason", "retry_at_us", "replica"])
+def test_applied_has_each_optional_field_exactly_when_it_must(
+    verdict: V, write: W, field: str
+) -> None:
+    """R-124, R-127, R-158: over every consistent verdict x write, taking away a field
+    the pair needs, or adding one it must not have, is a ValueError naming the field
+    (a reason exactly when FAILED, a retry time exactly for RETRY, a replica exactly
+    when PLACE or REPLACE)."""
+    fields = consistent_fields(verdict, write)
+    spare = {"reason": F.DST_BUCKET_NOT_FOUND, "retry_at_us": 1, "replica": _REPLICA}
+    if field in fields:
+        del fields[field]
+    else:
+        fields[field] = spare[field]
+    with pytest.raises(ValueError, match=rf"^Applied\.{field} must be given exactly when"):
+        policy.Applied(**fields)
+
+
+@pytest.mark.parametrize(("verdict", "write"), _consistent_pairs(), ids=str)
+def test_a_retry_records_nothing_on_the_source(verdict: V, write: W) -> None:
+    """R-124: a transient problem keeps the source PENDING, so a RETRY carries no
+    recorded source; a decided task may."""
+    fields = consistent_fields(verdict, write) | {"source": _REPLICA}
+    if verdict is V.RETRY:
+        with pytest.raises(ValueError, match=r"^Applied\.source must be None for a RETRY"):
+            policy.Applied(**fields)
+    else:
+        assert policy.Applied(**fields).source is _REPLICA
+
+
+_WRONG_TYPES: list[tuple[str, object]] = [
+    ("verdict", "COMPLETED"),
+    ("reason", "DstBucketNotFound"),
+    ("write", "place"),
+    ("destination", 3),
+    ("replica", "replica"),
+    ("by_source_time", 1),
+    ("source", {"key": "k"}),
+    ("notifications", ["OperationFailedReplication"]),
+    ("failures", ("DstBucketNotFound",)),
+    ("reroutes", ("dst",)),
+    ("retry_at_us", 1.5),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), _WRONG_TYPES, ids=[f for f, _ in _WRONG_TYPES])
+def test_applied_refuses_a_field_of_the_wrong_type(field: str, value: object) -> None:
+    """R-124, R-158: each field of an Applied built from outside has its type (enum
+    members, not their strings; a bool, not an int); a TypeError names the field."""
+    fields = consistent_fields(V.COMPLETED, W.PLACE) | {field: value}
+    with pytest.raises(TypeError, match=rf"^Applied\.{field} must be "):
+        policy.Applied(**fields)
+
+
+def test_a_negative_retry_time_is_refused() -> None:
+    """R-124: a retry is due at a time of the simulated clock, which starts at 0."""
+    with pytest.raises(ValueError, match=r"^Applied\.retry_at_us must be >= 0"):
+        policy.Applied(verdict=V.RETRY, retry_at_us=-1)
+
+
+def test_the_trusted_builder_skips_the_checks() -> None:
+    """R-124: a ruling's shared Applied (a placed write before its replica exists) is
+    built by the trusted builder, which does not validate; the class refuses it."""
+    from s3repl.policy._apply import _new_applied
+
+    template = _new_applied(verdict=V.COMPLETED, write=W.PLACE, destination="dst")
+    assert template.replica is None
+    with pytest.raises(ValueError, match="replica"):
+        attrs.evolve(template)
+
+
+# --- the source stage of the checks table (R-124, R-127) ----------------------------------
+
+SOURCE_ROWS = [check for check in policy.CHECKS if check.stage is policy.Stage.SOURCE]
+
+
+def _drop_the_version(engine: Engine) -> None:
+    version = engine.head_object("src", "k")
+    engine.delete_object("src", "k", version_id=version.version_id)
+
+
+def _drop_the_source(engine: Engine) -> None:
+    engine.delete_bucket_replication("src")
+    engine.delete_bucket("src")  # empty: the version went first
+
+
+#: Per source row (by condition), what breaks it, and (SPEC R-127, R-124) the answer:
+#: a failure reason, or ``None`` for a retry.
+SOURCE_BREACHES: dict[policy.Condition, tuple[Tweak, F | None]] = {
+    policy.Condition.SOURCE_EXISTS: (_drop_the_source, F.SRC_BUCKET_NOT_FOUND),
+    policy.Condition.SOURCE_CONFIGURED: (
+        lambda e: e.delete_bucket_replication("src"),
+        F.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+    ),
+    policy.Condition.BUCKETS_REACHABLE: (lambda e: None, None),  # the outage: below
+    policy.Condition.SOURCE_VERSION_EXISTS: (_drop_the_version, F.SRC_VERSION_NOT_FOUND),
+}
+
+
+@pytest.mark.parametrize("row", SOURCE_ROWS, ids=lambda c: c.condition.name)
+def test_the_source_stage_answers_in_the_tables_order(row: policy.Check) -> None:
+    """R-124, R-127: a step re-reads its task's source: with the row and every source
+    row below it broken at once (the version gone, the destination down, the
+    configuration and the bucket deleted), apply answers with the row's effect and
+    reason, as SPEC names them (SrcBucketNotFound, SrcBucketReplicationConfigMissing,
+    a retry for a transient outage, SrcVersionNotFound)."""
+    engine = world_with_put()
+    (task,) = engine.pending()
+    index = SOURCE_ROWS.index(row)
+    outage = frozenset()
+    for below in reversed(SOURCE_ROWS[index:]):  # the version first, the bucket last
+        tweak, _ = SOURCE_BREACHES[below.condition]
+        tweak(engine)
+        if below.condition is policy.Condition.BUCKETS_REACHABLE:
+            outage = frozenset({"dst"})
+    applied = apply_next(engine, unavailable=outage, task=task)
+    _, reason = SOURCE_BREACHES[row.condition]
+    assert row.reason is reason
+    if reason is None:
+        assert row.effect is policy.Effect.RETRY
+        assert applied.verdict is V.RETRY
+    else:
+        assert (applied.verdict, applied.reason) == (V.FAILED, reason)
+        assert applied.failures == (reason,)
+    check_applied(applied)
+
+
+def test_a_version_delete_carries_no_version_to_find() -> None:
+    """R-103, R-127: the version row is not a version delete's (it carries none), so a
+    version delete whose version is gone is not SrcVersionNotFound."""
+    (row,) = [c for c in SOURCE_ROWS if c.condition is policy.Condition.SOURCE_VERSION_EXISTS]
+    assert policy.Subject.VERSION_DELETE not in row.subjects
+    engine = world_with_put()
+    task = task_of_kind(engine, TaskKind.VERSION_DELETE)
+    _drop_the_version(engine)
+    applied = apply_next(engine, task=task)
+    assert applied.reason is not F.SRC_VERSION_NOT_FOUND
+    check_applied(applied)
+
+
+def test_only_the_outage_row_retries_and_it_has_no_reason() -> None:
+    """R-124: a transient problem is the one row whose task waits (no failure reason);
+    a row without a reason that does not retry is refused."""
+    retrying = [c for c in policy.CHECKS if c.effect is policy.Effect.RETRY]
+    assert [c.condition for c in retrying] == [policy.Condition.BUCKETS_REACHABLE]
+    assert [c for c in policy.CHECKS if c.reason is None] == retrying
+    with pytest.raises(ValueError, match="RETRY"):
+        policy.Check(
+            stage=policy.Stage.SOURCE,
+            requirement="R-124",
+            condition=policy.Condition.BUCKETS_REACHABLE,
+            reason=None,
+        )

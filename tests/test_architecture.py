@@ -320,9 +320,8 @@ def _is_mutable_value(node: ast.expr | None) -> bool:
     return False
 
 
-@pytest.mark.parametrize("path", _policy_modules(), ids=lambda p: p.name)
-def test_policy_holds_no_module_level_state(path: Path) -> None:
-    """Policy keeps no cache: no module-level dict, list or set (a table is a tuple)."""
+def _assert_no_module_level_state(path: Path) -> None:
+    """No module-level dict, list or set in ``path`` (``__all__`` aside)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in tree.body:
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
@@ -330,6 +329,31 @@ def test_policy_holds_no_module_level_state(path: Path) -> None:
         if [ast.unparse(target) for target in targets] == ["__all__"]:
             continue  # the export list, by convention a list
         assert not _is_mutable_value(value), f"{path.name}:{node.lineno} holds mutable state"
+
+
+@pytest.mark.parametrize("path", _policy_modules(), ids=lambda p: p.name)
+def test_policy_holds_no_module_level_state(path: Path) -> None:
+    """Policy keeps no cache: no module-level dict, list or set (a table is a tuple)."""
+    _assert_no_module_level_state(path)
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE_DIR / "model").glob("*.py")), ids=lambda p: p.name)
+def test_model_holds_no_module_level_state(path: Path) -> None:
+    """The values keep no process-wide table (no intern table of maps, issue 9): no
+    module-level dict, list or set; a lookup table is a MappingProxyType or FrozenMap,
+    a shared value (``EMPTY``) is immutable."""
+    _assert_no_module_level_state(path)
+
+
+def test_the_mutable_state_check_sees_an_intern_table() -> None:
+    """The check above would catch the intern table it replaced, annotated or not."""
+    for source in ("_INTERNED: dict[tuple, object] = {}", "_T = dict()", "_L = [x for x in y]"):
+        (node,) = ast.parse(source).body
+        assert isinstance(node, ast.Assign | ast.AnnAssign)
+        assert _is_mutable_value(node.value), source
+    (node,) = ast.parse("_T = MappingProxyType({1: 2})").body
+    assert isinstance(node, ast.Assign)
+    assert not _is_mutable_value(node.value)
 
 
 @pytest.mark.parametrize("path", _policy_modules(), ids=lambda p: p.name)

@@ -220,7 +220,15 @@ BREACHES: dict[str, Breach] = {
     "REPLICA_KEY_PERMITTED": Breach(kms=True, role_lacks="kms:Encrypt"),
 }
 
-FORESEEN = [check for check in CHECKS if not check.apply_time_only]
+#: The rows findings foresee for a rule's route (``unmet_checks``).
+FORESEEN = [
+    check for check in CHECKS if not check.apply_time_only and check.stage is not Stage.SOURCE
+]
+#: The rows findings foresee at their door: the source bucket and its configuration
+#: (``check_requirements``, before ``unmet_checks``).
+AT_THE_DOOR = [
+    check for check in CHECKS if not check.apply_time_only and check.stage is Stage.SOURCE
+]
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -232,6 +240,8 @@ def test_every_row_is_a_finding_or_says_why_only_apply_time_can_tell(check: Chec
     world below breaks it alone), or is marked apply-time-only with the reason."""
     if check.apply_time_only:
         assert len(check.apply_time_only.split()) >= 5, row_id(check)
+    elif check.stage is Stage.SOURCE:
+        assert row_id(check) in DOOR_BREACHES
     else:
         assert row_id(check) in BREACHES
 
@@ -254,17 +264,23 @@ def test_a_row_presumes_only_what_rows_above_it_found(check: Check) -> None:
 
 
 def test_every_condition_is_a_row_with_one_judge() -> None:
-    """R-158: each condition names at least one row of the table and has exactly one
-    judge, the reading both apply time and findings ask."""
+    """R-124, R-127, R-158: each condition names at least one row of the table; each
+    condition of a route has exactly one judge, the reading both apply time and
+    findings ask; the source stage reads the task instead, judged where a step starts
+    (tests/test_apply.py walks it)."""
     assert {check.condition for check in CHECKS} == set(Condition)
-    assert set(JUDGES) == set(Condition)
+    source_stage = {check.condition for check in CHECKS if check.stage is Stage.SOURCE}
+    assert set(JUDGES) == set(Condition) - source_stage
 
 
 def test_apply_time_only_rows_are_about_the_object_in_hand() -> None:
-    """R-008, R-085, R-158: the rows findings leave to apply time are those about one
-    object (its owner and ACL, its KMS key) or one replica (a metadata change's)."""
+    """R-008, R-085, R-124, R-127, R-158: the rows findings leave to apply time are
+    those about one object (its owner and ACL, its KMS key), one replica (a metadata
+    change's), or the moment a task is applied (an outage, its version gone)."""
     conditions = {check.condition for check in CHECKS if check.apply_time_only}
     assert conditions == {
+        Condition.BUCKETS_REACHABLE,
+        Condition.SOURCE_VERSION_EXISTS,
         Condition.REPLICA_EXISTS,
         Condition.FOREIGN_OBJECT_READABLE,
         Condition.SOURCE_KEY_USABLE,
@@ -302,6 +318,42 @@ def test_a_world_breaking_one_row_fails_alike_in_findings_and_at_apply_time(
     else:
         assert result.status is ReplicationStatus.COMPLETED
         assert not eng.head_object("dst", "k").tags
+
+
+def _without_source(eng: Engine) -> None:
+    eng.delete_object("src", "k", version_id=eng.head_object("src", "k").version_id)
+    eng.delete_bucket_replication("src")
+    eng.delete_bucket("src")
+
+
+#: For each row findings foresee at their door, what breaks it once a task is queued.
+DOOR_BREACHES: dict[str, Callable[[Engine], None]] = {
+    "SOURCE_EXISTS": _without_source,
+    "SOURCE_CONFIGURED": lambda eng: eng.delete_bucket_replication("src"),
+}
+
+
+def test_every_door_breach_names_a_row_at_the_door() -> None:
+    """The worlds above are exactly one per source row findings foresee."""
+    assert sorted(DOOR_BREACHES) == sorted(row_id(check) for check in AT_THE_DOOR)
+
+
+@pytest.mark.parametrize("check", AT_THE_DOOR, ids=row_id)
+def test_a_missing_source_or_configuration_fails_alike_in_findings_and_at_apply_time(
+    check: Check,
+) -> None:
+    """R-127 (R-124: a step re-reads the world): with a task queued, deleting the
+    source's configuration (or the source itself) makes check_requirements report the
+    row, with its requirement and reason, and the task then fails with that reason."""
+    eng = Breach().engine()
+    eng.put_object("src", "k", b"x")
+    DOOR_BREACHES[row_id(check)](eng)
+    findings = check_requirements(eng, "src")
+    assert [(f.requirement, f.failure_reason) for f in findings] == [
+        (check.requirement, check.reason)
+    ]
+    (result,) = eng.run()
+    assert result.failure_reason is check.reason
 
 
 def test_unread_tags_fail_the_object_under_the_fail_switch() -> None:

@@ -55,6 +55,7 @@ from s3repl.model._fastbuild import (
     new_task,
     with_statuses,
 )
+from s3repl.model._frozenmap import EMPTY
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 OWNER = "123456789012"
@@ -558,7 +559,7 @@ def test_hand_built_values_may_use_any_id_aws_could_return() -> None:
     )
     assert version.metadata == FrozenMap({"colour": "blue"})
     assert isinstance(version.metadata, FrozenMap)
-    assert version.tags is FrozenMap.interned({})  # the shared empty map
+    assert version.tags is EMPTY  # the shared empty map
     multipart = attrs.evolve(version, etag=ETAG[:-1] + '-10000"', version_id="v" * 1024)
     assert multipart.parts_count == 10_000
     later = dt.datetime(2026, 1, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=9)))

@@ -32,6 +32,7 @@ from s3repl.model import (
     OrOperator,
     ReplicationConfiguration,
     ReplicationRule,
+    ReplicationStatus,
     ServerSideEncryption,
     StorageClass,
     Tag,
@@ -240,3 +241,58 @@ def test_the_table_asks_every_place_a_filter_names(
     )
     assert table.prefixes == prefixes
     assert tuple(zip(table.tag_keys, table.tag_values, strict=True)) == pairs
+
+
+# --- status maps: shared by the engine's cache, never process-wide -------------------------
+
+
+def _replicated_twice(*, seed: int) -> tuple[Any, Any]:
+    """Two objects of one engine replicated alike to one destination: their versions."""
+    from s3repl import Engine
+
+    role = "arn:aws:iam::123456789012:role/repl"
+    engine = Engine(seed=seed)
+    engine.create_bucket("src", versioning=True)
+    engine.create_bucket("dst", versioning=True)
+    engine.create_role(role)
+    rule = {
+        "ID": "all",
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "Destination": {"Bucket": "arn:aws:s3:::dst"},
+    }
+    engine.put_bucket_replication("src", {"Role": role, "Rules": [rule]})
+    engine.put_object("src", "a", b"1")
+    engine.put_object("src", "b", b"22")
+    engine.run()
+    world = engine.snapshot()
+    (first,) = world.versions("src", "a")
+    (second,) = world.versions("src", "b")
+    return first, second
+
+
+def test_versions_recorded_alike_share_the_engines_status_maps() -> None:
+    """R-123, R-124: two versions whose one destination completed read COMPLETED, and
+    hold one status map between them (the engine's cache hands back the maps of a
+    transition, so a stored version costs no map of its own); another engine's equal
+    maps are its own (no process-wide intern table, issue 9)."""
+    first, second = _replicated_twice(seed=1)
+    assert first.destination_statuses == {"dst": ReplicationStatus.COMPLETED}
+    assert first.destination_statuses is second.destination_statuses
+    elsewhere, _ = _replicated_twice(seed=2)
+    assert elsewhere.destination_statuses == first.destination_statuses
+    assert elsewhere.destination_statuses is not first.destination_statuses
+
+
+def test_the_cache_keeps_maps_equal_in_another_order_apart() -> None:
+    """R-123: the cache shares a transition's maps by their items in order; a map equal
+    in another order iterates differently, so it is not handed back for it."""
+    cache = PolicyCache()
+    done, pending = ReplicationStatus.COMPLETED, ReplicationStatus.PENDING
+    ab = FrozenMap({"a": done, "b": pending})
+    ba = FrozenMap({"b": pending, "a": done})
+    assert cache._shared(ab) is ab
+    assert cache._shared(FrozenMap({"a": done, "b": pending})) is ab
+    assert cache._shared(ba) is ba

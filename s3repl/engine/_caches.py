@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from s3repl import policy
 from s3repl.model import (
@@ -37,13 +37,16 @@ from s3repl.model import (
     StorageClass,
 )
 from s3repl.model._fastbuild import STATUS_COPIERS
+from s3repl.model._frozenmap import EMPTY
 from s3repl.world import Version, World
 
+_MapT = TypeVar("_MapT", bound=FrozenMap[str, Any])
 _StatusChange = tuple[
     FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
 ]
 _NO_TAGS: FrozenMap[str, str] = FrozenMap()
-#: Status maps are interned and few; past this many transitions the cache starts over.
+#: Status maps are few (the cache hands back one map per transition); past this many
+#: transitions the cache starts over.
 _STATUS_CHANGES_MAX = 4096
 #: A source's routes by signature: past this many (many tag pairs in its filters, say)
 #: they start over.
@@ -106,7 +109,11 @@ class PolicyCache(policy.Answers):
         keys_alike: ``(role, source, destination)`` -> ``policy.keys_alike``.
         shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
         status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
-            the new maps and header (the maps themselves are kept, and checked).
+            the new maps and header (the maps themselves are kept, and checked).  The
+            engine's sharing of status maps: versions recorded alike get the same maps
+            back, so a stored version holds no map of its own (policy shares none).
+        status_maps: each status or reason map a transition produced, by its items in
+            order: equal maps from distinct inputs (a replica's sync, R-122) become one.
         routing: source -> its configuration's ``policy.RoutingTable`` and the routes
             found so far, by what routing reads of an object: ``(class, encryption)``
             then the signature for a new object, ``(marker, by lifecycle)`` then the
@@ -130,6 +137,7 @@ class PolicyCache(policy.Answers):
         self.shapes: dict[tuple[object, ...], policy.ReplicaShape] = {}
         self.status_changes: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._last_status_change: tuple[object, ...] = (None,) * 7
+        self.status_maps: dict[tuple[object, ...], FrozenMap[str, object]] = {}
         self.routing: dict[str, _SourceRouting] = {}
         self.rtc_sources: dict[str, bool] = {}
         self.write_plans: dict[tuple[object, ...], WritePlan] = {}
@@ -248,9 +256,11 @@ class PolicyCache(policy.Answers):
             if found is None or found[0] is not statuses or found[1] is not reasons:
                 if len(self.status_changes) >= _STATUS_CHANGES_MAX:
                     self.status_changes.clear()
-                change = policy.statuses_after(
+                    self.status_maps.clear()
+                new_statuses, new_reasons, header = policy.statuses_after(
                     statuses, reasons, destination, status, reason, replica_sync=replica_sync
                 )
+                change = (self._shared(new_statuses), self._shared(new_reasons), header)
                 found = self.status_changes[key] = (statuses, reasons, change)
             change = found[2]  # type: ignore[assignment]
             self._last_status_change = (
@@ -265,6 +275,18 @@ class PolicyCache(policy.Answers):
         # with_statuses, without its call: every step records one outcome.
         recorded: Version = STATUS_COPIERS[type(version)](version, *change)
         return recorded
+
+    def _shared(self, new: _MapT) -> _MapT:
+        """The one map with ``new``'s items that this cache hands back (``status_maps``).
+
+        Keyed by the items in order, not by equality: maps equal in another order
+        iterate differently, so they stay apart.
+        """
+        if new is EMPTY:
+            return new
+        items = tuple(new.items())
+        shared: _MapT = self.status_maps.setdefault(items, new)  # type: ignore[assignment]
+        return shared
 
     # --- routing -------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ validating classes, and every way around their checks is here, in sight.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
@@ -211,16 +212,15 @@ new_step_result, _ = builders(StepResult, trusted=("status", "failure_reason"))
 new_delete_marker: Callable[..., DeleteMarker]
 new_delete_marker, _evolve_delete_marker = builders(DeleteMarker)
 
-_EVOLVERS: dict[type[Any], Callable[..., Any]] = {
-    ObjectVersion: _evolve_object_version,
-    DeleteMarker: _evolve_delete_marker,
-}
+_EVOLVERS: Mapping[type[Any], Callable[..., Any]] = MappingProxyType(
+    {ObjectVersion: _evolve_object_version, DeleteMarker: _evolve_delete_marker}
+)
 _VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
 _STATUS_FIELDS = ("destination_statuses", "failure_reasons", "replication_status")
 #: Per version class, :func:`with_statuses` for it (for a caller that skips the call).
-STATUS_COPIERS: dict[type[Any], Callable[..., Any]] = {
-    cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)
-}
+STATUS_COPIERS: Mapping[type[Any], Callable[..., Any]] = MappingProxyType(
+    {cls: copier(cls, _STATUS_FIELDS) for cls in (ObjectVersion, DeleteMarker)}
+)
 
 
 def with_statuses(

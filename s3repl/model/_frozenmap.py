@@ -1,7 +1,9 @@
 """FrozenMap: an immutable, hashable mapping that compares equal to a plain dict.
 
 Why not ``MappingProxyType``: it is neither hashable nor picklable, and explorers
-deduplicate states by hashing them.
+deduplicate states by hashing them.  Why no intern table: a process-wide cache of
+shared maps outlives every engine and grows without bound; the engine shares equal
+status maps itself, per world view (``s3repl.engine._caches``).
 """
 
 from __future__ import annotations
@@ -37,19 +39,6 @@ class FrozenMap(Mapping[K, V]):
     def __getitem__(self, key: K) -> V:
         """Return the value for ``key``."""
         return self._data[key]
-
-    @classmethod
-    def interned(cls, data: Mapping[K, V]) -> FrozenMap[K, V]:
-        """Return one shared FrozenMap equal to ``data``, for small, oft-repeated maps.
-
-        Replication status maps repeat endlessly (``{"dst": COMPLETED}``), so every
-        version sharing one instance keeps a stored version small.
-        """
-        items = tuple(data.items())
-        found = _INTERNED.get(items)
-        if found is None:
-            found = _INTERNED[items] = cls(data)
-        return found
 
     @overload
     def get(self, key: K, /) -> V | None: ...
@@ -100,8 +89,8 @@ class FrozenMap(Mapping[K, V]):
         return dict(self._data)
 
 
-_INTERNED: dict[tuple[object, ...], FrozenMap[Any, Any]] = {}
-
 #: The one empty map every empty tag set, metadata and status map shares, so that
-#: "is it empty?" is an identity test on the hot path (``len`` is a Python call).
-EMPTY: FrozenMap[Any, Any] = FrozenMap.interned({})
+#: "is it empty?" is an identity test on the hot path (``len`` is a Python call).  One
+#: immutable value, not a cache: no table of shared maps lives here (who shares equal
+#: maps owns that memory, as the engine's ``PolicyCache.status_changes`` does).
+EMPTY: FrozenMap[Any, Any] = FrozenMap()

@@ -120,7 +120,7 @@ ENCRYPTION_FILTERS: FrozenMap[str, ServerSideEncryption] = FrozenMap(
         "NOTSSE": ServerSideEncryption.NONE,
     }
 )
-_FILTER_OF = {kind: name for name, kind in ENCRYPTION_FILTERS.items()}
+_FILTER_OF = FrozenMap({kind: name for name, kind in ENCRYPTION_FILTERS.items()})
 
 
 @attrs.frozen(kw_only=True)

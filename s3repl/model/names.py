@@ -10,6 +10,7 @@ import functools
 import hashlib
 import ipaddress
 import re
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -67,12 +68,14 @@ _OPT_IN_REGIONS = (
     "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
     "me-south-1", "mx-central-1",
 )  # fmt: skip
-_PARTITION_REGIONS = {
-    "cn-north-1": Partition.AWS_CN,
-    "cn-northwest-1": Partition.AWS_CN,
-    "us-gov-west-1": Partition.AWS_US_GOV,
-    "us-gov-east-1": Partition.AWS_US_GOV,
-}
+_PARTITION_REGIONS = MappingProxyType(
+    {
+        "cn-north-1": Partition.AWS_CN,
+        "cn-northwest-1": Partition.AWS_CN,
+        "us-gov-west-1": Partition.AWS_US_GOV,
+        "us-gov-east-1": Partition.AWS_US_GOV,
+    }
+)
 _ALL_REGIONS = frozenset(_DEFAULT_REGIONS + _OPT_IN_REGIONS) | frozenset(_PARTITION_REGIONS)
 
 #: A region name, such as ``"eu-west-1"``.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -39,9 +40,28 @@ from s3repl.model import (
     StorageClass,
     TaskKind,
 )
+from s3repl.model._checks import (
+    boolean,
+    items_of,
+    member_of,
+    non_negative_int,
+    optional,
+    text,
+    value_error,
+)
 from s3repl.model._fastbuild import builders, copier, with_statuses
 from s3repl.model._frozenmap import EMPTY
-from s3repl.policy._checks import ApplyOutcome, Subject, Verdict, run_checks
+from s3repl.policy._checks import (
+    BUCKETS_REACHABLE,
+    SOURCE_CONFIGURED,
+    SOURCE_FOUND,
+    VERSION_FOUND,
+    ApplyOutcome,
+    Subject,
+    Verdict,
+    outcome_of,
+    run_checks,
+)
 from s3repl.policy._routing import Route, route_object
 from s3repl.policy._shape import (
     ReplicaShape,
@@ -70,11 +90,13 @@ _FAILED = ReplicationStatus.FAILED
 _OBJECT_TASK = TaskKind.OBJECT
 _METADATA_TASK = TaskKind.METADATA
 _VERSION_DELETE_TASK = TaskKind.VERSION_DELETE
-_RETRY = ApplyOutcome(verdict=Verdict.RETRY)
 _NO_TAGS: FrozenMap[str, str] = EMPTY
-_NO_SOURCE = ApplyOutcome.fail(FailureReason.SRC_BUCKET_NOT_FOUND)
-_NO_CONFIGURATION = ApplyOutcome.fail(FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING)
-_VERSION_GONE = ApplyOutcome.fail(FailureReason.SRC_VERSION_NOT_FOUND)
+# The source stage of the checks table (R-124, R-127): each row's outcome, read off
+# the row once; ``_ruling`` judges the rows in the table's order.
+_NO_SOURCE = outcome_of(SOURCE_FOUND)
+_NO_CONFIGURATION = outcome_of(SOURCE_CONFIGURED)
+_RETRY = outcome_of(BUCKETS_REACHABLE)
+_VERSION_GONE = outcome_of(VERSION_FOUND)
 _COMPLETED_VERDICT = Verdict.COMPLETED
 _FAILED_VERDICT = Verdict.FAILED
 _RETRY_VERDICT = Verdict.RETRY
@@ -98,9 +120,78 @@ class Write(enum.Enum):
     REMOVE = "remove"
 
 
+def _exactly_when(holds: Callable[[Applied], bool], problem: str) -> Callable[..., None]:
+    """A validator: ``value`` is given (not ``None``) exactly when ``holds(applied)``."""
+
+    def check(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
+        if (value is not None) != holds(applied):
+            # Fields validate in order: the verdict and the write are checked by now.
+            shown = f"{problem} (verdict {applied.verdict.name}, write {applied.write.name})"
+            raise value_error(applied, attribute, shown, value)
+
+    return check
+
+
+def _writes_only_when_completed(
+    applied: Applied, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """R-124, R-158: a failure or a retry writes nothing to the destination."""
+    if value is not Write.NOTHING and applied.verdict is not Verdict.COMPLETED:
+        problem = f"must be Write.NOTHING unless the verdict is COMPLETED ({applied.verdict.name})"
+        raise value_error(applied, attribute, problem, value)
+
+
+def _reason_exactly_when_failed(
+    applied: Applied, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """R-127: a failed task has its reason, and only a failed task has one."""
+    if (applied.reason is not None) != (applied.verdict is Verdict.FAILED):
+        problem = (
+            f"must be given exactly when the verdict is FAILED (R-127) "
+            f"(verdict {applied.verdict.name})"
+        )
+        raise value_error(applied, attrs.fields(Applied).reason, problem, applied.reason)
+
+
+def _version(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An ``ObjectVersion``, a ``DeleteMarker`` or ``None``."""
+    if value is not None and type(value) not in (ObjectVersion, DeleteMarker):
+        wanted = "an ObjectVersion, a DeleteMarker or None"
+        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+
+
+def _recorded_only_when_decided(
+    applied: Applied, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """R-124: a retry leaves the source as it is (still ``PENDING``)."""
+    _version(applied, attribute, value)
+    if value is not None and applied.verdict is Verdict.RETRY:
+        raise value_error(applied, attribute, "must be None for a RETRY (R-124)", value)
+
+
+def _failed_operations(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A tuple of ``FailureReason`` (or ``None`` for an operation without one)."""
+    if not isinstance(value, tuple) or not all(
+        item is None or type(item) is FailureReason for item in value
+    ):
+        wanted = "a tuple of FailureReason or None"
+        msg = f"Applied.failures must be {wanted}, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Applied:
     """Every effect of applying one task; the engine writes it and decides nothing.
+
+    Built from outside it validates itself (R-124, R-127, R-158): every field has its
+    type, and the fields agree: a ``reason`` exactly when ``FAILED``, a
+    ``retry_at_us`` exactly for ``RETRY`` (which records no ``source``), a
+    ``replica`` exactly when the write is ``PLACE`` or ``REPLACE``, and a write other
+    than ``NOTHING`` only when ``COMPLETED``.  Each refusal is a ``TypeError`` or
+    ``ValueError`` naming the field.  :func:`apply` builds its values with the trusted
+    builders (``_fastbuild``), which skip the checks: ``tests/test_apply.py`` pins that
+    what it returns always passes them.
 
     Attributes:
         verdict: completed, failed, or retry (a transient problem keeps it queued).
@@ -118,17 +209,48 @@ class Applied:
         retry_at_us: for a retry, when the task is due again (simulated microseconds).
     """
 
-    verdict: Verdict
-    reason: FailureReason | None = None
-    write: Write = Write.NOTHING
-    destination: str = ""
-    replica: Version | None = None
-    by_source_time: bool = True
-    source: Version | None = None
-    notifications: tuple[Notification, ...] = ()
-    failures: tuple[FailureReason | None, ...] = ()
-    reroutes: tuple[Route, ...] = ()
-    retry_at_us: int | None = None
+    verdict: Verdict = attrs.field(validator=member_of(Verdict))
+    reason: FailureReason | None = attrs.field(
+        default=None, validator=member_of(FailureReason, optional=True)
+    )
+    write: Write = attrs.field(
+        default=Write.NOTHING,
+        validator=[
+            member_of(Write),
+            _writes_only_when_completed,
+            _reason_exactly_when_failed,
+        ],
+    )
+    destination: str = attrs.field(default="", validator=text)
+    replica: Version | None = attrs.field(
+        default=None,
+        validator=[
+            _version,
+            _exactly_when(
+                lambda a: a.write in (Write.PLACE, Write.REPLACE),
+                "must be given exactly when the write is PLACE or REPLACE",
+            ),
+        ],
+    )
+    by_source_time: bool = attrs.field(default=True, validator=boolean)
+    source: Version | None = attrs.field(default=None, validator=_recorded_only_when_decided)
+    notifications: tuple[Notification, ...] = attrs.field(
+        default=(), validator=items_of(Notification)
+    )
+    failures: tuple[FailureReason | None, ...] = attrs.field(
+        default=(), validator=_failed_operations
+    )
+    reroutes: tuple[Route, ...] = attrs.field(default=(), validator=items_of(Route))
+    retry_at_us: int | None = attrs.field(
+        default=None,
+        validator=[
+            optional(non_negative_int),
+            _exactly_when(
+                lambda a: a.verdict is Verdict.RETRY,
+                "must be given exactly when the verdict is RETRY (R-124)",
+            ),
+        ],
+    )
 
 
 _PLACE = Write.PLACE
@@ -136,11 +258,11 @@ _REPLACE = Write.REPLACE
 _REMOVE = Write.REMOVE
 _NOTHING = Write.NOTHING
 
-# Every step builds one: positionally, without attrs' per-field ``__setattr__`` (see
-# ``_fastbuild``).  Applied has no validators for that reason; what holds for every
-# value ``apply`` returns (a reason exactly when failed, a due time exactly for a retry,
-# a replica exactly when one is placed or replaced, writes only when completed) is
-# pinned by ``tests/test_apply.py`` over every task kind and verdict.
+# Every step builds one: positionally, without attrs' per-field ``__setattr__`` and
+# without the validators (see ``_fastbuild``).  That every value ``apply`` returns
+# passes them is pinned by ``tests/test_apply.py`` over every task kind and verdict.
+# (A ruling's shared Applied, ``Ruling.applied``, is a template and may not: a placed
+# write there has no replica yet.)
 _new_applied: Callable[..., Applied] = builders(Applied)[0]
 # A step's Applied is its ruling's shared one (below) with what the version gives:
 # copied from the shared value, trusted as _new_applied is.
@@ -339,22 +461,27 @@ def _ruling(
     unavailable: frozenset[str],
     answers: Answers,
 ) -> Ruling | None:
-    """The task's ruling now, or ``None`` for a transient problem (R-124)."""
+    """The task's ruling now, or ``None`` for a transient problem (R-124).
+
+    The source stage of the checks table, judged here in its order (each row's
+    condition inline, its outcome read off the row); then the rows after it
+    (:func:`decide`, through ``answers``).
+    """
     source = world.buckets.get(task.source_bucket)
-    if source is None:
+    if source is None:  # SOURCE_FOUND
         return answers.failure(world, task, _NO_SOURCE)
     config = source.replication
-    if config is None:
+    if config is None:  # SOURCE_CONFIGURED
         return answers.failure(world, task, _NO_CONFIGURATION)
-    if unavailable and (
+    if unavailable and (  # BUCKETS_REACHABLE
         task.destination_bucket in unavailable or task.source_bucket in unavailable
     ):
         return None  # a transient outage holds back every kind of task (R-124)
     if task.kind is _VERSION_DELETE_TASK:
         # A routed version delete (never routed by this policy, R-103) carries no
-        # version: it needs what a marker needs.
+        # version (VERSION_FOUND is not its row): it needs what a marker needs.
         return rule_on(world, task, version, decide(world, task, None, source, config), answers)
-    if version is None:
+    if version is None:  # VERSION_FOUND
         return answers.failure(world, task, _VERSION_GONE)
     return answers.ruling(world, task, version, source, config)
 

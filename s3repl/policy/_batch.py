@@ -52,6 +52,7 @@ from s3repl.model import (
     TaskKind,
 )
 from s3repl.model._fastbuild import with_statuses
+from s3repl.model._frozenmap import EMPTY
 from s3repl.model.jobs import JobRequest, ManifestEntry, ManifestFilter
 from s3repl.model.names import partition_of_region
 from s3repl.policy._apply import PURE_ANSWERS, Answers, Applied, Write, apply, rule_by_id
@@ -470,7 +471,7 @@ def apply_batch(
             changes["source"] = with_statuses(
                 recorded,
                 recorded.destination_statuses,
-                FrozenMap.interned(kept),
+                FrozenMap(kept) if kept else EMPTY,
                 recorded.replication_status,
             )
     return attrs.evolve(applied, **changes) if changes else applied  # type: ignore[arg-type]

@@ -1,13 +1,22 @@
 """The checks table of R-158: every check a task meets, in the order S3 meets them.
 
 Theory.  Applying a task re-reads the world (R-124) and walks :data:`CHECKS` top to
-bottom: the role (R-006), the destination (R-005, R-001, R-013, R-009), reading the
-source (R-155, R-008, R-010, the source key), writing the destination (R-155, R-151,
-R-158, R-157, the replica key: R-027, R-014).  A row applies to a task when the task's
+bottom: the task's source (the bucket, its configuration, an outage, the version:
+R-127, R-124), the role (R-006), the destination (R-005, R-001, R-013, R-009), reading
+the source (R-155, R-008, R-010, the source key), writing the destination (R-155,
+R-151, R-158, R-157, the replica key: R-027, R-014); each permission is a row of the
+permission table (``_needs``).  A row applies to a task when the task's
 :class:`Subject` is one of the row's subjects, the rule needs it (``NeedWhen``, read
 by :func:`rule_needs`) and the object is one the row is about (:class:`Objects`).
 The first row whose condition does not hold decides: a failure with the row's reason,
-or, for tag rows, the object goes without its tags (:class:`Effect`).
+a retry for an outage, or, for tag rows, the object goes without its tags
+(:class:`Effect`).
+
+The source stage reads the task, not a route: every step meets it, so the policy's
+``_apply._ruling`` judges its rows inline, in the table's order, and answers with
+each row's outcome (:func:`outcome_of`, read once); on the usual path (source,
+configuration and version there, no outage) that costs no call.  :func:`run_checks`
+walks the rows after it (:data:`ROUTE_CHECKS`), with :func:`judge` for each.
 
 Two readings, one table, one judge.  :func:`run_checks` walks the rows for a task (apply
 time); ``unmet_checks`` (``_unmet``) walks them for a configuration's rules (requirement
@@ -16,7 +25,10 @@ and destination.  Both ask :func:`~s3repl.policy._conditions.judge`, the one rea
 of each :class:`Condition`.  Findings judge each row where its stage says (the role's
 once, a destination's once per destination, the object rows once per rule), every row
 whose ``presumes`` held, and skip only the rows marked ``apply_time_only``: what only
-the object in hand can tell (its owner and ACL, its KMS key, its replica).
+the object in hand can tell (its owner and ACL, its KMS key, its replica) or the
+moment a task is applied (an outage, the version gone).  The source bucket and its
+configuration are the findings' own door (``check_requirements`` judges them before
+``unmet_checks``, which is handed both).
 """
 
 from __future__ import annotations
@@ -35,187 +47,25 @@ from s3repl.model import (
     ServerSideEncryption,
 )
 from s3repl.policy._conditions import Condition, Facts, _Enum, judge
+from s3repl.policy._needs import (
+    R010_READ_LEGAL_HOLD,
+    R010_READ_RETENTION,
+    R151_OVERRIDE_OWNER,
+    R155_LIST_BUCKET,
+    R155_READ_ACL,
+    R155_READ_CONFIGURATION,
+    R155_READ_OBJECT,
+    R155_READ_TAGS,
+    R155_REPLICATE_DELETE,
+    R155_REPLICATE_OBJECT,
+    R158_PUT_LEGAL_HOLD,
+    NeedWhen,
+    PermissionNeed,
+)
 from s3repl.policy._routing import delete_markers_replicate
 from s3repl.policy._shape import _owner_override
-from s3repl.profile import MissingTagReadPermission, Profile
+from s3repl.profile import MissingTagReadPermission
 from s3repl.world import World
-
-# --- the permission table (R-155, R-158, R-010, R-151) ---------------------------------
-
-
-class NeedWhen(enum.Enum):
-    """Which rules need a row of :data:`PERMISSION_NEEDS` (see :func:`permission_needs`)."""
-
-    def __repr__(self) -> str:
-        """Return ``ClassName.MEMBER``."""
-        return f"{type(self).__name__}.{self.name}"
-
-    #: Every rule.
-    ALWAYS = "always"
-    #: Rules of a source bucket with Object Lock enabled (R-010).
-    OBJECT_LOCK_SOURCE = "object_lock_source"
-    #: Rules under which delete markers replicate (:func:`delete_markers_replicate`).
-    DELETE_MARKERS = "delete_markers"
-    #: Rules that override the replica owner (``AccessControlTranslation``, R-151).
-    OWNER_OVERRIDE = "owner_override"
-
-
-@attrs.frozen(kw_only=True)
-class PermissionNeed:
-    """One row of R-158: a permission the role needs, where, when, and what its absence causes.
-
-    Attributes:
-        requirement: the ``R-nnn`` that asks for the permission.
-        action: the IAM action, such as ``"s3:ReplicateObject"``.
-        on_destination: ``True`` for objects of the destination bucket, ``False`` for
-            objects of the source bucket.
-        reason: the failure reason a task gets when the role may not.
-        consequence: what its absence means, in words; a :meth:`str.format` template
-            that may name the profile switch that decides the row's outcome (see
-            :meth:`consequence_under`).
-        when: which rules need it.
-        on_bucket: ``True`` when the action is on the bucket itself (its ARN), not on
-            its objects.
-    """
-
-    requirement: str
-    action: str
-    on_destination: bool
-    reason: FailureReason
-    consequence: str
-    when: NeedWhen
-    on_bucket: bool = False
-
-    def consequence_under(self, profile: Profile) -> str:
-        """The consequence, with the switches of ``profile`` it names filled in."""
-        return self.consequence.format(
-            missing_tag_read_permission=profile.missing_tag_read_permission.value
-        )
-
-
-# The rows, one per permission.  Each is the ``need`` of one row of :data:`CHECKS`,
-# where both readings of the table meet it in the order S3 does.  What a row adds to
-# its need stays in the row: which objects need it (tagged ones for tags, those under
-# legal hold for the legal hold), the profile switch for unreadable tags, the
-# multipart variant of a refused write.
-
-#: ``s3:GetReplicationConfiguration`` on the source bucket (R-155): S3 reads the
-#: configuration as the role.  No dedicated reason is documented: without it the role
-#: finds no configuration to replicate by (INF, ``SrcBucketReplicationConfigMissing``).
-R155_READ_CONFIGURATION = PermissionNeed(
-    requirement="R-155",
-    action="s3:GetReplicationConfiguration",
-    on_destination=False,
-    reason=FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
-    consequence="the replication configuration cannot be read, so nothing replicates",
-    when=NeedWhen.ALWAYS,
-    on_bucket=True,
-)
-#: ``s3:ListBucket`` on the source bucket, needed to replicate delete markers (R-155).
-#: No dedicated reason is documented: the marker is not replicated, with the reason of
-#: a refused delete marker (INF, ``DstDelObjNotPermitted``).
-R155_LIST_BUCKET = PermissionNeed(
-    requirement="R-155",
-    action="s3:ListBucket",
-    on_destination=False,
-    reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
-    consequence="delete markers cannot be replicated",
-    when=NeedWhen.DELETE_MARKERS,
-    on_bucket=True,
-)
-#: ``s3:GetObjectVersionForReplication`` on source objects (R-155).
-R155_READ_OBJECT = PermissionNeed(
-    requirement="R-155",
-    action="s3:GetObjectVersionForReplication",
-    on_destination=False,
-    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
-    consequence="objects cannot be read for replication",
-    when=NeedWhen.ALWAYS,
-)
-#: ``s3:GetObjectVersionAcl`` on source objects (R-155).
-R155_READ_ACL = PermissionNeed(
-    requirement="R-155",
-    action="s3:GetObjectVersionAcl",
-    on_destination=False,
-    reason=FailureReason.SRC_GET_ACL_NOT_PERMITTED,
-    consequence="object ACLs cannot be read",
-    when=NeedWhen.ALWAYS,
-)
-#: ``s3:GetObjectVersionTagging`` on source objects (R-155); for tagged objects, and
-#: the reason only under ``missing_tag_read_permission=FAIL`` (else the tags stay
-#: behind, T-75).
-R155_READ_TAGS = PermissionNeed(
-    requirement="R-155",
-    action="s3:GetObjectVersionTagging",
-    on_destination=False,
-    reason=FailureReason.SRC_GET_TAGGING_NOT_PERMITTED,
-    consequence=(
-        "object tags cannot be read (by the profile's missing_tag_read_permission, "
-        "{missing_tag_read_permission})"
-    ),
-    when=NeedWhen.ALWAYS,
-)
-#: ``s3:GetObjectRetention`` on source objects of a lock source (R-010).  No dedicated
-#: reason is documented: the object read is refused (R-158, INF).
-R010_READ_RETENTION = PermissionNeed(
-    requirement="R-010",
-    action="s3:GetObjectRetention",
-    on_destination=False,
-    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
-    consequence="Object Lock settings cannot be read",
-    when=NeedWhen.OBJECT_LOCK_SOURCE,
-)
-#: ``s3:GetObjectLegalHold`` on source objects of a lock source (R-010), as above.
-R010_READ_LEGAL_HOLD = PermissionNeed(
-    requirement="R-010",
-    action="s3:GetObjectLegalHold",
-    on_destination=False,
-    reason=FailureReason.SRC_GET_OBJECT_NOT_PERMITTED,
-    consequence="Object Lock settings cannot be read",
-    when=NeedWhen.OBJECT_LOCK_SOURCE,
-)
-#: ``s3:ReplicateObject`` on destination objects (R-155); a multipart object fails
-#: with ``DstMultipartInitNotPermitted`` instead.
-R155_REPLICATE_OBJECT = PermissionNeed(
-    requirement="R-155",
-    action="s3:ReplicateObject",
-    on_destination=True,
-    reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
-    consequence=(
-        "replicas cannot be written (objects from multipart uploads fail with "
-        "DstMultipartInitNotPermitted)"
-    ),
-    when=NeedWhen.ALWAYS,
-)
-#: ``s3:ReplicateDelete`` on destination objects, for delete markers (R-155).
-R155_REPLICATE_DELETE = PermissionNeed(
-    requirement="R-155",
-    action="s3:ReplicateDelete",
-    on_destination=True,
-    reason=FailureReason.DST_DEL_OBJ_NOT_PERMITTED,
-    consequence="delete markers cannot be replicated",
-    when=NeedWhen.DELETE_MARKERS,
-)
-#: ``s3:ObjectOwnerOverrideToBucketOwner`` on destination objects (R-151).
-R151_OVERRIDE_OWNER = PermissionNeed(
-    requirement="R-151",
-    action="s3:ObjectOwnerOverrideToBucketOwner",
-    on_destination=True,
-    reason=FailureReason.DST_PUT_OBJECT_NOT_PERMITTED,
-    consequence="the replica owner cannot be overridden",
-    when=NeedWhen.OWNER_OVERRIDE,
-)
-#: ``s3:PutObjectLegalHold`` on destination objects (R-158); for objects under a
-#: legal hold, so only a lock source needs it.
-R158_PUT_LEGAL_HOLD = PermissionNeed(
-    requirement="R-158",
-    action="s3:PutObjectLegalHold",
-    on_destination=True,
-    reason=FailureReason.DST_PUT_LEGAL_HOLD_NOT_PERMITTED,
-    consequence="objects under legal hold cannot be replicated",
-    when=NeedWhen.OBJECT_LOCK_SOURCE,
-)
-
 
 # --- the checks table ------------------------------------------------------------------
 
@@ -223,6 +73,9 @@ R158_PUT_LEGAL_HOLD = PermissionNeed(
 class Stage(_Enum):
     """Where in applying a task S3 meets a check."""
 
+    #: Re-reading the task's source as the step runs (R-124, R-127): the source bucket,
+    #: its configuration, whether the buckets are reachable, the version.
+    SOURCE = "source"
     #: Assuming the replication role (R-006).
     ROLE = "role"
     #: Finding a destination that can take replicas (R-005, R-001, R-013, R-009).
@@ -279,6 +132,9 @@ class Effect(_Enum):
     UNREADABLE_TAGS = "unreadable_tags"
     #: Go on without the tags, the tag write a failed metadata operation (R-157).
     DROP_TAGS = "drop_tags"
+    #: A transient problem: the task stays queued and is tried again after
+    #: ``Profile.retry_delay_seconds`` (R-124); no reason, nothing recorded.
+    RETRY = "retry"
 
 
 _EVERY_SUBJECT = frozenset(Subject)
@@ -286,6 +142,8 @@ _VERSIONS = frozenset({Subject.OBJECT, Subject.METADATA})
 _DELETES = frozenset({Subject.DELETE_MARKER, Subject.VERSION_DELETE})
 _NOT_VERSION_DELETE = _EVERY_SUBJECT - {Subject.VERSION_DELETE}
 
+
+_DESTINATION_EXISTS = Condition.DESTINATION_EXISTS
 
 #: What every row that reads or writes objects stands on: the role and the destination.
 _ON_OBJECTS = frozenset({Condition.ROLE_ASSUMABLE, Condition.DESTINATION_EXISTS})
@@ -297,7 +155,7 @@ def _presumed_by_stage(check: Check) -> frozenset[Condition]:
     The destination from the destination stage on; the role too for the rows that
     read or write objects.
     """
-    if check.stage is Stage.ROLE or check.condition is Condition.DESTINATION_EXISTS:
+    if check.stage in (Stage.SOURCE, Stage.ROLE) or check.condition is _DESTINATION_EXISTS:
         return frozenset()
     if check.stage is Stage.DESTINATION:
         return frozenset({Condition.DESTINATION_EXISTS})
@@ -312,7 +170,8 @@ class Check:
         stage: where S3 meets the check.
         requirement: the ``R-nnn`` that asks for it.
         condition: what must hold.
-        reason: the failure reason when it does not (for a permission, the need's).
+        reason: the failure reason when it does not (for a permission, the need's);
+            ``None`` exactly for a :attr:`Effect.RETRY` row.
         need: the permission, for :attr:`Condition.PERMITTED` rows.
         subjects: the task subjects that meet the row.
         objects: which of their objects the row is about.
@@ -328,7 +187,7 @@ class Check:
     stage: Stage
     requirement: str
     condition: Condition
-    reason: FailureReason
+    reason: FailureReason | None
     need: PermissionNeed | None = None
     subjects: frozenset[Subject] = _EVERY_SUBJECT
     objects: Objects = Objects.EVERY
@@ -340,9 +199,16 @@ class Check:
     apply_time_only: str = ""
 
     def __attrs_post_init__(self) -> None:
-        """Refuse a permission row without its need, or a need on another condition."""
+        """Refuse an inconsistent row.
+
+        A permission row without its need or a need on another condition; a row
+        without a failure reason unless it retries, or with one when it does.
+        """
         if (self.condition is Condition.PERMITTED) != (self.need is not None):
             msg = "a PERMITTED row names its need, and only a PERMITTED row does"
+            raise ValueError(msg)
+        if (self.reason is None) != (self.effect is Effect.RETRY):
+            msg = "a row names its failure reason, unless its effect is RETRY"
             raise ValueError(msg)
 
 
@@ -368,15 +234,65 @@ def _permission(
 
 
 F = FailureReason
-_ROLE, _DEST = Stage.ROLE, Stage.DESTINATION
+_SOURCE, _ROLE, _DEST = Stage.SOURCE, Stage.ROLE, Stage.DESTINATION
 _READ, _WRITE = Stage.SOURCE_READ, Stage.DESTINATION_WRITE
 _OBJECT_ONLY = frozenset({Subject.OBJECT})
 _SOURCE_KEY_PER_OBJECT = "a source object's KMS key is its writer's choice, known per object"
 
+# --- the source stage: what a step re-reads of its task's source (R-124, R-127) -----------
+
+#: The source bucket exists (``SrcBucketNotFound``, R-127).
+SOURCE_FOUND = Check(
+    stage=_SOURCE,
+    requirement="R-127",
+    condition=Condition.SOURCE_EXISTS,
+    reason=F.SRC_BUCKET_NOT_FOUND,
+)
+#: The source still has a replication configuration (R-127).
+SOURCE_CONFIGURED = Check(
+    stage=_SOURCE,
+    requirement="R-127",
+    condition=Condition.SOURCE_CONFIGURED,
+    reason=F.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
+    presumes=frozenset({Condition.SOURCE_EXISTS}),
+)
+#: Neither bucket is temporarily unavailable (fault injection): else the task waits
+#: and is tried again, every kind of task alike (R-124).
+BUCKETS_REACHABLE = Check(
+    stage=_SOURCE,
+    requirement="R-124",
+    condition=Condition.BUCKETS_REACHABLE,
+    reason=None,
+    effect=Effect.RETRY,
+    presumes=frozenset({Condition.SOURCE_EXISTS, Condition.SOURCE_CONFIGURED}),
+    apply_time_only="an outage is a fault of the moment a task is applied, not of a configuration",
+)
+#: The version the task carries is still in the source (``SrcVersionNotFound``,
+#: R-127).  A delete by version id (never routed, R-103) carries none.
+VERSION_FOUND = Check(
+    stage=_SOURCE,
+    requirement="R-127",
+    condition=Condition.SOURCE_VERSION_EXISTS,
+    reason=F.SRC_VERSION_NOT_FOUND,
+    subjects=_NOT_VERSION_DELETE,
+    presumes=frozenset({Condition.SOURCE_EXISTS}),
+    apply_time_only="whether a task's version is still there is known only as the task is applied",
+)
+#: The source stage, in the order a step meets it (``_apply._ruling`` judges it).
+SOURCE_CHECKS: tuple[Check, ...] = (
+    SOURCE_FOUND,
+    SOURCE_CONFIGURED,
+    BUCKETS_REACHABLE,
+    VERSION_FOUND,
+)
+
 #: Every check a task meets, in the order S3 meets them (R-158; the order within a
-#: stage is INF).  Apply time walks it (:func:`run_checks`); requirement findings read
-#: every row it does not mark ``apply_time_only`` (``unmet_checks``).
+#: stage is INF).  Apply time judges the source stage (``_apply._ruling``) and walks
+#: the rest (:func:`run_checks`); requirement findings read every row it does not
+#: mark ``apply_time_only`` (the source stage in ``check_requirements``, the rest in
+#: ``unmet_checks``).
 CHECKS: tuple[Check, ...] = (
+    *SOURCE_CHECKS,
     Check(
         stage=_ROLE,
         requirement="R-006",
@@ -514,6 +430,9 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 
+#: The rows after the source stage: what :func:`run_checks` walks for a route.
+ROUTE_CHECKS: tuple[Check, ...] = tuple(check for check in CHECKS if check.stage is not _SOURCE)
+
 #: Every permission row of :data:`CHECKS`, in its order (requirement findings' order).
 PERMISSION_NEEDS: tuple[PermissionNeed, ...] = tuple(
     check.need for check in CHECKS if check.need is not None
@@ -607,6 +526,18 @@ class ApplyOutcome:
 OK = ApplyOutcome(verdict=Verdict.COMPLETED)
 
 
+def outcome_of(check: Check) -> ApplyOutcome:
+    """What a task comes to when a row that ends it does not hold (its :class:`Effect`).
+
+    A retry for a :attr:`Effect.RETRY` row, else a failure with the row's reason (a
+    tag row ends a task only under ``missing_tag_read_permission=FAIL``: otherwise
+    :func:`run_checks` lets it go on without its tags).
+    """
+    if check.reason is None:  # Effect.RETRY, the one row without a reason
+        return ApplyOutcome(verdict=Verdict.RETRY)
+    return ApplyOutcome.fail(check.reason)
+
+
 def run_checks(
     world: World,
     subject: Subject,
@@ -618,7 +549,11 @@ def run_checks(
     key: str,
     version_id: str,
 ) -> ApplyOutcome:
-    """Walk :data:`CHECKS` for one task; the first row that does not hold decides.
+    """Walk :data:`ROUTE_CHECKS` for one task; the first row that does not hold decides.
+
+    The source stage is behind the task already (``_apply._ruling``): ``source`` and
+    its configuration were found, and the version for every subject but a version
+    delete.
 
     Args:
         world: the world now.
@@ -649,7 +584,7 @@ def run_checks(
     dest = facts.dest
     drop_tags = False
     metadata_failure: FailureReason | None = None
-    for check in CHECKS:
+    for check in ROUTE_CHECKS:
         if subject not in check.subjects:
             continue
         need = check.need
@@ -671,7 +606,7 @@ def run_checks(
         multipart = check.multipart_reason
         if multipart is not None and subject is Subject.OBJECT and obj and obj.parts_count:
             return ApplyOutcome.fail(multipart)
-        return ApplyOutcome.fail(check.reason)
+        return outcome_of(check)
     if drop_tags:
         return ApplyOutcome(
             verdict=Verdict.COMPLETED, drop_tags=True, metadata_failure=metadata_failure

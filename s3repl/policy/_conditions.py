@@ -54,6 +54,17 @@ class _Enum(enum.Enum):
 class Condition(_Enum):
     """What a row checks: what must hold for the task to get past it."""
 
+    # The source stage: read off the task as a step applies it (``_apply._ruling``),
+    # not off a route, so they have no judge here.
+    #: The task's source bucket exists (R-127).
+    SOURCE_EXISTS = "source_exists"
+    #: The source has a replication configuration (R-127).
+    SOURCE_CONFIGURED = "source_configured"
+    #: Neither the source nor the destination is temporarily unavailable (R-124).
+    BUCKETS_REACHABLE = "buckets_reachable"
+    #: The version the task carries is still in the source (R-127).
+    SOURCE_VERSION_EXISTS = "source_version_exists"
+    # A route's conditions, each judged here (:data:`JUDGES`).
     #: The role exists and S3 may assume it (R-006).
     ROLE_ASSUMABLE = "role_assumable"
     #: The destination bucket exists (R-005).
@@ -476,7 +487,8 @@ def _key_permitted(
     return (_fault(check, Cause.KEY_NOT_PERMITTED, action=action, resource=key_arn or ""),)
 
 
-#: The judge of each condition: the one place each condition of ``CHECKS`` is read.
+#: The judge of each condition of a route: the one place each condition of the rows
+#: after the source stage of ``CHECKS`` is read (the source stage reads the task).
 JUDGES: Mapping[Condition, Callable[[Check, Facts], _Faults]] = MappingProxyType(
     {
         Condition.ROLE_ASSUMABLE: _role_assumable,

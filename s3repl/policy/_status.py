@@ -38,11 +38,12 @@ _NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
 def pending_statuses(routes: Sequence[Route]) -> FrozenMap[str, ReplicationStatus]:
     """The status map of a version just routed: every destination ``PENDING`` (R-124).
 
-    Interned, so that every version routed alike shares one map.
+    A new map each call: policy keeps none.  Versions routed alike share one map
+    because the engine remembers the answer per routing (``PolicyCache``).
     """
     if not routes:
         return _NO_STATUSES
-    return FrozenMap.interned({route.destination_bucket: _PENDING for route in routes})
+    return FrozenMap({route.destination_bucket: _PENDING for route in routes})
 
 
 def created_statuses(
@@ -137,14 +138,14 @@ def statuses_after(
         replica_sync: whether the version is a replica syncing its change back (R-122).
 
     Returns:
-        The new statuses, the new reasons and the new header (:func:`status_after`).
+        The new statuses, the new reasons and the new header (:func:`status_after`):
+        new maps (policy shares none; the engine remembers each transition, so its
+        versions recorded alike share the maps, ``PolicyCache.status_changes``).
     """
     new_statuses = {**statuses, destination: status}
-    new_reasons = (
-        reasons if reason is None else FrozenMap.interned({**reasons, destination: reason})
-    )
+    new_reasons = reasons if reason is None else FrozenMap({**reasons, destination: reason})
     return (
-        FrozenMap.interned(new_statuses),
+        FrozenMap(new_statuses),
         new_reasons,
         status_after(new_statuses, replica_sync=replica_sync),
     )

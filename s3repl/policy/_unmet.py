@@ -4,8 +4,11 @@ Theory.  ``s3repl.validate.check_requirements`` predicts the failures objects wo
 meet later (R-127, R-158).  It reads ``CHECKS`` through :func:`unmet_checks`: the rows
 whose condition, judged as at apply time (``_conditions.judge``), does not hold for a
 rule's route.  A rule's route is its destination and its key pattern, standing for
-every object the rule may carry; the rows about one object in hand (``apply_time_only``)
-are left to apply time.
+every object the rule may carry; the rows about one object in hand or the moment a task
+is applied (``apply_time_only``) are left to apply time.  The source stage is the
+caller's: it is handed a source bucket and its configuration's role, so the rows that
+find them hold (``check_requirements`` judges them at its door), and the rest of that
+stage is apply time's.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class Unmet:
 
 
 #: Where findings judge each stage: the role once per configuration, a destination
-#: once per destination, the rows about objects once per rule.
+#: once per destination, the rows about objects once per rule.  ``Stage.SOURCE`` is in
+#: none of them: the caller found the source and its configuration (module docstring).
 _PER_CONFIGURATION = (Stage.ROLE,)
 _PER_DESTINATION = (Stage.DESTINATION,)
 _PER_RULE = (Stage.SOURCE_READ, Stage.DESTINATION_WRITE)
@@ -62,8 +66,9 @@ def unmet_checks(
     may carry.  The role's rows come first, then each destination's in order of first
     use, then each rule's object rows in rule order, each in table order.  A row is
     left out when apply time could not meet it either: one the rule does not need
-    (``NeedWhen``, :class:`Objects`), one whose ``presumes`` did not all hold, and
-    the rows marked ``apply_time_only``.
+    (``NeedWhen``, :class:`Objects`), one whose ``presumes`` did not all hold, the
+    rows marked ``apply_time_only``, and the source stage (``source`` and ``role_arn``
+    are its answer already).
 
     Args:
         world: the world.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 
 from s3repl.model import Bucket, FailureReason
-from s3repl.policy import Cause, Unmet, unmet_checks
+from s3repl.policy import CHECKS, Cause, Condition, Unmet, unmet_checks
 from s3repl.validate._configuration import _rules
 from s3repl.validate._values import (
     ConfigurationInput,
@@ -55,25 +55,25 @@ def check_requirements(
     world = _world_of(world_or_engine)
     source = world.bucket(bucket)
     if source is None:
-        return (
-            Finding(
-                requirement="R-127",
-                failure_reason=FailureReason.SRC_BUCKET_NOT_FOUND,
-                message=f"Source bucket {bucket} does not exist",
-            ),
-        )
+        message = f"Source bucket {bucket} does not exist"
+        return (_source_finding(Condition.SOURCE_EXISTS, message),)
     config = source.replication if config is None else as_configuration(config)
     if config is None:
-        return (
-            Finding(
-                requirement="R-127",
-                failure_reason=FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING,
-                message=f"Bucket {bucket} has no replication configuration",
-            ),
-        )
+        message = f"Bucket {bucket} has no replication configuration"
+        return (_source_finding(Condition.SOURCE_CONFIGURED, message),)
     rules = tuple(at.rule for at in _rules(config) if at.rule.is_enabled)
     unmet = unmet_checks(world, source, config.role, rules)
     return _first_of_each(_finding(world, source, config.role, each) for each in unmet)
+
+
+def _source_finding(condition: Condition, message: str) -> Finding:
+    """The finding of the source stage's row of ``condition`` (``CHECKS``, R-127).
+
+    The findings' door: ``unmet_checks`` is handed a source with a configuration.
+    """
+    (row,) = (check for check in CHECKS if check.condition is condition)
+    assert row.reason is not None  # only the outage row has none, and it is not asked
+    return Finding(requirement=row.requirement, failure_reason=row.reason, message=message)
 
 
 def _first_of_each(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -7,10 +7,10 @@ every step of it met.
 
 Why ask policy.  A failure reason is right when the world explains it (R-124, R-127):
 a missing permission, a disabled key, an unversioned destination.  Which row of the
-checks table a world fails is ``s3repl.policy.decide``'s reading of
+checks table a world fails is ``s3repl.policy.apply_outcome``'s reading of
 ``s3repl.policy.CHECKS``, the same table the findings read
 (``s3repl.policy.unmet_checks``); re-deriving it here would be a second copy of
-the table.  Asking ``decide`` directly (no engine cache, no fault plan) is what makes
+the table.  Asking it directly (no engine cache, no fault plan) is what makes
 the check catch a transient outage recorded as a permanent failure, a failure the
 engine's caches invented, or a reason recorded for the wrong destination; the rows
 themselves are pinned by the table's own tests.
@@ -56,21 +56,14 @@ def explained_failure(engine_or_world: EngineOrWorld, result: StepResult) -> Fai
     """The failure reason the world gives the step's task now, ``None`` when it gives none.
 
     The answer of policy's checks for the task in this world, with no fault in force:
-    no source bucket, no configuration, the version gone, or the first row of
-    ``s3repl.policy.CHECKS`` that does not hold (``s3repl.policy.decide``).
+    the first row of ``s3repl.policy.CHECKS`` that does not hold, from the source
+    stage (no source bucket, no configuration, the version gone) on
+    (``s3repl.policy.apply_outcome``).
     """
     world = _world(engine_or_world)
     task = result.task
-    source = world.buckets.get(task.source_bucket)
-    if source is None:
-        return FailureReason.SRC_BUCKET_NOT_FOUND
-    config = source.replication
-    if config is None:
-        return FailureReason.SRC_BUCKET_REPLICATION_CONFIG_MISSING
     version = _find(world, task.source_bucket, task.key, task.version_id)
-    if version is None and task.kind is not TaskKind.VERSION_DELETE:
-        return FailureReason.SRC_VERSION_NOT_FOUND
-    outcome = policy.decide(world, task, version, source, config)
+    outcome = policy.apply_outcome(world, task, version)
     return outcome.reason if outcome.verdict is policy.Verdict.FAILED else None
 
 
