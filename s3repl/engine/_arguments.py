@@ -350,6 +350,9 @@ def guard_string_arguments(cls: type) -> None:
         checks = _checks_of(method)
         if hasattr(method, _OWN_CHECKS):
             setattr(method, _OWN_CHECKS, checks)  # it calls refuse_wrong_types itself
+            # Held by ``cls`` itself, as a wrapper would be: the API page documents
+            # every public method as the class's own (and cross-references resolve).
+            setattr(cls, name, method)
         elif checks:
             setattr(cls, name, _guarded(name, method, checks))
 

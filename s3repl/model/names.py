@@ -6,7 +6,6 @@ call these checks in their attrs validators.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import ipaddress
 import re
@@ -366,7 +365,6 @@ class KmsKeyArn:
 AWS_S3_MANAGED_KEY_ALIAS = "alias/aws/s3"
 
 
-@functools.lru_cache(maxsize=256)
 def aws_managed_key_arn(account: str, region: str) -> str:
     """The key ARN of ``account``'s AWS managed key ``aws/s3`` in ``region`` (R-014).
 
