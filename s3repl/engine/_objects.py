@@ -107,6 +107,20 @@ _SSE_C_BLOCKED = (
 )
 
 
+def _usual_target(bucket: object, key: object, version_id: object, account: object) -> bool:
+    """Whether an object call's target has the usual types (the quick test).
+
+    Anything else goes to the exact check, ``refuse_wrong_types``, which a ``str``
+    subclass or an account id also pass.
+    """
+    return (
+        type(bucket) is str
+        and type(key) is str
+        and (version_id is None or type(version_id) is str)
+        and account is None
+    )
+
+
 class _ObjectOperations(_EngineCore):
     """PutObject and its relatives; each write asks ``policy`` where it replicates.
 
@@ -548,12 +562,7 @@ class _ObjectOperations(_EngineCore):
         Deletes by version id never replicate (R-103); Object Lock refuses deleting a
         locked version (GOVERNANCE may be bypassed).
         """
-        if (  # the usual call's types; anything else is checked exactly (R-045)
-            type(bucket) is not str
-            or type(key) is not str
-            or (version_id is not None and type(version_id) is not str)
-            or account is not None
-        ):
+        if not _usual_target(bucket, key, version_id, account):  # else checked exactly (R-045)
             refuse_wrong_types(_ObjectOperations.delete_object, locals())
         target = self._bucket(bucket)
         # The owner needs no policy check (_authorize answers the same, one call later).
@@ -681,12 +690,7 @@ class _ObjectOperations(_EngineCore):
             MethodNotAllowed: ``version_id`` names a delete marker.
             NoSuchVersion: ``version_id`` does not exist.
         """
-        if (  # the usual call's types; anything else is checked exactly (R-045)
-            type(bucket) is not str
-            or type(key) is not str
-            or (version_id is not None and type(version_id) is not str)
-            or account is not None
-        ):
+        if not _usual_target(bucket, key, version_id, account):  # else checked exactly (R-045)
             refuse_wrong_types(_ObjectOperations.head_object, locals())
         # Object ownership and ACLs decide who may read (R-150, R-151, R-154; _reads).
         version = self._read_object(bucket, key, version_id, account, "s3:GetObject", _READ)
@@ -705,12 +709,7 @@ class _ObjectOperations(_EngineCore):
 
         Reading the body of an SSE-KMS object also needs its key (``_reads``, R-014).
         """
-        if (  # the usual call's types; anything else is checked exactly (R-045)
-            type(bucket) is not str
-            or type(key) is not str
-            or (version_id is not None and type(version_id) is not str)
-            or account is not None
-        ):
+        if not _usual_target(bucket, key, version_id, account):  # else checked exactly (R-045)
             refuse_wrong_types(_ObjectOperations.get_object, locals())
         version = self.head_object(bucket, key, version_id=version_id, account=account)
         if version.sse_kms_key_id is not None:

@@ -123,18 +123,8 @@ class TaskQueue:
         Raises:
             IndexError: nothing is pending.
         """
-        if self.order == "fifo":  # the hot path: _pop_first, without its call
-            entries = self._entries
-            start = self._start
-            task = entries[start]
-            self._ordered = None
-            entries[start] = _GONE
-            start += 1
-            if start > _COMPACT_AFTER and start * 2 > len(entries):
-                del entries[:start]
-                start = 0
-            self._start = start
-            return task
+        if self.order == "fifo":  # the hot path: one call
+            return self._pop_first()
         size = len(self._entries) - self._start
         if not size:
             msg = "pop from an empty task queue"
