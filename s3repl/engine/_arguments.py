@@ -301,9 +301,9 @@ def checks_own_arguments(method: _F) -> _F:
     checks, read off the same hints. The method tests its arguments with a few
     identity and ``type() is`` comparisons that hold for its usual calls (about
     0.2 µs), and calls :func:`refuse_wrong_types` whenever one does not hold; the
-    wrapper cost a put about 1.2 µs. That test must only ever be stricter than the
-    hints: the junk table (``tests/test_hostile_engine_args.py``) checks every
-    parameter of every such method as it checks the wrapped ones.
+    wrapper cost a put about 2% of its instructions. That test must only ever be
+    stricter than the hints: the junk table (``tests/test_hostile_engine_args.py``)
+    checks every parameter of every such method as it checks the wrapped ones.
     """
     setattr(method, _OWN_CHECKS, None)  # filled in by guard_string_arguments
     return method

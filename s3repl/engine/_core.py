@@ -414,7 +414,7 @@ class _EngineCore:
         *,
         replica_modification: bool = False,
     ) -> None:
-        push = self._queue.push  # _push_task, without its call per route
+        push = self._queue.push  # every task enters the queue by its push
         for route in routes:
             self._sequence = sequence = self._sequence + 1
             # The fields in ReplicationTask's order, positionally (see _fastbuild).
@@ -434,10 +434,6 @@ class _EngineCore:
             if self._recorder is not None:  # issue 12: metrics over time
                 self._record_open(task, version)
             push(task)
-
-    def _push_task(self, task: ReplicationTask) -> None:
-        """Queue a task, ordered by (due time, sequence) (new tasks: ``_enqueue``)."""
-        self._queue.push(task)
 
     def expire_object(self, bucket: str, key: str) -> DeleteResult | None:
         """Implemented by the object operations."""

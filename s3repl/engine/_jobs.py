@@ -484,7 +484,7 @@ class _Jobs(_EngineCore):
                     sequence,
                     False,  # noqa: FBT003 - positional, as new_task takes every field
                 )
-                self._push_task(task)
+                self._queue.push(task)
                 self._job_tasks[sequence] = (job.job_id, index)
             open_entries[index] = (len(plan.routes), None)
         job = attrs.evolve(

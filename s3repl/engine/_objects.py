@@ -21,7 +21,6 @@ from s3repl.engine._core import (
     _LOCKED_MESSAGE,
     _MICROSECOND,
     _NOT_OWNER_ENFORCED_ACL,
-    _TICK_US,
     _VERSIONED,
     EPOCH,
     _EngineCore,
@@ -207,9 +206,7 @@ class _ObjectOperations(_EngineCore):
             account,
             None,
         )
-        if self._notification_configs:  # _created, without its call on every put
-            self._route_created(bucket, version, "Put")
-        return version
+        return self._created(bucket, version, "Put")
 
     def copy_object(
         self,
@@ -369,9 +366,7 @@ class _ObjectOperations(_EngineCore):
             if plan_key is not None and _timeless(target):
                 caches.write_plans[plan_key] = plan
         (owner, acl_, klass, sse, kms_key, mode, until, hold), signature, routing = plan
-        now_us = self._clock_us = self._clock_us + _TICK_US  # _tick, without its call
-        if self._propagating:
-            self._propagate()
+        now_us = self._tick()
         if self._caches is not caches:  # a configuration change took effect
             caches, world = self._caches, self._world()
             signature, routing = caches.object_routing(world, bucket, klass, sse)

@@ -1,14 +1,15 @@
 """The replication task queue: pending tasks in application order, and which one is next.
 
 Theory of operation.  Tasks are applied in (due time, sequence) order.  The queue keeps
-them in one list that is always sorted that way (the tasks themselves: a task carries
-its due time and sequence, and a ``(due, sequence, task)`` tuple per entry would be one
-more object per task for the allocator and the garbage collector), so ``pending()``, ``peek()`` and
+them in one list that is always sorted that way, so ``pending()``, ``peek()`` and
 iteration never sort: a new task's key is almost always the largest (it is due now and
 its sequence is the newest), so a push is an append; a retry, due later, waits at the
-end.  The next task under FIFO is the first live entry: popping it moves a start
-offset instead of shifting the list, and the dead prefix is dropped once it is the
-larger half (amortised O(1)).  A named task is found by bisecting on its key.
+end.  The list holds the tasks themselves (a task carries its due time and sequence;
+a ``(due, sequence, task)`` tuple per entry would be one more object per task for the
+allocator and the garbage collector).  The next task under FIFO is the first live
+entry: popping it moves a start offset instead of shifting the list, and the dead
+prefix is dropped once it is the larger half (amortised O(1)).  A named task is found
+by bisecting on its key.
 
 Why a random draw is kept: under ``order="random"`` the next task is the entry at
 ``floor(draw * pending)``, where ``draw`` is the next ``random()`` of the engine's

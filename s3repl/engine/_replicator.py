@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from s3repl import policy
 from s3repl.engine._arguments import check_count, check_seconds
-from s3repl.engine._core import _TICK_US, EPOCH
+from s3repl.engine._core import EPOCH
 from s3repl.engine._timing import _Timing, _with_due
 from s3repl.engine.faults import FaultPlan
 from s3repl.engine.results import ReplicationEvent, ReplicationMetrics
@@ -141,10 +141,8 @@ class _Replicator(_Timing):
             self._reach(chosen.due_us)
             if self._propagating:  # a step counts for R-052 as a tick does
                 self._propagate()
-        else:  # _tick, without its call (every step takes this branch)
-            now = self._clock_us = self._clock_us + _TICK_US
-            if self._propagating:
-                self._propagate()
+        else:
+            now = self._tick()
             if chosen.due_us > now:  # a retried task waits for its time (max() is a call)
                 self._clock_us = chosen.due_us
         if chosen.kind is _BATCH:  # a Batch Replication job's task (s3repl.engine._jobs)
@@ -214,7 +212,7 @@ class _Replicator(_Timing):
         verdict = applied.verdict
         if verdict is _RETRY:
             assert applied.retry_at_us is not None  # apply sets it for every retry
-            self._push_task(_with_due(task, applied.retry_at_us))
+            self._queue.push(_with_due(task, applied.retry_at_us))
             return new_step_result(task, _PENDING)
         store = self._store
         write = applied.write

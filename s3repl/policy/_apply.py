@@ -664,13 +664,11 @@ def apply(
     if write is _PLACE and type(replica) is ObjectVersion:
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
         reroutes = route_object(world, shared.destination, replica)
-    source = None
-    if ruling.records_status:
-        source = answers.recorded(
-            version, task.destination_bucket, _COMPLETED, None, task.replica_modification
-        )
-        if world.profile.aggregate_pending_until_all_finish:
-            source = _pending_first(source, task)
+    source = (
+        _recorded(task, version, _COMPLETED, None, answers, world.profile)
+        if ruling.records_status
+        else None
+    )
     # Positionally, in the order _with_version names the fields.
     return _with_version(shared, write, replica, source, notifications, reroutes)
 
@@ -703,11 +701,6 @@ def _recorded(
     )
     if not profile.aggregate_pending_until_all_finish:
         return recorded
-    return _pending_first(recorded, task)
-
-
-def _pending_first(recorded: Version, task: ReplicationTask) -> Version:
-    """The recorded version with its header read pending destinations first (R-123)."""
     statuses = recorded.destination_statuses
     header = status_after(statuses, replica_sync=task.replica_modification, pending_first=True)
     return with_statuses(recorded, statuses, recorded.failure_reasons, header)
