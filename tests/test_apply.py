@@ -27,6 +27,7 @@ from s3repl.model import (
     ReplicationStatus,
     ReplicationTask,
     TaskKind,
+    VersionStatuses,
 )
 from s3repl.world import World
 
@@ -309,17 +310,17 @@ def test_a_failure_is_recorded_on_the_source() -> None:
     engine = world_with_put()
     engine.delete_bucket("dst")
     applied = apply_next(engine)
-    assert applied.source is not None
-    assert applied.source.replication_status is ReplicationStatus.FAILED
-    assert applied.source.failure_reasons == {"dst": F.DST_BUCKET_NOT_FOUND}
+    assert applied.source_statuses is not None
+    assert applied.source_statuses.replication_status is ReplicationStatus.FAILED
+    assert applied.source_statuses.failure_reasons == {"dst": F.DST_BUCKET_NOT_FOUND}
 
 
 def test_a_completion_is_recorded_on_the_source() -> None:
     """R-123, R-124: completing the only destination turns the source COMPLETED."""
     applied = apply_next(world_with_put())
-    assert applied.source is not None
-    assert applied.source.replication_status is ReplicationStatus.COMPLETED
-    assert applied.source.destination_statuses == {"dst": ReplicationStatus.COMPLETED}
+    assert applied.source_statuses is not None
+    assert applied.source_statuses.replication_status is ReplicationStatus.COMPLETED
+    assert applied.source_statuses.destination_statuses == {"dst": ReplicationStatus.COMPLETED}
 
 
 @pytest.mark.parametrize(("seconds", "profile"), [(60, None), (5, {"retry_delay_seconds": 5})])
@@ -334,7 +335,7 @@ def test_a_transient_problem_waits_the_profile_delay(
     assert applied.verdict is V.RETRY
     assert applied.retry_at_us == now_us + seconds * 1_000_000
     assert applied.write is policy.Write.NOTHING
-    assert applied.source is None
+    assert applied.source_statuses is None
 
 
 def test_failures_send_events_only_under_metrics() -> None:
@@ -434,7 +435,7 @@ def check_applied(applied: policy.Applied) -> None:
     if applied.verdict is V.FAILED:
         assert applied.failures == (applied.reason,)
     if applied.verdict is V.RETRY:
-        assert applied.source is None
+        assert applied.source_statuses is None
         assert applied.failures == ()
         assert applied.notifications == ()
     # Built by the trusted builders, it passes the validators all the same.
@@ -478,10 +479,11 @@ def test_the_engine_writes_what_apply_says() -> None:
     applied = apply_next(engine)
     engine.step()
     assert applied.replica is not None
-    assert applied.source is not None
+    assert applied.source_statuses is not None
     replica = engine.head_object("dst", "k")
     assert attrs.evolve(replica, is_latest=False) == attrs.evolve(applied.replica, is_latest=False)
-    assert engine.head_object("src", "k").replication_status is applied.source.replication_status
+    source = engine.head_object("src", "k")
+    assert VersionStatuses.of(source) == applied.source_statuses
 
 
 # --- the checks table --------------------------------------------------------------------
@@ -654,6 +656,7 @@ def consistent_fields(verdict: V, write: W) -> dict[str, Any]:
 
 
 _REPLICA = apply_next(world_with_put()).replica
+_RECORDED = apply_next(world_with_put()).source_statuses
 
 
 @pytest.mark.parametrize("write", list(W), ids=lambda w: w.name)
@@ -700,12 +703,12 @@ def test_applied_has_each_optional_field_exactly_when_it_must(
 def test_a_retry_records_nothing_on_the_source(verdict: V, write: W) -> None:
     """R-124: a transient problem keeps the source PENDING, so a RETRY carries no
     recorded source; a decided task may."""
-    fields = consistent_fields(verdict, write) | {"source": _REPLICA}
+    fields = consistent_fields(verdict, write) | {"source_statuses": _RECORDED}
     if verdict is V.RETRY:
-        with pytest.raises(ValueError, match=r"^Applied\.source must be None for a RETRY"):
+        with pytest.raises(ValueError, match=r"^Applied\.source_statuses must be None for a RETRY"):
             policy.Applied(**fields)
     else:
-        assert policy.Applied(**fields).source is _REPLICA
+        assert policy.Applied(**fields).source_statuses is _RECORDED
 
 
 _WRONG_TYPES: list[tuple[str, object]] = [
@@ -715,7 +718,7 @@ _WRONG_TYPES: list[tuple[str, object]] = [
     ("destination", 3),
     ("replica", "replica"),
     ("by_source_time", 1),
-    ("source", {"key": "k"}),
+    ("source_statuses", _REPLICA),
     ("notifications", ["OperationFailedReplication"]),
     ("failures", ("DstBucketNotFound",)),
     ("reroutes", ("dst",)),

@@ -8,13 +8,15 @@ import datetime as dt
 import pickle
 from typing import Any
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from worlds import fan_out
 
 from s3repl import ReplicationStatus
 from s3repl.engine._store import ObjectStore
-from s3repl.model import DeleteMarker, FrozenMap
+from s3repl.model import DeleteMarker, FailureReason, FrozenMap, VersionStatuses
 from s3repl.world import Chain, Version
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -81,6 +83,34 @@ class Reference:
         if key in self.keys:
             self._drop(key, version_id)
 
+    def record(self, key: str, version_id: str, statuses: VersionStatuses) -> None:
+        for at, version in enumerate(self.keys.get(key, [])):
+            if version.version_id == version_id:
+                self.keys[key][at] = attrs.evolve(
+                    version,
+                    replication_status=statuses.replication_status,
+                    destination_statuses=statuses.destination_statuses,
+                    failure_reasons=statuses.failure_reasons,
+                )
+
+
+#: Statuses a step may record (R-122..R-124): pending, completed, failed with a reason.
+RECORDED = (
+    VersionStatuses(
+        replication_status=ReplicationStatus.PENDING,
+        destination_statuses={"d1": ReplicationStatus.PENDING},
+    ),
+    VersionStatuses(
+        replication_status=ReplicationStatus.COMPLETED,
+        destination_statuses={"d1": ReplicationStatus.COMPLETED},
+    ),
+    VersionStatuses(
+        replication_status=ReplicationStatus.FAILED,
+        destination_statuses={"d1": ReplicationStatus.FAILED},
+        failure_reasons={"d1": FailureReason.DST_BUCKET_NOT_FOUND},
+    ),
+)
+
 
 def flipped(version: Version) -> Version:
     assert isinstance(version, DeleteMarker)
@@ -110,6 +140,8 @@ def agree(store: ObjectStore, reference: Reference) -> None:
     assert store.head("b", "absent") is None
 
 
+#: One read of one key, by each way the store answers reads.
+READS = ("head", "find", "versions", "view", "view.get")
 IDS = st.sampled_from(["null", *(f"v{n}" for n in range(30))])
 KEYS = st.sampled_from(["k0", "k0", "k0", "k1"])
 #: Which stores an operation writes: the newest two, the newest only, the other only.
@@ -120,10 +152,40 @@ OPS = st.lists(
         st.tuples(st.just("place"), KEYS, IDS, TARGETS),
         st.tuples(st.just("flip"), KEYS, st.integers(0, 40), TARGETS),
         st.tuples(st.just("remove"), KEYS, st.integers(0, 40), TARGETS),
+        st.tuples(
+            st.just("record"), KEYS, st.tuples(st.integers(0, 40), st.integers(0, 2)), TARGETS
+        ),
+        st.tuples(st.just("read"), KEYS, st.sampled_from(READS), TARGETS),
         st.tuples(st.just("fork"), st.just(""), st.booleans(), TARGETS),
         st.tuples(st.just("check"), st.just(""), st.none(), TARGETS),
     ),
     max_size=150,
+)
+ONE_KEY = st.just("k0")
+_RECORD_NEWEST = st.tuples(
+    st.just("record"), ONE_KEY, st.tuples(st.just(0), st.integers(0, 2)), TARGETS
+)
+_READ = st.tuples(st.just("read"), ONE_KEY, st.sampled_from(READS), TARGETS)
+#: A step's life on one key: puts, statuses recorded (mostly on the newest version, as a
+#: step does), reads of every kind in any order, forks, and the writes beside them.
+RECORDING_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("push"), ONE_KEY, st.just(False), TARGETS),
+        _RECORD_NEWEST,
+        _RECORD_NEWEST,
+        st.tuples(
+            st.just("record"), ONE_KEY, st.tuples(st.integers(0, 12), st.integers(0, 2)), TARGETS
+        ),
+        _READ,
+        _READ,
+        st.tuples(st.just("place"), ONE_KEY, IDS, TARGETS),
+        st.tuples(st.just("flip"), ONE_KEY, st.integers(0, 3), TARGETS),
+        st.tuples(st.just("remove"), ONE_KEY, st.integers(0, 3), TARGETS),
+        st.tuples(st.just("fork"), st.just(""), st.booleans(), TARGETS),
+        st.tuples(st.just("check"), st.just(""), st.none(), TARGETS),
+    ),
+    min_size=10,
+    max_size=60,
 )
 
 
@@ -135,6 +197,24 @@ def test_the_store_means_a_newest_first_list_in_every_form(
     (R-143) or arrival, status changes and removals give the same versions, heads, finds,
     snapshots and views as a plain list, also on keys deep enough to be indexed, and a
     fork and its original never see each other's writes (copy on write)."""
+    run_against_reference(prefill, ops, by_source_time=by_source_time)
+
+
+@given(prefill=st.integers(0, 12), ops=RECORDING_OPS, by_source_time=st.booleans())
+def test_recorded_statuses_show_on_every_read(
+    prefill: int, ops: list[tuple[str, str, Any, slice]], *, by_source_time: bool
+) -> None:
+    """R-122..R-124, DESIGN (state): statuses a step records, kept beside the newest
+    version until something reads it or writes beside it, show on every read, whichever
+    comes first (head, find, versions, the view, a snapshot), in forks taken before the
+    read, and survive the writes that follow (a newer put, a replica placed, a removal)."""
+    run_against_reference(prefill, ops, by_source_time=by_source_time)
+
+
+def run_against_reference(
+    prefill: int, ops: list[tuple[str, str, Any, slice]], *, by_source_time: bool
+) -> None:
+    """Apply ``ops`` to stores (and their forks) and to references; they must agree."""
     stores = [(ObjectStore(), Reference())]
     stores[0][0].add_bucket("b")
     sequence = 1_000
@@ -151,8 +231,16 @@ def test_the_store_means_a_newest_first_list_in_every_form(
             for store, reference in stores:
                 agree(store, reference)
             continue
+        if name == "read":  # one read, before any snapshot settles every recorded head
+            for store, reference in stores[targets] or stores[-1:]:
+                read_one(store, reference, key, argument)
+            continue
+        statuses = None
+        if name == "record":
+            argument, which = argument
+            statuses = RECORDED[which]
         writers = stores[targets] or stores[-1:]
-        if name in ("flip", "remove"):  # a version a writer holds, or an absent one
+        if name in ("flip", "remove", "record"):  # a version a writer holds, or an absent one
             held = writers[0][1].keys.get(key, [])
             argument = held[argument].version_id if argument < len(held) else "absent"
         for store, reference in writers:
@@ -170,11 +258,104 @@ def test_the_store_means_a_newest_first_list_in_every_form(
             elif name == "flip":
                 store.change("b", key, argument, flipped)
                 reference.flip(key, argument)
+            elif name == "record":
+                assert statuses is not None
+                store.record("b", key, argument, statuses)
+                reference.record(key, argument, statuses)
             else:
                 store.remove("b", key, argument)
                 reference.remove(key, argument)
     for store, reference in stores:
         agree(store, reference)
+
+
+def stores_with_a_recorded_head() -> tuple[ObjectStore, ObjectStore, Reference]:
+    """A store whose newest of three versions has statuses recorded, a fork of it, and
+    their meaning."""
+    store, reference = ObjectStore(), Reference()
+    store.add_bucket("b")
+    for number in range(3):
+        store.push("b", "k0", marker(f"v{number}", number))
+        reference.push("k0", marker(f"v{number}", number))
+    store.record("b", "k0", "v2", RECORDED[1])
+    reference.record("k0", "v2", RECORDED[1])
+    return store, store.fork(), reference
+
+
+@pytest.mark.parametrize("how", READS)
+def test_a_recorded_head_shows_on_every_read(how: str) -> None:
+    """R-122..R-124: statuses a step records on the newest version show on the first read
+    of each kind, in the store and in a fork taken before it, and in later snapshots."""
+    store, fork, reference = stores_with_a_recorded_head()
+    for each in (store, fork):
+        read_one(each, reference, "k0", how)
+        agree(each, reference)
+
+
+def test_a_snapshot_settles_every_recorded_head() -> None:
+    """R-122..R-124: a snapshot taken first, of the store and of a fork, shows the
+    recorded statuses (the snapshot settles the heads it copies)."""
+    store, fork, reference = stores_with_a_recorded_head()
+    for each in (store, fork):
+        assert as_list(each.snapshot()["b"]["k0"]) == reference.keys["k0"]
+
+
+_WRITES_BESIDE = {
+    "push": lambda store, ref: (
+        store.push("b", "k0", marker("v3", 3)),
+        ref.push("k0", marker("v3", 3)),
+    ),
+    "place below": lambda store, ref: (
+        store.place("b", "k0", marker("r1", 1), by_source_time=True),
+        ref.place("k0", marker("r1", 1), by_source_time=True),
+    ),
+    "place on top": lambda store, ref: (
+        store.place("b", "k0", marker("r9", 9), by_source_time=False),
+        ref.place("k0", marker("r9", 9), by_source_time=False),
+    ),
+    "change below": lambda store, ref: (
+        store.change("b", "k0", "v0", flipped),
+        ref.flip("k0", "v0"),
+    ),
+    "remove below": lambda store, ref: (store.remove("b", "k0", "v1"), ref.remove("k0", "v1")),
+    "record below": lambda store, ref: (
+        store.record("b", "k0", "v0", RECORDED[2]),
+        ref.record("k0", "v0", RECORDED[2]),
+    ),
+    "record again": lambda store, ref: (
+        store.record("b", "k0", "v2", RECORDED[2]),
+        ref.record("k0", "v2", RECORDED[2]),
+    ),
+}
+
+
+@pytest.mark.parametrize("write", list(_WRITES_BESIDE))
+def test_writes_beside_a_recorded_head_keep_its_statuses(write: str) -> None:
+    """R-122..R-124, R-143: a put, a replica placed, a change, a removal or a status
+    recorded beside the recorded newest version keeps its statuses (or replaces them,
+    when recorded again), in the store and never in a fork taken before."""
+    store, fork, reference = stores_with_a_recorded_head()
+    before = reference.copy()
+    _WRITES_BESIDE[write](store, reference)
+    agree(store, reference)
+    agree(fork, before)
+
+
+def read_one(store: ObjectStore, reference: Reference, key: str, how: str) -> None:
+    """One key read one way agrees with the reference (recorded statuses included)."""
+    versions = reference.keys.get(key, [])
+    if how == "head":
+        assert store.head("b", key) == (versions[0] if versions else None)
+    elif how == "find":
+        for version in versions:
+            assert store.find("b", key, version.version_id) == version
+    elif how == "versions":
+        assert list(store.versions("b", key)) == versions
+    elif how == "view":
+        view = store.view()["b"]
+        assert (as_list(view[key]) if key in view else []) == versions
+    else:
+        assert as_list(store.view()["b"].get(key)) == versions
 
 
 def test_a_snapshot_taken_before_deep_writes_never_changes() -> None:

@@ -35,15 +35,12 @@ from s3repl.model import (
     ReplicationTask,
     ServerSideEncryption,
     StorageClass,
+    VersionStatuses,
 )
-from s3repl.model._fastbuild import STATUS_COPIERS
 from s3repl.model._frozenmap import EMPTY
 from s3repl.world import Version, World
 
 _MapT = TypeVar("_MapT", bound=FrozenMap[str, Any])
-_StatusChange = tuple[
-    FrozenMap[str, ReplicationStatus], FrozenMap[str, FailureReason], ReplicationStatus
-]
 _NO_TAGS: FrozenMap[str, str] = FrozenMap()
 #: Status maps are few (the cache hands back one map per transition); past this many
 #: transitions the cache starts over.
@@ -109,9 +106,10 @@ class PolicyCache(policy.Answers):
         keys_alike: ``(role, source, destination)`` -> ``policy.keys_alike``.
         shapes: ``(source, rule id, destination, class, encryption)`` -> replica shape.
         status_changes: ``(maps' ids, destination, status, reason, replica sync)`` ->
-            the new maps and header (the maps themselves are kept, and checked).  The
-            engine's sharing of status maps: versions recorded alike get the same maps
-            back, so a stored version holds no map of its own (policy shares none).
+            the new statuses, one shared ``VersionStatuses`` per transition (the old
+            maps are kept, and checked).  The engine's sharing of status maps: versions
+            recorded alike get the same value back, which the store records beside each
+            of them, so a stored version holds no statuses of its own (policy shares none).
         status_maps: each status or reason map a transition produced, by its items in
             order: equal maps from distinct inputs (a replica's sync, R-122) become one.
         routing: source -> its configuration's ``policy.RoutingTable`` and the routes
@@ -231,7 +229,7 @@ class PolicyCache(policy.Answers):
         status: ReplicationStatus,
         reason: FailureReason | None,
         replica_sync: bool,  # noqa: FBT001 - positional, as policy calls it
-    ) -> Version:
+    ) -> VersionStatuses:
         """:meth:`policy.Answers.recorded`, its status change remembered by the maps' ids.
 
         The entry keeps both maps alive, so their ids are not reused while it exists;
@@ -240,7 +238,7 @@ class PolicyCache(policy.Answers):
         statuses = version.destination_statuses
         reasons = version.failure_reasons
         last = self._last_status_change
-        change: _StatusChange
+        change: VersionStatuses
         if (
             statuses is last[0]
             and reasons is last[1]
@@ -260,7 +258,11 @@ class PolicyCache(policy.Answers):
                 new_statuses, new_reasons, header = policy.statuses_after(
                     statuses, reasons, destination, status, reason, replica_sync=replica_sync
                 )
-                change = (self._shared(new_statuses), self._shared(new_reasons), header)
+                change = VersionStatuses(
+                    replication_status=header,
+                    destination_statuses=self._shared(new_statuses),
+                    failure_reasons=self._shared(new_reasons),
+                )
                 found = self.status_changes[key] = (statuses, reasons, change)
             change = found[2]  # type: ignore[assignment]
             self._last_status_change = (
@@ -272,9 +274,7 @@ class PolicyCache(policy.Answers):
                 replica_sync,
                 change,
             )
-        # with_statuses, without its call: every step records one outcome.
-        recorded: Version = STATUS_COPIERS[type(version)](version, *change)
-        return recorded
+        return change
 
     def _shared(self, new: _MapT) -> _MapT:
         """The one map with ``new``'s items that this cache hands back (``status_maps``).

@@ -229,9 +229,9 @@ class _Replicator(_Timing):
             store.replace(applied.destination, task.key, task.version_id, replica)
         elif write is _REMOVE:
             store.remove(applied.destination, task.key, task.version_id)
-        source = applied.source
-        if source is not None:
-            store.replace(task.source_bucket, task.key, task.version_id, source)
+        source_statuses = applied.source_statuses
+        if source_statuses is not None:
+            store.record(task.source_bucket, task.key, task.version_id, source_statuses)
             if self._deferred_expirations:
                 self._run_deferred_expiration(task.source_bucket, task.key, task.version_id)
         failures = applied.failures

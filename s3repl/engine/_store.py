@@ -27,6 +27,18 @@ until it changes, so readers of ``World.objects`` and ``World.versions`` see one
 Version ids are unique per key (``null`` at most once), which is what an index relies
 on; a chain holding a repeated id (a World built by hand) is never indexed.
 
+Recorded statuses.  A replication step changes only a version's statuses
+(:class:`~s3repl.model.VersionStatuses`), nearly always those of the key's newest
+version.  :meth:`ObjectStore.record` keeps them beside that version, in a head cell of
+three fields ``(version, rest, statuses)``, instead of copying the 23-field version; the
+version is copied with its statuses (*settled*) the first time anything reads it or
+writes beside it.  Why: most versions are recorded once or twice and read rarely, if at
+all, in a simulation, so the copy a step made for every version is mostly never needed.
+Only a head cell holds statuses (recording below the head, or in an index, copies the
+version at once), and no reader sees the three-field form: ``head``, ``find``,
+``versions``, ``view`` and ``snapshot`` settle first.  A snapshot settles every recorded
+head (a scan of the keys, only when a head was recorded since the last one).
+
 Typing: an entry known to be a chain is narrowed with ``# type: ignore``, not
 ``typing.cast``: ``cast`` is a function call at run time, several per operation.
 """
@@ -36,7 +48,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeAlias, cast
 
-from s3repl.model import NULL_VERSION_ID, FrozenMap
+from s3repl.model import NULL_VERSION_ID, FrozenMap, VersionStatuses
+from s3repl.model._fastbuild import with_recorded
 from s3repl.world import Chain, Version
 
 __all__ = ["ObjectStore"]
@@ -132,25 +145,47 @@ class _Indexed:
         self.chain = None
 
 
-_Entry: TypeAlias = "Chain | _Indexed"
+#: A chain whose head version has statuses recorded beside it: ``(version, rest, statuses)``.
+_RecordedHead: TypeAlias = tuple[Version, Chain, VersionStatuses]
+_Entry: TypeAlias = "Chain | _Indexed | _RecordedHead"
+
+
+def _settle(keys: dict[str, _Entry], key: str, head: _RecordedHead) -> Chain:
+    """Copy the head version with the statuses recorded beside it; store and return the chain."""
+    chain: Chain = (with_recorded(head[0], head[2]), head[1])
+    keys[key] = chain
+    return chain
+
+
+def _chain_of(keys: dict[str, _Entry], key: str, entry: _Entry) -> Chain:
+    """The chain an entry stands for: an index as a chain, a recorded head settled."""
+    if entry.__class__ is _Indexed:
+        return entry.as_chain()
+    if len(entry) == 3:  # type: ignore[arg-type]
+        return _settle(keys, key, entry)  # type: ignore[arg-type]
+    return entry  # type: ignore[return-value]
 
 
 class _ChainsView(FrozenMap[str, Chain]):
-    """A live read-only key -> chain map over a bucket's entries (indexes shown as chains)."""
+    """A live read-only key -> chain map over a bucket's entries.
+
+    Indexes are shown as chains; a recorded head is settled in the live map first.
+    """
 
     __slots__ = ()
 
     def __getitem__(self, key: str) -> Chain:
         """The key's chain."""
-        entry: _Entry = self._data[key]
-        return entry.as_chain() if isinstance(entry, _Indexed) else entry
+        entries: dict[str, _Entry] = self._data  # type: ignore[assignment]
+        return _chain_of(entries, key, entries[key])
 
     def get(self, key: str, /, default: object = None) -> object:  # type: ignore[override]
         """The key's chain, or ``default``."""
-        entry: _Entry = self._data.get(key, _ABSENT)
+        entries: dict[str, _Entry] = self._data  # type: ignore[assignment]
+        entry = entries.get(key, _ABSENT)
         if entry is _ABSENT:
             return default
-        return entry.as_chain() if isinstance(entry, _Indexed) else entry
+        return _chain_of(entries, key, entry)
 
 
 _ABSENT = cast("_Entry", object())
@@ -159,7 +194,7 @@ _ABSENT = cast("_Entry", object())
 class ObjectStore:
     """Every bucket's versions, newest first per key (the engine's only object state)."""
 
-    __slots__ = ("_buckets", "_indexed", "_token")
+    __slots__ = ("_buckets", "_indexed", "_token", "_unsettled")
 
     def __init__(self, buckets: dict[str, dict[str, Chain]] | None = None) -> None:
         """Hold ``buckets`` (bucket name -> key -> chain), taken over, not copied."""
@@ -169,6 +204,8 @@ class ObjectStore:
         # Per bucket, the keys held as an index (a dict used as an ordered set).
         self._indexed: dict[str, dict[str, None]] = {}
         self._token = object()
+        # Whether a head may hold recorded statuses (set by record, reset by snapshot).
+        self._unsettled = False
 
     # --- buckets ------------------------------------------------------------------
 
@@ -198,6 +235,8 @@ class ObjectStore:
             return None
         if entry.__class__ is _Indexed:
             return entry.head()
+        if len(entry) == 3:  # type: ignore[arg-type]
+            entry = _settle(self._buckets[bucket], key, entry)  # type: ignore[arg-type]
         return entry[0]  # type: ignore[index]
 
     def find(self, bucket: str, key: str, version_id: str) -> Version | None:
@@ -206,8 +245,12 @@ class ObjectStore:
         if keys is None:
             return None
         entry = keys.get(key)
+        if entry is None:
+            return None
         if entry.__class__ is _Indexed:
             return entry.by_id.get(version_id)
+        if len(entry) == 3:  # type: ignore[arg-type]
+            entry = _settle(keys, key, entry)  # type: ignore[arg-type]
         chain: Chain = entry  # type: ignore[assignment]  # a chain here
         depth = 0
         while chain is not None:
@@ -223,11 +266,14 @@ class ObjectStore:
 
     def versions(self, bucket: str, key: str) -> Iterator[Version]:
         """The key's versions and delete markers, newest first."""
-        entry = self._buckets[bucket].get(key)
+        keys = self._buckets[bucket]
+        entry = keys.get(key)
+        if entry is None:
+            return
         if entry.__class__ is _Indexed:
             yield from entry.newest_first()
             return
-        chain: Chain = entry  # type: ignore[assignment]  # a chain here
+        chain = _chain_of(keys, key, entry)
         while chain is not None:
             yield chain[0]
             chain = chain[1]
@@ -242,10 +288,13 @@ class ObjectStore:
         """
         keys = self._buckets[bucket]
         entry = keys.get(key)
+        if entry is None:  # a new key
+            keys[key] = (version, None)
+            return
         if entry.__class__ is _Indexed:
             self._owned(bucket, key, entry).push(version)
             return
-        chain: Chain = entry  # type: ignore[assignment]  # a chain here
+        chain = _chain_of(keys, key, entry)
         if version.version_id == NULL_VERSION_ID and chain is not None:
             if _beyond(chain, NULL_VERSION_ID) and (indexed := self._index(bucket, key)):
                 indexed.push(version)
@@ -265,13 +314,15 @@ class ObjectStore:
         if entry is None:
             keys[key] = (replica, None)
             return
+        if entry.__class__ is tuple and len(entry) == 3:
+            entry = _settle(keys, key, entry)
         if (
             by_source_time
             and entry.__class__ is tuple
             and entry[0].sequence < replica.sequence
             and replica.version_id != NULL_VERSION_ID
         ):  # the usual case: the newest version arrives, and becomes the head
-            keys[key] = (replica, entry)
+            keys[key] = (replica, entry)  # type: ignore[assignment]  # a chain here
             return
         if entry.__class__ is _Indexed:
             indexed: _Indexed | None = self._owned(bucket, key, entry)
@@ -296,13 +347,31 @@ class ObjectStore:
             indexed.push(replica)
 
     def replace(self, bucket: str, key: str, version_id: str, new: Version) -> None:
-        """Put ``new`` in the place of the key's version ``version_id`` (no-op if absent)."""
+        """Put ``new`` in the place of the key's version ``version_id`` (no-op if absent).
+
+        Statuses recorded beside the old version go with it: ``new`` was made from the
+        version as a read returned it, settled.
+        """
         keys = self._buckets[bucket]
         entry = keys.get(key)
         if entry.__class__ is tuple and entry[0].version_id == version_id:
             keys[key] = (new, entry[1])  # every step: the head
             return
         self.change(bucket, key, version_id, lambda _old: new)
+
+    def record(self, bucket: str, key: str, version_id: str, statuses: VersionStatuses) -> None:
+        """Give the key's version ``version_id`` new replication statuses (no-op if absent).
+
+        The newest version keeps them beside it, uncopied, until it is read; any other
+        version is copied with them now.
+        """
+        keys = self._buckets[bucket]
+        entry = keys.get(key)
+        if entry.__class__ is tuple and entry[0].version_id == version_id:
+            keys[key] = (entry[0], entry[1], statuses)
+            self._unsettled = True
+            return
+        self.change(bucket, key, version_id, lambda version: with_recorded(version, statuses))
 
     def change(
         self, bucket: str, key: str, version_id: str, change: Callable[[Version], Version]
@@ -312,6 +381,8 @@ class ObjectStore:
         entry = keys.get(key)
         if entry is None:
             return
+        if entry.__class__ is tuple and len(entry) == 3:
+            entry = _settle(keys, key, entry)
         if entry.__class__ is tuple and entry[0].version_id == version_id:
             keys[key] = (change(entry[0]), entry[1])
             return
@@ -336,6 +407,8 @@ class ObjectStore:
         entry = keys.get(key)
         if entry is None:
             return
+        if entry.__class__ is tuple and len(entry) == 3:
+            entry = _settle(keys, key, entry)
         indexed = self._deep(bucket, key, version_id)
         if indexed is not None:
             if version_id in indexed.by_id:
@@ -353,7 +426,10 @@ class ObjectStore:
     # --- snapshots and forks ------------------------------------------------------
 
     def view(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
-        """A read-only view of the live maps (for policy's world view; never handed out)."""
+        """A read-only view of the live maps (for policy's world view; never handed out).
+
+        Reading a key through it settles the key's recorded head in the live map.
+        """
         return FrozenMap._wrap(
             {
                 name: _ChainsView._wrap(cast("dict[str, Chain]", keys))
@@ -362,7 +438,21 @@ class ObjectStore:
         )
 
     def snapshot(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
-        """An immutable copy (chains are shared: they never change)."""
+        """An immutable copy (chains are shared: they never change).
+
+        Every recorded head is settled first, when any was recorded since the last
+        snapshot: a scan of every key (O(keys)), as the copy itself is.
+        """
+        if self._unsettled:
+            for keys in self._buckets.values():
+                recorded = [
+                    key
+                    for key, entry in keys.items()
+                    if entry.__class__ is tuple and len(entry) == 3
+                ]
+                for key in recorded:
+                    _settle(keys, key, keys[key])  # type: ignore[arg-type]
+            self._unsettled = False
         out: dict[str, FrozenMap[str, Chain]] = {}
         for name, keys in self._buckets.items():
             copied = cast("dict[str, Chain]", keys.copy())
@@ -380,6 +470,7 @@ class ObjectStore:
         """An independent store with the same objects: O(keys), indexes copied on write."""
         self._token = object()  # indexes shared from now on: this store copies them too
         forked = ObjectStore()
+        forked._unsettled = self._unsettled  # recorded heads are shared: never changed
         forked._buckets = {name: keys.copy() for name, keys in self._buckets.items()}
         forked._indexed = {name: keys.copy() for name, keys in self._indexed.items() if keys}
         return forked
@@ -394,7 +485,10 @@ class ObjectStore:
         return indexed
 
     def _index(self, bucket: str, key: str) -> _Indexed | None:
-        """Turn the key's chain into an index owned by this store (``None``: ids repeat)."""
+        """Turn the key's chain into an index owned by this store (``None``: ids repeat).
+
+        Every caller has settled a recorded head first.
+        """
         keys = self._buckets[bucket]
         indexed = _Indexed.of(self._token, cast("Chain", keys[key]))
         if indexed is not None:

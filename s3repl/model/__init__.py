@@ -19,7 +19,7 @@ from s3repl.model.enums import (
 )
 from s3repl.model.lock import DefaultRetention, ObjectLockConfiguration, Retention
 from s3repl.model.names import DEFAULT_ACCOUNT, BucketArn, KmsKeyArn, Partition, RoleArn
-from s3repl.model.objects import NULL_VERSION_ID, DeleteMarker, ObjectVersion
+from s3repl.model.objects import NULL_VERSION_ID, DeleteMarker, ObjectVersion, VersionStatuses
 from s3repl.model.replication import (
     AccessControlTranslation,
     AndOperator,
@@ -84,5 +84,6 @@ __all__ = [
     "StorageClass",
     "Tag",
     "TaskKind",
+    "VersionStatuses",
     "VersioningStatus",
 ]

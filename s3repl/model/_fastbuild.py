@@ -34,7 +34,7 @@ import attrs
 from s3repl.model._checks import CONVERTERS_KEEPING_VALID_VALUES
 from s3repl.model._frozenmap import FrozenMap
 from s3repl.model.enums import FailureReason, ReplicationStatus
-from s3repl.model.objects import DeleteMarker, ObjectVersion
+from s3repl.model.objects import DeleteMarker, ObjectVersion, VersionStatuses
 from s3repl.model.tasks import ReplicationTask, StepResult
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "new_object_version",
     "new_step_result",
     "new_task",
+    "with_recorded",
     "with_statuses",
 ]
 
@@ -232,6 +233,17 @@ def with_statuses(
     """A copy of ``version`` with new replication statuses (every step records one), trusted."""
     new: _VersionT = STATUS_COPIERS[type(version)](
         version, destination_statuses, failure_reasons, replication_status
+    )
+    return new
+
+
+def with_recorded(version: _VersionT, statuses: VersionStatuses) -> _VersionT:
+    """A copy of ``version`` holding ``statuses`` (what the store records beside it), trusted."""
+    new: _VersionT = STATUS_COPIERS[type(version)](
+        version,
+        statuses.destination_statuses,
+        statuses.failure_reasons,
+        statuses.replication_status,
     )
     return new
 

@@ -1,7 +1,9 @@
 """Object versions and delete markers, as S3 reports them and as the engine stores them.
 
 A stored version never changes; the engine replaces it with an evolved copy when its
-replication status or metadata changes.  ``is_latest`` is filled in when the engine
+metadata changes.  Its replication statuses (:class:`VersionStatuses`) change on every
+replication step, so the engine's store may hold them beside the version and copy the
+version only when it is read (``s3repl.engine._store``).  ``is_latest`` is filled in when the engine
 answers a read, because it depends on the version's neighbours, not on the version.
 
 Both classes validate every field when built (``ObjectVersion(...)``, ``attrs.evolve``),
@@ -27,7 +29,7 @@ from s3repl.model.enums import (
     StorageClass,
 )
 
-__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion"]
+__all__ = ["NULL_VERSION_ID", "DeleteMarker", "ObjectVersion", "VersionStatuses"]
 
 #: The version id of versions written while versioning is off or suspended.
 NULL_VERSION_ID = "null"
@@ -188,3 +190,41 @@ class DeleteMarker:
     def is_delete_marker(self) -> bool:
         """Always ``True``: this is a delete marker."""
         return True
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class VersionStatuses:
+    """A version's replication statuses: what a replication step changes of it (R-120..R-124).
+
+    The three status fields of :class:`ObjectVersion` and :class:`DeleteMarker`, as one
+    value: a step's outcome for the source (``policy.Applied.source_statuses``), which
+    the engine's store records beside the version instead of copying it.
+
+    Attributes:
+        replication_status: the header, ``x-amz-replication-status``, or ``None``.
+        destination_statuses: the replication status per destination bucket.
+        failure_reasons: the failure reason per failed destination bucket.
+    """
+
+    replication_status: ReplicationStatus | None = attrs.field(
+        validator=_checks.member_of(ReplicationStatus, optional=True)
+    )
+    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
+        default=_NO_STATUSES,
+        converter=_checks.frozen_map,
+        validator=_checks.destination_status_map,
+    )
+    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
+        default=_NO_REASONS,
+        converter=_checks.frozen_map,
+        validator=_checks.failure_reason_map,
+    )
+
+    @classmethod
+    def of(cls, version: ObjectVersion | DeleteMarker) -> VersionStatuses:
+        """The statuses ``version`` holds."""
+        return cls(
+            replication_status=version.replication_status,
+            destination_statuses=version.destination_statuses,
+            failure_reasons=version.failure_reasons,
+        )

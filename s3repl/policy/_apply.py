@@ -3,7 +3,7 @@
 Theory.  ``apply(world, task, version)`` re-reads the world (R-124), walks the checks
 table (``_checks.CHECKS``), and returns an :class:`Applied`: the verdict and reason,
 the replica to write and where it goes in the destination's order (R-142, R-143), the
-source version with its new statuses (R-122..R-124), the events (R-129), the failed
+source version's new statuses (R-122..R-124), the events (R-129), the failed
 operations to count (R-131), the retry time of a transient problem (R-124) and where
 the replica goes on (never anywhere: R-101).  The engine writes what it says and
 decides nothing.
@@ -39,6 +39,7 @@ from s3repl.model import (
     ServerSideEncryption,
     StorageClass,
     TaskKind,
+    VersionStatuses,
 )
 from s3repl.model._checks import (
     boolean,
@@ -49,7 +50,7 @@ from s3repl.model._checks import (
     text,
     value_error,
 )
-from s3repl.model._fastbuild import builders, copier, with_statuses
+from s3repl.model._fastbuild import builders, copier
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._checks import (
     BUCKETS_REACHABLE,
@@ -78,7 +79,7 @@ from s3repl.policy._status import (
     rtc_applies,
     rtc_notifications,
     status_after,
-    version_after_outcome,
+    statuses_after,
 )
 from s3repl.profile import Profile
 from s3repl.world import Version, World
@@ -164,8 +165,11 @@ def _version(applied: Applied, attribute: attrs.Attribute[Any], value: object) -
 def _recorded_only_when_decided(
     applied: Applied, attribute: attrs.Attribute[Any], value: object
 ) -> None:
-    """R-124: a retry leaves the source as it is (still ``PENDING``)."""
-    _version(applied, attribute, value)
+    """A ``VersionStatuses`` or ``None``; R-124: a retry leaves the source as it is."""
+    if value is not None and type(value) is not VersionStatuses:
+        wanted = "a VersionStatuses or None"
+        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
     if value is not None and applied.verdict is Verdict.RETRY:
         raise value_error(applied, attribute, "must be None for a RETRY (R-124)", value)
 
@@ -186,7 +190,7 @@ class Applied:
 
     Built from outside it validates itself (R-124, R-127, R-158): every field has its
     type, and the fields agree: a ``reason`` exactly when ``FAILED``, a
-    ``retry_at_us`` exactly for ``RETRY`` (which records no ``source``), a
+    ``retry_at_us`` exactly for ``RETRY`` (which records no ``source_statuses``), a
     ``replica`` exactly when the write is ``PLACE`` or ``REPLACE``, and a write other
     than ``NOTHING`` only when ``COMPLETED``.  Each refusal is a ``TypeError`` or
     ``ValueError`` naming the field.  :func:`apply` builds its values with the trusted
@@ -201,8 +205,9 @@ class Applied:
         replica: the replica to place or the replica after a metadata change.
         by_source_time: where a placed replica goes: by the source's creation order
             (``True``) or on top as it arrives (R-143).
-        source: the source version with the outcome recorded in its statuses
-            (R-122..R-124); ``None`` when its status does not change.
+        source_statuses: the source version's statuses with the outcome recorded
+            (R-122..R-124); ``None`` when its status does not change.  Statuses, not a
+            version: the engine records them beside the version, without a copy.
         notifications: the events the step sends, in order (R-129).
         failures: the failed operations the step counts, by reason (R-131).
         reroutes: where the written replica is replicated on (R-101: nowhere).
@@ -233,7 +238,9 @@ class Applied:
         ],
     )
     by_source_time: bool = attrs.field(default=True, validator=boolean)
-    source: Version | None = attrs.field(default=None, validator=_recorded_only_when_decided)
+    source_statuses: VersionStatuses | None = attrs.field(
+        default=None, validator=_recorded_only_when_decided
+    )
     notifications: tuple[Notification, ...] = attrs.field(
         default=(), validator=items_of(Notification)
     )
@@ -267,9 +274,9 @@ _new_applied: Callable[..., Applied] = builders(Applied)[0]
 # A step's Applied is its ruling's shared one (below) with what the version gives:
 # copied from the shared value, trusted as _new_applied is.
 _with_version: Callable[..., Applied] = copier(
-    Applied, ("write", "replica", "source", "notifications", "reroutes")
+    Applied, ("write", "replica", "source_statuses", "notifications", "reroutes")
 )
-_with_source: Callable[..., Applied] = copier(Applied, ("source",))
+_with_source: Callable[..., Applied] = copier(Applied, ("source_statuses",))
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -373,14 +380,22 @@ class Answers:
         status: ReplicationStatus,
         reason: FailureReason | None,
         replica_sync: bool,  # noqa: FBT001 - positional: every step passes it
-    ) -> Version:
-        """The version with one destination's outcome recorded (R-122..R-124).
+    ) -> VersionStatuses:
+        """The version's statuses with one destination's outcome recorded (R-122..R-124).
 
-        :func:`~s3repl.policy.version_after_outcome`: it depends on the version only
-        through its status maps.
+        :func:`~s3repl.policy.statuses_after`: it depends on the version only through
+        its status maps.
         """
-        return version_after_outcome(
-            version, destination, status, reason, replica_sync=replica_sync
+        statuses, reasons, header = statuses_after(
+            version.destination_statuses,
+            version.failure_reasons,
+            destination,
+            status,
+            reason,
+            replica_sync=replica_sync,
+        )
+        return VersionStatuses(
+            replication_status=header, destination_statuses=statuses, failure_reasons=reasons
         )
 
 
@@ -690,8 +705,8 @@ def _recorded(
     reason: FailureReason | None,
     answers: Answers,
     profile: Profile,
-) -> Version:
-    """The source version with the destination's outcome recorded (R-122..R-124).
+) -> VersionStatuses:
+    """The source version's statuses with the destination's outcome recorded (R-122..R-124).
 
     Under ``aggregate_pending_until_all_finish`` the header is read again with pending
     destinations first (R-123's other reading).
@@ -701,6 +716,7 @@ def _recorded(
     )
     if not profile.aggregate_pending_until_all_finish:
         return recorded
-    statuses = recorded.destination_statuses
-    header = status_after(statuses, replica_sync=task.replica_modification, pending_first=True)
-    return with_statuses(recorded, statuses, recorded.failure_reasons, header)
+    header = status_after(
+        recorded.destination_statuses, replica_sync=task.replica_modification, pending_first=True
+    )
+    return attrs.evolve(recorded, replication_status=header)

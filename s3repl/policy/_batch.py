@@ -51,7 +51,6 @@ from s3repl.model import (
     ReplicationTask,
     TaskKind,
 )
-from s3repl.model._fastbuild import with_statuses
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.jobs import JobRequest, ManifestEntry, ManifestFilter
 from s3repl.model.names import partition_of_region
@@ -455,24 +454,21 @@ def apply_batch(
             changes["write"] = Write.REPLACE  # copied again over its earlier copy
         elif there is not None:  # the destination holds the original: never overwritten
             changes.update(write=Write.NOTHING, replica=None, reroutes=())
-    recorded = applied.source
+    recorded = applied.source_statuses
     if version is not None and version.replication_status is _REPLICA and recorded is not None:
-        changes["source"] = None
+        changes["source_statuses"] = None
     elif (
         recorded is not None
         and applied.verdict is Verdict.FAILED
         and world.version(task.destination_bucket, task.key, task.version_id) is not None
     ):
-        changes["source"] = None  # a copy made before is still there: the status stays
+        changes["source_statuses"] = None  # a copy made before is still there: the status stays
     elif recorded is not None and applied.verdict is Verdict.COMPLETED:
         earlier = recorded.failure_reasons
         if task.destination_bucket in earlier:  # a retried FAILED destination
             kept = {d: r for d, r in earlier.items() if d != task.destination_bucket}
-            changes["source"] = with_statuses(
-                recorded,
-                recorded.destination_statuses,
-                FrozenMap(kept) if kept else EMPTY,
-                recorded.replication_status,
+            changes["source_statuses"] = attrs.evolve(
+                recorded, failure_reasons=FrozenMap(kept) if kept else EMPTY
             )
     return attrs.evolve(applied, **changes) if changes else applied  # type: ignore[arg-type]
 
