@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import random
 from collections.abc import Sequence
 from typing import Any, Self, TypeVar
@@ -65,10 +64,6 @@ def _when(clock_us: int) -> dt.datetime:
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
-
-
-def _etag(body: bytes) -> str:
-    return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
 
 
 def _draw_version_ids(ids: random.Random) -> list[str]:
@@ -177,10 +172,6 @@ class _EngineCore:
         self._view: World | None = None
         # Policy's answers for this world view, remembered; a new one on every change.
         self._caches = PolicyCache()
-        # A simulator writes one body many times: one ETag string serves them all
-        # (the last body written, and its ETag; the put tests the identity inline).
-        self._last_body: bytes | None = None
-        self._last_etag = ""
 
     @property
     def faults(self) -> FaultPlan:

@@ -24,7 +24,6 @@ from s3repl.engine._core import (
     _VERSIONED,
     EPOCH,
     _EngineCore,
-    _etag,
     _when,
 )
 from s3repl.engine.results import DeleteResult
@@ -55,6 +54,7 @@ from s3repl.model import (
     VersioningStatus,
 )
 from s3repl.model._fastbuild import (
+    ETAG_OF_BODY,
     evolve_version,
     new_delete_marker,
     new_object_version,
@@ -371,11 +371,7 @@ class _ObjectOperations(_EngineCore):
             caches, world = self._caches, self._world()
             signature, routing = caches.object_routing(world, bucket, klass, sse)
         if parts is None:
-            if data is self._last_body:  # one body written again: its ETag is known
-                etag = self._last_etag
-            else:
-                etag = self._last_etag = _etag(data)
-                self._last_body = data
+            etag = ETAG_OF_BODY  # the body's MD5, computed when first read (model.objects)
         else:
             digest = hashlib.md5(usedforsecurity=False)
             for part in parts:

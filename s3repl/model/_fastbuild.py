@@ -34,10 +34,11 @@ import attrs
 from s3repl.model._checks import CONVERTERS_KEEPING_VALID_VALUES
 from s3repl.model._frozenmap import FrozenMap
 from s3repl.model.enums import FailureReason, ReplicationStatus
-from s3repl.model.objects import DeleteMarker, ObjectVersion, VersionStatuses
+from s3repl.model.objects import ETAG_OF_BODY, DeleteMarker, ObjectVersion, VersionStatuses
 from s3repl.model.tasks import ReplicationTask, StepResult
 
 __all__ = [
+    "ETAG_OF_BODY",
     "STATUS_COPIERS",
     "builders",
     "copier",
@@ -46,6 +47,7 @@ __all__ = [
     "new_object_version",
     "new_step_result",
     "new_task",
+    "raw_etag",
     "with_recorded",
     "with_statuses",
 ]
@@ -175,8 +177,15 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
         msg = f"{cls.__name__} has no fields {sorted(unknown)}"
         raise TypeError(msg)
     twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    # A field computed on first read (ObjectVersion.etag) is copied as its slot holds it,
+    # so a copy does not compute it: through the slot's own descriptor.
+    raw = {name: getattr(cls.__dict__[name], "slot", None) for name in names}
     stores = "".join(
-        f"    new.{name} = {name}\n" if name in changed else f"    new.{name} = value.{name}\n"
+        f"    new.{name} = {name}\n"
+        if name in changed
+        else f"    new.{name} = value.{name}\n"
+        if raw[name] is None
+        else f"    new.{name} = _raw_{name}(value)\n"
         for name in names
     )
     source = (
@@ -186,6 +195,7 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
         f"    return new\n"
     )
     namespace: dict[str, Any] = {"_cls": cls, "_twin": twin, "_new": object.__new__}
+    namespace.update({f"_raw_{name}": slot.__get__ for name, slot in raw.items() if slot})
     exec(compile(source, f"<copier {cls.__name__}>", "exec"), namespace)
     copy: Callable[..., Any] = namespace["copy"]
     copy.__doc__ = f"``attrs.evolve`` of a ``{cls.__name__}`` changing {', '.join(changed)}."
@@ -193,6 +203,11 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
 
 
 # --- the trusted builders of the public values --------------------------------------------
+
+#: What ``ObjectVersion.etag`` holds for "the body's MD5, computed on first read" (see
+#: ``objects``), and a version's etag slot as it is, marker included, without computing
+#: it: for a replica, which shares its source's body.
+raw_etag: Callable[[ObjectVersion], Any] = ObjectVersion.__dict__["etag"].slot.__get__
 
 #: ``ObjectVersion(**fields)`` without its checks, for the engine's put path, which builds
 #: three versions per replicated put; it also takes the fields positionally, in field

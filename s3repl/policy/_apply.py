@@ -50,7 +50,7 @@ from s3repl.model._checks import (
     text,
     value_error,
 )
-from s3repl.model._fastbuild import builders, copier
+from s3repl.model._fastbuild import ETAG_OF_BODY, builders, copier, raw_etag
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._checks import (
     BUCKETS_REACHABLE,
@@ -432,6 +432,7 @@ def outcome_key(
     if type(version) is not ObjectVersion or kind is _VERSION_DELETE_TASK:
         return None
     owner = version.owner
+    etag = raw_etag(version)
     key = (
         task.source_bucket,
         task.destination_bucket,
@@ -442,7 +443,8 @@ def outcome_key(
         version.sse_kms_key_id,
         version.tags is _NO_TAGS or not version.tags,  # untagged puts share one map
         version.object_lock_legal_hold_status,
-        "-" in version.etag,  # parts_count, without the property's call
+        # parts_count, without its call and without computing a body's MD5 (never parts)
+        etag is not ETAG_OF_BODY and "-" in etag,
         None if owner == source.owner else (owner, version.acl),
     )
     if kind is not _METADATA_TASK:

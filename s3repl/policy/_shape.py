@@ -22,7 +22,7 @@ from s3repl.model import (
     ServerSideEncryption,
     StorageClass,
 )
-from s3repl.model._fastbuild import copier, evolve_version
+from s3repl.model._fastbuild import copier, evolve_version, raw_etag
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._routing import KMS_KINDS
 from s3repl.world import World
@@ -108,9 +108,10 @@ class ReplicaShape:
         and its tags unless ``drop_tags``; the rest comes from the shape.  ``clock``
         tells the moment of writing, read only for a default retention.
         """
-        etag = version.etag
-        if self.etag_salt is not None:
-            digest = hashlib.md5(f"{etag}:{self.etag_salt}".encode(), usedforsecurity=False)
+        if self.etag_salt is None:  # the replica shares the body: its MD5 stays uncomputed
+            etag = raw_etag(version)
+        else:
+            digest = hashlib.md5(f"{version.etag}:{self.etag_salt}".encode(), usedforsecurity=False)
             etag = f'"{digest.hexdigest()}"'
         owner, acl = version.owner, version.acl
         if self.owner is not None:
