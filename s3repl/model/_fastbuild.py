@@ -47,7 +47,6 @@ __all__ = [
     "new_object_version",
     "new_step_result",
     "new_task",
-    "raw_etag",
     "with_recorded",
     "with_statuses",
 ]
@@ -204,11 +203,9 @@ def copier(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:
 
 # --- the trusted builders of the public values --------------------------------------------
 
-#: What ``ObjectVersion.etag`` holds for "the body's MD5, computed on first read" (see
-#: ``objects``), and a version's etag slot as it is, marker included, without computing
-#: it: for a replica, which shares its source's body.
-raw_etag: Callable[[ObjectVersion], Any] = ObjectVersion.__dict__["etag"].slot.__get__
 
+#: A put's version is built with ``ETAG_OF_BODY`` (re-exported from ``objects``) as its
+#: ETag: the body's MD5, computed when first read.
 #: ``ObjectVersion(**fields)`` without its checks, for the engine's put path, which builds
 #: three versions per replicated put; it also takes the fields positionally, in field
 #: order, as the put path passes them.

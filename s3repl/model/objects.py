@@ -17,14 +17,14 @@ value a simulation seldom reads.  So the engine stores :data:`ETAG_OF_BODY` in t
 the slot) computes the MD5 the first time it is read and keeps it in the slot.  Every
 reader sees a string (equality, hashing, ``repr``, pickling and ``attrs.evolve`` read
 the attribute); the value never changes, it is only computed later.  A replica shares
-its source's body, so it is built with the marker too (``_fastbuild.raw_etag``).
+its source's body, so it is built with the marker too (``ObjectVersion._stored_etag``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -132,6 +132,12 @@ class ObjectVersion:
     )
     owner_overridden: bool = attrs.field(default=False, validator=_checks.boolean)
 
+    #: The ``etag`` slot as it holds it: a string, or :data:`ETAG_OF_BODY` while the
+    #: body's MD5 is not computed.  The slot's own descriptor under a second name, read
+    #: at slot speed by the trusted code that copies an ETag onto a replica or tests it
+    #: for parts without needing its value (policy, on every step).
+    _stored_etag: ClassVar[Any]
+
     @sse_kms_key_id.validator
     def _check_kms_key_goes_with_kms(
         self, attribute: attrs.Attribute[str | None], value: str | None
@@ -148,7 +154,7 @@ class ObjectVersion:
     @property
     def parts_count(self) -> int | None:
         """The number of parts of a multipart upload (read off the ``"...-N"`` ETag)."""
-        etag = _ETAG_SLOT.__get__(self)  # a body's MD5 (not computed yet) has no parts
+        etag = self._stored_etag  # a body's MD5 (not computed yet) has no parts
         if etag is ETAG_OF_BODY or "-" not in etag:
             return None  # the common case, checked first
         digest, dash, count = etag.strip('"').rpartition("-")
@@ -199,6 +205,7 @@ class _EtagOnFirstRead:
 
 _ETAG_SLOT: Any = ObjectVersion.__dict__["etag"]
 ObjectVersion.etag = _EtagOnFirstRead(_ETAG_SLOT)  # type: ignore[assignment]
+ObjectVersion._stored_etag = _ETAG_SLOT
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)

@@ -50,7 +50,7 @@ from s3repl.model._checks import (
     text,
     value_error,
 )
-from s3repl.model._fastbuild import ETAG_OF_BODY, builders, copier, raw_etag
+from s3repl.model._fastbuild import ETAG_OF_BODY, builders, copier
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._checks import (
     BUCKETS_REACHABLE,
@@ -432,7 +432,7 @@ def outcome_key(
     if type(version) is not ObjectVersion or kind is _VERSION_DELETE_TASK:
         return None
     owner = version.owner
-    etag = raw_etag(version)
+    etag = version._stored_etag
     key = (
         task.source_bucket,
         task.destination_bucket,

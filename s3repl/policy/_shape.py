@@ -22,7 +22,7 @@ from s3repl.model import (
     ServerSideEncryption,
     StorageClass,
 )
-from s3repl.model._fastbuild import copier, evolve_version, raw_etag
+from s3repl.model._fastbuild import copier, evolve_version
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._routing import KMS_KINDS
 from s3repl.world import World
@@ -109,7 +109,7 @@ class ReplicaShape:
         tells the moment of writing, read only for a default retention.
         """
         if self.etag_salt is None:  # the replica shares the body: its MD5 stays uncomputed
-            etag = raw_etag(version)
+            etag = version._stored_etag
         else:
             digest = hashlib.md5(f"{version.etag}:{self.etag_salt}".encode(), usedforsecurity=False)
             etag = f'"{digest.hexdigest()}"'
