@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 import pytest
-from worlds import two_way
+from worlds import fan_out, two_way
 
 from s3repl import Engine, Profile, policy
 from s3repl.model import (
@@ -471,6 +471,40 @@ def test_every_task_kind_reaches_every_verdict(kind: TaskKind, verdict: V) -> No
         assert applied.write is expected_write
     else:
         assert applied.write is policy.Write.NOTHING
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["completes", "fails"])
+def test_statuses_kept_apart_record_as_the_version_own(failing: bool) -> None:
+    """R-123, R-124: the second destination's outcome, recorded over the first's, is the
+    same whether the statuses come with the version or apart from it (``recorded``, as
+    the engine's store keeps them): a step reads a version's statuses only to record."""
+    engine = fan_out("dst-1", "dst-2")
+    engine.put_object("src", "k", b"body")
+    first = apply_next(engine)
+    engine.step()  # dst-1 COMPLETED, recorded beside the version in the store
+    if failing:
+        engine.delete_bucket("dst-2")
+    world = engine.snapshot()
+    task = engine.pending()[0]
+    stored = version_of(world, task)
+    assert stored is not None
+    assert first.source_statuses is not None
+    assert VersionStatuses.of(stored) == first.source_statuses
+    as_put = attrs.evolve(  # the version as the put stored it: the statuses apart
+        stored,
+        replication_status=ReplicationStatus.PENDING,
+        destination_statuses=dict.fromkeys(("dst-1", "dst-2"), ReplicationStatus.PENDING),
+    )
+    together = policy.apply(world, task, stored, lambda: engine.now, world.clock_us)
+    apart = policy.apply(
+        world, task, as_put, lambda: engine.now, world.clock_us, recorded=first.source_statuses
+    )
+    assert apart == together
+    assert together.source_statuses is not None
+    statuses = together.source_statuses.destination_statuses
+    assert statuses["dst-1"] is ReplicationStatus.COMPLETED
+    expected = ReplicationStatus.FAILED if failing else ReplicationStatus.COMPLETED
+    assert statuses["dst-2"] is expected
 
 
 def test_the_engine_writes_what_apply_says() -> None:

@@ -38,7 +38,7 @@ from s3repl.model import (
     VersionStatuses,
 )
 from s3repl.model._frozenmap import EMPTY
-from s3repl.world import Version, World
+from s3repl.world import World
 
 _MapT = TypeVar("_MapT", bound=FrozenMap[str, Any])
 _NO_TAGS: FrozenMap[str, str] = FrozenMap()
@@ -224,7 +224,8 @@ class PolicyCache(policy.Answers):
 
     def recorded(
         self,
-        version: Version,
+        statuses: FrozenMap[str, ReplicationStatus],
+        reasons: FrozenMap[str, FailureReason],
         destination: str,
         status: ReplicationStatus,
         reason: FailureReason | None,
@@ -235,8 +236,6 @@ class PolicyCache(policy.Answers):
         The entry keeps both maps alive, so their ids are not reused while it exists;
         a hit is checked against them all the same.
         """
-        statuses = version.destination_statuses
-        reasons = version.failure_reasons
         last = self._last_status_change
         change: VersionStatuses
         if (

@@ -264,6 +264,20 @@ class ObjectStore:
                     return indexed.by_id.get(version_id)
         return None
 
+    def find_as_stored(
+        self, bucket: str, key: str, version_id: str
+    ) -> tuple[Version | None, VersionStatuses | None]:
+        """The key's version ``version_id`` and the statuses recorded beside it, unsettled.
+
+        For the replicator's step, which hands both to policy (``policy.apply``'s
+        ``recorded``) instead of having the version copied with them; the statuses are
+        ``None`` when the version holds its own.  Like :meth:`find` otherwise.
+        """
+        entry = self._buckets.get(bucket, _NO_KEYS).get(key)
+        if entry.__class__ is tuple and entry[0].version_id == version_id:  # the head: usual
+            return entry[0], entry[2] if len(entry) == 3 else None
+        return self.find(bucket, key, version_id), None
+
     def versions(self, bucket: str, key: str) -> Iterator[Version]:
         """The key's versions and delete markers, newest first."""
         keys = self._buckets[bucket]

@@ -375,20 +375,21 @@ class Answers:
 
     def recorded(
         self,
-        version: Version,
+        statuses: FrozenMap[str, ReplicationStatus],
+        reasons: FrozenMap[str, FailureReason],
         destination: str,
         status: ReplicationStatus,
         reason: FailureReason | None,
         replica_sync: bool,  # noqa: FBT001 - positional: every step passes it
     ) -> VersionStatuses:
-        """The version's statuses with one destination's outcome recorded (R-122..R-124).
+        """A version's statuses with one destination's outcome recorded (R-122..R-124).
 
-        :func:`~s3repl.policy.statuses_after`: it depends on the version only through
-        its status maps.
+        :func:`~s3repl.policy.statuses_after` of the version's status map and failure
+        reasons: it depends on the version only through them.
         """
         statuses, reasons, header = statuses_after(
-            version.destination_statuses,
-            version.failure_reasons,
+            statuses,
+            reasons,
             destination,
             status,
             reason,
@@ -632,8 +633,14 @@ def apply(
     unavailable: frozenset[str] = frozenset(),
     missed_reported: bool = False,  # noqa: FBT001, FBT002 - positional: the engine steps
     answers: Answers = PURE_ANSWERS,
+    recorded: VersionStatuses | None = None,
 ) -> Applied:
     """Every effect of applying ``task`` now, as one :class:`Applied` (R-124, R-158).
+
+    A step reads the version's statuses only to record its outcome in them, so a caller
+    that keeps statuses apart from a stored version passes both (``recorded``): the
+    engine's store records them beside the newest version, and a second destination's
+    step then needs no copy of the version with them.
 
     Args:
         world: the world now.
@@ -646,6 +653,8 @@ def apply(
         missed_reported: whether ``OperationMissedThreshold`` was already sent for the
             task (by the engine's ``advance``).
         answers: where the answers come from (see :class:`Answers`).
+        recorded: the version's statuses when they are not the ones ``version`` holds
+            (recorded since it was stored); ``None``: its own.
     """
     ruling = _ruling(world, task, version, unavailable, answers)
     if ruling is None:
@@ -654,8 +663,8 @@ def apply(
     if shared.verdict is _FAILED_VERDICT:
         if version is None or not ruling.records_status:
             return shared
-        recorded = _recorded(task, version, _FAILED, shared.reason, answers, world.profile)
-        return _with_source(shared, recorded)
+        failed = _recorded(task, version, _FAILED, shared.reason, answers, world.profile, recorded)
+        return _with_source(shared, failed)
     if version is None or shared.write is _REMOVE:
         return shared  # a version delete removes; nothing of a version is written
     write = shared.write
@@ -682,7 +691,7 @@ def apply(
         # policy answers "nowhere" for replicas (R-101); asking keeps it the judge.
         reroutes = route_object(world, shared.destination, replica)
     source = (
-        _recorded(task, version, _COMPLETED, None, answers, world.profile)
+        _recorded(task, version, _COMPLETED, None, answers, world.profile, recorded)
         if ruling.records_status
         else None
     )
@@ -707,14 +716,22 @@ def _recorded(
     reason: FailureReason | None,
     answers: Answers,
     profile: Profile,
+    before: VersionStatuses | None,
 ) -> VersionStatuses:
     """The source version's statuses with the destination's outcome recorded (R-122..R-124).
 
-    Under ``aggregate_pending_until_all_finish`` the header is read again with pending
+    ``before``: the version's statuses if not its own (see :func:`apply`).  Under
+    ``aggregate_pending_until_all_finish`` the header is read again with pending
     destinations first (R-123's other reading).
     """
+    holder = version if before is None else before
     recorded = answers.recorded(
-        version, task.destination_bucket, status, reason, task.replica_modification
+        holder.destination_statuses,
+        holder.failure_reasons,
+        task.destination_bucket,
+        status,
+        reason,
+        task.replica_modification,
     )
     if not profile.aggregate_pending_until_all_finish:
         return recorded

@@ -129,8 +129,8 @@ MUTANTS: tuple[Mutant, ...] = (
         path=APPLY,
         replacements=(
             (
-                "_recorded(task, version, _FAILED, shared.reason, answers, world.profile)",
-                "_recorded(task, version, _COMPLETED, None, answers, world.profile)",
+                "task, version, _FAILED, shared.reason, answers, world.profile, recorded",
+                "task, version, _COMPLETED, None, answers, world.profile, recorded",
             ),
         ),
         tests=("tests/test_failure_reasons.py", "tests/test_apply.py"),
