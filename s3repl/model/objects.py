@@ -49,6 +49,24 @@ _NO_STATUSES: FrozenMap[str, ReplicationStatus] = EMPTY
 _NO_REASONS: FrozenMap[str, FailureReason] = EMPTY
 
 
+def _destination_statuses() -> Any:
+    """The ``destination_statuses`` field of a version, a marker and their statuses."""
+    return attrs.field(
+        default=_NO_STATUSES,
+        converter=_checks.frozen_map,
+        validator=_checks.destination_status_map,
+    )
+
+
+def _failure_reasons() -> Any:
+    """The ``failure_reasons`` field of a version, a marker and their statuses."""
+    return attrs.field(
+        default=_NO_REASONS,
+        converter=_checks.frozen_map,
+        validator=_checks.failure_reason_map,
+    )
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class ObjectVersion:
     """One version of an object.
@@ -120,16 +138,8 @@ class ObjectVersion:
     )
     body: bytes = attrs.field(default=b"", repr=False, validator=_checks.instance_of(bytes))
     sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
-    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
-        default=_NO_STATUSES,
-        converter=_checks.frozen_map,
-        validator=_checks.destination_status_map,
-    )
-    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
-        default=_NO_REASONS,
-        converter=_checks.frozen_map,
-        validator=_checks.failure_reason_map,
-    )
+    destination_statuses: FrozenMap[str, ReplicationStatus] = _destination_statuses()
+    failure_reasons: FrozenMap[str, FailureReason] = _failure_reasons()
     owner_overridden: bool = attrs.field(default=False, validator=_checks.boolean)
 
     #: The ``etag`` slot as it holds it: a string, or :data:`ETAG_OF_BODY` while the
@@ -235,16 +245,8 @@ class DeleteMarker:
     )
     sequence: int = attrs.field(default=0, validator=_checks.non_negative_int)
     by_lifecycle: bool = attrs.field(default=False, validator=_checks.boolean)
-    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
-        default=_NO_STATUSES,
-        converter=_checks.frozen_map,
-        validator=_checks.destination_status_map,
-    )
-    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
-        default=_NO_REASONS,
-        converter=_checks.frozen_map,
-        validator=_checks.failure_reason_map,
-    )
+    destination_statuses: FrozenMap[str, ReplicationStatus] = _destination_statuses()
+    failure_reasons: FrozenMap[str, FailureReason] = _failure_reasons()
 
     @property
     def is_delete_marker(self) -> bool:
@@ -269,16 +271,8 @@ class VersionStatuses:
     replication_status: ReplicationStatus | None = attrs.field(
         validator=_checks.member_of(ReplicationStatus, optional=True)
     )
-    destination_statuses: FrozenMap[str, ReplicationStatus] = attrs.field(
-        default=_NO_STATUSES,
-        converter=_checks.frozen_map,
-        validator=_checks.destination_status_map,
-    )
-    failure_reasons: FrozenMap[str, FailureReason] = attrs.field(
-        default=_NO_REASONS,
-        converter=_checks.frozen_map,
-        validator=_checks.failure_reason_map,
-    )
+    destination_statuses: FrozenMap[str, ReplicationStatus] = _destination_statuses()
+    failure_reasons: FrozenMap[str, FailureReason] = _failure_reasons()
 
     @classmethod
     def of(cls, version: ObjectVersion | DeleteMarker) -> VersionStatuses:
