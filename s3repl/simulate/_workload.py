@@ -8,10 +8,10 @@ stream does not change what the others draw, and the streams are merged by time 
 ``heapq.merge`` (O(log streams) per operation, nothing held but one pending operation
 per stream).
 
-Why sizes are rounded to size classes: the engine stores each body and hashes it for
-the ETag (MD5), remembering the last body by identity.  Sizes rounded to quarter powers
-of two (at most 19 % larger or smaller) let one shared zero-filled body per class serve
-every put of that size, so memory holds a few dozen bodies, not one per put.
+Why sizes are rounded to size classes: the engine stores each body (and hashes it for
+the ETag when the ETag is first read).  Sizes rounded to quarter powers of two (at most
+19 % larger or smaller) let one shared zero-filled body per class serve every put of
+that size, so memory holds a few dozen bodies, not one per put.
 """
 
 from __future__ import annotations
