@@ -82,7 +82,7 @@ def check_metadata(metadata: Mapping[str, str] | None) -> FrozenMap[str, str]:
     # and everything ASCII (its UTF-8 size is its length).  join() refuses a key or
     # value that is not a string; the loop below then names it.
     try:
-        keys = "".join(metadata.keys())
+        keys = "".join(metadata)  # its keys, without a keys() view to allocate
         values = "".join(metadata.values())
     except TypeError:
         pass
