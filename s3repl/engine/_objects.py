@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from s3repl import policy
@@ -55,6 +55,7 @@ from s3repl.model import (
 )
 from s3repl.model._fastbuild import (
     ETAG_OF_BODY,
+    builders,
     evolve_version,
     new_delete_marker,
     new_object_version,
@@ -92,6 +93,9 @@ def _bytes(body: object, bucket: str) -> bytes:
     raise InvalidArgument(msg, bucket_name=bucket)
 
 
+#: ``DeleteResult(version_id=..., delete_marker=...)`` without attrs' per-field
+#: ``__setattr__``, positionally (every delete answers one; its fields need no checks).
+_new_delete_result: Callable[[str | None, bool], DeleteResult] = builders(DeleteResult)[0]
 # Enum members read through their class cost a metaclass lookup; the put path reads these.
 _STANDARD = StorageClass.STANDARD
 _BINARY = "binary/octet-stream"  # S3's default Content-Type
@@ -591,7 +595,7 @@ class _ObjectOperations(_EngineCore):
             marker = with_statuses(marker, statuses, marker.failure_reasons, status)
         self._store.push(bucket, key, marker)
         self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
-        return DeleteResult(version_id=marker.version_id, delete_marker=True)
+        return _new_delete_result(marker.version_id, True)  # noqa: FBT003 - delete_marker
 
     def _delete_version(
         self, bucket: Bucket, key: str, version_id: str, *, bypass: bool
@@ -606,7 +610,7 @@ class _ObjectOperations(_EngineCore):
         self._store.remove(bucket.name, key, version_id)
         routes = policy.route_version_delete(self._world(), bucket.name, found)  # R-103: ()
         self._enqueue(bucket.name, found, routes, TaskKind.VERSION_DELETE)
-        return DeleteResult(version_id=version_id, delete_marker=isinstance(found, DeleteMarker))
+        return _new_delete_result(version_id, isinstance(found, DeleteMarker))
 
     def _locked(self, version: ObjectVersion, *, bypass: bool) -> bool:
         if version.object_lock_legal_hold_status is ObjectLockLegalHoldStatus.ON:

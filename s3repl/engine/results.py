@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class DeleteResult:
     """What ``DeleteObject`` answers.
 
