@@ -308,7 +308,7 @@ class ObjectStore:
         if entry.__class__ is _Indexed:
             self._owned(bucket, key, entry).push(version)
             return
-        chain = _chain_of(keys, key, entry)
+        chain: Chain = entry if len(entry) == 2 else _settle(keys, key, entry)  # type: ignore[arg-type, assignment]
         if version.version_id == NULL_VERSION_ID and chain is not None:
             if _beyond(chain, NULL_VERSION_ID) and (indexed := self._index(bucket, key)):
                 indexed.push(version)
