@@ -18,6 +18,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from worlds import fan_out
 
 from s3repl import policy
 from s3repl.engine._caches import PolicyCache
@@ -248,22 +249,7 @@ def test_the_table_asks_every_place_a_filter_names(
 
 def _replicated_twice(*, seed: int) -> tuple[Any, Any]:
     """Two objects of one engine replicated alike to one destination: their versions."""
-    from s3repl import Engine
-
-    role = "arn:aws:iam::123456789012:role/repl"
-    engine = Engine(seed=seed)
-    engine.create_bucket("src", versioning=True)
-    engine.create_bucket("dst", versioning=True)
-    engine.create_role(role)
-    rule = {
-        "ID": "all",
-        "Priority": 1,
-        "Status": "Enabled",
-        "Filter": {},
-        "DeleteMarkerReplication": {"Status": "Disabled"},
-        "Destination": {"Bucket": "arn:aws:s3:::dst"},
-    }
-    engine.put_bucket_replication("src", {"Role": role, "Rules": [rule]})
+    engine = fan_out("dst", seed=seed)
     engine.put_object("src", "a", b"1")
     engine.put_object("src", "b", b"22")
     engine.run()

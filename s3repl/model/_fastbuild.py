@@ -251,13 +251,12 @@ def with_statuses(
 
 def with_recorded(version: _VersionT, statuses: VersionStatuses) -> _VersionT:
     """A copy of ``version`` holding ``statuses`` (what the store records beside it), trusted."""
-    new: _VersionT = STATUS_COPIERS[type(version)](
+    return with_statuses(
         version,
         statuses.destination_statuses,
         statuses.failure_reasons,
         statuses.replication_status,
     )
-    return new
 
 
 def evolve_version(version: _VersionT, **changes: Any) -> _VersionT:

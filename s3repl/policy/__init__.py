@@ -173,7 +173,6 @@ from s3repl.policy._status import (
     sends_failure_events,
     status_after,
     statuses_after,
-    version_after_outcome,
 )
 from s3repl.policy._unmet import Unmet, unmet_checks
 
@@ -273,7 +272,6 @@ __all__ = [
     "tail_factor",
     "taking_part",
     "unmet_checks",
-    "version_after_outcome",
     "winning_rules",
 ]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
 
 import attrs
 
@@ -19,7 +18,7 @@ from s3repl.model import (
     Status,
     TaskKind,
 )
-from s3repl.model._fastbuild import evolve_version, with_statuses
+from s3repl.model._fastbuild import evolve_version
 from s3repl.model._frozenmap import EMPTY
 from s3repl.policy._routing import Route, route_metadata
 from s3repl.profile import DestinationVersionOrder, Profile
@@ -89,33 +88,6 @@ def status_after(
     if replica_sync and aggregate is ReplicationStatus.COMPLETED:
         return ReplicationStatus.REPLICA
     return aggregate
-
-
-_VersionT = TypeVar("_VersionT", bound=ObjectVersion | DeleteMarker)
-
-
-def version_after_outcome(
-    version: _VersionT,
-    destination: str,
-    status: ReplicationStatus,
-    reason: FailureReason | None,
-    *,
-    replica_sync: bool,
-) -> _VersionT:
-    """The version with one destination's outcome recorded (R-122, R-123, R-124).
-
-    Its status map gains the destination's status, its failure reasons the reason (if
-    any), and its header becomes :func:`status_after` of the new map.
-    """
-    statuses, reasons, header = statuses_after(
-        version.destination_statuses,
-        version.failure_reasons,
-        destination,
-        status,
-        reason,
-        replica_sync=replica_sync,
-    )
-    return with_statuses(version, statuses, reasons, header)
 
 
 def statuses_after(
