@@ -29,7 +29,7 @@ from s3repl.model import (
     TaskKind,
     VersionStatuses,
 )
-from s3repl.world import World
+from s3repl.world import Version, World
 
 ROLE = "arn:aws:iam::123456789012:role/repl"
 F = FailureReason
@@ -112,6 +112,12 @@ def apply_next(
         now_us=world.clock_us,
         unavailable=unavailable,
     )
+
+
+def replica_written(engine: Engine, applied: policy.Applied) -> Version | None:
+    """The replica ``applied`` (decided for the next queued task) writes, built."""
+    world = engine.snapshot()
+    return policy.with_replica_built(applied, version_of(world, engine.pending()[0])).replica
 
 
 def deny_tags_at_destination(engine: Engine) -> None:
@@ -300,9 +306,10 @@ def test_apply_table(
         failed_operations = (reason,)
     assert applied.failures == failed_operations, (name, req)
     if verdict is V.COMPLETED:
-        assert isinstance(applied.replica, ObjectVersion)
-        assert applied.replica.replication_status is ReplicationStatus.REPLICA  # R-120
-        assert bool(applied.replica.tags) is tags_kept, (name, req)
+        replica = replica_written(engine, applied)
+        assert isinstance(replica, ObjectVersion)
+        assert replica.replication_status is ReplicationStatus.REPLICA  # R-120
+        assert bool(replica.tags) is tags_kept, (name, req)
 
 
 def test_a_failure_is_recorded_on_the_source() -> None:
@@ -429,7 +436,10 @@ def check_applied(applied: policy.Applied) -> None:
     assert (applied.verdict is V.FAILED) == (applied.reason is not None)
     assert (applied.verdict is V.RETRY) == (applied.retry_at_us is not None)
     placed = applied.write in (policy.Write.PLACE, policy.Write.REPLACE)
-    assert placed == (applied.replica is not None)
+    told = applied.replica_shape is not None  # a placed object's replica, by its shape
+    assert placed == (applied.replica is not None or told)
+    assert not (told and applied.replica is not None)
+    assert not told or applied.write is policy.Write.PLACE
     if applied.write is not policy.Write.NOTHING:
         assert applied.verdict is V.COMPLETED
     if applied.verdict is V.FAILED:
@@ -500,6 +510,7 @@ def test_statuses_kept_apart_record_as_the_version_own(failing: bool) -> None:
         world, task, as_put, lambda: engine.now, world.clock_us, recorded=first.source_statuses
     )
     assert apart == together
+    assert policy.with_replica_built(apart, as_put) == policy.with_replica_built(together, stored)
     assert together.source_statuses is not None
     statuses = together.source_statuses.destination_statuses
     assert statuses["dst-1"] is ReplicationStatus.COMPLETED
@@ -511,11 +522,12 @@ def test_the_engine_writes_what_apply_says() -> None:
     """R-124: a step changes the world exactly as its Applied says (one write path)."""
     engine = world_with_put()
     applied = apply_next(engine)
+    written = replica_written(engine, applied)
     engine.step()
-    assert applied.replica is not None
+    assert written is not None
     assert applied.source_statuses is not None
     replica = engine.head_object("dst", "k")
-    assert attrs.evolve(replica, is_latest=False) == attrs.evolve(applied.replica, is_latest=False)
+    assert attrs.evolve(replica, is_latest=False) == attrs.evolve(written, is_latest=False)
     source = engine.head_object("src", "k")
     assert VersionStatuses.of(source) == applied.source_statuses
 
@@ -689,7 +701,9 @@ def consistent_fields(verdict: V, write: W) -> dict[str, Any]:
     return fields
 
 
-_REPLICA = apply_next(world_with_put()).replica
+_PUT = world_with_put()
+_REPLICA = replica_written(_PUT, apply_next(_PUT))
+_SHAPE = apply_next(_PUT).replica_shape
 _RECORDED = apply_next(world_with_put()).source_statuses
 
 
@@ -733,6 +747,25 @@ def test_applied_has_each_optional_field_exactly_when_it_must(
         policy.Applied(**fields)
 
 
+@pytest.mark.parametrize(
+    ("verdict", "write"), _consistent_pairs(), ids=lambda x: getattr(x, "name", str(x))
+)
+def test_only_a_placed_replica_may_be_told_by_its_shape(verdict: V, write: W) -> None:
+    """R-124, R-158: a placed object's replica may be given by its shape instead
+    (exactly one of the two); a replacement or no write has no shape: otherwise a
+    ValueError names the field."""
+    assert type(_SHAPE) is policy.ReplicaShape
+    fields = consistent_fields(verdict, write) | {"replica_shape": _SHAPE}
+    if write is W.PLACE:
+        with pytest.raises(ValueError, match=r"^Applied\.replica must be given exactly when"):
+            policy.Applied(**fields)
+        del fields["replica"]
+        assert policy.Applied(**fields).replica_shape is _SHAPE
+    else:
+        with pytest.raises(ValueError, match=r"^Applied\.replica_shape must be given exactly when"):
+            policy.Applied(**fields)
+
+
 @pytest.mark.parametrize(("verdict", "write"), _consistent_pairs(), ids=str)
 def test_a_retry_records_nothing_on_the_source(verdict: V, write: W) -> None:
     """R-124: a transient problem keeps the source PENDING, so a RETRY carries no
@@ -751,6 +784,7 @@ _WRONG_TYPES: list[tuple[str, object]] = [
     ("write", "place"),
     ("destination", 3),
     ("replica", "replica"),
+    ("replica_shape", "shape"),
     ("by_source_time", 1),
     ("source_statuses", _REPLICA),
     ("notifications", ["OperationFailedReplication"]),
@@ -765,6 +799,8 @@ def test_applied_refuses_a_field_of_the_wrong_type(field: str, value: object) ->
     """R-124, R-158: each field of an Applied built from outside has its type (enum
     members, not their strings; a bool, not an int); a TypeError names the field."""
     fields = consistent_fields(V.COMPLETED, W.PLACE) | {field: value}
+    if field == "replica_shape":  # instead of the replica
+        del fields["replica"]
     with pytest.raises(TypeError, match=rf"^Applied\.{field} must be "):
         policy.Applied(**fields)
 

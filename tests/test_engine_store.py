@@ -16,7 +16,17 @@ from worlds import fan_out
 
 from s3repl import ReplicationStatus
 from s3repl.engine._store import ObjectStore
-from s3repl.model import DeleteMarker, FailureReason, FrozenMap, VersionStatuses
+from s3repl.model import (
+    DeleteMarker,
+    FailureReason,
+    FrozenMap,
+    ObjectVersion,
+    ServerSideEncryption,
+    StorageClass,
+    VersionStatuses,
+)
+from s3repl.model._fastbuild import with_recorded
+from s3repl.policy import ReplicaShape
 from s3repl.world import Chain, Version
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -31,6 +41,48 @@ def marker(version_id: str, sequence: int, *, flag: bool = False) -> DeleteMarke
         sequence=sequence,
         is_latest=flag,
     )
+
+
+def source(version_id: str, sequence: int) -> ObjectVersion:
+    """A tagged source version (a replica keeps or drops its tags, R-083)."""
+    return ObjectVersion(
+        key="k",
+        version_id=version_id,
+        last_modified=WHEN,
+        etag='"0cc175b9c0f1b6a831c399e269772661"',
+        size=1,
+        owner="123456789012",
+        tags={"team": "x"},
+        replication_status=ReplicationStatus.PENDING,
+        destination_statuses={"d1": ReplicationStatus.PENDING},
+        sequence=sequence,
+    )
+
+
+#: Two shapes a replica may take (R-082, R-089; tags kept or left, R-083).
+SHAPES = (
+    ReplicaShape(
+        storage_class=StorageClass.STANDARD_IA,
+        server_side_encryption=ServerSideEncryption.SSE_S3,
+        sse_kms_key_id=None,
+        etag_salt=None,
+        owner=None,
+        acl=None,
+        owner_overridden=False,
+        default_retention=None,
+    ),
+    ReplicaShape(
+        storage_class=StorageClass.STANDARD,
+        server_side_encryption=ServerSideEncryption.SSE_S3,
+        sse_kms_key_id=None,
+        etag_salt=None,
+        owner="210987654321",
+        acl=None,
+        owner_overridden=False,
+        default_retention=None,
+        drop_tags=True,
+    ),
+)
 
 
 class Reference:
@@ -113,8 +165,8 @@ RECORDED = (
 
 
 def flipped(version: Version) -> Version:
-    assert isinstance(version, DeleteMarker)
-    return marker(version.version_id, version.sequence, flag=not version.is_latest)
+    """A change of the version (its ``is_latest`` flag turned over)."""
+    return attrs.evolve(version, is_latest=not version.is_latest)
 
 
 def as_list(chain: Chain) -> list[Version]:
@@ -141,15 +193,19 @@ def agree(store: ObjectStore, reference: Reference) -> None:
 
 
 #: One read of one key, by each way the store answers reads.
-READS = ("head", "find", "versions", "view", "view.get")
+READS = ("head", "find", "find_as_stored", "versions", "view", "view.get")
 IDS = st.sampled_from(["null", *(f"v{n}" for n in range(30))])
 KEYS = st.sampled_from(["k0", "k0", "k0", "k1"])
+#: A replica told by its shape: its version id, its shape, and whether it is the newest
+#: version written yet (else it is older than every push, and goes below them, R-143).
+REPLICAS = st.tuples(IDS, st.integers(0, 1), st.booleans())
 #: Which stores an operation writes: the newest two, the newest only, the other only.
 TARGETS = st.sampled_from([slice(-2, None), slice(-1, None), slice(-2, -1)])
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("push"), KEYS, st.booleans(), TARGETS),
         st.tuples(st.just("place"), KEYS, IDS, TARGETS),
+        st.tuples(st.just("replica"), KEYS, REPLICAS, TARGETS),
         st.tuples(st.just("flip"), KEYS, st.integers(0, 40), TARGETS),
         st.tuples(st.just("remove"), KEYS, st.integers(0, 40), TARGETS),
         st.tuples(
@@ -179,6 +235,7 @@ RECORDING_OPS = st.lists(
         _READ,
         _READ,
         st.tuples(st.just("place"), ONE_KEY, IDS, TARGETS),
+        st.tuples(st.just("replica"), ONE_KEY, REPLICAS, TARGETS),
         st.tuples(st.just("flip"), ONE_KEY, st.integers(0, 3), TARGETS),
         st.tuples(st.just("remove"), ONE_KEY, st.integers(0, 3), TARGETS),
         st.tuples(st.just("fork"), st.just(""), st.booleans(), TARGETS),
@@ -194,9 +251,10 @@ def test_the_store_means_a_newest_first_list_in_every_form(
     prefill: int, ops: list[tuple[str, str, Any, slice]], *, by_source_time: bool
 ) -> None:
     """DESIGN (state): pushes (``null`` replacing ``null``), replicas placed by source time
-    (R-143) or arrival, status changes and removals give the same versions, heads, finds,
-    snapshots and views as a plain list, also on keys deep enough to be indexed, and a
-    fork and its original never see each other's writes (copy on write)."""
+    (R-143) or arrival, built or told by their shape, status changes and removals give
+    the same versions, heads, finds, snapshots and views as a plain list, also on keys
+    deep enough to be indexed, and a fork and its original never see each other's
+    writes (copy on write)."""
     run_against_reference(prefill, ops, by_source_time=by_source_time)
 
 
@@ -207,7 +265,9 @@ def test_recorded_statuses_show_on_every_read(
     """R-122..R-124, DESIGN (state): statuses a step records, kept beside the newest
     version until something reads it or writes beside it, show on every read, whichever
     comes first (head, find, versions, the view, a snapshot), in forks taken before the
-    read, and survive the writes that follow (a newer put, a replica placed, a removal)."""
+    read, and survive the writes that follow (a newer put, a replica placed, a removal);
+    so does a replica told by its shape (R-083, R-143), whose own statuses a step may
+    record in turn."""
     run_against_reference(prefill, ops, by_source_time=by_source_time)
 
 
@@ -255,6 +315,14 @@ def run_against_reference(
                 version = marker(argument, number)
                 store.place("b", key, version, by_source_time=by_source_time)
                 reference.place(key, version, by_source_time=by_source_time)
+            elif name == "replica":  # a replica told by its shape, as a step places it
+                version_id, which, newest = argument
+                number = 0 if version_id == "null" else int(version_id[1:]) + 1
+                if newest:
+                    version_id, number = f"r{sequence}", sequence
+                of, shape = source(version_id, number), SHAPES[which]
+                store.place_replica_of("b", key, of, shape, by_source_time)
+                reference.place(key, shape.replica_of(of), by_source_time=by_source_time)
             elif name == "flip":
                 store.change("b", key, argument, flipped)
                 reference.flip(key, argument)
@@ -269,33 +337,46 @@ def run_against_reference(
         agree(store, reference)
 
 
-def stores_with_a_recorded_head() -> tuple[ObjectStore, ObjectStore, Reference]:
-    """A store whose newest of three versions has statuses recorded, a fork of it, and
-    their meaning."""
+#: What a pending newest version is: statuses recorded beside it, or a replica told by
+#: its shape (``ObjectStore.place_replica_of``).
+PENDING = ("recorded", "replica")
+
+
+def stores_with_a_pending_head(pending: str) -> tuple[ObjectStore, ObjectStore, Reference]:
+    """A store whose newest of three versions is pending, a fork of it, and their meaning."""
     store, reference = ObjectStore(), Reference()
     store.add_bucket("b")
-    for number in range(3):
+    for number in range(2):
         store.push("b", "k0", marker(f"v{number}", number))
         reference.push("k0", marker(f"v{number}", number))
-    store.record("b", "k0", "v2", RECORDED[1])
-    reference.record("k0", "v2", RECORDED[1])
+    if pending == "recorded":
+        store.push("b", "k0", marker("v2", 2))
+        reference.push("k0", marker("v2", 2))
+        store.record("b", "k0", "v2", RECORDED[1])
+        reference.record("k0", "v2", RECORDED[1])
+    else:
+        store.place_replica_of("b", "k0", source("v2", 2), SHAPES[1], True)
+        reference.place("k0", SHAPES[1].replica_of(source("v2", 2)), by_source_time=True)
     return store, store.fork(), reference
 
 
+@pytest.mark.parametrize("pending", PENDING)
 @pytest.mark.parametrize("how", READS)
-def test_a_recorded_head_shows_on_every_read(how: str) -> None:
-    """R-122..R-124: statuses a step records on the newest version show on the first read
-    of each kind, in the store and in a fork taken before it, and in later snapshots."""
-    store, fork, reference = stores_with_a_recorded_head()
+def test_a_pending_head_shows_on_every_read(how: str, pending: str) -> None:
+    """R-122..R-124, R-083: statuses a step records on the newest version, or the replica
+    it places on top told by its shape, show on the first read of each kind, in the
+    store and in a fork taken before it, and in later snapshots."""
+    store, fork, reference = stores_with_a_pending_head(pending)
     for each in (store, fork):
         read_one(each, reference, "k0", how)
         agree(each, reference)
 
 
-def test_a_snapshot_settles_every_recorded_head() -> None:
-    """R-122..R-124: a snapshot taken first, of the store and of a fork, shows the
-    recorded statuses (the snapshot settles the heads it copies)."""
-    store, fork, reference = stores_with_a_recorded_head()
+@pytest.mark.parametrize("pending", PENDING)
+def test_a_snapshot_settles_every_pending_head(pending: str) -> None:
+    """R-122..R-124, R-083: a snapshot taken first, of the store and of a fork, shows the
+    recorded statuses or the replica (the snapshot settles the heads it copies)."""
+    store, fork, reference = stores_with_a_pending_head(pending)
     for each in (store, fork):
         assert as_list(each.snapshot()["b"]["k0"]) == reference.keys["k0"]
 
@@ -329,12 +410,14 @@ _WRITES_BESIDE = {
 }
 
 
+@pytest.mark.parametrize("pending", PENDING)
 @pytest.mark.parametrize("write", list(_WRITES_BESIDE))
-def test_writes_beside_a_recorded_head_keep_its_statuses(write: str) -> None:
-    """R-122..R-124, R-143: a put, a replica placed, a change, a removal or a status
-    recorded beside the recorded newest version keeps its statuses (or replaces them,
-    when recorded again), in the store and never in a fork taken before."""
-    store, fork, reference = stores_with_a_recorded_head()
+def test_writes_beside_a_pending_head_keep_it(write: str, pending: str) -> None:
+    """R-122..R-124, R-143, R-083: a put, a replica placed, a change, a removal or a
+    status recorded beside the pending newest version keeps its statuses or its replica
+    (statuses recorded again replace the recorded ones, and are recorded on the
+    replica), in the store and never in a fork taken before."""
+    store, fork, reference = stores_with_a_pending_head(pending)
     before = reference.copy()
     _WRITES_BESIDE[write](store, reference)
     agree(store, reference)
@@ -349,6 +432,11 @@ def read_one(store: ObjectStore, reference: Reference, key: str, how: str) -> No
     elif how == "find":
         for version in versions:
             assert store.find("b", key, version.version_id) == version
+    elif how == "find_as_stored":  # the statuses apart, or the version holds its own
+        for version in versions:
+            stored, statuses = store.find_as_stored("b", key, version.version_id)
+            assert stored is not None
+            assert (stored if statuses is None else with_recorded(stored, statuses)) == version
     elif how == "versions":
         assert list(store.versions("b", key)) == versions
     elif how == "view":

@@ -59,7 +59,7 @@ from s3repl.model._fastbuild import new_task
 from s3repl.model.jobrequest import parse_create_job, parse_manifest_csv
 from s3repl.model.jobs import Job, JobRequest, JobStatus, ManifestEntry, TaskOutcome
 from s3repl.profile import Profile
-from s3repl.world import World
+from s3repl.world import Version, World
 
 __all__: list[str] = []
 
@@ -102,7 +102,9 @@ class _Jobs(_EngineCore):
             server_side_encryption: str | None = None,
         ) -> ObjectVersion: ...
 
-        def _commit(self, task: ReplicationTask, applied: policy.Applied) -> StepResult: ...
+        def _commit(
+            self, task: ReplicationTask, applied: policy.Applied, version: Version | None
+        ) -> StepResult: ...
 
     def __init__(
         self, *, seed: int = 0, profile: Profile | None = None, order: OrderPolicy = "fifo"
@@ -516,7 +518,7 @@ class _Jobs(_EngineCore):
             unavailable=unavailable,
             answers=self._caches,
         )
-        result = self._commit(task, applied)
+        result = self._commit(task, applied, version)
         if supersedes and result.status is not _PENDING:
             self._withdraw_live(task)
         if job.status is JobStatus.READY:

@@ -28,6 +28,8 @@ from s3repl.model._fastbuild import new_step_result
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from s3repl.world import Version
+
 _NOTHING_DOWN: frozenset[str] = frozenset()
 # Enum members read through their class cost a metaclass lookup; every step reads these.
 _COMPLETED = ReplicationStatus.COMPLETED
@@ -165,7 +167,7 @@ class _Replicator(_Timing):
             self._caches,  # answers
             recorded,
         )
-        return self._commit(chosen, applied)
+        return self._commit(chosen, applied, version)
 
     def run(self, *, steps_max: int = 100_000) -> tuple[StepResult, ...]:
         """Step until nothing is pending; at most ``steps_max`` steps.
@@ -212,8 +214,14 @@ class _Replicator(_Timing):
             down.add(task.destination_bucket)
         return frozenset(down)
 
-    def _commit(self, task: ReplicationTask, applied: policy.Applied) -> StepResult:
-        """Write every effect of one step (the only way a step changes state)."""
+    def _commit(
+        self, task: ReplicationTask, applied: policy.Applied, version: Version | None
+    ) -> StepResult:
+        """Write every effect of one step (the only way a step changes state).
+
+        ``version`` is the source version ``applied`` was decided for: a replica that
+        ``applied`` tells by its shape is that version's (built when first read).
+        """
         verdict = applied.verdict
         if verdict is _RETRY:
             assert applied.retry_at_us is not None  # apply sets it for every retry
@@ -223,11 +231,16 @@ class _Replicator(_Timing):
         write = applied.write
         if write is _PLACE:
             replica = applied.replica
-            assert replica is not None  # apply places a replica, never nothing
             dest = applied.destination
-            store.place(dest, task.key, replica, applied.by_source_time)  # by source time
-            if applied.reroutes:
-                self._enqueue(dest, replica, applied.reroutes, _OBJECT)
+            if replica is None:  # told by its shape: the version's, built when first read
+                shape = applied.replica_shape
+                assert shape is not None  # apply places a replica, never nothing
+                assert type(version) is ObjectVersion  # only an object's replica has one
+                store.place_replica_of(dest, task.key, version, shape, applied.by_source_time)
+            else:
+                store.place(dest, task.key, replica, applied.by_source_time)  # by source time
+                if applied.reroutes:
+                    self._enqueue(dest, replica, applied.reroutes, _OBJECT)
         elif write is _REPLACE:
             replica = applied.replica
             assert replica is not None  # as above

@@ -27,17 +27,22 @@ until it changes, so readers of ``World.objects`` and ``World.versions`` see one
 Version ids are unique per key (``null`` at most once), which is what an index relies
 on; a chain holding a repeated id (a World built by hand) is never indexed.
 
-Recorded statuses.  A replication step changes only a version's statuses
+Heads told, not built.  A replication step changes a source version's statuses
 (:class:`~s3repl.model.VersionStatuses`), nearly always those of the key's newest
-version.  :meth:`ObjectStore.record` keeps them beside that version, in a head cell of
-three fields ``(version, rest, statuses)``, instead of copying the 23-field version; the
-version is copied with its statuses (*settled*) the first time anything reads it or
-writes beside it.  Why: most versions are recorded once or twice and read rarely, if at
-all, in a simulation, so the copy a step made for every version is mostly never needed.
-Only a head cell holds statuses (recording below the head, or in an index, copies the
-version at once), and no reader sees the three-field form: ``head``, ``find``,
-``versions``, ``view`` and ``snapshot`` settle first.  A snapshot settles every recorded
-head (a scan of the keys, only when a head was recorded since the last one).
+version, and writes a replica that is a copy of the source version in a
+:class:`~s3repl.policy.ReplicaShape`, nearly always as the destination key's newest.
+Both would copy a 23-field version.  Instead a head cell of three fields
+``(version, rest, pending)`` keeps what the head *is*: the stored version with the
+statuses recorded beside it (:meth:`ObjectStore.record`), or the source version whose
+replica in a shape it is (:meth:`ObjectStore.place_replica_of`; the two share key,
+version id and sequence, all the store itself reads).  The head is built (*settled*)
+the first time anything reads it or writes beside it.  Why: most versions are recorded
+once or twice and most replicas never read in a simulation, so the copies a step made
+were mostly never needed.  Only a head cell is pending (recording below the head, or
+placing a replica anywhere else, builds at once), and no reader sees the three-field
+form: ``head``, ``find``, ``versions``, ``view`` and ``snapshot`` settle first.  A
+snapshot settles every pending head (a scan of the keys, only when a head was left
+pending since the last one).
 
 Typing: an entry known to be a chain is narrowed with ``# type: ignore``, not
 ``typing.cast``: ``cast`` is a function call at run time, several per operation.
@@ -46,11 +51,15 @@ Typing: an entry known to be a chain is narrowed with ``# type: ignore``, not
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeAlias, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from s3repl.model import NULL_VERSION_ID, FrozenMap, VersionStatuses
 from s3repl.model._fastbuild import with_recorded
 from s3repl.world import Chain, Version
+
+if TYPE_CHECKING:
+    from s3repl.model import ObjectVersion
+    from s3repl.policy import ReplicaShape
 
 __all__ = ["ObjectStore"]
 
@@ -145,20 +154,26 @@ class _Indexed:
         self.chain = None
 
 
-#: A chain whose head version has statuses recorded beside it: ``(version, rest, statuses)``.
-_RecordedHead: TypeAlias = tuple[Version, Chain, VersionStatuses]
-_Entry: TypeAlias = "Chain | _Indexed | _RecordedHead"
+#: A chain whose head is pending: ``(version, rest, statuses)``, the version with the
+#: statuses recorded beside it, or ``(source version, rest, shape)``, its replica.
+_PendingHead: TypeAlias = "tuple[Version, Chain, VersionStatuses | ReplicaShape]"
+_Entry: TypeAlias = "Chain | _Indexed | _PendingHead"
 
 
-def _settle(keys: dict[str, _Entry], key: str, head: _RecordedHead) -> Chain:
-    """Copy the head version with the statuses recorded beside it; store and return the chain."""
-    chain: Chain = (with_recorded(head[0], head[2]), head[1])
+def _settle(keys: dict[str, _Entry], key: str, head: _PendingHead) -> Chain:
+    """Build the pending head version; store and return the chain."""
+    version, rest, pending = head
+    if pending.__class__ is VersionStatuses:
+        settled = with_recorded(version, pending)
+    else:
+        settled = pending.replica_of(version)  # type: ignore[union-attr, arg-type]
+    chain: Chain = (settled, rest)
     keys[key] = chain
     return chain
 
 
 def _chain_of(keys: dict[str, _Entry], key: str, entry: _Entry) -> Chain:
-    """The chain an entry stands for: an index as a chain, a recorded head settled."""
+    """The chain an entry stands for: an index as a chain, a pending head settled."""
     if entry.__class__ is _Indexed:
         return entry.as_chain()
     if len(entry) == 3:  # type: ignore[arg-type]
@@ -169,7 +184,7 @@ def _chain_of(keys: dict[str, _Entry], key: str, entry: _Entry) -> Chain:
 class _ChainsView(FrozenMap[str, Chain]):
     """A live read-only key -> chain map over a bucket's entries.
 
-    Indexes are shown as chains; a recorded head is settled in the live map first.
+    Indexes are shown as chains; a pending head is settled in the live map first.
     """
 
     __slots__ = ()
@@ -204,7 +219,7 @@ class ObjectStore:
         # Per bucket, the keys held as an index (a dict used as an ordered set).
         self._indexed: dict[str, dict[str, None]] = {}
         self._token = object()
-        # Whether a head may hold recorded statuses (set by record, reset by snapshot).
+        # Whether a head may be pending (set by record and place_replica_of, reset by snapshot).
         self._unsettled = False
 
     # --- buckets ------------------------------------------------------------------
@@ -271,11 +286,15 @@ class ObjectStore:
 
         For the replicator's step, which hands both to policy (``policy.apply``'s
         ``recorded``) instead of having the version copied with them; the statuses are
-        ``None`` when the version holds its own.  Like :meth:`find` otherwise.
+        ``None`` when the version holds its own.  Like :meth:`find` otherwise (a
+        replica told by its shape is built).
         """
         entry = self._buckets.get(bucket, _NO_KEYS).get(key)
         if entry.__class__ is tuple and entry[0].version_id == version_id:  # the head: usual
-            return entry[0], entry[2] if len(entry) == 3 else None
+            if len(entry) == 2:
+                return entry[0], None
+            if entry[2].__class__ is VersionStatuses:
+                return entry[0], entry[2]
         return self.find(bucket, key, version_id), None
 
     def versions(self, bucket: str, key: str) -> Iterator[Version]:
@@ -360,11 +379,39 @@ class ObjectStore:
         else:
             indexed.push(replica)
 
+    def place_replica_of(
+        self,
+        bucket: str,
+        key: str,
+        version: ObjectVersion,
+        shape: ReplicaShape,
+        by_source_time: bool,  # noqa: FBT001
+    ) -> None:
+        """:meth:`place` ``shape.replica_of(version)``, built when first read.
+
+        Pending at the head of its key when it goes there by source time (the usual
+        case: the newest version arrives, or a new key); built now anywhere else.
+        """
+        keys = self._buckets[bucket]
+        entry = keys.get(key)
+        if entry.__class__ is tuple and len(entry) == 3:
+            entry = _settle(keys, key, entry)
+        if entry is None or (
+            by_source_time
+            and entry.__class__ is tuple
+            and entry[0].sequence < version.sequence
+            and version.version_id != NULL_VERSION_ID
+        ):
+            keys[key] = (version, entry, shape)  # type: ignore[assignment]  # a chain here
+            self._unsettled = True
+            return
+        self.place(bucket, key, shape.replica_of(version), by_source_time)
+
     def replace(self, bucket: str, key: str, version_id: str, new: Version) -> None:
         """Put ``new`` in the place of the key's version ``version_id`` (no-op if absent).
 
-        Statuses recorded beside the old version go with it: ``new`` was made from the
-        version as a read returned it, settled.
+        A pending old head goes with it: ``new`` was made from the version as a read
+        returned it, settled.
         """
         keys = self._buckets[bucket]
         entry = keys.get(key)
@@ -382,7 +429,9 @@ class ObjectStore:
         keys = self._buckets[bucket]
         entry = keys.get(key)
         if entry.__class__ is tuple and entry[0].version_id == version_id:
-            keys[key] = (entry[0], entry[1], statuses)
+            if len(entry) == 3 and entry[2].__class__ is not VersionStatuses:
+                entry = _settle(keys, key, entry)  # a replica told by its shape: built
+            keys[key] = (entry[0], entry[1], statuses)  # type: ignore[index]  # a chain here
             self._unsettled = True
             return
         self.change(bucket, key, version_id, lambda version: with_recorded(version, statuses))
@@ -442,7 +491,7 @@ class ObjectStore:
     def view(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
         """A read-only view of the live maps (for policy's world view; never handed out).
 
-        Reading a key through it settles the key's recorded head in the live map.
+        Reading a key through it settles the key's pending head in the live map.
         """
         return FrozenMap._wrap(
             {
@@ -454,7 +503,7 @@ class ObjectStore:
     def snapshot(self) -> FrozenMap[str, FrozenMap[str, Chain]]:
         """An immutable copy (chains are shared: they never change).
 
-        Every recorded head is settled first, when any was recorded since the last
+        Every pending head is settled first, when any was left pending since the last
         snapshot: a scan of every key (O(keys)), as the copy itself is.
         """
         if self._unsettled:
@@ -484,7 +533,7 @@ class ObjectStore:
         """An independent store with the same objects: O(keys), indexes copied on write."""
         self._token = object()  # indexes shared from now on: this store copies them too
         forked = ObjectStore()
-        forked._unsettled = self._unsettled  # recorded heads are shared: never changed
+        forked._unsettled = self._unsettled  # pending heads are shared: never changed
         forked._buckets = {name: keys.copy() for name, keys in self._buckets.items()}
         forked._indexed = {name: keys.copy() for name, keys in self._indexed.items() if keys}
         return forked
@@ -501,7 +550,7 @@ class ObjectStore:
     def _index(self, bucket: str, key: str) -> _Indexed | None:
         """Turn the key's chain into an index owned by this store (``None``: ids repeat).
 
-        Every caller has settled a recorded head first.
+        Every caller has settled a pending head first.
         """
         keys = self._buckets[bucket]
         indexed = _Indexed.of(self._token, cast("Chain", keys[key]))

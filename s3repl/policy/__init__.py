@@ -61,6 +61,7 @@ from s3repl.policy._apply import (
     outcome_key,
     rule_by_id,
     rule_on,
+    with_replica_built,
 )
 from s3repl.policy._batch import (
     BATCH_MANIFEST_READ_ACTIONS,
@@ -273,6 +274,7 @@ __all__ = [
     "taking_part",
     "unmet_checks",
     "winning_rules",
+    "with_replica_built",
 ]
 
 # Batch Replication (``_batch``): what a job may replicate and what its tasks do.

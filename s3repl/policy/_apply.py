@@ -162,6 +162,14 @@ def _version(applied: Applied, attribute: attrs.Attribute[Any], value: object) -
         raise TypeError(msg)
 
 
+def _shape_or_none(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A ``ReplicaShape`` or ``None``."""
+    if value is not None and type(value) is not ReplicaShape:
+        wanted = "a ReplicaShape or None"
+        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+
+
 def _recorded_only_when_decided(
     applied: Applied, attribute: attrs.Attribute[Any], value: object
 ) -> None:
@@ -191,8 +199,9 @@ class Applied:
     Built from outside it validates itself (R-124, R-127, R-158): every field has its
     type, and the fields agree: a ``reason`` exactly when ``FAILED``, a
     ``retry_at_us`` exactly for ``RETRY`` (which records no ``source_statuses``), a
-    ``replica`` exactly when the write is ``PLACE`` or ``REPLACE``, and a write other
-    than ``NOTHING`` only when ``COMPLETED``.  Each refusal is a ``TypeError`` or
+    ``replica`` exactly when the write is ``REPLACE`` or ``PLACE`` (or, for ``PLACE``,
+    a ``replica_shape`` instead), and a write other than ``NOTHING`` only when
+    ``COMPLETED``.  Each refusal is a ``TypeError`` or
     ``ValueError`` naming the field.  :func:`apply` builds its values with the trusted
     builders (``_fastbuild``), which skip the checks: ``tests/test_apply.py`` pins that
     what it returns always passes them.
@@ -202,7 +211,15 @@ class Applied:
         reason: the failure reason of a failed task (R-127), else ``None``.
         write: what happens to the destination.
         destination: the destination bucket's name.
-        replica: the replica to place or the replica after a metadata change.
+        replica: the replica to place or the replica after a metadata change;
+            ``None`` when ``replica_shape`` tells it.
+        replica_shape: for an object's replica placed into a bucket without a
+            replication configuration (it goes nowhere, R-100) that depends on the
+            source version alone (:meth:`ReplicaShape.reads_clock` is false), its
+            shape instead of the replica: the replica is
+            ``replica_shape.replica_of(version)``, which the engine builds when
+            something first reads it.  Why: a step's largest cost was this 23-field
+            copy, and most replicas are never read in a simulation.
         by_source_time: where a placed replica goes: by the source's creation order
             (``True``) or on top as it arrives (R-143).
         source_statuses: the source version's statuses with the outcome recorded
@@ -232,8 +249,20 @@ class Applied:
         validator=[
             _version,
             _exactly_when(
-                lambda a: a.write in (Write.PLACE, Write.REPLACE),
-                "must be given exactly when the write is PLACE or REPLACE",
+                lambda a: (
+                    a.write is Write.REPLACE or (a.write is Write.PLACE and a.replica_shape is None)
+                ),
+                "must be given exactly when the write is REPLACE, or PLACE without a replica_shape",
+            ),
+        ],
+    )
+    replica_shape: ReplicaShape | None = attrs.field(
+        default=None,
+        validator=[
+            _shape_or_none,
+            _exactly_when(
+                lambda a: a.write is Write.PLACE and a.replica is None,
+                "must be given exactly when the write is PLACE without a replica",
             ),
         ],
     )
@@ -274,7 +303,7 @@ _new_applied: Callable[..., Applied] = builders(Applied)[0]
 # A step's Applied is its ruling's shared one (below) with what the version gives:
 # copied from the shared value, trusted as _new_applied is.
 _with_version: Callable[..., Applied] = copier(
-    Applied, ("write", "replica", "source_statuses", "notifications", "reroutes")
+    Applied, ("write", "replica", "replica_shape", "source_statuses", "notifications", "reroutes")
 )
 _with_source: Callable[..., Applied] = copier(Applied, ("source_statuses",))
 
@@ -561,6 +590,8 @@ def rule_on(
         shape = answers.shape(
             world, task, rule, version.storage_class, version.server_side_encryption
         )
+        if outcome.drop_tags:  # the role may not read the tags: replicas leave them
+            shape = attrs.evolve(shape, drop_tags=True)
     completed = _new_applied(
         verdict=verdict,
         write=write,
@@ -669,6 +700,7 @@ def apply(
         return shared  # a version delete removes; nothing of a version is written
     write = shared.write
     replica: Version | None
+    shape: ReplicaShape | None = None
     if write is _REPLACE:
         replica = _metadata_replica(world, task, version, ruling.outcome)
         if replica is None:
@@ -678,9 +710,12 @@ def apply(
     else:
         shape = ruling.shape
         assert shape is not None  # ruled for an object that completes
-        # build_replica with the ruling's shape (positionally: each keyword argument
-        # costs about 60 ns to bind on CPython 3.11).
-        replica = shape.build(version, clock, ruling.outcome.drop_tags)
+        if shape.reads_clock(version) or world.buckets[shared.destination].replication:
+            # Built now: a default retention counts from now (R-086), or the destination
+            # replicates and route_object judges the replica itself (R-101, below).
+            replica, shape = shape.build(version, clock), None
+        else:  # the version's in this shape whenever it is built; it goes nowhere (R-100)
+            replica = None
     notifications = shared.notifications
     if ruling.rtc:
         notifications += rtc_notifications(
@@ -696,7 +731,21 @@ def apply(
         else None
     )
     # Positionally, in the order _with_version names the fields.
-    return _with_version(shared, write, replica, source, notifications, reroutes)
+    return _with_version(shared, write, replica, shape, source, notifications, reroutes)
+
+
+def with_replica_built(applied: Applied, version: Version | None) -> Applied:
+    """``applied`` holding its replica built, when its ``replica_shape`` told it instead.
+
+    For a caller that reads or changes what a step writes (Batch Replication turns a
+    placed replica into a replacement): ``version`` is the version ``applied`` was
+    decided for.
+    """
+    shape = applied.replica_shape
+    if shape is None:
+        return applied
+    assert type(version) is ObjectVersion  # only an object's replica has a shape
+    return attrs.evolve(applied, replica=shape.replica_of(version), replica_shape=None)
 
 
 def _metadata_replica(

@@ -54,7 +54,15 @@ from s3repl.model import (
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.jobs import JobRequest, ManifestEntry, ManifestFilter
 from s3repl.model.names import partition_of_region
-from s3repl.policy._apply import PURE_ANSWERS, Answers, Applied, Write, apply, rule_by_id
+from s3repl.policy._apply import (
+    PURE_ANSWERS,
+    Answers,
+    Applied,
+    Write,
+    apply,
+    rule_by_id,
+    with_replica_built,
+)
 from s3repl.policy._checks import Verdict
 from s3repl.policy._permissions import object_arn, role_allows
 from s3repl.policy._routing import Route, route_delete_marker, route_new_object
@@ -434,15 +442,19 @@ def apply_batch(
         )
     kind = TaskKind.DELETE_MARKER if isinstance(version, DeleteMarker) else TaskKind.OBJECT
     live = attrs.evolve(task, kind=kind)
-    applied = apply(
-        world,
-        live,
+    # Built: a placed replica may become a replacement below (never lazily placed).
+    applied = with_replica_built(
+        apply(
+            world,
+            live,
+            version,
+            clock=clock,
+            now_us=now_us,
+            unavailable=unavailable,
+            missed_reported=True,
+            answers=answers,
+        ),
         version,
-        clock=clock,
-        now_us=now_us,
-        unavailable=unavailable,
-        missed_reported=True,
-        answers=answers,
     )
     changes: dict[str, object] = {}
     notifications = tuple(n for n in applied.notifications if n.kind not in _RTC_EVENTS)

@@ -84,6 +84,8 @@ class ReplicaShape:
         destination: the destination bucket the shape was read from.
         default_retention: the destination's default retention, applied from the
             moment of writing to versions without lock settings of their own (R-086).
+        drop_tags: whether replicas leave their source's tags behind (the checks'
+            answer when the role may not read them, ``ApplyOutcome.drop_tags``).
     """
 
     storage_class: StorageClass
@@ -94,19 +96,41 @@ class ReplicaShape:
     acl: Acl | None
     owner_overridden: bool
     default_retention: DefaultRetention | None
+    drop_tags: bool = False
     destination: Bucket | None = attrs.field(default=None, eq=False, repr=False)
+
+    def reads_clock(self, version: ObjectVersion) -> bool:
+        """Whether the replica of ``version`` depends on the moment it is written.
+
+        Only a destination's default retention does, for a version without lock
+        settings of its own (R-086); any other replica is :meth:`replica_of` the
+        version alone, whenever it is built.
+        """
+        return self.default_retention is not None and version.object_lock_mode is None
+
+    def replica_of(self, version: ObjectVersion) -> ObjectVersion:
+        """The replica of ``version``, for a version whose replica does not :meth:`reads_clock`.
+
+        Raises:
+            ValueError: the replica depends on the moment it is written.
+        """
+        return self.build(version, None)
 
     def build(
         self,
         version: ObjectVersion,
-        clock: Callable[[], dt.datetime],
+        clock: Callable[[], dt.datetime] | None,
         drop_tags: bool = False,  # noqa: FBT001, FBT002 - positional: every step passes it
     ) -> ObjectVersion:
         """The replica of ``version`` in this shape (:func:`build_replica` with a shape).
 
         It keeps the key, version id, creation time, metadata and body (R-083, R-142)
-        and its tags unless ``drop_tags``; the rest comes from the shape.  ``clock``
-        tells the moment of writing, read only for a default retention.
+        and its tags unless ``drop_tags`` or the shape's own ``drop_tags``; the rest
+        comes from the shape.  ``clock`` tells the moment of writing, read only for a
+        default retention (:meth:`reads_clock`); ``None`` for a replica that does not.
+
+        Raises:
+            ValueError: ``clock`` is ``None`` and the replica reads it.
         """
         if self.etag_salt is None:  # the replica shares the body: its MD5 stays uncomputed
             etag = version._stored_etag
@@ -119,6 +143,9 @@ class ReplicaShape:
         mode, until = version.object_lock_mode, version.object_lock_retain_until_date
         default = self.default_retention
         if mode is None and default is not None:
+            if clock is None:
+                msg = "this replica takes its default retention from the moment it is written"
+                raise ValueError(msg)
             mode, until = default.mode, default.retain_until(clock())
         # Positionally, in the order _copy_as_replica names the fields (see _fastbuild).
         return _copy_as_replica(
@@ -129,7 +156,7 @@ class ReplicaShape:
             etag,
             owner,
             acl,
-            _NO_TAGS if drop_tags else version.tags,  # tags
+            _NO_TAGS if drop_tags or self.drop_tags else version.tags,  # tags
             mode,  # object_lock_mode
             until,  # object_lock_retain_until_date
             _REPLICA,  # replication_status
