@@ -399,6 +399,7 @@ _WRITES_BESIDE = {
         ref.flip("k0", "v0"),
     ),
     "remove below": lambda store, ref: (store.remove("b", "k0", "v1"), ref.remove("k0", "v1")),
+    "remove itself": lambda store, ref: (store.remove("b", "k0", "v2"), ref.remove("k0", "v2")),
     "record below": lambda store, ref: (
         store.record("b", "k0", "v0", RECORDED[2]),
         ref.record("k0", "v0", RECORDED[2]),
@@ -414,9 +415,9 @@ _WRITES_BESIDE = {
 @pytest.mark.parametrize("write", list(_WRITES_BESIDE))
 def test_writes_beside_a_pending_head_keep_it(write: str, pending: str) -> None:
     """R-122..R-124, R-143, R-083: a put, a replica placed, a change, a removal or a
-    status recorded beside the pending newest version keeps its statuses or its replica
-    (statuses recorded again replace the recorded ones, and are recorded on the
-    replica), in the store and never in a fork taken before."""
+    status recorded beside the pending newest version keeps its statuses or its
+    replica (statuses recorded again replace the recorded ones, and are recorded on the
+    replica; removed, it is gone), in the store and never in a fork taken before."""
     store, fork, reference = stores_with_a_pending_head(pending)
     before = reference.copy()
     _WRITES_BESIDE[write](store, reference)

@@ -153,7 +153,7 @@ def test_remembered_marker_routes_equal_routing_from_scratch(
             owner=_OWNER,
             by_lifecycle=by_lifecycle,
         )
-        remembered = cache.delete_marker_routes(world, "src", marker)
+        remembered = cache.delete_marker_routes(world, "src", key, by_lifecycle)
         fresh = policy.route_delete_marker(world, "src", marker)
         assert remembered == (fresh, *policy.created_statuses(fresh)), key
 

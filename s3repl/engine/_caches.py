@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from s3repl import policy
 from s3repl.model import (
+    NULL_VERSION_ID,
     Acl,
     Bucket,
     DeleteMarker,
@@ -50,6 +51,8 @@ _STATUS_CHANGES_MAX = 4096
 _ROUTES_MAX = 4096
 #: Starts a delete marker's routing key: never a storage class, so never a new object's.
 _MARKER = "marker"
+# The creation time of the marker routing is asked about (routing does not read it).
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 #: Routes, and the header and status map a version routed by them starts with.
@@ -346,19 +349,35 @@ class PolicyCache(policy.Answers):
             found = answers[signature] = (routes, *policy.created_statuses(routes))
         return found
 
-    def delete_marker_routes(self, world: World, bucket: str, marker: DeleteMarker) -> _Created:
-        """``policy.route_delete_marker`` and the created statuses, by the marker's signature.
+    def delete_marker_routes(
+        self,
+        world: World,
+        bucket: str,
+        key: str,
+        by_lifecycle: bool = False,  # noqa: FBT001, FBT002 - positional: every delete passes it
+    ) -> _Created:
+        """``policy.route_delete_marker`` and the created statuses of a marker on ``key``.
 
         A marker carries no tags; its routes depend on it only through its key's
-        signature and whether lifecycle wrote it.
+        signature and whether lifecycle wrote it, so they are asked once per signature,
+        of a marker that differs from the real one in nothing else, and the engine
+        builds the real marker once, with its statuses.
         """
-        table, answers = self._answers(world, bucket, (_MARKER, marker.by_lifecycle))
-        signature = table.signature(marker.key, _NO_TAGS)
+        table, answers = self._answers(world, bucket, (_MARKER, by_lifecycle))
+        signature = table.signature(key, _NO_TAGS)
         found = answers.get(signature)
         if found is None:
             if len(answers) >= _ROUTES_MAX:
                 answers.clear()
-            routes = policy.route_delete_marker(world, bucket, marker)
+            source = world.buckets[bucket]
+            like = DeleteMarker(  # the key and the origin are all routing reads of it
+                key=key,
+                version_id=NULL_VERSION_ID,
+                last_modified=_EPOCH,
+                owner=source.owner,
+                by_lifecycle=by_lifecycle,
+            )
+            routes = policy.route_delete_marker(world, bucket, like)
             found = answers[signature] = (routes, *policy.created_statuses(routes))
         return found
 

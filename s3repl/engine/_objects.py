@@ -59,7 +59,6 @@ from s3repl.model._fastbuild import (
     evolve_version,
     new_delete_marker,
     new_object_version,
-    with_statuses,
 )
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.acl import Permission
@@ -100,6 +99,8 @@ _new_delete_result: Callable[[str | None, bool], DeleteResult] = builders(Delete
 _STANDARD = StorageClass.STANDARD
 _BINARY = "binary/octet-stream"  # S3's default Content-Type
 _OBJECT = TaskKind.OBJECT
+_DELETE_MARKER = TaskKind.DELETE_MARKER
+_UNVERSIONED = VersioningStatus.UNVERSIONED
 _OWNER_ENFORCED = ObjectOwnership.BUCKET_OWNER_ENFORCED
 _ALLOWED_WHEN_ENFORCED = (None, CannedAcl.BUCKET_OWNER_FULL_CONTROL)
 _READ = Permission.READ
@@ -575,26 +576,28 @@ class _ObjectOperations(_EngineCore):
             return self._delete_version(target, key, version_id, bypass=bypass_governance_retention)
         check_object_key(key)  # as a put does: the marker is built without its checks
         now_us = self._tick()
-        if target.versioning is VersioningStatus.UNVERSIONED:
+        versioning = target.versioning
+        if versioning is _UNVERSIONED:
             self._store.remove(bucket, key, NULL_VERSION_ID)
             return DeleteResult(version_id=None, delete_marker=False)
+        # Routed by its key before it is built: it is built once, with its statuses.
+        routes, status, statuses = self._caches.delete_marker_routes(
+            self._view or self._world(), bucket, key
+        )
         # The fields in DeleteMarker's order, positionally (see _fastbuild).
         marker = new_delete_marker(
             key,
-            self._version_id_for(target.versioning),
+            self._version_id_for(versioning),
             _when(now_us),  # last_modified
             caller,  # owner
             False,  # noqa: FBT003 - is_latest
-            None,  # replication_status: set below when the marker is routed
+            status,  # replication_status: PENDING when routed (R-121)
             self._next_sequence(),
+            False,  # noqa: FBT003 - by_lifecycle
+            statuses,  # destination_statuses
         )
-        routes, status, statuses = self._caches.delete_marker_routes(
-            self._view or self._world(), bucket, marker
-        )
-        if routes:
-            marker = with_statuses(marker, statuses, marker.failure_reasons, status)
         self._store.push(bucket, key, marker)
-        self._enqueue(bucket, marker, routes, TaskKind.DELETE_MARKER)
+        self._enqueue(bucket, marker, routes, _DELETE_MARKER)
         return _new_delete_result(marker.version_id, True)  # noqa: FBT003 - delete_marker
 
     def _delete_version(

@@ -470,8 +470,16 @@ class ObjectStore:
         entry = keys.get(key)
         if entry is None:
             return
-        if entry.__class__ is tuple and len(entry) == 3:
-            entry = _settle(keys, key, entry)
+        if entry.__class__ is tuple:
+            if entry[0].version_id == version_id:  # the newest (pending or not): it goes
+                rest = entry[1]
+                if rest is None:
+                    del keys[key]
+                else:
+                    keys[key] = rest
+                return
+            if len(entry) == 3:
+                entry = _settle(keys, key, entry)
         indexed = self._deep(bucket, key, version_id)
         if indexed is not None:
             if version_id in indexed.by_id:
