@@ -342,21 +342,25 @@ def run_against_reference(
 PENDING = ("recorded", "replica")
 
 
-def stores_with_a_pending_head(pending: str) -> tuple[ObjectStore, ObjectStore, Reference]:
-    """A store whose newest of three versions is pending, a fork of it, and their meaning."""
+def stores_with_a_pending_head(
+    pending: str, below: int = 2
+) -> tuple[ObjectStore, ObjectStore, Reference]:
+    """A store whose newest version is pending above ``below`` others, a fork of it, and
+    their meaning."""
     store, reference = ObjectStore(), Reference()
     store.add_bucket("b")
-    for number in range(2):
+    for number in range(below):
         store.push("b", "k0", marker(f"v{number}", number))
         reference.push("k0", marker(f"v{number}", number))
+    newest = f"v{below}"
     if pending == "recorded":
-        store.push("b", "k0", marker("v2", 2))
-        reference.push("k0", marker("v2", 2))
-        store.record("b", "k0", "v2", RECORDED[1])
-        reference.record("k0", "v2", RECORDED[1])
+        store.push("b", "k0", marker(newest, below))
+        reference.push("k0", marker(newest, below))
+        store.record("b", "k0", newest, RECORDED[1])
+        reference.record("k0", newest, RECORDED[1])
     else:
-        store.place_replica_of("b", "k0", source("v2", 2), SHAPES[1], True)
-        reference.place("k0", SHAPES[1].replica_of(source("v2", 2)), by_source_time=True)
+        store.place_replica_of("b", "k0", source(newest, below), SHAPES[1], True)
+        reference.place("k0", SHAPES[1].replica_of(source(newest, below)), by_source_time=True)
     return store, store.fork(), reference
 
 
@@ -369,6 +373,17 @@ def test_a_pending_head_shows_on_every_read(how: str, pending: str) -> None:
     store, fork, reference = stores_with_a_pending_head(pending)
     for each in (store, fork):
         read_one(each, reference, "k0", how)
+        agree(each, reference)
+
+
+@pytest.mark.parametrize("pending", PENDING)
+def test_finding_deep_below_a_pending_head_keeps_it(pending: str) -> None:
+    """R-122..R-124, R-083, DESIGN (state): finding a version deep below a pending newest
+    one (the key becomes an index) leaves the newest as it is, built, in the store and
+    in a fork taken before."""
+    store, fork, reference = stores_with_a_pending_head(pending, below=12)
+    for each in (store, fork):
+        assert each.find("b", "k0", "v0") == reference.keys["k0"][-1]
         agree(each, reference)
 
 

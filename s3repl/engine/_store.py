@@ -264,16 +264,20 @@ class ObjectStore:
             return None
         if entry.__class__ is _Indexed:
             return entry.by_id.get(version_id)
-        if len(entry) == 3:  # type: ignore[arg-type]
-            entry = _settle(keys, key, entry)  # type: ignore[arg-type]
-        chain: Chain = entry  # type: ignore[assignment]  # a chain here
-        depth = 0
+        if entry[0].version_id == version_id:  # type: ignore[index]  # the newest
+            if len(entry) == 3:  # type: ignore[arg-type]
+                entry = _settle(keys, key, entry)  # type: ignore[arg-type]
+            return entry[0]  # type: ignore[index]
+        chain: Chain = entry[1]  # type: ignore[index]  # below a pending head: all built
+        depth = 1
         while chain is not None:
             if chain[0].version_id == version_id:
                 return chain[0]
             chain = chain[1]
             depth += 1
             if depth > _DEEP:
+                if len(entry) == 3:  # type: ignore[arg-type]  # an index holds built versions
+                    _settle(keys, key, entry)  # type: ignore[arg-type]
                 indexed = self._index(bucket, key)
                 if indexed is not None:
                     return indexed.by_id.get(version_id)
