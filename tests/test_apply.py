@@ -814,7 +814,7 @@ def test_a_negative_retry_time_is_refused() -> None:
 def test_the_trusted_builder_skips_the_checks() -> None:
     """R-124: a ruling's shared Applied (a placed write before its replica exists) is
     built by the trusted builder, which does not validate; the class refuses it."""
-    from s3repl.policy._apply import _new_applied
+    from s3repl.policy._applied import _new_applied
 
     template = _new_applied(verdict=V.COMPLETED, write=W.PLACE, destination="dst")
     assert template.replica is None

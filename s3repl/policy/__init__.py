@@ -28,9 +28,10 @@ schedules whatever the answers say; it never decides semantics itself.
    the RTC rules (R-129, R-132), the destination's version order (R-143) and
    ``lifecycle_may_expire`` (R-125).
 
-5. *One step, one answer* (``_apply``): ``apply`` returns an ``Applied``, every effect
-   of a step (verdict, reason, the replica and where it goes, the source's new
-   statuses, events, failed operations, retry time, reroutes); the engine writes it.
+5. *One step, one answer* (``_apply``, the value in ``_applied``): ``apply`` returns an
+   ``Applied``, every effect of a step (verdict, reason, the replica, or its shape, and
+   where it goes, the source's new statuses, events, failed operations, retry time,
+   reroutes); the engine writes it.
    What every version named alike by ``outcome_key`` gets is a ``Ruling`` (``rule_on``):
    the checks' answer, the rule, the replica's shape and the shared part of the
    ``Applied``; ``apply`` adds what the version itself gives.
@@ -49,19 +50,21 @@ the modules are private, this facade is the public face.
 
 from __future__ import annotations
 
+from s3repl.policy._applied import (
+    Applied,
+    Write,
+    with_replica_built,
+)
 from s3repl.policy._apply import (
     PURE_ANSWERS,
     Answers,
-    Applied,
     Ruling,
-    Write,
     apply,
     apply_outcome,
     decide,
     outcome_key,
     rule_by_id,
     rule_on,
-    with_replica_built,
 )
 from s3repl.policy._batch import (
     BATCH_MANIFEST_READ_ACTIONS,

@@ -20,9 +20,7 @@ changes.  ``outcome_key`` says what an object's outcome depends on.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
@@ -41,17 +39,15 @@ from s3repl.model import (
     TaskKind,
     VersionStatuses,
 )
-from s3repl.model._checks import (
-    boolean,
-    items_of,
-    member_of,
-    non_negative_int,
-    optional,
-    text,
-    value_error,
-)
-from s3repl.model._fastbuild import ETAG_OF_BODY, builders, copier
+from s3repl.model._fastbuild import ETAG_OF_BODY
 from s3repl.model._frozenmap import EMPTY
+from s3repl.policy._applied import (
+    Applied,
+    Write,
+    _new_applied,
+    _with_source,
+    _with_version,
+)
 from s3repl.policy._checks import (
     BUCKETS_REACHABLE,
     SOURCE_CONFIGURED,
@@ -102,210 +98,10 @@ _COMPLETED_VERDICT = Verdict.COMPLETED
 _FAILED_VERDICT = Verdict.FAILED
 _RETRY_VERDICT = Verdict.RETRY
 F = FailureReason
-
-
-class Write(enum.Enum):
-    """What a step does to the destination."""
-
-    def __repr__(self) -> str:
-        """Return ``ClassName.MEMBER``."""
-        return f"{type(self).__name__}.{self.name}"
-
-    #: Nothing (a failure, a retry).
-    NOTHING = "nothing"
-    #: Place a new replica among the key's versions (R-142, R-143).
-    PLACE = "place"
-    #: Replace the replica of the same version id (a metadata change, R-085).
-    REPLACE = "replace"
-    #: Remove the replica of the version id (a routed version delete, R-103).
-    REMOVE = "remove"
-
-
-def _exactly_when(holds: Callable[[Applied], bool], problem: str) -> Callable[..., None]:
-    """A validator: ``value`` is given (not ``None``) exactly when ``holds(applied)``."""
-
-    def check(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
-        if (value is not None) != holds(applied):
-            # Fields validate in order: the verdict and the write are checked by now.
-            shown = f"{problem} (verdict {applied.verdict.name}, write {applied.write.name})"
-            raise value_error(applied, attribute, shown, value)
-
-    return check
-
-
-def _writes_only_when_completed(
-    applied: Applied, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """R-124, R-158: a failure or a retry writes nothing to the destination."""
-    if value is not Write.NOTHING and applied.verdict is not Verdict.COMPLETED:
-        problem = f"must be Write.NOTHING unless the verdict is COMPLETED ({applied.verdict.name})"
-        raise value_error(applied, attribute, problem, value)
-
-
-def _reason_exactly_when_failed(
-    applied: Applied, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """R-127: a failed task has its reason, and only a failed task has one."""
-    if (applied.reason is not None) != (applied.verdict is Verdict.FAILED):
-        problem = (
-            f"must be given exactly when the verdict is FAILED (R-127) "
-            f"(verdict {applied.verdict.name})"
-        )
-        raise value_error(applied, attrs.fields(Applied).reason, problem, applied.reason)
-
-
-def _version(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An ``ObjectVersion``, a ``DeleteMarker`` or ``None``."""
-    if value is not None and type(value) not in (ObjectVersion, DeleteMarker):
-        wanted = "an ObjectVersion, a DeleteMarker or None"
-        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-
-
-def _shape_or_none(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A ``ReplicaShape`` or ``None``."""
-    if value is not None and type(value) is not ReplicaShape:
-        wanted = "a ReplicaShape or None"
-        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-
-
-def _recorded_only_when_decided(
-    applied: Applied, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """A ``VersionStatuses`` or ``None``; R-124: a retry leaves the source as it is."""
-    if value is not None and type(value) is not VersionStatuses:
-        wanted = "a VersionStatuses or None"
-        msg = f"Applied.{attribute.name} must be {wanted}, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    if value is not None and applied.verdict is Verdict.RETRY:
-        raise value_error(applied, attribute, "must be None for a RETRY (R-124)", value)
-
-
-def _failed_operations(applied: Applied, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A tuple of ``FailureReason`` (or ``None`` for an operation without one)."""
-    if not isinstance(value, tuple) or not all(
-        item is None or type(item) is FailureReason for item in value
-    ):
-        wanted = "a tuple of FailureReason or None"
-        msg = f"Applied.failures must be {wanted}, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-
-
-@attrs.frozen(kw_only=True, weakref_slot=False)
-class Applied:
-    """Every effect of applying one task; the engine writes it and decides nothing.
-
-    Built from outside it validates itself (R-124, R-127, R-158): every field has its
-    type, and the fields agree: a ``reason`` exactly when ``FAILED``, a
-    ``retry_at_us`` exactly for ``RETRY`` (which records no ``source_statuses``), a
-    ``replica`` exactly when the write is ``REPLACE`` or ``PLACE`` (or, for ``PLACE``,
-    a ``replica_shape`` instead), and a write other than ``NOTHING`` only when
-    ``COMPLETED``.  Each refusal is a ``TypeError`` or
-    ``ValueError`` naming the field.  :func:`apply` builds its values with the trusted
-    builders (``_fastbuild``), which skip the checks: ``tests/test_apply.py`` pins that
-    what it returns always passes them.
-
-    Attributes:
-        verdict: completed, failed, or retry (a transient problem keeps it queued).
-        reason: the failure reason of a failed task (R-127), else ``None``.
-        write: what happens to the destination.
-        destination: the destination bucket's name.
-        replica: the replica to place or the replica after a metadata change;
-            ``None`` when ``replica_shape`` tells it.
-        replica_shape: for an object's replica placed into a bucket without a
-            replication configuration (it goes nowhere, R-100) that depends on the
-            source version alone (:meth:`ReplicaShape.reads_clock` is false), its
-            shape instead of the replica: the replica is
-            ``replica_shape.replica_of(version)``, which the engine builds when
-            something first reads it.  Why: a step's largest cost was this 23-field
-            copy, and most replicas are never read in a simulation.
-        by_source_time: where a placed replica goes: by the source's creation order
-            (``True``) or on top as it arrives (R-143).
-        source_statuses: the source version's statuses with the outcome recorded
-            (R-122..R-124); ``None`` when its status does not change.  Statuses, not a
-            version: the engine records them beside the version, without a copy.
-        notifications: the events the step sends, in order (R-129).
-        failures: the failed operations the step counts, by reason (R-131).
-        reroutes: where the written replica is replicated on (R-101: nowhere).
-        retry_at_us: for a retry, when the task is due again (simulated microseconds).
-    """
-
-    verdict: Verdict = attrs.field(validator=member_of(Verdict))
-    reason: FailureReason | None = attrs.field(
-        default=None, validator=member_of(FailureReason, optional=True)
-    )
-    write: Write = attrs.field(
-        default=Write.NOTHING,
-        validator=[
-            member_of(Write),
-            _writes_only_when_completed,
-            _reason_exactly_when_failed,
-        ],
-    )
-    destination: str = attrs.field(default="", validator=text)
-    replica: Version | None = attrs.field(
-        default=None,
-        validator=[
-            _version,
-            _exactly_when(
-                lambda a: (
-                    a.write is Write.REPLACE or (a.write is Write.PLACE and a.replica_shape is None)
-                ),
-                "must be given exactly when the write is REPLACE, or PLACE without a replica_shape",
-            ),
-        ],
-    )
-    replica_shape: ReplicaShape | None = attrs.field(
-        default=None,
-        validator=[
-            _shape_or_none,
-            _exactly_when(
-                lambda a: a.write is Write.PLACE and a.replica is None,
-                "must be given exactly when the write is PLACE without a replica",
-            ),
-        ],
-    )
-    by_source_time: bool = attrs.field(default=True, validator=boolean)
-    source_statuses: VersionStatuses | None = attrs.field(
-        default=None, validator=_recorded_only_when_decided
-    )
-    notifications: tuple[Notification, ...] = attrs.field(
-        default=(), validator=items_of(Notification)
-    )
-    failures: tuple[FailureReason | None, ...] = attrs.field(
-        default=(), validator=_failed_operations
-    )
-    reroutes: tuple[Route, ...] = attrs.field(default=(), validator=items_of(Route))
-    retry_at_us: int | None = attrs.field(
-        default=None,
-        validator=[
-            optional(non_negative_int),
-            _exactly_when(
-                lambda a: a.verdict is Verdict.RETRY,
-                "must be given exactly when the verdict is RETRY (R-124)",
-            ),
-        ],
-    )
-
-
 _PLACE = Write.PLACE
 _REPLACE = Write.REPLACE
 _REMOVE = Write.REMOVE
 _NOTHING = Write.NOTHING
-
-# Every step builds one: positionally, without attrs' per-field ``__setattr__`` and
-# without the validators (see ``_fastbuild``).  That every value ``apply`` returns
-# passes them is pinned by ``tests/test_apply.py`` over every task kind and verdict.
-# (A ruling's shared Applied, ``Ruling.applied``, is a template and may not: a placed
-# write there has no replica yet.)
-_new_applied: Callable[..., Applied] = builders(Applied)[0]
-# A step's Applied is its ruling's shared one (below) with what the version gives:
-# copied from the shared value, trusted as _new_applied is.
-_with_version: Callable[..., Applied] = copier(
-    Applied, ("write", "replica", "replica_shape", "source_statuses", "notifications", "reroutes")
-)
-_with_source: Callable[..., Applied] = copier(Applied, ("source_statuses",))
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -327,6 +123,10 @@ class Ruling:
         applied: the step's effects without the version's own parts (no replica, no
             source, no RTC events): verdict, reason, write, destination, order,
             failure events, failed operations.
+        replica_by_shape: whether a step gives its replica by ``shape``
+            (``Applied.replica_shape``), to be built when first read: the destination
+            does not replicate (the replica goes nowhere, R-100) and gives no default
+            retention (the replica does not depend on the moment of writing, R-086).
     """
 
     outcome: ApplyOutcome
@@ -335,6 +135,7 @@ class Ruling:
     rtc: bool
     records_status: bool
     applied: Applied
+    replica_by_shape: bool = False
 
 
 class Answers:
@@ -592,6 +393,13 @@ def rule_on(
         )
         if outcome.drop_tags:  # the role may not read the tags: replicas leave them
             shape = attrs.evolve(shape, drop_tags=True)
+    # Built at the step otherwise: a default retention counts from the moment of writing
+    # (R-086); into a bucket that replicates on, route_object judges the replica (R-101).
+    by_shape = (
+        shape is not None
+        and shape.default_retention is None
+        and world.buckets[destination].replication is None
+    )
     completed = _new_applied(
         verdict=verdict,
         write=write,
@@ -607,6 +415,7 @@ def rule_on(
         rtc=rtc_applies(rule, task),
         records_status=records_status,
         applied=completed,
+        replica_by_shape=by_shape,
     )
 
 
@@ -710,12 +519,10 @@ def apply(
     else:
         shape = ruling.shape
         assert shape is not None  # ruled for an object that completes
-        if shape.reads_clock(version) or world.buckets[shared.destination].replication:
-            # Built now: a default retention counts from now (R-086), or the destination
-            # replicates and route_object judges the replica itself (R-101, below).
-            replica, shape = shape.build(version, clock), None
-        else:  # the version's in this shape whenever it is built; it goes nowhere (R-100)
+        if ruling.replica_by_shape:  # the version's in this shape whenever it is built
             replica = None
+        else:
+            replica, shape = shape.build(version, clock), None
     notifications = shared.notifications
     if ruling.rtc:
         notifications += rtc_notifications(
@@ -732,20 +539,6 @@ def apply(
     )
     # Positionally, in the order _with_version names the fields.
     return _with_version(shared, write, replica, shape, source, notifications, reroutes)
-
-
-def with_replica_built(applied: Applied, version: Version | None) -> Applied:
-    """``applied`` holding its replica built, when its ``replica_shape`` told it instead.
-
-    For a caller that reads or changes what a step writes (Batch Replication turns a
-    placed replica into a replacement): ``version`` is the version ``applied`` was
-    decided for.
-    """
-    shape = applied.replica_shape
-    if shape is None:
-        return applied
-    assert type(version) is ObjectVersion  # only an object's replica has a shape
-    return attrs.evolve(applied, replica=shape.replica_of(version), replica_shape=None)
 
 
 def _metadata_replica(

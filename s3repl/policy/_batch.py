@@ -54,14 +54,16 @@ from s3repl.model import (
 from s3repl.model._frozenmap import EMPTY
 from s3repl.model.jobs import JobRequest, ManifestEntry, ManifestFilter
 from s3repl.model.names import partition_of_region
+from s3repl.policy._applied import (
+    Applied,
+    Write,
+    with_replica_built,
+)
 from s3repl.policy._apply import (
     PURE_ANSWERS,
     Answers,
-    Applied,
-    Write,
     apply,
     rule_by_id,
-    with_replica_built,
 )
 from s3repl.policy._checks import Verdict
 from s3repl.policy._permissions import object_arn, role_allows
