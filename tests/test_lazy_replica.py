@@ -25,7 +25,6 @@ from s3repl.model import (
     ServerSideEncryption,
     StorageClass,
 )
-from s3repl.testing.machine import DEFAULT_ROLE
 from s3repl.world import World
 
 
@@ -65,26 +64,14 @@ def test_a_replica_into_a_plain_bucket_is_given_by_its_shape() -> None:
 def test_a_default_retention_is_taken_at_the_step() -> None:
     """R-086: a replica that takes the destination's default retention counts it from
     the moment of writing, so the step builds it; its shape refuses to build it later."""
-    engine = Engine(seed=3)
-    for name in ("src", "dst"):
-        engine.create_bucket(name, object_lock=True)
-    engine.put_object_lock_configuration(
+    engine = fan_out("dst")
+    engine.put_object_lock_configuration(  # on the versioned destination (R-009)
         "dst",
         {
             "ObjectLockEnabled": "Enabled",
             "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}},
         },
     )
-    engine.create_role(DEFAULT_ROLE)
-    rule = {
-        "ID": "all",
-        "Priority": 1,
-        "Status": "Enabled",
-        "Filter": {},
-        "DeleteMarkerReplication": {"Status": "Disabled"},
-        "Destination": {"Bucket": "arn:aws:s3:::dst"},
-    }
-    engine.put_bucket_replication("src", {"Role": DEFAULT_ROLE, "Rules": [rule]})
     engine.put_object("src", "k", b"x")
     engine.advance(seconds=3600)  # the step's moment is an hour after the put
     world, version, applied = next_applied(engine)
