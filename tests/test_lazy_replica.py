@@ -48,7 +48,7 @@ def test_a_replica_into_a_plain_bucket_is_given_by_its_shape() -> None:
     assert applied.replica is None
     shape = applied.replica_shape
     assert shape is not None
-    assert not shape.reads_clock(version)
+    assert shape.default_retention is None  # nothing counts from the moment of writing
     expected = shape.replica_of(version)
     engine.step()
     shown = engine.head_object("dst", "k")
@@ -82,7 +82,8 @@ def test_a_default_retention_is_taken_at_the_step() -> None:
     shape = policy.replica_shape(
         None, world.buckets["dst"], StorageClass.STANDARD, ServerSideEncryption.SSE_S3
     )
-    assert shape.reads_clock(version)
+    assert shape.default_retention is not None
+    assert version.object_lock_mode is None  # so the retention counts from the writing
     with pytest.raises(ValueError, match="default retention"):
         shape.replica_of(version)
 

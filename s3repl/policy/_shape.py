@@ -99,17 +99,11 @@ class ReplicaShape:
     drop_tags: bool = False
     destination: Bucket | None = attrs.field(default=None, eq=False, repr=False)
 
-    def reads_clock(self, version: ObjectVersion) -> bool:
-        """Whether the replica of ``version`` depends on the moment it is written.
-
-        Only a destination's default retention does, for a version without lock
-        settings of its own (R-086); any other replica is :meth:`replica_of` the
-        version alone, whenever it is built.
-        """
-        return self.default_retention is not None and version.object_lock_mode is None
-
     def replica_of(self, version: ObjectVersion) -> ObjectVersion:
-        """The replica of ``version``, for a version whose replica does not :meth:`reads_clock`.
+        """The replica of ``version``, when it does not depend on the moment of writing.
+
+        Only a destination's default retention makes it depend on that, for a version
+        without lock settings of its own (R-086).
 
         Raises:
             ValueError: the replica depends on the moment it is written.
@@ -127,7 +121,8 @@ class ReplicaShape:
         It keeps the key, version id, creation time, metadata and body (R-083, R-142)
         and its tags unless ``drop_tags`` or the shape's own ``drop_tags``; the rest
         comes from the shape.  ``clock`` tells the moment of writing, read only for a
-        default retention (:meth:`reads_clock`); ``None`` for a replica that does not.
+        default retention on a version without lock settings of its own; ``None`` for a
+        replica that does not read it.
 
         Raises:
             ValueError: ``clock`` is ``None`` and the replica reads it.
