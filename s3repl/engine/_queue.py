@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal, cast
 
 from s3repl.errors import UnknownTaskError
@@ -133,6 +133,13 @@ class TaskQueue:
         index = self._next_index(size)
         self._draw = None
         return self._remove(index)
+
+    def popper(self) -> Callable[[], ReplicationTask]:
+        """:meth:`pop`, for a caller that pops many tasks in a row (``Engine.run``).
+
+        Under ``"fifo"`` it is the pop itself, one call less per task.
+        """
+        return self._pop_first if self.order == "fifo" else self.pop
 
     def has_due(self, until_us: int) -> bool:
         """Whether any task is due by ``until_us``."""

@@ -179,7 +179,7 @@ class _Replicator(_Timing):
         queue = self._queue
         # step() without its frame: pop, then apply (step() adds only the checks of a
         # task named by the caller, and the error for an empty queue).
-        keep, pop, apply_chosen = results.append, queue.pop, self._step_chosen
+        keep, pop, apply_chosen = results.append, queue.popper(), self._step_chosen
         steps_left = check_count(steps_max, "steps_max")
         while queue:
             # Every task queued now is applied before the queue is asked again: each
